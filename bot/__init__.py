@@ -1,0 +1,1 @@
+"""paperbot core: platform- and storage-agnostic paper digests."""

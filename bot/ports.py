@@ -1,0 +1,106 @@
+"""The seams of the core: what it needs from a store, a summarizer and a chat platform."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.models import Channel, ChannelRef, DigestMessage, IngestReport, Paper, Save, Summary
+
+
+class Summarizer(Protocol):
+    """Condenses texts into short TL;DRs; `name` + `version` key the summary cache."""
+
+    name: str
+    version: str
+
+    async def summarize(self, texts: Sequence[str]) -> list[str]:
+        """Return one TL;DR per text, in order; implementations batch internally."""
+        ...
+
+
+class Store(Protocol):
+    """Persistence the core relies on; every method is one transaction and speaks only domain types."""
+
+    async def add_papers(self, papers: Sequence[Paper]) -> IngestReport:
+        """Insert papers not yet known by id or fingerprint; known ones count as duplicates."""
+        ...
+
+    async def get_paper(self, paper_id: str) -> Paper | None: ...
+
+    async def list_papers(self, limit: int | None = None, offset: int = 0) -> list[Paper]:
+        """All papers, newest first."""
+        ...
+
+    async def count_papers(self) -> int: ...
+
+    async def papers_without_summary(self, summarizer: str, version: str, limit: int | None = None) -> list[Paper]:
+        """Papers lacking a cached summary from this summarizer build, newest first."""
+        ...
+
+    async def add_summaries(self, summaries: Sequence[Summary]) -> None:
+        """Insert or replace summaries keyed by (paper, summarizer, version)."""
+        ...
+
+    async def get_summaries(self, paper_ids: Sequence[str], summarizer: str, version: str) -> dict[str, Summary]:
+        """Cached summaries for these papers from this summarizer build."""
+        ...
+
+    async def latest_summaries(self, paper_ids: Sequence[str]) -> dict[str, Summary]:
+        """Any summary per paper (newest wins), for display when the configured summarizer has none yet."""
+        ...
+
+    async def upsert_channel(self, channel: Channel) -> Channel: ...
+
+    async def get_channel(self, ref: ChannelRef) -> Channel | None: ...
+
+    async def list_channels(self) -> list[Channel]: ...
+
+    async def unsent_papers(self, ref: ChannelRef, topics: Sequence[Sequence[str]], limit: int) -> list[Paper]:
+        """Newest papers never delivered (planned or sent) to this channel.
+
+        `topics` holds one sequence of normalized terms per channel topic (see `bot.terms`); a paper matches a topic
+        when it carries all of that topic's terms. An empty `topics` matches every paper.
+        """
+        ...
+
+    async def plan_digest(self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime) -> None:
+        """Record the papers of a digest as planned, in one transaction (the outbox)."""
+        ...
+
+    async def mark_digest_sent(self, digest_id: str, message_ids: Sequence[str], at: datetime) -> None:
+        """Mark every delivery of a planned digest as sent, in one transaction."""
+        ...
+
+    async def discard_digest(self, digest_id: str) -> None:
+        """Forget a planned digest that could not be posted, so its papers come in the next one."""
+        ...
+
+    async def planned_digests(self, ref: ChannelRef) -> dict[str, list[str]]:
+        """Digests planned but not sent for this channel: digest id -> paper ids in digest order."""
+        ...
+
+    async def save_paper(self, save: Save) -> bool:
+        """Add to a user's reading list; False when it was already there."""
+        ...
+
+    async def unsave_paper(self, platform: str, workspace: str, user_id: str, paper_id: str) -> bool:
+        """Remove from a user's reading list; False when it was not there."""
+        ...
+
+    async def saved_papers(self, platform: str, workspace: str, user_id: str) -> list[tuple[Save, Paper]]:
+        """A user's reading list, newest save first."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class ChatAdapter(Protocol):
+    """A chat platform the bot posts to; each renders the neutral digest its own way."""
+
+    platform: str
+
+    async def send_digest(self, message: DigestMessage) -> list[str]:
+        """Post a digest; return the platform's message ids."""
+        ...

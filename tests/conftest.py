@@ -1,0 +1,41 @@
+"""Shared fixtures: the ShortScience corpus beside the checkout and an optional PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS_DIR = Path(os.environ.get("PAPERBOT_CORPUS_DIR", REPO.parent / "shared" / "corpus" / "shortscience"))
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _need(what: str, available: bool, why: str) -> None:
+    """Skip with a reason where a peer is absent; on CI its absence is a failure, not a skip."""
+    if available:
+        return
+    if ON_CI:
+        pytest.fail(f"{what} is required on CI: {why}")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The directory of ShortScience page dumps from ../shared."""
+    _need("the shared corpus", CORPUS_DIR.is_dir() and any(CORPUS_DIR.glob("*.txt")), f"no corpus at {CORPUS_DIR}")
+    return CORPUS_DIR
+
+
+@pytest.fixture(scope="session")
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    return sorted(corpus_dir.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A PostgreSQL URL from PAPERBOT_TEST_POSTGRES_URL (set by .ci/run)."""
+    url = os.environ.get("PAPERBOT_TEST_POSTGRES_URL", "")
+    _need("PostgreSQL", bool(url), "PAPERBOT_TEST_POSTGRES_URL is not set (bash .ci/run starts a server and sets it)")
+    return url
