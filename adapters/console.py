@@ -1,0 +1,72 @@
+"""The terminal as a chat channel: digests and lookups rendered with rich, so the bot works with no tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.text import Text
+
+from bot.models import DigestItem, DigestMessage, Paper
+
+
+class ConsoleAdapter:
+    """Posts digests to a rich console; the message id is the digest id, as there is no platform to assign one."""
+
+    platform = "console"
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console()
+
+    async def send_digest(self, message: DigestMessage) -> list[str]:
+        self.console.print(render_digest(message))
+        return [f"console:{message.digest_id}"]
+
+    def show_paper(self, paper: Paper, tldr: str | None) -> None:
+        self.console.print(render_paper(paper, tldr))
+
+    def show_notice(self, text: str) -> None:
+        self.console.print(Text(text, style="dim"))
+
+
+def render_digest(message: DigestMessage) -> RenderableType:
+    """A header, one block per paper, and the digest date, like a chat message would show."""
+    parts: list[RenderableType] = []
+    for number, item in enumerate(message.items, start=1):
+        parts.append(_render_item(number, item))
+        parts.append(Text(""))
+    parts.append(Rule(style="dim"))
+    parts.append(Text(f"{message.created:%A %d %B %Y} · {len(message.items)} papers · {message.channel}", style="dim"))
+    return Panel(Group(*parts), title=Text(message.header, style="bold"), title_align="left", border_style="cyan")
+
+
+def _render_item(number: int, item: DigestItem) -> RenderableType:
+    title = Text(f"{number}. ", style="bold cyan")
+    title.append(item.headline, style="bold")
+    body = Text(item.tldr)
+    meta = Text(_meta_line(item.source, item.authors, item.url, item.paper_id), style="dim")
+    return Group(title, body, meta)
+
+
+def render_paper(paper: Paper, tldr: str | None) -> RenderableType:
+    """One paper in full: headline, TL;DR, metadata, then the whole cleaned text."""
+    parts: list[RenderableType] = []
+    if tldr:
+        parts += [Text("TL;DR ", style="bold") + Text(tldr), Text("")]
+    meta = _meta_line(paper.source, paper.authors, paper.url, paper.id)
+    parts += [Text(paper.text), Text(""), Text(meta, style="dim")]
+    if paper.categories:
+        parts.append(Text("categories: " + ", ".join(paper.categories), style="dim"))
+    return Panel(Group(*parts), title=Text(paper.headline, style="bold"), title_align="left", border_style="cyan")
+
+
+def _meta_line(source: str, authors: Sequence[str], url: str | None, paper_id: str) -> str:
+    fields = [source]
+    if authors:
+        fields.append(", ".join(authors))
+    if url:
+        fields.append(url)
+    fields.append(f"id {paper_id}")
+    return " · ".join(fields)

@@ -1,0 +1,306 @@
+"""The `paperbot` command: ingest, summarize, inspect, and post digests from a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from bot.errors import PaperbotError
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.models import IngestReport
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+app = typer.Typer(help="paperbot: research-paper digests for Slack, Discord and the terminal.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
+model_app = typer.Typer(help="Manage summarization models.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(model_app, name="model")
+
+out = Console()
+err = Console(stderr=True)
+_state: dict[str, Any] = {"config": None}
+
+
+@app.callback()
+def _main(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Path to config.toml.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+) -> None:
+    _state["config"] = config
+    _state["verbose"] = verbose
+
+
+def _command(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    """Run an async command; a PaperbotError becomes one red line and exit code 1, never a traceback."""
+
+    @wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return asyncio.run(func(*args, **kwargs))
+        except PaperbotError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            raise typer.Exit(1) from None
+
+    return run
+
+
+def _settings():  # noqa: ANN202 - the return type lives in bot.config, imported lazily to keep --help fast
+    from bot.config import load_settings
+
+    settings = load_settings(_state["config"])
+    level = logging.DEBUG if _state.get("verbose") else getattr(logging, settings.logging.level)
+    _configure_logging(level)
+    return settings
+
+
+def _configure_logging(level: int) -> None:
+    from rich.logging import RichHandler
+
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
+    for noisy in ("httpx", "urllib3", "filelock", "huggingface_hub", "alembic"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def _open():  # noqa: ANN202
+    from bot.app import open_app
+
+    return open_app(_settings())
+
+
+@app.command()
+@_command
+async def demo() -> None:
+    """Ingest the bundled sample papers, summarize them, and print the next digest for the demo channel.
+
+    Run it again to get the next papers the channel has not seen.
+    """
+    sample = resources.files("bot") / "data" / "sample"
+    async with _open() as bot:
+        with resources.as_file(sample) as sample_dir:
+            await _ingest(bot, sorted(Path(sample_dir).glob("*.txt")))
+        await _summarize(bot)
+        await _post_console_digest(bot)
+
+
+@app.command()
+@_command
+async def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="ShortScience page dumps (.txt) or JSONL files.")],
+) -> None:
+    """Add papers from files; known papers (also near-identical re-scrapes) are skipped."""
+    async with _open() as bot:
+        report = await _ingest(bot, paths)
+    if report.errors and not report.added and not report.duplicates:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_command
+async def summarize(
+    limit: Annotated[int | None, typer.Option(help="Summarize at most this many papers.")] = None,
+) -> None:
+    """Write a TL;DR for every paper that lacks one from the configured summarizer."""
+    async with _open() as bot:
+        await _summarize(bot, limit=limit)
+
+
+@app.command("list")
+@_command
+async def list_papers(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many papers.")] = None,
+) -> None:
+    """Every paper, newest first, with its id, headline and TL;DR."""
+    from rich.table import Table
+
+    async with _open() as bot:
+        papers = await bot.store.list_papers(limit=limit)
+        tldrs = await _tldrs(bot, [paper.id for paper in papers])
+    if as_json:
+        for paper in papers:
+            record = {
+                "id": paper.id, "headline": paper.headline, "tldr": tldrs.get(paper.id, ""), "url": paper.url,
+                "source": paper.source, "authors": list(paper.authors), "categories": list(paper.categories),
+                "published": paper.published.isoformat() if paper.published else None,
+            }
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return
+    table = Table("id", "headline", "TL;DR", show_lines=True)
+    for paper in papers:
+        table.add_row(paper.id, paper.headline, tldrs.get(paper.id, "[dim](not summarized yet)[/dim]"))
+    out.print(table)
+    out.print(f"[dim]{len(papers)} papers[/dim]")
+
+
+@app.command()
+@_command
+async def show(paper_id: Annotated[str, typer.Argument(help="A paper id from `paperbot list`.")]) -> None:
+    """One paper in full: TL;DR, metadata and the whole cleaned text."""
+    from adapters.console import ConsoleAdapter
+    from bot.errors import PaperNotFoundError
+
+    async with _open() as bot:
+        paper = await bot.store.get_paper(paper_id.strip())
+        if paper is None:
+            raise PaperNotFoundError(f"no paper has id {paper_id.strip()[:40]!r}; `paperbot list` shows the ids")
+        tldrs = await _tldrs(bot, [paper.id])
+    ConsoleAdapter(out).show_paper(paper, tldrs.get(paper.id))
+
+
+@app.command()
+@_command
+async def digest(
+    preview: Annotated[bool, typer.Option(help="Show the next digest without recording it as sent.")] = False,
+) -> None:
+    """Post the console channel's next digest to this terminal."""
+    from adapters.console import ConsoleAdapter
+
+    async with _open() as bot:
+        if not preview:
+            await _post_console_digest(bot)
+            return
+        message = await bot.digests.preview(await bot.channel(bot.console_ref()))
+        if message is None:
+            out.print("[dim]No new papers for this channel.[/dim]")
+        else:
+            await ConsoleAdapter(out).send_digest(message)
+
+
+@db_app.command("upgrade")
+@_command
+async def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the store's schema up to `revision` (default: the newest)."""
+    from storage.migrate import current_revision, upgrade
+
+    url = _settings().database.resolved_url()
+    await upgrade(url, revision)
+    out.print(f"schema at revision {await current_revision(url)}")
+
+
+@db_app.command("downgrade")
+@_command
+async def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")]) -> None:
+    """Migrate the store's schema down to `revision`."""
+    from storage.migrate import current_revision, downgrade
+
+    url = _settings().database.resolved_url()
+    await downgrade(url, revision)
+    out.print(f"schema at revision {await current_revision(url)}")
+
+
+@db_app.command("current")
+@_command
+async def db_current() -> None:
+    """Print the store's schema revision."""
+    from storage.migrate import current_revision
+
+    out.print(await current_revision(_settings().database.resolved_url()) or "empty (run `paperbot db upgrade`)")
+
+
+@model_app.command("fetch")
+@_command
+async def model_fetch(
+    name: Annotated[str, typer.Argument(help="A Hugging Face model name, e.g. sshleifer/distilbart-cnn-12-6.")],
+    dest: Annotated[Path | None, typer.Option(help="Directory to download into.")] = None,
+) -> None:
+    """Download a summarization model (needs internet) so it can be used offline afterwards."""
+    from bot.summarize.hub import fetch_model
+
+    path = await asyncio.to_thread(fetch_model, name, dest)
+    out.print(f"fetched {name} to {path}; set summarizer.model = {str(path)!r} to use it")
+
+
+async def _ingest(bot: App, paths: list[Path]) -> IngestReport:
+    from rich.progress import Progress, TaskID
+
+    from bot.ingest.service import ingest_paths
+
+    with Progress(console=err, transient=True) as progress:
+        tasks: dict[Path, TaskID] = {}
+
+        def advance(path: Path, done: int, total: int) -> None:
+            if path not in tasks:
+                tasks[path] = progress.add_task(f"ingest {path.name}", total=total)
+            progress.update(tasks[path], completed=done, total=total)
+
+        report = await ingest_paths(bot.store, paths, on_progress=advance)
+    for line in report.errors:
+        err.print(f"[yellow]skipped[/yellow] {line}", highlight=False)
+    err.print(f"ingested {report.added} new papers ({report.duplicates} already known, {len(report.errors)} skipped)")
+    return report
+
+
+async def _summarize(bot: App, limit: int | None = None) -> int:
+    from rich.progress import Progress
+
+    from bot.summarize.service import summarize_pending
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task(f"summarize ({bot.summarizer.name})", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        count = await summarize_pending(bot.store, bot.summarizer, limit=limit, on_progress=advance)
+    err.print(f"summarized {count} papers")
+    return count
+
+
+async def _post_console_digest(bot: App) -> None:
+    from adapters.console import ConsoleAdapter
+
+    console = ConsoleAdapter(out)
+    message = await bot.digests.deliver(await bot.channel(bot.console_ref()), console.send_digest)
+    if message is None:
+        total = await bot.store.count_papers()
+        console.show_notice(f"No new papers for this channel: all {total} were sent. Add more with `paperbot ingest`.")
+
+
+async def _tldrs(bot: App, paper_ids: list[str]) -> dict[str, str]:
+    """The configured summarizer's TL;DR where cached, else any cached one; never runs a model."""
+    name, version = bot.summarizer.name, bot.summarizer.version
+    exact = await bot.store.get_summaries(paper_ids, name, version)
+    latest = await bot.store.latest_summaries([pid for pid in paper_ids if pid not in exact])
+    return {pid: summary.text for pid, summary in {**latest, **exact}.items()}
+
+
+
+@app.command()
+@_command
+async def run() -> None:
+    """Run the bot: keep every channel's digest schedule until stopped (SIGINT/SIGTERM).
+
+    With no Slack or Discord token configured, digests for console channels print to this terminal.
+    """
+    import signal
+
+    from adapters.console import ConsoleAdapter
+    from bot.scheduler import DigestScheduler
+
+    async with _open() as bot:
+        await bot.channel(bot.console_ref())
+        scheduler = DigestScheduler(bot.store, bot.digests, {"console": ConsoleAdapter(out).send_digest})
+        await scheduler.start()
+        err.print(f"paperbot running; console channel next digest at {scheduler.next_run(bot.console_ref())}")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown()

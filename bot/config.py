@@ -1,0 +1,232 @@
+"""Settings: config.toml, overridden by PAPERBOT_<SECTION>__<KEY> and the platforms' conventional env names.
+
+Loaded once at start and passed down. Every mistake becomes one `ConfigError` line that names the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+ENV_PREFIX = "PAPERBOT_"
+CONFIG_ENV = "PAPERBOT_CONFIG"
+# The names platforms and hosting services set themselves; they sit below PAPERBOT_* in priority.
+CONVENTIONAL_ENV: Mapping[str, tuple[str, str]] = {
+    "SLACK_BOT_TOKEN": ("slack", "bot_token"),
+    "SLACK_APP_TOKEN": ("slack", "app_token"),
+    "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+    "DISCORD_TOKEN": ("discord", "token"),
+    "DATABASE_URL": ("database", "url"),
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
+        """An empty string in config.toml means "not set" for optional keys (tokens, URLs, model)."""
+        field = cls.model_fields[info.field_name] if info.field_name else None
+        if value == "" and field is not None and field.default is None:
+            return None
+        return value
+
+
+class DatabaseSettings(_Section):
+    """Where the store lives; empty means SQLite in the user's data directory."""
+
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        return normalize_database_url(url) if url else url
+
+    def resolved_url(self) -> str:
+        """The URL to connect to, falling back to the embedded SQLite file."""
+        return self.url or default_database_url()
+
+
+class SummarizerSettings(_Section):
+    """Which local model condenses papers into TL;DRs."""
+
+    kind: Literal["extractive", "abstractive"] = "extractive"
+    model: str | None = None
+    max_words: int = Field(60, ge=10, le=300)
+    batch_size: int = Field(64, ge=1, le=1024)
+    device: str = "cpu"
+
+
+class DigestSettings(_Section):
+    """Defaults for channels that have not chosen their own settings."""
+
+    size: int = Field(5, ge=1, le=50)
+    topics: list[str] = Field(default_factory=list)
+    cron: str = "0 9 * * *"
+    timezone: str = "UTC"
+    header: str = Field("Papers for you", min_length=1, max_length=100)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+        return name
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, cron: str) -> str:
+        if len(cron.split()) != 5:
+            raise ValueError(f"cron {cron!r} needs five fields: minute hour day month weekday")
+        return cron
+
+
+class ConsoleSettings(_Section):
+    """The terminal stands in for one chat channel and one user."""
+
+    workspace: str = "local"
+    channel: str = "demo"
+    user: str = "me"
+
+
+class SlackSettings(_Section):
+    """Slack app credentials and behaviour; tokens come from env or an owner-only config file."""
+
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    api_url: str | None = None
+    command: str = "/papers"
+    admins: list[str] = Field(default_factory=list)
+    save_emoji: str = "bookmark"
+
+
+class DiscordSettings(_Section):
+    """Discord bot credentials and behaviour."""
+
+    token: SecretStr | None = None
+    api_url: str | None = None
+    save_emoji: str = "🔖"
+    admin_role: str | None = None
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(BaseSettings):
+    """All of paperbot's configuration, one model per config.toml section."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True, case_sensitive=False
+    )
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    summarizer: SummarizerSettings = Field(default_factory=SummarizerSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """PAPERBOT_* env beats conventional env names, which beat the file (passed as init values)."""
+        return env_settings, _ConventionalEnvSource(settings_cls), init_settings
+
+
+class _ConventionalEnvSource(PydanticBaseSettingsSource):
+    """Reads SLACK_BOT_TOKEN, DATABASE_URL, ... so the bot runs where platforms set those names."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, dict[str, str]] = {}
+        for name, (section, key) in CONVENTIONAL_ENV.items():
+            if os.environ.get(name):
+                values.setdefault(section, {})[key] = os.environ[name]
+        return values
+
+
+def normalize_database_url(url: str) -> str:
+    """Map the URLs hosting platforms hand out (postgres://, sqlite:///) to the async drivers the store uses."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"{url!r} is not a database URL (expected e.g. sqlite+aiosqlite:///path or postgresql://...)")
+    drivers = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+    return f"{drivers.get(scheme.lower(), scheme)}://{rest}"
+
+
+def default_database_url() -> str:
+    """SQLite in the per-user data directory, so the bot works with no setup."""
+    from platformdirs import user_data_path
+
+    return f"sqlite+aiosqlite:///{user_data_path('paperbot') / 'paperbot.sqlite3'}"
+
+
+def default_config_path() -> Path | None:
+    """The config file used when none is named: $PAPERBOT_CONFIG, ./config.toml, then the user config dir."""
+    from platformdirs import user_config_path
+
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    for candidate in (Path("config.toml"), user_config_path("paperbot") / "config.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the config file (if any) and the environment; raise ConfigError with one line on any mistake."""
+    path = path or default_config_path()
+    file_values = _read_toml(path) if path else {}
+    try:
+        return Settings(**file_values)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, path)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _one_line(exc: ValidationError, path: Path | None) -> str:
+    """Name each bad key the way a user writes it (section.key) with pydantic's reason."""
+    where = f"config {path}" if path else "config"
+    problems = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            problems.append(f"unknown key {key}")
+        else:
+            reason = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{key}: {reason}")
+    return f"{where}: " + "; ".join(problems)
