@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from bot.models import DigestItem, DigestMessage, Paper
+from bot.models import DigestItem, DigestMessage, Paper, PostedMessage
 
 
 class ConsoleAdapter:
@@ -20,9 +20,9 @@ class ConsoleAdapter:
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console()
 
-    async def send_digest(self, message: DigestMessage) -> list[str]:
+    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
         self.console.print(render_digest(message))
-        return [f"console:{message.digest_id}"]
+        return [PostedMessage(f"console:{message.digest_id}", tuple(item.paper_id for item in message.items))]
 
     def show_paper(self, paper: Paper, tldr: str | None) -> None:
         self.console.print(render_paper(paper, tldr))

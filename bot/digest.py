@@ -9,14 +9,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.formatting import build_digest
-from bot.models import Channel, ChannelRef, DigestMessage, Paper
+from bot.models import Channel, ChannelRef, DigestMessage, Paper, PostedMessage
 from bot.ports import Store, Summarizer
 from bot.selection import next_papers
 from bot.summarize.service import ensure_summaries
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[DigestMessage], Awaitable[Sequence[str]]]
+Send = Callable[[DigestMessage], Awaitable[Sequence[PostedMessage]]]
 
 
 def utcnow() -> datetime:
@@ -61,12 +61,12 @@ class DigestService:
             log.info("digest channel=%s papers=0 outcome=nothing-new", channel.ref)
             return None
         try:
-            message_ids = await send(message)
+            posted = await send(message)
         except Exception:
             await self._store.discard_digest(message.digest_id)
             log.warning("digest channel=%s papers=%d outcome=failed", channel.ref, len(message.items))
             raise
-        await self._store.mark_digest_sent(message.digest_id, list(message_ids), self._clock())
+        await self._store.mark_digest_sent(message.digest_id, list(posted), self._clock())
         log.info(
             "digest channel=%s id=%s papers=%d duration_ms=%.0f outcome=sent",
             channel.ref, message.digest_id, len(message.items), (time.perf_counter() - started) * 1000,

@@ -97,6 +97,14 @@ class IngestReport:
 
 
 @dataclass(frozen=True, slots=True)
+class PostedMessage:
+    """One platform message a digest was posted as, and the papers it carries (so reactions map back to papers)."""
+
+    message_id: str
+    paper_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DigestItem:
     """One paper as a digest shows it: platform-neutral, rendered by each adapter its own way."""
 

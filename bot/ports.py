@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.models import Channel, ChannelRef, DigestMessage, IngestReport, Paper, Save, Summary
+from bot.models import Channel, ChannelRef, DigestMessage, IngestReport, Paper, PostedMessage, Save, Summary
 
 
 class Summarizer(Protocol):
@@ -65,12 +65,20 @@ class Store(Protocol):
         """
         ...
 
+    async def search_papers(self, terms: Sequence[str], limit: int) -> list[Paper]:
+        """Newest papers carrying every one of these normalized terms (see `bot.terms`)."""
+        ...
+
     async def plan_digest(self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime) -> None:
         """Record the papers of a digest as planned, in one transaction (the outbox)."""
         ...
 
-    async def mark_digest_sent(self, digest_id: str, message_ids: Sequence[str], at: datetime) -> None:
-        """Mark every delivery of a planned digest as sent, in one transaction."""
+    async def mark_digest_sent(self, digest_id: str, messages: Sequence[PostedMessage], at: datetime) -> None:
+        """Mark every delivery of a planned digest as sent and remember which message carries which paper."""
+        ...
+
+    async def papers_for_message(self, ref: ChannelRef, message_id: str) -> list[str]:
+        """The papers a digest message in this channel carries (empty for any other message)."""
         ...
 
     async def discard_digest(self, digest_id: str) -> None:
@@ -101,6 +109,6 @@ class ChatAdapter(Protocol):
 
     platform: str
 
-    async def send_digest(self, message: DigestMessage) -> list[str]:
-        """Post a digest; return the platform's message ids."""
+    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
+        """Post a digest; return the platform's messages and the papers each carries."""
         ...

@@ -1,0 +1,264 @@
+"""The `/papers` command language, shared by every platform: parse the text, act, answer with a neutral Reply.
+
+Adapters translate a platform payload into an IncomingCommand once, at the edge, and render the Reply. Bad input raises
+a CommandError subclass whose message is the polite one-line answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.digest import DigestService, Send
+from bot.errors import PaperbotError, PaperNotFoundError
+from bot.formatting import digest_item
+from bot.models import Channel, ChannelRef, DigestItem, Paper, Save
+from bot.ports import Store
+from bot.terms import terms_of
+
+MAX_COMMAND_CHARS = 500
+MAX_TOPIC_CHARS = 100
+MAX_TOPICS = 20
+MAX_DIGEST_SIZE = 20
+SEARCH_RESULTS = 5
+
+HELP = (
+    "search <words> · show <paper-id> · saved · save <id> · unsave <id> · subscribe <topic> · unsubscribe <topic> · "
+    "topics · schedule <HH:MM> [time zone] [count] · pause · resume · digest · help"
+)
+
+
+class CommandError(PaperbotError):
+    """The command was understood but cannot be done; the message says why in one line."""
+
+
+class UsageError(CommandError):
+    """The command text is malformed, unknown or too long."""
+
+
+class PermissionDeniedError(CommandError):
+    """The user may not change this channel's settings."""
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingCommand:
+    """A slash command as every platform delivers it, after translation at the edge."""
+
+    platform: str
+    workspace: str
+    channel_id: str
+    user_id: str
+    text: str
+    can_manage: bool = True
+
+    @property
+    def channel(self) -> ChannelRef:
+        return ChannelRef(self.platform, self.workspace, self.channel_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the bot answers: a line of text and optionally papers; ephemeral means only the caller sees it."""
+
+    text: str
+    items: tuple[DigestItem, ...] = ()
+    ephemeral: bool = True
+
+
+ChannelLoader = Callable[[ChannelRef], Awaitable[Channel]]
+ChannelListener = Callable[[Channel], None]
+_TIME = re.compile(r"^(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)$")
+_MANAGING = frozenset({"subscribe", "unsubscribe", "schedule", "pause", "resume", "digest"})
+
+
+class CommandRouter:
+    """Routes `/papers <subcommand> ...` to the core; one instance serves every platform."""
+
+    def __init__(
+        self,
+        store: Store,
+        digests: DigestService,
+        load_channel: ChannelLoader,
+        *,
+        on_channel_change: ChannelListener | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._digests = digests
+        self._load_channel = load_channel
+        self._on_channel_change = on_channel_change
+        self._clock = clock
+
+    async def handle(self, command: IncomingCommand, send: Send | None = None) -> Reply:
+        """Answer one command; raises CommandError (or PaperNotFoundError) with a user-facing line on bad input."""
+        if len(command.text) > MAX_COMMAND_CHARS:
+            raise UsageError(f"That command is too long ({len(command.text):,} characters; the limit is "
+                             f"{MAX_COMMAND_CHARS}).")
+        name, _, argument = " ".join(command.text.split()).partition(" ")
+        name = name.lower() or "help"
+        handler = getattr(self, f"_cmd_{name}", None)
+        if handler is None:
+            raise UsageError(f"Unknown command {name[:30]!r}. Try: {HELP}")
+        if name in _MANAGING and not command.can_manage:
+            raise PermissionDeniedError("Sorry, only channel managers can change this channel's digest settings.")
+        if name == "digest":
+            return await self._cmd_digest(command, argument, send)
+        return await handler(command, argument)
+
+    async def _cmd_help(self, command: IncomingCommand, argument: str) -> Reply:
+        return Reply(f"Commands: {HELP}")
+
+    async def _cmd_show(self, command: IncomingCommand, argument: str) -> Reply:
+        paper_id = _required(argument, "show <paper-id>")
+        paper = await self._store.get_paper(paper_id)
+        if paper is None:
+            raise PaperNotFoundError(f"No paper has id {paper_id[:40]!r}.")
+        summaries = await self._store.latest_summaries([paper.id])
+        summary = summaries.get(paper.id)
+        return Reply(paper.headline, items=(digest_item(paper, summary.text if summary else None),))
+
+    async def _cmd_search(self, command: IncomingCommand, argument: str) -> Reply:
+        query = _required(argument, "search <words>")
+        terms = terms_of(query)
+        if not terms:
+            raise UsageError("Search for at least one meaningful word (not only words like 'the' or 'of').")
+        papers = await self._store.search_papers(terms, SEARCH_RESULTS)
+        if not papers:
+            return Reply(f"No papers match {query[:80]!r}.")
+        summaries = await self._store.latest_summaries([paper.id for paper in papers])
+        items = tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for p in papers)
+        return Reply(f"Top {len(items)} for {query[:80]!r}:", items=items)
+
+    async def _cmd_saved(self, command: IncomingCommand, argument: str) -> Reply:
+        saved = await self._store.saved_papers(command.platform, command.workspace, command.user_id)
+        if not saved:
+            return Reply("Your reading list is empty. Save a paper with `save <id>` or by reacting to a digest.")
+        summaries = await self._store.latest_summaries([paper.id for _, paper in saved])
+        items = tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for _, p in saved)
+        return Reply(f"Your reading list ({len(items)}):", items=items)
+
+    async def _cmd_save(self, command: IncomingCommand, argument: str) -> Reply:
+        paper = await self._paper(_required(argument, "save <paper-id>"))
+        save = Save(command.platform, command.workspace, command.user_id, paper.id, self._clock())
+        added = await self._store.save_paper(save)
+        return Reply(f"Saved “{paper.headline}”." if added else f"“{paper.headline}” is already on your list.")
+
+    async def _cmd_unsave(self, command: IncomingCommand, argument: str) -> Reply:
+        paper_id = _required(argument, "unsave <paper-id>")
+        removed = await self._store.unsave_paper(command.platform, command.workspace, command.user_id, paper_id)
+        return Reply(f"Removed {paper_id} from your list." if removed else f"{paper_id[:40]} was not on your list.")
+
+    async def _cmd_topics(self, command: IncomingCommand, argument: str) -> Reply:
+        channel = await self._load_channel(command.channel)
+        topics = ", ".join(channel.topics) if channel.topics else "everything (no topics set)"
+        state = "paused" if channel.paused else f"at {_describe_cron(channel.cron)} {channel.timezone}"
+        return Reply(f"Topics: {topics}. {channel.digest_size} papers {state}; ranked by: topic match, newest first.")
+
+    async def _cmd_subscribe(self, command: IncomingCommand, argument: str) -> Reply:
+        topic = _topic(argument, "subscribe <topic>")
+        channel = await self._load_channel(command.channel)
+        if topic.lower() in (t.lower() for t in channel.topics):
+            return Reply(f"This channel already follows {topic!r}.")
+        if len(channel.topics) >= MAX_TOPICS:
+            raise CommandError(f"This channel already follows {MAX_TOPICS} topics; unsubscribe from one first.")
+        await self._update(replace(channel, topics=(*channel.topics, topic)))
+        return Reply(f"This channel now follows {topic!r}.", ephemeral=False)
+
+    async def _cmd_unsubscribe(self, command: IncomingCommand, argument: str) -> Reply:
+        topic = _topic(argument, "unsubscribe <topic>")
+        channel = await self._load_channel(command.channel)
+        kept = tuple(t for t in channel.topics if t.lower() != topic.lower())
+        if kept == channel.topics:
+            raise CommandError(f"This channel does not follow {topic!r}.")
+        await self._update(replace(channel, topics=kept))
+        return Reply(f"This channel no longer follows {topic!r}.", ephemeral=False)
+
+    async def _cmd_schedule(self, command: IncomingCommand, argument: str) -> Reply:
+        channel = await self._load_channel(command.channel)
+        cron, timezone, size = _parse_schedule(argument, channel)
+        await self._update(replace(channel, cron=cron, timezone=timezone, digest_size=size, paused=False))
+        return Reply(f"Digest of {size} papers daily at {_describe_cron(cron)} {timezone}.", ephemeral=False)
+
+    async def _cmd_pause(self, command: IncomingCommand, argument: str) -> Reply:
+        channel = await self._load_channel(command.channel)
+        await self._update(replace(channel, paused=True))
+        return Reply("Digests paused for this channel; `resume` starts them again.", ephemeral=False)
+
+    async def _cmd_resume(self, command: IncomingCommand, argument: str) -> Reply:
+        channel = await self._load_channel(command.channel)
+        await self._update(replace(channel, paused=False))
+        return Reply(f"Digests resumed: daily at {_describe_cron(channel.cron)} {channel.timezone}.", ephemeral=False)
+
+    async def _cmd_digest(self, command: IncomingCommand, argument: str, send: Send | None) -> Reply:
+        if send is None:
+            raise CommandError("This platform cannot post digests on demand.")
+        channel = await self._load_channel(command.channel)
+        message = await self._digests.deliver(channel, send)
+        if message is None:
+            return Reply("No new papers for this channel right now.")
+        return Reply(f"Posted a digest of {len(message.items)} papers.")
+
+    async def _paper(self, paper_id: str) -> Paper:
+        paper = await self._store.get_paper(paper_id)
+        if paper is None:
+            raise PaperNotFoundError(f"No paper has id {paper_id[:40]!r}.")
+        return paper
+
+    async def _update(self, channel: Channel) -> None:
+        stored = await self._store.upsert_channel(channel)
+        if self._on_channel_change:
+            self._on_channel_change(stored)
+
+
+def _required(argument: str, usage: str) -> str:
+    if not argument.strip():
+        raise UsageError(f"Usage: {usage}")
+    return argument.strip()
+
+
+def _topic(argument: str, usage: str) -> str:
+    topic = _required(argument, usage)
+    if len(topic) > MAX_TOPIC_CHARS:
+        raise UsageError(f"A topic can be at most {MAX_TOPIC_CHARS} characters.")
+    if not terms_of(topic):
+        raise UsageError(f"{topic[:40]!r} has no meaningful words to match papers by.")
+    return topic
+
+
+def _parse_schedule(argument: str, channel: Channel) -> tuple[str, str, int]:
+    """`HH:MM [time zone] [count]` -> (cron, IANA zone, digest size); each part validated with a clear line."""
+    parts: Sequence[str] = argument.split()
+    if not parts:
+        raise UsageError("Usage: schedule <HH:MM> [time zone] [count], e.g. schedule 09:00 Europe/Berlin 5")
+    match = _TIME.match(parts[0])
+    if not match:
+        raise UsageError(f"{parts[0][:20]!r} is not a time; use 24-hour HH:MM, e.g. 09:00.")
+    timezone, size = channel.timezone, channel.digest_size
+    for part in parts[1:3]:
+        if part.isdigit():
+            size = int(part)
+            if not 1 <= size <= MAX_DIGEST_SIZE:
+                raise UsageError(f"A digest holds 1 to {MAX_DIGEST_SIZE} papers.")
+        else:
+            timezone = _zone(part)
+    if len(parts) > 3:
+        raise UsageError("Usage: schedule <HH:MM> [time zone] [count]")
+    return f"{int(match['minute'])} {int(match['hour'])} * * *", timezone, size
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"{name[:40]!r} is not a time zone; use an IANA name such as Europe/Berlin or UTC.") from None
+    return name
+
+
+def _describe_cron(cron: str) -> str:
+    minute, hour, *_ = cron.split()
+    if minute.isdigit() and hour.isdigit():
+        return f"{int(hour):02d}:{int(minute):02d}"
+    return f"cron {cron!r}"

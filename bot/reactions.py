@@ -1,0 +1,55 @@
+"""Reactions on digest messages: the save emoji adds the message's paper to the reacting user's reading list."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.models import ChannelRef, Save
+from bot.ports import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingReaction:
+    """A reaction added or removed, as every platform delivers it after translation at the edge."""
+
+    platform: str
+    workspace: str
+    channel_id: str
+    message_id: str
+    user_id: str
+    emoji: str
+    added: bool
+
+    @property
+    def channel(self) -> ChannelRef:
+        return ChannelRef(self.platform, self.workspace, self.channel_id)
+
+
+class ReactionHandler:
+    """Saves or unsaves papers for reactions with the platform's save emoji; everything else is ignored."""
+
+    def __init__(self, store: Store, save_emoji: dict[str, str], clock: Callable[[], datetime] | None = None) -> None:
+        self._store = store
+        self._save_emoji = save_emoji
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    async def handle(self, reaction: IncomingReaction) -> list[str]:
+        """Return the paper ids saved or unsaved (empty when the reaction means nothing to the bot)."""
+        if reaction.emoji != self._save_emoji.get(reaction.platform):
+            return []
+        paper_ids = await self._store.papers_for_message(reaction.channel, reaction.message_id)
+        for paper_id in paper_ids:
+            if reaction.added:
+                save = Save(reaction.platform, reaction.workspace, reaction.user_id, paper_id, self._clock())
+                await self._store.save_paper(save)
+            else:
+                await self._store.unsave_paper(reaction.platform, reaction.workspace, reaction.user_id, paper_id)
+        if paper_ids:
+            log.info("reaction %s papers=%d channel=%s", "save" if reaction.added else "unsave", len(paper_ids),
+                     reaction.channel)
+        return paper_ids
