@@ -25,7 +25,7 @@ async def ingest_paths(
     for path in paths:
         records = await asyncio.to_thread(list, parse_file(path))
         papers = [record for record in records if isinstance(record, Paper)]
-        errors.extend(_describe(record) for record in records if isinstance(record, IngestProblem))
+        errors.extend(str(record) for record in records if isinstance(record, IngestProblem))
         done = 0
         if on_progress:
             on_progress(path, done, len(papers))
@@ -37,11 +37,6 @@ async def ingest_paths(
             if on_progress:
                 on_progress(path, done, len(papers))
     return IngestReport(added=added, duplicates=duplicates, errors=tuple(errors))
-
-
-def _describe(problem: IngestProblem) -> str:
-    where = f"{problem.where}: " if problem.where else ""
-    return f"{problem.source}: {where}{problem.message}"
 
 
 def _batches(papers: list[Paper], size: int) -> Iterable[list[Paper]]:

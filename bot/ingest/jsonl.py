@@ -1,0 +1,105 @@
+"""Parse JSON Lines paper lists: one object per line with title, authors, url, abstract and/or summary.
+
+Each line stands alone: a malformed line becomes an `IngestProblem` naming its line number and the rest still import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.ingest.clean import clean_text, fingerprint, truncate
+from bot.ingest.headline import MAX_HEADLINE, derive_authors, derive_headline
+from bot.ingest.records import IngestProblem, ParseResult, read_text
+from bot.models import Paper
+
+SOURCE = "jsonl"
+_LIST_SPLIT = re.compile(r"\s*[,;]\s*")
+_CATEGORY_SPLIT = re.compile(r"[\s,;]+")
+
+
+class _BadRecord(ValueError):
+    """A line's content is unusable; the message says why, for the user."""
+
+
+def parse_jsonl(path: Path) -> Iterator[ParseResult]:
+    """Yield one paper per JSON line, and a problem (with its line number) for each line that cannot be one."""
+    text = read_text(path)
+    if isinstance(text, IngestProblem):
+        yield text
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield _paper(json.loads(line), path, number)
+        except json.JSONDecodeError as exc:
+            yield IngestProblem(str(path), f"line {number}", f"malformed JSON: {exc.msg} (column {exc.colno})")
+        except RecursionError:
+            yield IngestProblem(str(path), f"line {number}", "JSON nested too deeply")
+        except _BadRecord as exc:
+            yield IngestProblem(str(path), f"line {number}", str(exc))
+
+
+def _paper(record: Any, path: Path, number: int) -> Paper:
+    if not isinstance(record, dict):
+        raise _BadRecord(f"expected a JSON object, got {type(record).__name__}")
+    title = clean_text(_optional(record, "title", str) or "")
+    text = clean_text(_optional(record, "summary", str) or "") or clean_text(_optional(record, "abstract", str) or "")
+    if not any(c.isalnum() for c in text):
+        raise _BadRecord("no summary or abstract text")
+    url = _url(record)
+    digest = fingerprint(text)
+    record_id = _optional(record, "id", (str, int))
+    return Paper(
+        id="jl-" + hashlib.sha256((url or title or digest).encode()).hexdigest()[:12],
+        source=SOURCE,
+        source_id=str(record_id) if record_id is not None else f"{path.name}#L{number}",
+        headline=truncate(title, MAX_HEADLINE) if title else derive_headline(text, is_clean=True),
+        text=text,
+        fingerprint=digest,
+        authors=_names(record, "authors", _LIST_SPLIT) or derive_authors(text),
+        url=url,
+        categories=_names(record, "categories", _CATEGORY_SPLIT),
+        published=_published(record),
+    )
+
+
+def _optional(record: dict[str, Any], key: str, types: type | tuple[type, ...]) -> Any:
+    value = record.get(key)
+    if value is None or (isinstance(value, types) and not isinstance(value, bool)):
+        return value
+    raise _BadRecord(f"field {key!r} has the wrong type ({type(value).__name__})")
+
+
+def _names(record: dict[str, Any], key: str, separator: re.Pattern[str]) -> tuple[str, ...]:
+    """Accept a list of strings or one delimited string ("A, B"), since exports differ."""
+    value = _optional(record, key, (str, list))
+    items = separator.split(value) if isinstance(value, str) else value or []
+    if not all(isinstance(item, str) for item in items):
+        raise _BadRecord(f"field {key!r} must hold only strings")
+    return tuple(name for name in (clean_text(item) for item in items) if name)
+
+
+def _url(record: dict[str, Any]) -> str | None:
+    url = (_optional(record, "url", str) or "").strip()
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise _BadRecord("field 'url' must be an http(s) URL")
+    return url or None
+
+
+def _published(record: dict[str, Any]) -> datetime | None:
+    """Parse an ISO date or datetime; a value without a zone is taken as UTC so comparisons never mix kinds."""
+    value = _optional(record, "published", str)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise _BadRecord(f"field 'published' is not an ISO date: {value[:40]!r}") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
