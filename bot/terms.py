@@ -27,14 +27,16 @@ def _stemmer():  # noqa: ANN202 - snowballstemmer has no type hints
     return snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    """Stemming dominates bulk ingest; vocabularies are small, so each word is stemmed once per process."""
+    return _stemmer().stemWord(word)
+
+
 def terms_of(text: str) -> list[str]:
     """Return the distinct normalized terms of a text, in first-seen order, without stopwords."""
-    seen: dict[str, None] = {}
-    words = [w.lower() for w in _WORD.findall(text)]
-    stems = _stemmer().stemWords([w for w in words if w not in _STOPWORDS and len(w) <= MAX_TERM_LENGTH])
-    for stem in stems:
-        seen.setdefault(stem, None)
-    return list(seen)
+    words = {w: None for w in (w.lower() for w in _WORD.findall(text)) if w not in _STOPWORDS}
+    return list({_stem(w): None for w in words if len(w) <= MAX_TERM_LENGTH})
 
 
 def topic_terms(topics: Iterable[str]) -> list[list[str]]:

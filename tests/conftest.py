@@ -39,3 +39,15 @@ def postgres_url() -> str:
     url = os.environ.get("PAPERBOT_TEST_POSTGRES_URL", "")
     _need("PostgreSQL", bool(url), "PAPERBOT_TEST_POSTGRES_URL is not set (bash .ci/run starts a server and sets it)")
     return url
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path):
+    """The real store on a fresh SQLite file."""
+    from storage.sql_store import SqlStore
+
+    store = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path / 'paperbot.sqlite3'}")
+    try:
+        yield store
+    finally:
+        await store.close()

@@ -1,0 +1,1 @@
+"""SQL persistence for paperbot: SQLAlchemy tables, Alembic migrations and the `Store` implementation."""

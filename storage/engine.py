@@ -1,0 +1,76 @@
+"""One place that opens databases, so the store and the migration commands get the same engine settings."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+# Execution option a write transaction sets so SQLite takes the write lock at BEGIN (and waits for it there, under
+# busy_timeout) instead of failing later when a read transaction tries to upgrade after another writer committed.
+WRITE = "paperbot_write"
+STORE_FAILURES = (SQLAlchemyError, OSError)  # what a broken, missing or unreachable database raises
+_SQLITE_PRAGMAS = (
+    "journal_mode=WAL",
+    "busy_timeout=10000",
+    "foreign_keys=ON",
+    "synchronous=NORMAL",
+    "cache_size=-32768",  # 32 MiB instead of 2: bulk term inserts touch many index pages
+)
+
+
+def open_engine(url: str) -> AsyncEngine:
+    """Create the async engine for `url`; for SQLite, create the file's folder and set WAL, locks and FKs."""
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite":
+            return create_async_engine(parsed, pool_pre_ping=True)
+        if not parsed.database or parsed.database == ":memory:":
+            raise StoreError("an in-memory SQLite store is not supported: give the store a file path")
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(parsed)
+    except (*STORE_FAILURES, ImportError) as exc:  # a bad URL, a missing driver, a folder that cannot be made
+        raise store_error(exc, url) from exc
+    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
+    # The driver's own implicit BEGIN (only before writes) would leave reads outside the transaction.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE) else "BEGIN")
+
+
+def describe(url: str) -> str:
+    """Render a URL for messages, without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "an unreadable URL"
+
+
+def store_error(exc: BaseException, url: str) -> StoreError:
+    """Turn a driver error into a one-line StoreError naming the store, keeping the cause for the log."""
+    cause = getattr(exc, "orig", None) or exc
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    log.debug("store error at %s", describe(url), exc_info=exc)
+    return StoreError(f"cannot use the store at {describe(url)}: {reason}")

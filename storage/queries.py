@@ -1,0 +1,93 @@
+"""Statements the store runs more than once: the selection query and the predicates its methods share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+
+from bot.models import ChannelRef
+from storage.tables import ChannelRow, DeliveryRow, PaperRow, PaperTermRow, SaveRow
+
+IN_CHUNK = 500  # values per IN (...) list: far below every driver's bound-parameter limit
+
+NEWEST = (PaperRow.recency.desc(), PaperRow.id)
+
+
+def _carrying_terms(term_count: int) -> tuple[Select[tuple[PaperRow]], InstrumentedAttribute[str]]:
+    """Newest papers carrying terms :t0.. :tN-1 (all papers when there are none), and the column naming the paper.
+
+    Walks the (term, recency) index of the first term; EXISTS probes the key for the others.
+    """
+    if not term_count:
+        return select(PaperRow).order_by(*NEWEST), PaperRow.id
+    first = aliased(PaperTermRow, name="t0")
+    query = (
+        select(PaperRow)
+        .join(first, first.paper_id == PaperRow.id)
+        .where(first.term == bindparam("t0"))
+        .order_by(first.recency.desc(), first.paper_id)
+    )
+    for n in range(1, term_count):
+        other = aliased(PaperTermRow, name=f"t{n}")
+        query = query.where(exists().where(other.term == bindparam(f"t{n}"), other.paper_id == first.paper_id))
+    return query, first.paper_id
+
+
+@lru_cache(maxsize=16)
+def search_query(term_count: int) -> Select[tuple[PaperRow]]:
+    """Newest papers carrying every term, at most :limit; built once per term count and run with parameters."""
+    query, _ = _carrying_terms(term_count)
+    return query.limit(bindparam("limit"))
+
+
+@lru_cache(maxsize=16)
+def unsent_query(term_count: int) -> Select[tuple[PaperRow]]:
+    """Newest papers carrying the terms and never delivered to the channel :platform/:workspace/:channel_id.
+
+    Built once per term count and run with parameters, because building and cache-keying a fresh statement cost
+    more than running it.
+    """
+    channel = (
+        select(ChannelRow.pk)
+        .where(ChannelRow.platform == bindparam("platform"), ChannelRow.workspace == bindparam("workspace"))
+        .where(ChannelRow.channel_id == bindparam("channel_id"))
+        .scalar_subquery()
+    )
+    query, paper_id = _carrying_terms(term_count)
+    # A channel never configured selects NULL, which no delivery matches: it has had nothing delivered.
+    delivered = exists().where(DeliveryRow.channel == channel, DeliveryRow.paper_id == paper_id)
+    return query.where(~delivered).limit(bindparam("limit"))
+
+
+async def existing(session: AsyncSession, column: InstrumentedAttribute[str], values: list[str]) -> set[str]:
+    """Which of `values` the column already holds, asked in chunks the drivers accept."""
+    found: set[str] = set()
+    for chunk in chunks(values, IN_CHUNK):
+        found.update(await session.scalars(select(column).where(column.in_(chunk))))
+    return found
+
+
+def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Split `items` into lists of at most `size` (itertools.batched needs Python 3.12)."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def is_channel(ref: ChannelRef) -> tuple[Any, ...]:
+    """Match the channel row of `ref`: ids are only unique within (platform, workspace)."""
+    return (
+        ChannelRow.platform == ref.platform,
+        ChannelRow.workspace == ref.workspace,
+        ChannelRow.channel_id == ref.channel_id,
+    )
+
+
+def is_user(platform: str, workspace: str, user_id: str) -> tuple[Any, ...]:
+    """Match one user's saves: user ids are only unique within (platform, workspace)."""
+    return SaveRow.platform == platform, SaveRow.workspace == workspace, SaveRow.user_id == user_id

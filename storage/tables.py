@@ -1,0 +1,153 @@
+"""Declarative tables; the schema the migrations create and the store queries, never seen outside storage/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Store instants as UTC and hand them back tz-aware, because SQLite keeps no offset.
+
+    Naive input is taken to be UTC already. On SQLite the offset is dropped before writing so every value has the
+    same text shape and sorts chronologically.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Shared metadata for the tables below and for Alembic; named constraints keep migrations dialect-neutral."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class PaperRow(Base):
+    """A paper; `recency` (published, else added) orders every "newest first" listing."""
+
+    __tablename__ = "papers"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    source: Mapped[str] = mapped_column(String)
+    source_id: Mapped[str] = mapped_column(String)
+    headline: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String, unique=True)
+    authors: Mapped[list[str]] = mapped_column(JSON)
+    url: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    published: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recency: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PaperTermRow(Base):
+    """One term a paper carries; (term, recency) lets "newest papers with term T" walk one index range.
+
+    On SQLite the table is clustered on its key (WITHOUT ROWID; other databases ignore the option), which saves a
+    third B-tree on the largest table.
+    """
+
+    __tablename__ = "paper_terms"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    term: Mapped[str] = mapped_column(String, primary_key=True)
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    recency: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# Descending indexes match the "newest first, then id" order of every listing, so a LIMIT stops after a few rows.
+Index("ix_papers_recency", PaperRow.recency.desc(), PaperRow.id)
+Index("ix_paper_terms_term_recency", PaperTermRow.term, PaperTermRow.recency.desc(), PaperTermRow.paper_id)
+
+
+class SummaryRow(Base):
+    """A cached TL;DR keyed by the summarizer build that wrote it."""
+
+    __tablename__ = "summaries"
+
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    summarizer: Mapped[str] = mapped_column(String, primary_key=True)
+    version: Mapped[str] = mapped_column(String, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChannelRow(Base):
+    """A channel's digest settings; the integer key keeps the deliveries table and its indexes small."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel_id"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String)
+    workspace: Mapped[str] = mapped_column(String)
+    channel_id: Mapped[str] = mapped_column(String)
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    digest_size: Mapped[int] = mapped_column(Integer)
+    cron: Mapped[str] = mapped_column(String)
+    timezone: Mapped[str] = mapped_column(String)
+    paused: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DeliveryRow(Base):
+    """The outbox: a paper planned for, then sent to, one channel; the primary key forbids a second delivery."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_channel_message", "channel", "message_id"),)
+
+    channel: Mapped[int] = mapped_column(ForeignKey("channels.pk", ondelete="CASCADE"), primary_key=True)
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    digest_id: Mapped[str] = mapped_column(String, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    message_id: Mapped[str | None] = mapped_column(Text)
+
+
+class SaveRow(Base):
+    """A paper on a user's reading list; users are only unique within (platform, workspace)."""
+
+    __tablename__ = "saves"
+    __table_args__ = (Index("ix_saves_user_at", "platform", "workspace", "user_id", "at"),)
+
+    platform: Mapped[str] = mapped_column(String, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String, primary_key=True)
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

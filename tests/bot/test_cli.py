@@ -1,0 +1,87 @@
+"""The `paperbot` command end to end on a fresh SQLite store: demo, ingest, list, show, and bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+ID = re.compile(r"id (ss-[0-9a-f]{12})")
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PAPERBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    monkeypatch.setenv("COLUMNS", "200")
+    return CliRunner()
+
+
+def invoke(runner, *args):
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    return result
+
+
+@pytest.mark.slow
+def test_demo_prints_a_digest_and_the_next_run_prints_unseen_papers(runner):
+    first = invoke(runner, "demo")
+    assert first.exit_code == 0, first.output
+    first_ids = ID.findall(first.output)
+    assert len(first_ids) == 5 and "Papers for you" in first.output
+    second = invoke(runner, "demo")
+    second_ids = ID.findall(second.output)
+    assert second.exit_code == 0 and second_ids and not set(first_ids) & set(second_ids)
+
+    listing = invoke(runner, "list", "--json")
+    records = [json.loads(line) for line in listing.stdout.splitlines()]
+    assert len(records) >= 12
+    for record in records:
+        assert {"id", "headline", "tldr", "url", "source"} <= record.keys()
+        assert record["tldr"] and len(record["tldr"].split()) <= 60
+    shown = invoke(runner, "show", first_ids[0])
+    assert shown.exit_code == 0 and "TL;DR" in shown.output
+
+
+def test_every_command_has_help(runner):
+    for args in (["--help"], ["demo", "--help"], ["ingest", "--help"], ["summarize", "--help"], ["list", "--help"],
+                 ["show", "--help"], ["digest", "--help"], ["run", "--help"], ["db", "upgrade", "--help"],
+                 ["db", "downgrade", "--help"], ["db", "current", "--help"], ["model", "fetch", "--help"]):
+        result = invoke(runner, *args)
+        assert result.exit_code == 0 and "Usage" in result.output, args
+
+
+def test_ingest_reports_bad_records_in_one_line_each_and_keeps_the_rest(runner, tmp_path):
+    good = {"title": "Attention over sets", "authors": ["A. Author"], "url": "https://example.org/a",
+            "summary": "We study attention over unordered sets of vectors and show it generalizes."}
+    other = {**good, "title": "Another paper", "url": "https://example.org/b", "summary": "A different result."}
+    jsonl = tmp_path / "papers.jsonl"
+    jsonl.write_text(json.dumps(good) + "\n{not json\n" + json.dumps(other) + "\n", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(bytes(range(256)) * 4)
+
+    result = invoke(runner, "ingest", str(jsonl), str(empty), str(binary))
+    assert result.exit_code == 0
+    assert "line 2" in result.output
+    assert "ingested 2 new papers" in result.output
+    again = invoke(runner, "ingest", str(jsonl))
+    assert "ingested 0 new papers (2 already known" in again.output
+
+
+def test_show_unknown_id_is_one_line(runner):
+    result = invoke(runner, "show", "no-such-paper")
+    assert result.exit_code == 1
+    assert "no paper has id 'no-such-paper'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_config_is_one_line(runner, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[digest]\nsize = 'lots'\n", encoding="utf-8")
+    result = invoke(runner, "--config", str(bad), "list")
+    assert result.exit_code == 1 and "digest.size" in result.output and "Traceback" not in result.output
