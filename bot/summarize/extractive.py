@@ -1,0 +1,116 @@
+"""Extractive TL;DRs: the 2-3 sentences closest to a document's meaning, kept diverse with MMR, in original order.
+
+Extracting rather than generating means every word comes from the paper's own text: nothing is invented.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.summarize.embedding import SentenceEncoder, model_fingerprint
+from bot.summarize.sentences import cut_words, split_sentences
+
+log = logging.getLogger(__name__)
+
+# Bump when the selection changes so cached summaries from the old algorithm are not reused.
+ALGORITHM = "1"
+MAX_SENTENCES = 3
+MMR_LAMBDA = 0.7  # weight of centrality against redundancy with sentences already picked
+LEAD_BONUS = 0.1  # added to the k-th sentence's centrality as LEAD_BONUS / k: summaries state their point early
+MIN_WORDS = 4
+
+_WORDY = re.compile(r"[A-Za-z]{2}")
+_NOT_PROSE = re.compile(r"https?://|www\.|[\\$=]|\]\(")
+_STARTS = re.compile(r"[\"'“‘(]?[A-Z0-9]")
+_ENDS = re.compile(r"[.!?][\"'”’)]?$")
+
+
+class ExtractiveSummarizer:
+    """Summarize with all-MiniLM-L6-v2 sentence embeddings; the default summarizer because it needs no download."""
+
+    name = "extractive-minilm"
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        max_words: int = 60,
+        batch_size: int = 64,
+        device: str = "cpu",
+        quantize: bool = False,
+    ) -> None:
+        self.encoder = SentenceEncoder(model_path, batch_size=batch_size, device=device, quantize=quantize)
+        self.max_words = max_words
+        int8 = "-int8" if quantize else ""
+        fingerprint = model_fingerprint(self.encoder.model_path)
+        self.version = f"{ALGORITHM}-{fingerprint}-t{self.encoder.max_length}-w{max_words}{int8}"
+
+    async def summarize(self, texts: Sequence[str]) -> list[str]:
+        """Return one TL;DR per text; the model runs in a worker thread so the event loop stays responsive."""
+        return await asyncio.to_thread(self.summarize_batch, list(texts))
+
+    def summarize_batch(self, texts: Sequence[str]) -> list[str]:
+        """Return one TL;DR per text, embedding the sentences of all texts together (fewer, fuller batches)."""
+        docs = [candidate_sentences(text) for text in texts]
+        flat = [sentence for sentences in docs if len(sentences) > 1 for sentence in sentences]
+        embeddings = self.encoder.encode(flat)
+        out: list[str] = []
+        offset = 0
+        for text, sentences in zip(texts, docs, strict=True):
+            if len(sentences) <= 1:
+                out.append(cut_words(sentences[0] if sentences else text, self.max_words))
+                continue
+            doc_embeddings = embeddings[offset : offset + len(sentences)]
+            offset += len(sentences)
+            out.append(compose(sentences, choose(doc_embeddings, sentences, self.max_words), self.max_words))
+        return out
+
+
+def candidate_sentences(text: str) -> list[str]:
+    """Return the sentences worth embedding: prose with at least MIN_WORDS words, not links, formulas or tables."""
+    return [sentence for sentence in split_sentences(text) if is_prose(sentence)]
+
+
+def is_prose(sentence: str) -> bool:
+    """Tell whether a sentence reads as a whole prose sentence, not a list fragment, heading, link or formula."""
+    if not (_STARTS.match(sentence) and _ENDS.search(sentence)):
+        return False
+    tokens = sentence.split()
+    wordy = sum(1 for token in tokens if _WORDY.search(token) and not _NOT_PROSE.search(token))
+    return wordy >= MIN_WORDS and wordy * 2 >= len(tokens)
+
+
+def choose(embeddings: np.ndarray, sentences: Sequence[str], max_words: int) -> list[int]:
+    """Pick up to MAX_SENTENCES indices by MMR within the word budget; the document vector is the sentence centroid."""
+    centroid = embeddings.mean(axis=0)
+    centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
+    relevance = embeddings @ centroid + LEAD_BONUS / np.arange(1, len(sentences) + 1)
+    similarity = embeddings @ embeddings.T
+    words = [len(sentence.split()) for sentence in sentences]
+    chosen: list[int] = []
+    budget = max_words
+    while len(chosen) < MAX_SENTENCES:
+        best, best_score = -1, -np.inf
+        for i in range(len(sentences)):
+            if i in chosen or words[i] > budget:
+                continue
+            redundancy = max((similarity[i, j] for j in chosen), default=0.0)
+            score = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * redundancy
+            if score > best_score:
+                best, best_score = i, score
+        if best < 0:
+            break
+        chosen.append(best)
+        budget -= words[best]
+    return sorted(chosen) if chosen else [int(np.argmax(relevance))]
+
+
+def compose(sentences: Sequence[str], chosen: Sequence[int], max_words: int) -> str:
+    """Join the chosen sentences in document order; a lone sentence over the budget is cut at a word boundary."""
+    return cut_words(" ".join(sentences[i] for i in chosen), max_words)

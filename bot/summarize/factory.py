@@ -1,0 +1,21 @@
+"""Build the configured summarizer; the only place that maps a config `kind` to a class."""
+
+from __future__ import annotations
+
+from bot.errors import ConfigError
+from bot.ports import Summarizer
+from bot.summarize.abstractive import AbstractiveSummarizer
+from bot.summarize.extractive import ExtractiveSummarizer
+
+KINDS = ("extractive", "abstractive")
+
+
+def build_summarizer(kind: str, model: str | None, *, max_words: int, batch_size: int, device: str) -> Summarizer:
+    """Return the summarizer for `kind`; nothing is loaded until the first summary is asked for."""
+    if kind == "extractive":
+        return ExtractiveSummarizer(model, max_words=max_words, batch_size=batch_size, device=device)
+    if kind == "abstractive":
+        if not model:
+            raise ConfigError("summarizer.kind 'abstractive' needs summarizer.model (a hub name or a local directory)")
+        return AbstractiveSummarizer(model, max_words=max_words, batch_size=batch_size, device=device)
+    raise ConfigError(f"summarizer.kind must be one of {', '.join(KINDS)}, not {kind!r}")
