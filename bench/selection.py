@@ -5,12 +5,11 @@ delivers a few digests, then times `SqlStore.unsent_papers(ref, topic_terms(topi
 alternative matches topic words with LIKE '%word%' on the text and excludes deliveries with NOT IN; it runs on a
 sample of channels because it is slow. Target: under 5 ms per channel.
 
-    python -m bench.select                      # 100k papers, 10k channels, temporary SQLite file
-    python -m bench.select --quick              # 20k papers, 2k channels
-    python -m bench.select --url postgresql+asyncpg://postgres@127.0.0.1:5432/bench   # an empty database
+    python -m bench.selection                      # 100k papers, 10k channels, temporary SQLite file
+    python -m bench.selection --quick              # 20k papers, 2k channels
+    python -m bench.selection --url postgresql+asyncpg://postgres@127.0.0.1:5432/bench   # an empty database
 
-Run it with -m from the repository root: `python bench/select.py` would put bench/ first on sys.path, where this file
-hides the standard library's `select` module that asyncio needs.
+Run it with -m from the repository root, like every script in bench/.
 """
 
 from __future__ import annotations

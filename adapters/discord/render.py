@@ -1,0 +1,120 @@
+"""Turn neutral digests and replies into Discord message payloads that respect every Discord size limit.
+
+Each digest paper is its own message, so a reaction on a message maps to exactly one paper. Text written by others
+(headlines, TL;DRs, source names) is escaped: no markdown, masked links or mentions survive into a message.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import discord
+from discord.utils import escape_mentions
+
+from bot.commands import Reply
+from bot.models import DigestItem, DigestMessage
+
+MAX_CONTENT = 2000
+MAX_TITLE = 256
+MAX_DESCRIPTION = 4096
+MAX_FOOTER = 256  # Discord allows 2048; kept short so one embed never nears the 6000 total
+MAX_AUTHOR = 256
+MAX_URL = 2048
+MAX_EMBEDS = 10
+MAX_EMBEDS_TOTAL = 6000
+_ELLIPSIS = "…"
+_INLINE = re.compile(r"([\\*_`~|\[\]<])")  # '<' too, so no channel, role or user mention renders
+_LINE_START = re.compile(r"^([ \t]*)([#>-]|\d+(?=\.))", re.MULTILINE)  # headings, quotes, lists
+_SOURCE_COLOURS = {
+    "arxiv": discord.Colour(0xB31B1B),
+    "shortscience": discord.Colour(0x2E86C1),
+    "openreview": discord.Colour(0x8C1B13),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    """One Discord message to send, and the papers it carries (so a reaction on it maps back to them)."""
+
+    content: str | None
+    embeds: tuple[discord.Embed, ...] = ()
+    paper_ids: tuple[str, ...] = ()
+
+
+def safe_text(text: str, limit: int) -> str:
+    """Escape markdown, masked links and mentions, then cut to `limit` characters (never leaving a dangling escape).
+
+    Every formatting character is escaped, not only paired ones: discord.utils.escape_markdown leaves markdown that
+    follows a URL or a first masked link live.
+    """
+    escaped = escape_mentions(_LINE_START.sub(r"\1\\\2", _INLINE.sub(r"\\\1", text)))
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    trailing = len(cut) - len(cut.rstrip("\\"))
+    if trailing % 2:
+        cut = cut[:-1]
+    return cut + _ELLIPSIS
+
+
+def source_colour(source: str) -> discord.Colour:
+    """A stable colour per source, so readers can tell sources apart at a glance."""
+    known = _SOURCE_COLOURS.get(source.lower())
+    return known or discord.Colour(zlib.crc32(source.encode()) & 0xFFFFFF)
+
+
+def paper_embed(item: DigestItem) -> discord.Embed:
+    """One paper: linked headline, TL;DR, authors, and source + id in the footer (the id is what `show` takes)."""
+    url = item.url if item.url and item.url.startswith(("https://", "http://")) and len(item.url) <= MAX_URL else None
+    embed = discord.Embed(
+        title=safe_text(item.headline, MAX_TITLE) or "(untitled)",
+        description=safe_text(item.tldr, MAX_DESCRIPTION),
+        url=url,
+        colour=source_colour(item.source),
+    )
+    if item.authors:
+        embed.set_author(name=_clip(", ".join(item.authors), MAX_AUTHOR))
+    embed.set_footer(text=_clip(f"{item.source} · {item.paper_id}", MAX_FOOTER))
+    return embed
+
+
+def render_digest(message: DigestMessage) -> list[RenderedMessage]:
+    """The header on the first message, then one message per paper."""
+    header = safe_text(message.header, MAX_CONTENT)
+    if not message.items:
+        return [RenderedMessage(header)]
+    return [
+        RenderedMessage(header if number == 0 else None, (paper_embed(item),), (item.paper_id,))
+        for number, item in enumerate(message.items)
+    ]
+
+
+def render_reply(reply: Reply) -> list[RenderedMessage]:
+    """A command's answer: its line of text, then its papers packed into as few messages as Discord allows."""
+    text = escape_mentions(reply.text)
+    text = text if len(text) <= MAX_CONTENT else _clip(text, MAX_CONTENT)
+    batches = pack_embeds(paper_embed(item) for item in reply.items) or [()]
+    return [RenderedMessage(text if number == 0 else None, batch) for number, batch in enumerate(batches)]
+
+
+def pack_embeds(embeds: Iterable[discord.Embed]) -> list[tuple[discord.Embed, ...]]:
+    """Group embeds into messages of at most 10 embeds and 6000 embed characters, keeping their order."""
+    batches: list[tuple[discord.Embed, ...]] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        if current and (len(current) == MAX_EMBEDS or size + len(embed) > MAX_EMBEDS_TOTAL):
+            batches.append(tuple(current))
+            current, size = [], 0
+        current.append(embed)
+        size += len(embed)
+    if current:
+        batches.append(tuple(current))
+    return batches
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + _ELLIPSIS

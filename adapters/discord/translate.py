@@ -1,0 +1,59 @@
+"""Translate Discord interactions and raw reaction events into the core's IncomingCommand / IncomingReaction.
+
+This is the only place Discord objects meet the core; direct messages (no guild) are ignored, as digests and
+reading lists are scoped by server.
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot.commands import IncomingCommand
+from bot.reactions import IncomingReaction
+
+PLATFORM = "discord"
+
+
+def command_text(subcommand: str, *args: str | int | None) -> str:
+    """The router's command line for a subcommand and its options (missing options left out)."""
+    return " ".join([subcommand, *(str(arg) for arg in args if arg is not None and str(arg) != "")])
+
+
+def can_manage(user: discord.abc.User, permissions: discord.Permissions, admin_role: str | None) -> bool:
+    """Manage Channels in this channel, or the configured admin role (by name or id), may change its settings."""
+    if permissions.manage_channels or permissions.administrator:
+        return True
+    if admin_role is None or not isinstance(user, discord.Member):
+        return False
+    return any(role.name == admin_role or str(role.id) == admin_role for role in user.roles)
+
+
+def command_from_interaction(
+    interaction: discord.Interaction, text: str, admin_role: str | None = None
+) -> IncomingCommand | None:
+    """The command a slash-command interaction stands for, or None outside a server."""
+    if interaction.guild_id is None or interaction.channel_id is None:
+        return None
+    return IncomingCommand(
+        platform=PLATFORM,
+        workspace=str(interaction.guild_id),
+        channel_id=str(interaction.channel_id),
+        user_id=str(interaction.user.id),
+        text=text,
+        can_manage=can_manage(interaction.user, interaction.permissions, admin_role),
+    )
+
+
+def reaction_from_event(payload: discord.RawReactionActionEvent) -> IncomingReaction | None:
+    """The reaction a raw gateway event stands for, or None for direct messages."""
+    if payload.guild_id is None:
+        return None
+    return IncomingReaction(
+        platform=PLATFORM,
+        workspace=str(payload.guild_id),
+        channel_id=str(payload.channel_id),
+        message_id=str(payload.message_id),
+        user_id=str(payload.user_id),
+        emoji=str(payload.emoji),
+        added=payload.event_type == "REACTION_ADD",
+    )

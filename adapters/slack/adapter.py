@@ -1,0 +1,194 @@
+"""The Slack side of paperbot: a bolt app that answers `/papers`, saves papers on reactions and posts digests.
+
+Payloads are translated once (translate.py) and answers rendered once (render.py); this module only wires bolt to the
+core and talks to the Web API, retrying rate limits (honouring Retry-After) and pacing posts per channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from pydantic import SecretStr
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import render_digest, render_reply
+from adapters.slack.translate import command_from_payload, reaction_from_event
+from bot.commands import CommandRouter, IncomingCommand, Reply
+from bot.config import SlackSettings
+from bot.errors import ConfigError, PaperbotError
+from bot.models import DigestMessage, PostedMessage
+from bot.reactions import ReactionHandler
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong; please try again in a minute."
+_PRUNE_AT = 10_000
+
+
+class ChannelPacer:
+    """Spaces posts to one channel `interval` seconds apart: Slack allows about one message per second per channel.
+
+    Reserving a slot has no await in it, so concurrent senders to one channel queue up without a lock.
+    """
+
+    def __init__(self, interval: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._next: dict[str, float] = {}
+
+    async def wait(self, channel: str) -> None:
+        """Return when the next post to `channel` may go out."""
+        if self._interval <= 0:
+            return
+        now = self._clock()
+        slot = max(now, self._next.get(channel, now))
+        self._next[channel] = slot + self._interval
+        if len(self._next) > _PRUNE_AT:  # forget channels whose slots have passed, so memory stays bounded
+            self._next = {key: due for key, due in self._next.items() if due > now}
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class SlackAdapter:
+    """One Slack workspace (single bot token), over Socket Mode or HTTP; bolt verifies request signatures."""
+
+    platform = "slack"
+
+    def __init__(
+        self,
+        settings: SlackSettings,
+        router: CommandRouter,
+        reactions: ReactionHandler,
+        *,
+        channel_interval: float = 1.0,
+        max_in_flight: int = 16,
+        max_rate_limit_retries: int = 3,
+    ) -> None:
+        self._settings = settings
+        self._router = router
+        self._reactions = reactions
+        self._admins = frozenset(settings.admins)
+        self._pacer = ChannelPacer(channel_interval)
+        # However many digests the scheduler fires at once, only this many posts are on the wire: more would only
+        # earn 429s from the workspace-wide limit, and each 429 costs a Retry-After pause.
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.client = AsyncWebClient(
+            token=_required(settings.bot_token, "slack.bot_token (SLACK_BOT_TOKEN)"),
+            base_url=_api_url(settings.api_url),
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=max_rate_limit_retries),
+            ],
+        )
+        signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
+        self.app = AsyncApp(client=self.client, signing_secret=signing_secret)
+        self.app.command(settings.command)(self._on_command)
+        self.app.event("reaction_added")(self._on_reaction)
+        self.app.event("reaction_removed")(self._on_reaction)
+
+    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
+        """Post one message per paper to the digest's channel; each message's ts maps a reaction back to its paper."""
+        channel = message.channel.channel_id
+        paper_ids = [(item.paper_id,) for item in message.items] or [()]
+        posted = []
+        for payload, ids in zip(render_digest(message), paper_ids, strict=True):
+            await self._pacer.wait(channel)
+            async with self._in_flight:
+                response = await self.client.chat_postMessage(
+                    channel=channel, text=payload["text"], blocks=payload["blocks"], unfurl_links=False,
+                    unfurl_media=False,
+                )
+            posted.append(PostedMessage(str(response["ts"]), ids))
+        log.info("slack digest posted channel=%s messages=%d", message.channel, len(posted))
+        return posted
+
+    async def answer(self, command: IncomingCommand) -> Reply:
+        """Run a command through the router; every failure becomes a polite one-line reply, never an exception."""
+        try:
+            return await self._router.handle(command, send=self.send_digest)
+        except PaperbotError as exc:
+            return Reply(str(exc))
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+            log.warning("slack refused a post for channel=%s: %s", command.channel, error)
+            if error in {"not_in_channel", "channel_not_found", "is_archived"}:
+                return Reply("I can't post in this channel; invite me (/invite @paperbot) and try again.")
+            return Reply(f"Slack refused the post ({error}); please try again later.")
+        except Exception:
+            log.exception("slack command failed channel=%s", command.channel)
+            return Reply(SORRY)
+
+    async def start_socket_mode(self) -> None:
+        """Connect over Socket Mode (no public URL needed); returns once connected, events arrive in the background."""
+        token = _required(self._settings.app_token, "slack.app_token (SLACK_APP_TOKEN)")
+        self._socket = AsyncSocketModeHandler(self.app, token)
+        await self._socket.connect_async()
+        log.info("slack connected over socket mode")
+
+    def http_app(self, path: str = "/slack/events") -> web.Application:
+        """The aiohttp app that receives Slack's signed HTTP requests (events and slash commands) at `path`."""
+        _required(self._settings.signing_secret, "slack.signing_secret (SLACK_SIGNING_SECRET)")
+        return self.app.web_app(path=path)
+
+    async def start_http(self, port: int, host: str = "0.0.0.0", path: str = "/slack/events") -> None:
+        """Serve `http_app` on host:port; returns once listening."""
+        runner = web.AppRunner(self.http_app(path))
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        self._runner = runner
+        log.info("slack listening for HTTP requests on %s:%d%s", host, port, path)
+
+    async def stop(self) -> None:
+        """Disconnect Socket Mode and stop the HTTP server, whichever were started."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()  # Slack wants an answer within 3 s; the real one follows through response_url
+        incoming = command_from_payload(command, self._admins)
+        reply = await self.answer(incoming) if incoming else Reply("Sorry, this command cannot be used here.")
+        response_type = "ephemeral" if reply.ephemeral else "in_channel"
+        try:
+            await respond(**render_reply(reply), response_type=response_type)
+        except Exception:
+            log.exception("slack reply failed")
+
+    async def _on_reaction(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        reaction = reaction_from_event(event, body)
+        if reaction is None:
+            return
+        try:
+            await self._reactions.handle(reaction)
+        except PaperbotError as exc:
+            log.warning("slack reaction not applied channel=%s: %s", reaction.channel, exc)
+
+
+def _required(secret: SecretStr | None, name: str) -> str:
+    if secret is None or not secret.get_secret_value():
+        raise ConfigError(f"{name} is not set")
+    return secret.get_secret_value()
+
+
+def _api_url(url: str | None) -> str:
+    """The Web API base URL; slack_sdk joins method names onto it, so it must end with a slash."""
+    if not url:
+        return AsyncWebClient.BASE_URL
+    return url if url.endswith("/") else url + "/"

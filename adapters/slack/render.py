@@ -1,0 +1,157 @@
+"""Render the core's neutral digests and replies as Slack Block Kit messages, within Slack's limits.
+
+Every user-visible mrkdwn string is escaped (`&`, `<`, `>`), so paper text can never ping `<!channel>` or forge a link;
+over-long text is shortened at a word boundary with "…" rather than cut mid-word.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from bot.models import DigestItem, DigestMessage
+
+if TYPE_CHECKING:
+    from bot.commands import Reply
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+MAX_CONTEXT_CHARS = 2000
+MAX_HEADER_CHARS = 150
+MAX_HEADLINE_CHARS = 300
+MAX_FALLBACK_CHARS = 500
+MAX_AUTHORS = 3
+MAX_URL_CHARS = 1000
+ELLIPSIS = "…"
+
+SlackMessage = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn parses as control sequences."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fit(text: str, limit: int) -> str:
+    """Escape `text` and keep it within `limit` characters, cutting at a word boundary and marking the cut."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept: list[str] = []
+    used = 0
+    for word in text.split():
+        piece = escape(word)
+        cost = len(piece) + (1 if kept else 0)
+        if used + cost > limit - len(ELLIPSIS) - 1:
+            break
+        kept.append(piece)
+        used += cost
+    if not kept:  # one giant token: cut by characters, never inside an escape entity
+        return _escaped_prefix(text.split()[0], limit - len(ELLIPSIS)) + ELLIPSIS
+    return " ".join(kept) + " " + ELLIPSIS
+
+
+def plain(text: str, limit: int) -> str:
+    """Shorten plain_text (not parsed by Slack, so unescaped) at a word boundary."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ELLIPSIS)]
+    head, space, _ = cut.rpartition(" ")
+    return (head if space and head else cut).rstrip() + ELLIPSIS
+
+
+def render_digest(message: DigestMessage) -> list[SlackMessage]:
+    """One Slack message per paper, in digest order, so a reaction on a message maps to exactly one paper.
+
+    The header rides on the first message and the date footer on the last; an empty digest is one message.
+    """
+    header = {"type": "header", "text": {"type": "plain_text", "text": plain(message.header, MAX_HEADER_CHARS)}}
+    footer_text = f"{message.created:%A %d %B %Y} · {len(message.items)} papers"
+    footer = [{"type": "divider"}, _context(footer_text)]
+    if not message.items:
+        return [{"text": fit(message.header, MAX_FALLBACK_CHARS), "blocks": [header, *footer]}]
+    rendered = []
+    last = len(message.items) - 1
+    for index, item in enumerate(message.items):
+        blocks = [header] if index == 0 else []
+        blocks += item_blocks(item)
+        if index == last:
+            blocks += footer
+        rendered.append({"text": _fallback(item), "blocks": blocks})
+    return rendered
+
+
+def render_reply(reply: Reply) -> SlackMessage:
+    """A command's answer as one message; papers beyond the block budget become an "and N more" line."""
+    blocks: list[dict[str, Any]] = [_section(fit(reply.text, MAX_SECTION_CHARS))]
+    budget = MAX_BLOCKS - len(blocks) - 1  # keep one block for the "more" line
+    shown = 0
+    for item in reply.items:
+        item_parts = item_blocks(item)
+        if len(item_parts) > budget:
+            break
+        blocks += item_parts
+        budget -= len(item_parts)
+        shown += 1
+    if shown < len(reply.items):
+        blocks.append(_context(f"…and {len(reply.items) - shown} more"))
+    return {"text": fit(reply.text, MAX_FALLBACK_CHARS), "blocks": blocks}
+
+
+def item_blocks(item: DigestItem) -> list[dict[str, Any]]:
+    """A paper: a section with its linked headline and TL;DR, then a context line naming source, authors and id."""
+    headline = fit(item.headline, MAX_HEADLINE_CHARS)
+    url = _safe_url(item.url)
+    title = f"*<{url}|{headline}>*" if url else f"*{headline}*"
+    tldr = fit(item.tldr, MAX_SECTION_CHARS - len(title) - 1)
+    return [_section(f"{title}\n{tldr}" if tldr else title), _context(_meta(item), escaped=True)]
+
+
+def _meta(item: DigestItem) -> str:
+    fields = [fit(item.source, 100)]
+    if item.authors:
+        authors = ", ".join(item.authors[:MAX_AUTHORS]) + (" et al." if len(item.authors) > MAX_AUTHORS else "")
+        fields.append(fit(authors, 500))
+    fields.append(f"id {fit(item.paper_id, 200)}")
+    return " · ".join(fields)
+
+
+def _fallback(item: DigestItem) -> str:
+    """The notification text: headline and the start of the TL;DR."""
+    return fit(f"{item.headline} — {item.tldr}", MAX_FALLBACK_CHARS)
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str, *, escaped: bool = False) -> dict[str, Any]:
+    body = text if escaped else fit(text, MAX_CONTEXT_CHARS)
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": body}]}
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links, with the characters that would end Slack's `<url|label>` syntax percent-encoded."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.netloc or any(c.isspace() for c in url):
+        return None
+    safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return safe if len(safe) <= MAX_URL_CHARS else None
+
+
+def _escaped_prefix(word: str, limit: int) -> str:
+    out: list[str] = []
+    used = 0
+    for char in word:
+        piece = escape(char)
+        if used + len(piece) > limit:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out)
+

@@ -1,0 +1,159 @@
+"""A local stand-in for the few Discord REST routes the adapter uses, speaking Discord's JSON and rate-limit headers.
+
+Shared by the tests and bench/fanout_discord.py. It can enforce a global requests-per-second limit (token bucket,
+as Discord's global limit behaves) and inject 429s, answering them the way Discord does: a JSON body with
+`retry_after` and `global`, plus `Retry-After`, `X-RateLimit-Global`, `X-RateLimit-Scope` and `Via` headers
+(discord.py treats a 429 without `Via` as a Cloudflare ban).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 900000000000000001
+APP_ID = 900000000000000002
+_ids = itertools.count(1_100_000_000_000_000_000)
+
+
+def snowflake() -> str:
+    return str(next(_ids))
+
+
+def user_payload(user_id: int, name: str = "reader", bot: bool = False) -> dict[str, Any]:
+    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name, "avatar": None,
+            "bot": bot, "public_flags": 0}
+
+
+def message_payload(channel_id: str, body: dict[str, Any], *, author_id: int = BOT_ID) -> dict[str, Any]:
+    return {
+        "id": snowflake(), "channel_id": channel_id, "type": 0, "content": body.get("content") or "",
+        "author": user_payload(author_id, "paperbot", bot=True), "attachments": [], "embeds": body.get("embeds", []),
+        "mentions": [], "mention_roles": [], "mention_everyone": False, "pinned": False, "tts": False,
+        "timestamp": "2025-01-01T00:00:00.000000+00:00", "edited_timestamp": None,
+        "flags": body.get("flags", 0), "components": [],
+    }
+
+
+@dataclass
+class FakeDiscord:
+    """Records what the bot sent; `rate` (requests/s, burst of the same size) enforces a global limit."""
+
+    token: str
+    rate: float | None = None
+    retry_after: float = 0.25
+    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    commands: list[dict[str, Any]] = field(default_factory=list)
+    posted_ids: list[str] = field(default_factory=list)
+    rate_limited: int = 0
+    queued_429s: int = 0
+    _tokens: float = 0.0
+    _stamp: float = 0.0
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._auth_and_limit])
+        app.router.add_get("/api/v10/users/@me", self._me)
+        app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
+        app.router.add_post("/api/v10/channels/{channel_id}/messages", self._create_message)
+        app.router.add_post("/api/v10/interactions/{interaction_id}/{token}/callback", self._callback)
+        app.router.add_post("/api/v10/webhooks/{app_id}/{token}", self._followup)
+        app.router.add_put("/api/v10/applications/{app_id}/commands", self._sync)
+        app.router.add_put("/api/v10/applications/{app_id}/guilds/{guild_id}/commands", self._sync)
+        app.router.add_get("/_stats", self._stats)
+        self._tokens, self._stamp = self.rate or 0.0, time.monotonic()
+        return app
+
+    @web.middleware
+    async def _auth_and_limit(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        bot_route = request.path.startswith("/api/v10/") and not request.path.startswith(
+            ("/api/v10/interactions/", "/api/v10/webhooks/"))
+        if bot_route and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        if bot_route and (retry_after := self._refusal()) is not None:
+            self.rate_limited += 1
+            body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": True, "code": 0}
+            headers = {"Retry-After": str(max(1, round(retry_after))), "X-RateLimit-Global": "true",
+                       "X-RateLimit-Scope": "global", "Via": "1.1 google"}
+            return _json(body, status=429, headers=headers)
+        return await handler(request)
+
+    def _refusal(self) -> float | None:
+        """None to admit the request, else the seconds until it would be admitted."""
+        if self.queued_429s:
+            self.queued_429s -= 1
+            return self.retry_after
+        if self.rate is None:
+            return None
+        now = time.monotonic()
+        self._tokens = min(self.rate, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self._tokens < 1:
+            return round((1 - self._tokens) / self.rate + 0.0005, 3)
+        self._tokens -= 1
+        return None
+
+    async def _me(self, request: web.Request) -> web.Response:
+        return _json(user_payload(BOT_ID, "paperbot", bot=True))
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return _json({
+            "id": str(APP_ID), "name": "paperbot", "description": "", "icon": None, "bot_public": True,
+            "bot_require_code_grant": False, "owner": user_payload(1, "owner"), "verify_key": "0" * 64, "flags": 0,
+        })
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        channel_id = request.match_info["channel_id"]
+        self.messages.append((channel_id, body))
+        message = message_payload(channel_id, body)
+        self.posted_ids.append(message["id"])
+        return _json(message)
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.callbacks.append(body)
+        if request.query.get("with_response") not in ("1", "true"):
+            return web.Response(status=204)
+        flags = (body.get("data") or {}).get("flags", 0)
+        interaction = {"id": request.match_info["interaction_id"], "type": 2, "response_message_loading": True,
+                       "response_message_ephemeral": bool(flags & 64)}
+        return _json({"interaction": interaction, "resource": {"type": body["type"]}})
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.followups.append(body)
+        return _json({**message_payload(snowflake(), body), "webhook_id": str(APP_ID)})
+
+    async def _sync(self, request: web.Request) -> web.Response:
+        commands = await request.json()
+        self.commands = commands
+        return _json([
+            {"id": snowflake(), "application_id": str(APP_ID), "version": snowflake(), "type": 1, **command}
+            for command in commands
+        ])
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return _json({"messages": len(self.messages), "rate_limited": self.rate_limited})
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """JSON with the bare `application/json` type Discord sends (discord.py compares the header exactly)."""
+    return web.Response(body=json.dumps(body).encode(), status=status, content_type="application/json",
+                        headers=headers)
+
+
+async def serve(fake: FakeDiscord, host: str = "127.0.0.1") -> tuple[web.AppRunner, str]:
+    """Start the fake on a free port; returns the runner (to clean up) and the API base URL."""
+    runner = web.AppRunner(fake.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://{host}:{port}/api/v10"

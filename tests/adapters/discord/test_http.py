@@ -1,0 +1,73 @@
+"""Digests go out through discord.py's own HTTP client to a local fake API, which rate-limits like Discord does."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import discord
+import pytest
+
+from adapters.discord.adapter import DiscordAdapter, Pacer
+from bot.config import DiscordSettings
+from bot.models import ChannelRef, DigestItem, DigestMessage, PostedMessage
+from tests.adapters.discord.conftest import TOKEN, Core
+from tests.adapters.discord.payloads import CHANNEL, GUILD
+
+REF = ChannelRef("discord", str(GUILD), str(CHANNEL))
+
+
+def digest(count: int) -> DigestMessage:
+    items = tuple(DigestItem(f"p{n}", f"Paper {n} @everyone", f"TL;DR {n} <@123456789012345678>", "arxiv")
+                  for n in range(count))
+    return DigestMessage("d1", REF, "Papers", datetime.now(UTC), items)
+
+
+async def test_digest_survives_a_global_429_and_posts_each_paper_once(
+    adapter: DiscordAdapter, fake, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake[0].queued_429s = 1
+    posted = await adapter.send_digest(digest(3))
+    assert fake[0].rate_limited == 1
+    assert [body["embeds"][0]["footer"]["text"] for _, body in fake[0].messages] == ["arxiv · p0", "arxiv · p1",
+                                                                                       "arxiv · p2"]
+    assert posted == [PostedMessage(mid, (f"p{n}",)) for n, mid in enumerate(fake[0].posted_ids)]
+    assert all(body["allowed_mentions"] == {"parse": []} for _, body in fake[0].messages)
+    assert "Global rate limit has been hit" in caplog.text  # discord.py honoured retry_after, globally
+    assert TOKEN not in caplog.text
+
+
+async def test_empty_digest_posts_only_its_header(adapter: DiscordAdapter, fake) -> None:
+    message = DigestMessage("d", REF, "Nothing new", datetime.now(UTC), ())
+    assert await adapter.send_digest(message) == [PostedMessage(fake[0].posted_ids[0], ())]
+    assert fake[0].messages[0][1]["content"] == "Nothing new"
+
+
+async def test_wrong_token_fails_login_without_logging_it(core: Core, fake, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings = DiscordSettings(token="wrong-token-value", api_url=fake[1])
+    adapter = DiscordAdapter(settings, core.router, core.reactions, core.store)
+    with pytest.raises(discord.LoginFailure):
+        await adapter.login()
+    await adapter.stop()
+    assert "wrong-token-value" not in caplog.text and "wrong-token-value" not in repr(settings)
+
+
+async def test_sync_commands_to_one_guild(adapter: DiscordAdapter, fake) -> None:
+    assert await adapter.sync_commands(GUILD) == ["papers"]
+    [papers] = fake[0].commands
+    assert {option["name"] for option in papers["options"]} >= {"search", "show", "saved", "schedule", "digest", "help"}
+
+
+async def test_pacer_spaces_concurrent_callers() -> None:
+    loop = asyncio.get_running_loop()
+    pacer, times = Pacer(100.0), []
+
+    async def one() -> None:
+        await pacer.wait()
+        times.append(loop.time())
+
+    await asyncio.gather(*(one() for _ in range(21)))
+    assert times[-1] - times[0] == pytest.approx(0.2, abs=0.03)

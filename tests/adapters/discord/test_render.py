@@ -1,0 +1,124 @@
+"""Digests and replies fit every Discord limit and carry no live markdown, masked links or mentions."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.discord.render import (
+    MAX_CONTENT,
+    MAX_DESCRIPTION,
+    MAX_EMBEDS,
+    MAX_EMBEDS_TOTAL,
+    MAX_TITLE,
+    paper_embed,
+    render_digest,
+    render_reply,
+    source_colour,
+)
+from bot.commands import Reply
+from bot.models import ChannelRef, DigestItem, DigestMessage
+
+HOSTILE = ["@everyone", "@here", "<@123456789012345678>", "<@&223456789012345678>", "**bold**", "__u__", "`code`",
+           "[click](https://evil.example)", "||spoiler||", "~~gone~~", "> quote", "# heading", "\\", "*", "_"]
+# No ':' or '/' in generated text, so no URL forms (escape_markdown deliberately leaves URLs alone).
+_ALPHABET = st.characters(blacklist_categories=("Cs",), blacklist_characters=":/")
+TEXT = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(_ALPHABET, max_size=300)), max_size=60).map("".join)
+LONG = st.integers(0, 9000).map(lambda n: "word " * n)
+
+
+def item(number: int, headline: str = "A headline", tldr: str = "A summary.", **kw: object) -> DigestItem:
+    return DigestItem(paper_id=f"p{number}", headline=headline, tldr=tldr, source="arxiv", **kw)  # type: ignore[arg-type]
+
+
+def digest(*items: DigestItem, header: str = "Papers") -> DigestMessage:
+    return DigestMessage("d1", ChannelRef("discord", "1", "2"), header, datetime(2025, 1, 1, tzinfo=UTC), items)
+
+
+def unescaped(text: str, pattern: str) -> bool:
+    """True when `pattern` occurs without an odd run of backslashes before it (so it would format)."""
+    for match in re.finditer(pattern, text):
+        run = len(text[: match.start()]) - len(text[: match.start()].rstrip("\\"))
+        if run % 2 == 0:
+            return True
+    return False
+
+
+def assert_inert(text: str) -> None:
+    assert not re.search(r"@(everyone|here)", text)
+    assert not re.search(r"<@[!&]?\d{17,20}>", text)
+    for pattern in (r"\*", "_", "`", "~", r"\|", r"\[[^\]]*\]\("):  # the last: a masked link's opening
+        assert not unescaped(text, pattern), (pattern, text)
+
+
+def assert_limits(messages: list) -> None:
+    for message in messages:
+        assert message.content is None or len(message.content) <= MAX_CONTENT
+        assert len(message.embeds) <= MAX_EMBEDS
+        assert sum(len(embed) for embed in message.embeds) <= MAX_EMBEDS_TOTAL
+        for embed in message.embeds:
+            assert len(embed.title) <= MAX_TITLE
+            assert len(embed.description) <= MAX_DESCRIPTION
+
+
+def test_digest_posts_header_then_one_message_per_paper() -> None:
+    messages = render_digest(digest(item(1), item(2, url="https://arxiv.org/abs/1"), item(3), header="Monday"))
+    assert [m.content for m in messages] == ["Monday", None, None]
+    assert [m.paper_ids for m in messages] == [("p1",), ("p2",), ("p3",)]
+    assert [len(m.embeds) for m in messages] == [1, 1, 1]
+    assert messages[1].embeds[0].url == "https://arxiv.org/abs/1"
+    assert messages[0].embeds[0].footer.text == "arxiv · p1"
+
+
+def test_only_web_links_become_title_links() -> None:
+    assert paper_embed(item(1, url="javascript:alert(1)")).url is None
+    assert paper_embed(item(1, url="https://x.org/" + "a" * 3000)).url is None
+
+
+def test_hostile_samples_are_escaped() -> None:
+    embed = paper_embed(item(1, headline="**Big** @everyone", tldr=" ".join(HOSTILE)))
+    assert embed.title == "\\*\\*Big\\*\\* @\u200beveryone"
+    assert "\\[click\\](https://evil.example)" in embed.description
+    assert "\\<@\u200b123456789012345678>" in embed.description
+    assert_inert(embed.description)
+
+
+def test_colour_is_stable_per_source() -> None:
+    assert source_colour("arxiv") == source_colour("ArXiv")
+    assert source_colour("blog") == source_colour("blog") != source_colour("news")
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(header=st.one_of(TEXT, LONG), headlines=st.lists(st.one_of(TEXT, LONG), min_size=1, max_size=12),
+       tldr=st.one_of(TEXT, LONG))
+def test_any_digest_fits_and_is_inert(header: str, headlines: list[str], tldr: str) -> None:
+    items = [item(n, headline=h, tldr=tldr, authors=(h[:500],)) for n, h in enumerate(headlines)]
+    messages = render_digest(digest(*items, header=header))
+    assert_limits(messages)
+    assert [m.paper_ids for m in messages] == [(i.paper_id,) for i in items]
+    assert_inert(messages[0].content or "")
+    for message in messages:
+        assert_inert(message.embeds[0].title)
+        assert_inert(message.embeds[0].description)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(TEXT, LONG), tldrs=st.lists(st.one_of(TEXT, LONG), max_size=30))
+def test_any_reply_packs_within_limits_in_order(text: str, tldrs: list[str]) -> None:
+    reply = Reply(text, items=tuple(item(n, tldr=t) for n, t in enumerate(tldrs)))
+    messages = render_reply(reply)
+    assert_limits(messages)
+    assert messages[0].content is not None and "@everyone" not in messages[0].content
+    footers = [embed.footer.text for m in messages for embed in m.embeds]
+    assert footers == [f"arxiv · p{n}" for n in range(len(tldrs))]
+
+
+def test_many_long_papers_split_into_several_reply_messages() -> None:
+    reply = Reply("Your reading list (25):", items=tuple(item(n, tldr="x" * 4000) for n in range(25)))
+    messages = render_reply(reply)
+    assert len(messages) == 25  # 4000-character embeds: one per message under the 6000 total
+    short = render_reply(Reply("t", items=tuple(item(n) for n in range(25))))
+    assert [len(m.embeds) for m in short] == [10, 10, 5]

@@ -1,0 +1,192 @@
+"""A local fake of the Slack Web API (and response_url) that the real slack_sdk clients talk to over HTTP.
+
+It records every request, answers like Slack does (optionally after a network-like latency), rejects blocks over
+Slack's limits, and can rate-limit: the next N calls, one message per second per channel, and a workspace-wide token
+bucket, each answering 429 + Retry-After. GET /stats counts accepted and rate-limited calls (for the benchmark).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+BOT_USER = "UBOT"
+TEAM = "T0001"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received."""
+
+    method: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    status: int
+    answer: dict[str, Any]
+
+
+class FakeSlack:
+    """Start with `await fake.start()`; point `AsyncWebClient(base_url=fake.api_url)` at it."""
+
+    def __init__(
+        self,
+        *,
+        channel_interval: float = 0.0,
+        workspace_rate: float | None = None,
+        workspace_burst: int = 1,
+        latency: float = 0.0,
+        record: bool = True,
+    ) -> None:
+        self.calls: list[Call] = []
+        self.outside_channels: set[str] = set()  # channels the bot was never invited to
+        self.responses: list[dict[str, Any]] = []
+        self.rate_limited = 0
+        self.accepted = 0
+        self._record = record
+        self._latency = latency
+        self._fail_next = 0
+        self._channel_interval = channel_interval
+        self._last_post: dict[str, float] = {}
+        self._rate = workspace_rate
+        self._burst = workspace_burst
+        self._tokens = float(workspace_burst)
+        self._refilled = time.monotonic()
+        self._ts = itertools.count(100)
+        self._response_arrived = asyncio.Event()
+        app = web.Application()
+        app.add_routes([
+            web.post("/api/{method}", self._api),
+            web.post("/respond/{key}", self._respond),
+            web.get("/stats", self._stats),
+        ])
+        self._server = TestServer(app)
+
+    async def start(self) -> FakeSlack:
+        await self._server.start_server()
+        return self
+
+    async def close(self) -> None:
+        await self._server.close()
+
+    @property
+    def url(self) -> str:
+        return str(self._server.make_url("")).rstrip("/")
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def response_url(self, key: str = "r") -> str:
+        return f"{self.url}/respond/{key}"
+
+    def fail_next(self, count: int) -> None:
+        """Answer the next `count` API calls with 429 and `Retry-After: 1`."""
+        self._fail_next = count
+
+    def posts(self, channel: str | None = None) -> list[Call]:
+        """The accepted chat.postMessage calls, optionally to one channel."""
+        return [
+            c for c in self.calls
+            if c.method == "chat.postMessage" and c.answer.get("ok") and channel in (None, c.body.get("channel"))
+        ]
+
+    async def response_after(self, seen: int, timeout: float = 5.0) -> dict[str, Any]:
+        """Wait for response_url post number `seen` (bolt answers commands in the background after ack)."""
+        deadline = time.monotonic() + timeout
+        while len(self.responses) <= seen:
+            self._response_arrived.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no response_url post arrived")
+            try:
+                await asyncio.wait_for(self._response_arrived.wait(), remaining)
+            except TimeoutError:
+                continue
+        return self.responses[seen]
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body = await _body(request)
+        status, answer = self._answer(method, body)
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        if self._record:
+            self.calls.append(Call(method, body, dict(request.headers), status, answer))
+        if status == 429:
+            self.rate_limited += 1
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+        return web.json_response(answer)
+
+    def _answer(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self._fail_next > 0:
+            self._fail_next -= 1
+            return 429, {}
+        if method == "auth.test":
+            return 200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "paperbot",
+                         "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0001", "is_enterprise_install": False}
+        if method not in {"chat.postMessage", "chat.postEphemeral"}:
+            return 200, {"ok": False, "error": "unknown_method"}
+        channel = str(body.get("channel", ""))
+        if not channel:
+            return 200, {"ok": False, "error": "channel_not_found"}
+        if channel in self.outside_channels:
+            return 200, {"ok": False, "error": "not_in_channel"}
+        if error := _block_error(body):
+            return 200, {"ok": False, "error": error}
+        if method == "chat.postMessage" and not self._admit(channel):
+            return 429, {}
+        self.accepted += 1
+        ts = f"1700000000.{next(self._ts):06d}"
+        if method == "chat.postEphemeral":
+            return 200, {"ok": True, "message_ts": ts}
+        message = {"type": "message", "user": BOT_USER, "ts": ts, "text": body.get("text", ""),
+                   "blocks": body.get("blocks", [])}
+        return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _admit(self, channel: str) -> bool:
+        """Slack's limits: about one message per second per channel, and a workspace-wide burst budget."""
+        now = time.monotonic()
+        if self._channel_interval and now - self._last_post.get(channel, -1e9) < self._channel_interval * 0.9:
+            return False
+        if self._rate is not None:
+            self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
+            self._refilled = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+        self._last_post[channel] = now
+        return True
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"accepted": self.accepted, "rate_limited": self.rate_limited})
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        self._response_arrived.set()
+        return web.Response(text="ok")
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        return dict(await request.json())
+    return {key: str(value) for key, value in (await request.post()).items()}
+
+
+def _block_error(body: dict[str, Any]) -> str | None:
+    """Slack's hard limits on what it accepts: 50 blocks, 3000-char sections, 150-char headers."""
+    blocks = body.get("blocks") or []
+    if not body.get("text") and not blocks:
+        return "no_text"
+    if len(blocks) > 50:
+        return "invalid_blocks"
+    for block in blocks:
+        text = block.get("text", {}).get("text", "")
+        if (block["type"] == "section" and len(text) > 3000) or (block["type"] == "header" and len(text) > 150):
+            return "invalid_blocks"
+    return None
