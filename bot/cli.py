@@ -28,7 +28,9 @@ app = typer.Typer(help="paperbot: research-paper digests for Slack, Discord and 
 db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
 model_app = typer.Typer(help="Manage summarization models.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+discord_app = typer.Typer(help="Discord application commands.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+app.add_typer(discord_app, name="discord")
 
 out = Console()
 err = Console(stderr=True)
@@ -58,11 +60,16 @@ def _command(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
     return run
 
 
-def _settings():  # noqa: ANN202 - the return type lives in bot.config, imported lazily to keep --help fast
+def _settings(*, service: bool = False):  # noqa: ANN202 - bot.config is imported lazily to keep --help fast
+    """Load the config; one-shot commands log warnings only, the worker (`service`) logs at the configured level."""
     from bot.config import load_settings
 
     settings = load_settings(_state["config"])
-    level = logging.DEBUG if _state.get("verbose") else getattr(logging, settings.logging.level)
+    level = getattr(logging, settings.logging.level)
+    if _state.get("verbose"):
+        level = logging.DEBUG
+    elif not service:
+        level = max(level, logging.WARNING)
     _configure_logging(level)
     return settings
 
@@ -75,10 +82,10 @@ def _configure_logging(level: int) -> None:
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
-def _open():  # noqa: ANN202
+def _open(*, service: bool = False):  # noqa: ANN202
     from bot.app import open_app
 
-    return open_app(_settings())
+    return open_app(_settings(service=service))
 
 
 @app.command()
@@ -133,8 +140,13 @@ async def list_papers(
     if as_json:
         for paper in papers:
             record = {
-                "id": paper.id, "headline": paper.headline, "tldr": tldrs.get(paper.id, ""), "url": paper.url,
-                "source": paper.source, "authors": list(paper.authors), "categories": list(paper.categories),
+                "id": paper.id,
+                "headline": paper.headline,
+                "tldr": tldrs.get(paper.id, ""),
+                "url": paper.url,
+                "source": paper.source,
+                "authors": list(paper.authors),
+                "categories": list(paper.categories),
                 "published": paper.published.isoformat() if paper.published else None,
             }
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -278,29 +290,45 @@ async def _tldrs(bot: App, paper_ids: list[str]) -> dict[str, str]:
     return {pid: summary.text for pid, summary in {**latest, **exact}.items()}
 
 
-
 @app.command()
 @_command
-async def run() -> None:
-    """Run the bot: keep every channel's digest schedule until stopped (SIGINT/SIGTERM).
+async def run(
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve Slack over HTTP (signing secret) instead of Socket Mode.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port for --http.", envvar="PORT")] = 3000,
+) -> None:
+    """Run the bot: connect Slack/Discord, keep every channel's digest schedule, until SIGINT/SIGTERM.
 
-    With no Slack or Discord token configured, digests for console channels print to this terminal.
+    With no Slack or Discord token configured, console channels get their digests in this terminal.
     """
     import signal
 
-    from adapters.console import ConsoleAdapter
-    from bot.scheduler import DigestScheduler
+    from bot.app import run_worker
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with _open(service=True) as bot:
+        await run_worker(bot, http_port=port if http else None, stop=stop)
+
+
+@discord_app.command("sync")
+@_command
+async def discord_sync(
+    guild: Annotated[
+        int | None, typer.Option(help="Sync to one guild (instant, for development); default global.")
+    ] = None,
+) -> None:
+    """Register the /papers application commands with Discord (global sync can take up to an hour to show)."""
+    from bot.app import discord_adapter
 
     async with _open() as bot:
-        await bot.channel(bot.console_ref())
-        scheduler = DigestScheduler(bot.store, bot.digests, {"console": ConsoleAdapter(out).send_digest})
-        await scheduler.start()
-        err.print(f"paperbot running; console channel next digest at {scheduler.next_run(bot.console_ref())}")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+        adapter = discord_adapter(bot)
+        await adapter.login()
         try:
-            await stop.wait()
+            names = await adapter.sync_commands(guild)
         finally:
-            scheduler.shutdown()
+            await adapter.stop()
+    out.print(f"synced {', '.join(names)} {'to guild ' + str(guild) if guild else 'globally'}")
