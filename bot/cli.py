@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bot.errors import PaperbotError
 
@@ -54,7 +55,7 @@ def _command(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
         try:
             return asyncio.run(func(*args, **kwargs))
         except PaperbotError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return run
@@ -251,7 +252,7 @@ async def _ingest(bot: App, paths: list[Path]) -> IngestReport:
 
         report = await ingest_paths(bot.store, paths, on_progress=advance)
     for line in report.errors:
-        err.print(f"[yellow]skipped[/yellow] {line}", highlight=False)
+        err.print(f"[yellow]skipped[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
     err.print(f"ingested {report.added} new papers ({report.duplicates} already known, {len(report.errors)} skipped)")
     return report
 

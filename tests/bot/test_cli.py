@@ -85,3 +85,24 @@ def test_bad_config_is_one_line(runner, tmp_path):
     bad.write_text("[digest]\nsize = 'lots'\n", encoding="utf-8")
     result = invoke(runner, "--config", str(bad), "list")
     assert result.exit_code == 1 and "digest.size" in result.output and "Traceback" not in result.output
+
+
+def test_missing_model_is_one_line_saying_how_to_get_it(runner, tmp_path, monkeypatch):
+    papers = tmp_path / "p.jsonl"
+    papers.write_text(json.dumps({"title": "T", "summary": "Some summary text here."}) + "\n", encoding="utf-8")
+    assert invoke(runner, "ingest", str(papers)).exit_code == 0
+    monkeypatch.setenv("PAPERBOT_SUMMARIZER__KIND", "abstractive")
+    monkeypatch.setenv("PAPERBOT_SUMMARIZER__MODEL", "example-org/no-such-summarizer")
+    result = invoke(runner, "summarize")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "paperbot model fetch example-org/no-such-summarizer" in errors[0]
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_store_is_one_line(runner, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(b"this is not a database file" * 100)
+    monkeypatch.setenv("PAPERBOT_DATABASE__URL", f"sqlite:///{broken}")
+    result = invoke(runner, "list")
+    assert result.exit_code == 1 and "not a database" in result.output and "Traceback" not in result.output
