@@ -20,6 +20,7 @@ from bot.errors import PaperbotError
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.config import Settings
     from bot.models import IngestReport
 
 P = ParamSpec("P")
@@ -61,7 +62,7 @@ def _command(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
     return run
 
 
-def _settings(*, service: bool = False):  # noqa: ANN202 - bot.config is imported lazily to keep --help fast
+def _settings(*, service: bool = False) -> Settings:
     """Load the config; one-shot commands log warnings only, the worker (`service`) logs at the configured level."""
     from bot.config import load_settings
 
@@ -71,14 +72,29 @@ def _settings(*, service: bool = False):  # noqa: ANN202 - bot.config is importe
         level = logging.DEBUG
     elif not service:
         level = max(level, logging.WARNING)
-    _configure_logging(level)
+    _configure_logging(level, secrets=_secret_values(settings))
     return settings
 
 
-def _configure_logging(level: int) -> None:
+def _secret_values(settings: Settings) -> list[str]:
+    """Every configured secret, so the log filter masks it even where it is not token-shaped."""
+    candidates = [
+        settings.slack.bot_token,
+        settings.slack.app_token,
+        settings.slack.signing_secret,
+        settings.discord.token,
+    ]
+    return [secret.get_secret_value() for secret in candidates if secret is not None]
+
+
+def _configure_logging(level: int, *, secrets: list[str]) -> None:
     from rich.logging import RichHandler
 
-    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
+    from bot.redaction import RedactingFilter
+
+    handler = RichHandler(console=err, show_path=False)
+    handler.addFilter(RedactingFilter(secrets))
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
     for noisy in ("httpx", "urllib3", "filelock", "huggingface_hub", "alembic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 

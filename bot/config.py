@@ -5,6 +5,7 @@ Loaded once at start and passed down. Every mistake becomes one `ConfigError` li
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -16,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, V
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "PAPERBOT_"
 CONFIG_ENV = "PAPERBOT_CONFIG"
@@ -200,10 +203,21 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read the config file (if any) and the environment; raise ConfigError with one line on any mistake."""
     path = path or default_config_path()
     file_values = _read_toml(path) if path else {}
+    if path and _holds_secrets(file_values) and path.stat().st_mode & 0o077:
+        log.warning("config file %s holds secrets but others can read it: run `chmod 600 %s`", path, path)
     try:
         return Settings(**file_values)
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, path)) from None
+
+
+def _holds_secrets(values: Mapping[str, Any]) -> bool:
+    """Whether the file sets any token or signing secret (empty strings mean unset)."""
+    return any(
+        isinstance(section := values.get(section_name), Mapping) and bool(section.get(key))
+        for section_name, key in CONVENTIONAL_ENV.values()
+        if key != "url"
+    )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

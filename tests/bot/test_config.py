@@ -84,3 +84,15 @@ def test_unknown_env_key_is_reported(tmp_path, monkeypatch):
 def test_missing_config_file_is_one_line(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_secrets_in_a_world_readable_file_draw_a_warning(tmp_path, caplog):
+    path = _write(tmp_path, '[slack]\nbot_token = "xoxb-from-file"\n')
+    path.chmod(0o644)
+    load_settings(path)
+    assert "chmod 600" in caplog.text
+    caplog.clear()
+    path.chmod(0o600)
+    load_settings(path)
+    assert "chmod 600" not in caplog.text
+    assert "xoxb-from-file" not in caplog.text
