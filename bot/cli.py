@@ -240,6 +240,26 @@ async def db_current() -> None:
     out.print(await current_revision(_settings().database.resolved_url()) or "empty (run `paperbot db upgrade`)")
 
 
+@db_app.command("backup")
+@_command
+async def db_backup(destination: Annotated[Path, typer.Argument(help="A new file to write the backup to.")]) -> None:
+    """Copy the SQLite store to a file while the bot keeps running (SQLite's online backup API)."""
+    from storage.backup import backup
+
+    path = await backup(_settings().database.resolved_url(), destination)
+    out.print(f"backed up the store to {path}")
+
+
+@db_app.command("restore")
+@_command
+async def db_restore(backup_file: Annotated[Path, typer.Argument(help="A file made by `paperbot db backup`.")]) -> None:
+    """Replace the SQLite store's contents with a backup; stop the bot first."""
+    from storage.backup import restore
+
+    path = await restore(_settings().database.resolved_url(), backup_file)
+    out.print(f"restored {backup_file} into {path}")
+
+
 @model_app.command("fetch")
 @_command
 async def model_fetch(
