@@ -27,6 +27,8 @@ CONVENTIONAL_ENV: Mapping[str, tuple[str, str]] = {
     "SLACK_BOT_TOKEN": ("slack", "bot_token"),
     "SLACK_APP_TOKEN": ("slack", "app_token"),
     "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+    "SLACK_CLIENT_ID": ("slack", "client_id"),
+    "SLACK_CLIENT_SECRET": ("slack", "client_secret"),
     "DISCORD_TOKEN": ("discord", "token"),
     "DATABASE_URL": ("database", "url"),
 }
@@ -114,6 +116,12 @@ class SlackSettings(_Section):
     command: str = "/papers"
     admins: list[str] = Field(default_factory=list)
     save_emoji: str = "bookmark"
+    # "Add to Slack" (OAuth, HTTP mode): with client_id and client_secret set, each workspace gets its own bot token.
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scopes: list[str] = Field(default_factory=lambda: ["chat:write", "commands", "reactions:read"])
+    install_path: str = "/slack/install"
+    redirect_uri_path: str = "/slack/oauth_redirect"
 
 
 class DiscordSettings(_Section):
@@ -123,6 +131,7 @@ class DiscordSettings(_Section):
     api_url: str | None = None
     save_emoji: str = "🔖"
     admin_role: str | None = None
+    shard_count: int | None = Field(None, ge=1)
 
 
 class LoggingSettings(_Section):

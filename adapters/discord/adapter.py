@@ -66,7 +66,6 @@ class DiscordAdapter:
         reactions: ReactionHandler,
         store: Store,
         *,
-        sharded: bool = False,
         global_rate: float = GLOBAL_RATE,
     ) -> None:
         self._settings = settings
@@ -79,8 +78,11 @@ class DiscordAdapter:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_reactions = True
-        client_class = discord.AutoShardedClient if sharded else discord.Client
-        self.client: discord.Client = client_class(intents=intents, allowed_mentions=NO_MENTIONS)
+        # Discord requires shards past 2,500 guilds; without a configured count the client asks the gateway for the
+        # recommended one at connect (a single shard for small bots), so growth never needs a config change.
+        self.client: discord.Client = discord.AutoShardedClient(
+            intents=intents, allowed_mentions=NO_MENTIONS, shard_count=settings.shard_count
+        )
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(_build_group(self))
         self.client.event(self.on_raw_reaction_add)
@@ -137,13 +139,22 @@ class DiscordAdapter:
             log.exception("reaction on message %s in %s failed", reaction.message_id, reaction.channel)
 
     async def answer(self, interaction: discord.Interaction, text: str) -> None:
-        """Defer (only the caller sees the thinking state), run the command, send the reply as follow-ups."""
+        """Defer (only the caller sees the thinking state), run the command, then answer.
+
+        Follow-ups of an ephemeral deferral stay ephemeral, so a reply meant for the whole channel (a settings
+        change) is posted to the channel instead and the caller's thinking message is removed.
+        """
         await interaction.response.defer(ephemeral=True, thinking=True)
         messages, ephemeral = await self._reply(interaction, text)
+        if not ephemeral and interaction.channel_id is not None:
+            channel = self.client.get_partial_messageable(interaction.channel_id)
+            for rendered in messages:
+                await channel.send(rendered.content, embeds=list(rendered.embeds), allowed_mentions=NO_MENTIONS)
+            await interaction.delete_original_response()
+            return
         for rendered in messages:
             await interaction.followup.send(
-                content=rendered.content, embeds=list(rendered.embeds), ephemeral=ephemeral,
-                allowed_mentions=NO_MENTIONS,
+                content=rendered.content, embeds=list(rendered.embeds), ephemeral=True, allowed_mentions=NO_MENTIONS
             )
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> tuple[list[RenderedMessage], bool]:

@@ -54,6 +54,7 @@ class FakeDiscord:
     posted_ids: list[str] = field(default_factory=list)
     rate_limited: int = 0
     queued_429s: int = 0
+    deleted_originals: int = 0
     _tokens: float = 0.0
     _stamp: float = 0.0
 
@@ -64,6 +65,7 @@ class FakeDiscord:
         app.router.add_post("/api/v10/channels/{channel_id}/messages", self._create_message)
         app.router.add_post("/api/v10/interactions/{interaction_id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app_id}/{token}", self._followup)
+        app.router.add_delete("/api/v10/webhooks/{app_id}/{token}/messages/@original", self._delete_original)
         app.router.add_put("/api/v10/applications/{app_id}/commands", self._sync)
         app.router.add_put("/api/v10/applications/{app_id}/guilds/{guild_id}/commands", self._sync)
         app.router.add_get("/_stats", self._stats)
@@ -130,6 +132,10 @@ class FakeDiscord:
         body = await request.json()
         self.followups.append(body)
         return _json({**message_payload(snowflake(), body), "webhook_id": str(APP_ID)})
+
+    async def _delete_original(self, request: web.Request) -> web.Response:
+        self.deleted_originals += 1
+        return web.Response(status=204)
 
     async def _sync(self, request: web.Request) -> web.Response:
         commands = await request.json()

@@ -63,7 +63,10 @@ async def test_subscribe_and_schedule_change_the_stored_channel(adapter: Discord
     channel = await core.store.get_channel(REF)
     assert channel is not None and channel.topics == ("graph neural networks",)
     assert (channel.cron, channel.timezone, channel.digest_size) == ("30 7 * * *", "Europe/Berlin", 3)
-    assert replies(fake)[1] == "Digest of 3 papers daily at 07:30 Europe/Berlin."
+    public = [(channel_id, body.get("content")) for channel_id, body in fake[0].messages]
+    assert public[1] == (REF.channel_id, "Digest of 3 papers daily at 07:30 Europe/Berlin.")
+    assert all(body["allowed_mentions"] == {"parse": []} for _, body in fake[0].messages)
+    assert replies(fake) == [] and fake[0].deleted_originals == 2, "settings changes are announced to the channel"
 
 
 async def test_bad_time_zone_and_huge_query_are_refused(adapter: DiscordAdapter, core: Core, fake) -> None:
