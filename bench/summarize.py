@@ -3,8 +3,11 @@
 Each method runs in a fresh process so its peak RSS is its own and model loading is excluded from its time.
 Agreement is the share of papers where a method returns the same TL;DR as the naive loop (same model, same
 selection, but one document's sentences embedded at a time, padded to the longest, truncated at 256 tokens).
+The levers are side by side: torch with the old 64-row batches, torch with token-budget batches, the default
+(ONNX Runtime when installed), and the default without sentences over the word budget (not the default: it moves
+the centroid, so it agrees less). On a shared machine, compare ratios from one run, not rates across runs.
 
-    python -m bench.summarize [CORPUS_DIR] [--threads N] [--int8] [--limit N]
+    python -m bench.summarize [CORPUS_DIR] [--threads N] [--int8] [--limit N] [--only fast,torch,...]
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ DOC_BATCH = 64  # papers per summarize call, as bot.summarize.service sends them
 MAX_WORDS = 60
 METHODS = {
     "naive": "naive loop (per document)",
-    "fast": "extractive fast path",
-    "int8": "fast path, int8 weights",
+    "torch64": "torch, 64-row batches (old)",
+    "torch": "torch, 1024-token batches",
+    "fast": "default (onnx if installed)",
+    "skip": "default, skip >60-word sents",
+    "int8": "torch int8, 64-row batches",
     "lexrank": "sumy LexRank",
 }
 
@@ -58,7 +64,8 @@ def _init(method: str, threads: int) -> None:
         import torch
 
         torch.set_num_threads(threads)
-    _method = {"naive": _naive, "fast": _fast, "int8": _int8, "lexrank": _lexrank}[method]()
+    builders = {"naive": _naive, "torch64": _torch64, "torch": _torch, "fast": _fast, "skip": _skip}
+    _method = {**builders, "int8": _int8, "lexrank": _lexrank}[method]()
     _method(["Warm up the model first. Loading it is not part of the timing. Nor is this call."])
 
 
@@ -73,14 +80,51 @@ def _peak_rss_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def _fast(quantize: bool = False) -> Callable[[list[str]], list[str]]:
+def _summarizer(rows_only: bool = False, **options):
     from bot.summarize.extractive import ExtractiveSummarizer
 
-    return ExtractiveSummarizer(quantize=quantize).summarize_batch
+    summarizer = ExtractiveSummarizer(**options)
+    if rows_only:  # the batching before token budgets: always `batch_size` rows
+        summarizer.encoder.max_batch_tokens = 10**9
+    return summarizer
+
+
+def _fast() -> Callable[[list[str]], list[str]]:
+    return _summarizer().summarize_batch
+
+
+def _torch() -> Callable[[list[str]], list[str]]:
+    return _summarizer(backend="torch").summarize_batch
+
+
+def _torch64() -> Callable[[list[str]], list[str]]:
+    return _summarizer(rows_only=True, backend="torch").summarize_batch
 
 
 def _int8() -> Callable[[list[str]], list[str]]:
-    return _fast(quantize=True)
+    return _summarizer(rows_only=True, quantize=True).summarize_batch
+
+
+def _skip() -> Callable[[list[str]], list[str]]:
+    """The default with sentences over the word budget left out: never chosen, but they do move the centroid."""
+    from bot.summarize import extractive
+
+    summarizer = _summarizer()
+    candidates = extractive.candidate_sentences
+
+    def fitting(text: str) -> list[str]:
+        sentences = candidates(text)
+        short = [s for s in sentences if len(s.split()) <= MAX_WORDS]
+        return short if len(short) >= 2 else sentences
+
+    def summarize(texts: list[str]) -> list[str]:
+        extractive.candidate_sentences = fitting
+        try:
+            return summarizer.summarize_batch(texts)
+        finally:
+            extractive.candidate_sentences = candidates
+
+    return summarize
 
 
 def _naive() -> Callable[[list[str]], list[str]]:
@@ -144,6 +188,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--int8", action="store_true", help="also measure dynamic int8 quantization")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N papers")
+    parser.add_argument("--only", default="", help="comma-separated methods to run besides naive")
     args = parser.parse_args()
 
     texts = load_texts(args.corpus)
@@ -154,6 +199,7 @@ def main() -> None:
     print(f"{len(texts)} papers from {args.corpus}, {sum(len(t) for t in texts) / 1e3:.0f} kB of text")
 
     methods = [m for m in METHODS if m != "int8" or args.int8]
+    methods = [m for m in methods if not args.only or m == "naive" or m in args.only.split(",")]
     context = multiprocessing.get_context("spawn")
     pools = {
         m: ProcessPoolExecutor(1, mp_context=context, initializer=_init, initargs=(m, args.threads)) for m in methods
@@ -175,11 +221,11 @@ def main() -> None:
 
     base = len(texts) / seconds["naive"]
     print(f"torch threads: {args.threads or 'default'}; load average after: {os.getloadavg()[0]:.1f}")
-    print(f"{'method':28} {'papers/s':>9} {'vs naive':>9} {'same as naive':>14} {'peak RSS':>9}")
+    print(f"{'method':30} {'papers/s':>9} {'vs naive':>9} {'same as naive':>14} {'peak RSS':>9}")
     for method in methods:
         rate = len(texts) / seconds[method]
         agree = sum(a == b for a, b in zip(outputs[method], outputs["naive"], strict=True)) / len(texts)
-        print(f"{METHODS[method]:28} {rate:9.1f} {rate / base:8.1f}x {agree:13.1%} {peaks[method]:6d} MB")
+        print(f"{METHODS[method]:30} {rate:9.1f} {rate / base:8.1f}x {agree:13.1%} {peaks[method]:6d} MB")
 
 
 if __name__ == "__main__":

@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING
 
 from bot.commands import CommandRouter
 from bot.config import Settings
-from bot.digest import DigestService, Send, channel_template, ensure_channel
+from bot.digest import DigestService, FindPosted, Send, channel_template, ensure_channel
 from bot.models import Channel, ChannelRef
 from bot.ports import Store, Summarizer
+from bot.ratelimit import RetryPolicy
 from bot.reactions import ReactionHandler
 from bot.summarize.factory import build_summarizer
 
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter
+    from bot.semantic import SemanticIndex
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ class App:
     store: Store
     summarizer: Summarizer
     digests: DigestService
+    semantic: SemanticIndex | None = None
 
     async def channel(self, ref: ChannelRef) -> Channel:
         """The stored channel, created with the configured defaults on first use."""
@@ -53,6 +56,17 @@ def make_summarizer(settings: Settings) -> Summarizer:
     )
 
 
+def make_semantic(settings: Settings, store: Store, summarizer: Summarizer) -> SemanticIndex:
+    """Paper embeddings from the extractive summarizer's own encoder (one model in memory), else a fresh MiniLM."""
+    from bot.semantic import SemanticIndex
+    from bot.summarize.embedding import SentenceEncoder
+
+    encoder = getattr(summarizer, "encoder", None)
+    if not isinstance(encoder, SentenceEncoder):
+        encoder = SentenceEncoder(batch_size=settings.summarizer.batch_size, device=settings.summarizer.device)
+    return SemanticIndex(store, encoder, threshold=settings.digest.semantic_threshold)
+
+
 @asynccontextmanager
 async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
     """Connect the store (migrating it to the current schema) and wire the core around it."""
@@ -61,8 +75,11 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
     store = await SqlStore.connect(settings.database.resolved_url(), migrate=migrate)
     try:
         summarizer = make_summarizer(settings)
-        digests = DigestService(store, summarizer, header=settings.digest.header)
-        yield App(settings=settings, store=store, summarizer=summarizer, digests=digests)
+        conf = settings.scheduler
+        retry = RetryPolicy(conf.retry_attempts, conf.retry_base_s, conf.retry_cap_s)
+        semantic = make_semantic(settings, store, summarizer)
+        digests = DigestService(store, summarizer, header=settings.digest.header, retry=retry, semantic=semantic)
+        yield App(settings=settings, store=store, summarizer=summarizer, digests=digests, semantic=semantic)
     finally:
         await store.close()
 
@@ -71,23 +88,36 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     """Connect every configured platform, keep the digest schedules, and serve commands until `stop` is set.
 
     With no platform token, console channels get their digests in this terminal so the worker still does its job.
+    On `stop`, in-flight posts get `scheduler.shutdown_s` to finish; unfinished digests stay planned for the next run.
     """
     from adapters.console import ConsoleAdapter
+    from bot.ratelimit import RateLimiter
     from bot.scheduler import DigestScheduler
 
     settings = bot.settings
+    conf = settings.scheduler
     senders: dict[str, Send] = {}
-    scheduler = DigestScheduler(bot.store, bot.digests, senders)
-    router = CommandRouter(bot.store, bot.digests, bot.channel, on_channel_change=scheduler.schedule)
+    finders: dict[str, FindPosted] = {}
+    limiters = {platform: RateLimiter(rate, burst=max(1, int(rate))) for platform, rate in conf.posts_per_s.items()}
+    scheduler = DigestScheduler(bot.store, bot.digests, senders, finders=finders, settings=conf)
+    router = CommandRouter(
+        bot.store, bot.digests, bot.channel, on_channel_change=scheduler.schedule, semantic=bot.semantic
+    )
     reactions = ReactionHandler(bot.store, {"slack": settings.slack.save_emoji, "discord": settings.discord.save_emoji})
     stoppers: list[Callable[[], Awaitable[None]]] = []
     background: list[asyncio.Task[None]] = []
-    if settings.slack.bot_token:
+    if settings.slack.bot_token or settings.slack.client_id or settings.slack.client_secret:
         from adapters.slack.adapter import SlackAdapter
+        from adapters.slack.oauth import open_installations
 
-        slack = SlackAdapter(settings.slack, router, reactions)
+        # With client_id/client_secret, 'Add to Slack' installs land in the bot's own database, one token per workspace.
+        installations = await open_installations(settings.slack, settings.database.resolved_url())
+        slack = SlackAdapter(
+            settings.slack, router, reactions, limiter=limiters.get("slack"), installations=installations
+        )
         await (slack.start_http(http_port) if http_port else slack.start_socket_mode())
         senders[slack.platform] = slack.send_digest
+        finders[slack.platform] = slack.find_posted
         stoppers.append(slack.stop)
     if settings.discord.token:
         discord = discord_adapter(bot, router, reactions)
@@ -97,16 +127,33 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     if not senders:
         await bot.channel(bot.console_ref())
         senders["console"] = ConsoleAdapter().send_digest
+    if settings.ingest.paths:
+        scheduler.add_cron("ingest", settings.ingest.cron, settings.ingest.timezone, lambda: scheduled_ingest(bot))
     await scheduler.start()
     log.info("paperbot running: platforms=%s", ",".join(sorted(senders)))
     try:
         await stop.wait()
     finally:
-        scheduler.shutdown()
+        await scheduler.stop()
         for stopper in stoppers:
             await stopper()
         for task in background:
             task.cancel()
+
+
+async def scheduled_ingest(bot: App) -> None:
+    """Re-read the configured sources and summarize what is new, so digests find fresh papers with TL;DRs."""
+    from pathlib import Path
+
+    from bot.ingest.service import ingest_paths
+    from bot.summarize.service import summarize_pending
+
+    report = await ingest_paths(bot.store, [Path(path).expanduser() for path in bot.settings.ingest.paths])
+    summarized = await summarize_pending(bot.store, bot.summarizer)
+    log.info(
+        "scheduled ingest added=%d duplicates=%d errors=%d summarized=%d",
+        report.added, report.duplicates, len(report.errors), summarized,
+    )
 
 
 def reaction_handler(bot: App) -> ReactionHandler:
@@ -121,5 +168,5 @@ def discord_adapter(
     """The Discord adapter wired to the core (a router without a scheduler serves one-shot commands)."""
     from adapters.discord.adapter import DiscordAdapter
 
-    router = router or CommandRouter(bot.store, bot.digests, bot.channel)
+    router = router or CommandRouter(bot.store, bot.digests, bot.channel, semantic=bot.semantic)
     return DiscordAdapter(bot.settings.discord, router, reactions or reaction_handler(bot), bot.store)

@@ -17,11 +17,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.errors import PaperbotError
+from bot.progress import ingest_with_progress, summarize_with_progress
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.config import Settings
-    from bot.models import IngestReport
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -82,6 +82,7 @@ def _secret_values(settings: Settings) -> list[str]:
         settings.slack.bot_token,
         settings.slack.app_token,
         settings.slack.signing_secret,
+        settings.slack.client_secret,
         settings.discord.token,
     ]
     return [secret.get_secret_value() for secret in candidates if secret is not None]
@@ -115,8 +116,8 @@ async def demo() -> None:
     sample = resources.files("bot") / "data" / "sample"
     async with _open() as bot:
         with resources.as_file(sample) as sample_dir:
-            await _ingest(bot, sorted(Path(sample_dir).glob("*.txt")))
-        await _summarize(bot)
+            await ingest_with_progress(bot, sorted(Path(sample_dir).glob("*.txt")), err)
+        await summarize_with_progress(bot, err)
         await _post_console_digest(bot)
 
 
@@ -127,7 +128,7 @@ async def ingest(
 ) -> None:
     """Add papers from files; known papers (also near-identical re-scrapes) are skipped."""
     async with _open() as bot:
-        report = await _ingest(bot, paths)
+        report = await ingest_with_progress(bot, paths, err)
     if report.errors and not report.added and not report.duplicates:
         raise typer.Exit(1)
 
@@ -137,9 +138,9 @@ async def ingest(
 async def summarize(
     limit: Annotated[int | None, typer.Option(help="Summarize at most this many papers.")] = None,
 ) -> None:
-    """Write a TL;DR for every paper that lacks one from the configured summarizer."""
+    """Write a TL;DR (and store an embedding) for every paper that lacks one from the configured models."""
     async with _open() as bot:
-        await _summarize(bot, limit=limit)
+        await summarize_with_progress(bot, err, limit=limit)
 
 
 @app.command("list")
@@ -273,42 +274,6 @@ async def model_fetch(
     out.print(f"fetched {name} to {path}; set summarizer.model = {str(path)!r} to use it")
 
 
-async def _ingest(bot: App, paths: list[Path]) -> IngestReport:
-    from rich.progress import Progress, TaskID
-
-    from bot.ingest.service import ingest_paths
-
-    with Progress(console=err, transient=True) as progress:
-        tasks: dict[Path, TaskID] = {}
-
-        def advance(path: Path, done: int, total: int) -> None:
-            if path not in tasks:
-                tasks[path] = progress.add_task(f"ingest {path.name}", total=total)
-            progress.update(tasks[path], completed=done, total=total)
-
-        report = await ingest_paths(bot.store, paths, on_progress=advance)
-    for line in report.errors:
-        err.print(f"[yellow]skipped[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
-    err.print(f"ingested {report.added} new papers ({report.duplicates} already known, {len(report.errors)} skipped)")
-    return report
-
-
-async def _summarize(bot: App, limit: int | None = None) -> int:
-    from rich.progress import Progress
-
-    from bot.summarize.service import summarize_pending
-
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task(f"summarize ({bot.summarizer.name})", total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        count = await summarize_pending(bot.store, bot.summarizer, limit=limit, on_progress=advance)
-    err.print(f"summarized {count} papers")
-    return count
-
-
 async def _post_console_digest(bot: App) -> None:
     from adapters.console import ConsoleAdapter
 
@@ -342,13 +307,36 @@ async def run(
     import signal
 
     from bot.app import run_worker
+    from bot.worker_lock import single_worker
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with _open(service=True) as bot:
-        await run_worker(bot, http_port=port if http else None, stop=stop)
+        with single_worker(bot.settings.database.resolved_url()):  # SQLite: one worker; PostgreSQL: leases
+            await run_worker(bot, http_port=port if http else None, stop=stop)
+
+
+@app.command()
+@_command
+async def status() -> None:
+    """Each channel's next digest run, last digest sent and papers waiting in planned digests."""
+    from datetime import UTC, datetime
+
+    from rich.table import Table
+
+    from bot.status import channel_statuses
+
+    async with _open() as bot:
+        rows = await channel_statuses(bot.store, datetime.now(UTC))
+    table = Table("channel", "schedule", "next run", "last digest", "pending")
+    for row in rows:
+        upcoming = f"{row.next_run:%Y-%m-%d %H:%M %Z}" if row.next_run else "-"
+        upcoming = "[yellow]paused[/yellow]" if row.paused else upcoming
+        last = f"{row.last_sent:%Y-%m-%d %H:%M} UTC" if row.last_sent else "never"
+        table.add_row(escape(str(row.ref)), escape(row.schedule), upcoming, last, str(row.pending))
+    out.print(table)
 
 
 @discord_app.command("sync")

@@ -10,24 +10,32 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.digest import DigestService, Send
 from bot.errors import PaperbotError, PaperNotFoundError
+from bot.export import FORMATS, export
 from bot.formatting import digest_item
 from bot.models import Channel, ChannelRef, DigestItem, Paper, Save
 from bot.ports import Store
+from bot.query import QueryError, SearchQuery, parse_query
 from bot.terms import terms_of
+
+if TYPE_CHECKING:
+    from bot.semantic import SemanticIndex
 
 MAX_COMMAND_CHARS = 500
 MAX_TOPIC_CHARS = 100
 MAX_TOPICS = 20
 MAX_DIGEST_SIZE = 20
 SEARCH_RESULTS = 5
+SAVED_PAGE = 5
 
 HELP = (
-    "search <words> · show <paper-id> · saved · save <id> · unsave <id> · subscribe <topic> · unsubscribe <topic> · "
-    "topics · schedule <HH:MM> [time zone] [count] · pause · resume · digest · help"
+    'search <words> ["phrase"] [author:NAME] [since:7d] [in:channel|saved] · show <paper-id> · similar <paper-id> · '
+    "saved [page] · saved export bibtex|markdown · save <id> · unsave <id> · subscribe <topic> · "
+    "unsubscribe <topic> · topics · schedule <HH:MM> [time zone] [count] · pause · resume · digest · help"
 )
 
 
@@ -66,6 +74,7 @@ class Reply:
     text: str
     items: tuple[DigestItem, ...] = ()
     ephemeral: bool = True
+    attachment: tuple[str, bytes] | None = None  # (file name, content), e.g. an exported reading list
 
 
 ChannelLoader = Callable[[ChannelRef], Awaitable[Channel]]
@@ -85,7 +94,9 @@ class CommandRouter:
         *,
         on_channel_change: ChannelListener | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        semantic: SemanticIndex | None = None,
     ) -> None:
+        self._semantic = semantic
         self._store = store
         self._digests = digests
         self._load_channel = load_channel
@@ -122,23 +133,57 @@ class CommandRouter:
 
     async def _cmd_search(self, command: IncomingCommand, argument: str) -> Reply:
         query = _required(argument, "search <words>")
-        terms = terms_of(query)
-        if not terms:
-            raise UsageError("Search for at least one meaningful word (not only words like 'the' or 'of').")
-        papers = await self._store.search_papers(terms, SEARCH_RESULTS)
+        try:
+            parsed = parse_query(query, channel=command.channel, user_id=command.user_id, now=self._clock())
+        except QueryError as exc:
+            raise UsageError(str(exc)) from None
+        papers = await self._store.search_papers(parsed, SEARCH_RESULTS)
+        if len(papers) < SEARCH_RESULTS and self._semantic and parsed.has_text and parsed == _text_only(parsed):
+            # Few keyword hits: fill up with the papers closest in meaning (filters cannot apply to those).
+            near = await self._semantic.nearest(parsed.text(), SEARCH_RESULTS * 2, min_score=self._semantic.threshold)
+            papers = [*papers, *await self._papers([pid for pid, _ in near], {p.id for p in papers})][:SEARCH_RESULTS]
         if not papers:
             return Reply(f"No papers match {query[:80]!r}.")
         summaries = await self._store.latest_summaries([paper.id for paper in papers])
         items = tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for p in papers)
         return Reply(f"Top {len(items)} for {query[:80]!r}:", items=items)
 
+    async def _cmd_similar(self, command: IncomingCommand, argument: str) -> Reply:
+        paper = await self._paper(_required(argument, "similar <paper-id>"))
+        if self._semantic is None:
+            raise CommandError("Similar papers need the embedding model, which this bot runs without.")
+        near = await self._semantic.similar(paper.id, SEARCH_RESULTS)
+        papers = await self._papers([pid for pid, _ in near], set())
+        if not papers:
+            return Reply(f"No other papers are embedded yet to compare with “{paper.headline}”.")
+        summaries = await self._store.latest_summaries([p.id for p in papers])
+        items = tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for p in papers)
+        return Reply(f"Papers like “{paper.headline}”:", items=items)
+
     async def _cmd_saved(self, command: IncomingCommand, argument: str) -> Reply:
+        action, _, fmt = argument.lower().partition(" ")
+        if action not in ("", "export") and not action.isdigit():
+            raise UsageError("Usage: saved [page] or saved export bibtex|markdown")
+        if action == "export" and fmt.strip() not in FORMATS:
+            raise UsageError("Usage: saved export bibtex|markdown")
         saved = await self._store.saved_papers(command.platform, command.workspace, command.user_id)
         if not saved:
             return Reply("Your reading list is empty. Save a paper with `save <id>` or by reacting to a digest.")
         summaries = await self._store.latest_summaries([paper.id for _, paper in saved])
-        items = tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for _, p in saved)
-        return Reply(f"Your reading list ({len(items)}):", items=items)
+        if action == "export":
+            entries = [(p, s.text if (s := summaries.get(p.id)) else None) for _, p in saved]
+            name, content = export(entries, fmt.strip())
+            return Reply(f"Your reading list ({len(saved)} papers) as {name}.", attachment=(name, content))
+        pages = -(-len(saved) // SAVED_PAGE)
+        page = int(action or 1)
+        if not 1 <= page <= pages:
+            raise UsageError(f"Your reading list has {pages} page{'s' if pages > 1 else ''}; ask for 1 to {pages}.")
+        shown = saved[(page - 1) * SAVED_PAGE : page * SAVED_PAGE]
+        items = tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for _, p in shown)
+        if pages == 1:
+            return Reply(f"Your reading list ({len(saved)}):", items=items)
+        more = f" (`saved {page + 1}` for more)" if page < pages else ""
+        return Reply(f"Your reading list ({len(saved)}), page {page}/{pages}{more}:", items=items)
 
     async def _cmd_save(self, command: IncomingCommand, argument: str) -> Reply:
         paper = await self._paper(_required(argument, "save <paper-id>"))
@@ -207,6 +252,11 @@ class CommandRouter:
             raise PaperNotFoundError(f"No paper has id {paper_id[:40]!r}.")
         return paper
 
+    async def _papers(self, paper_ids: Sequence[str], skip: set[str]) -> list[Paper]:
+        """The papers of `paper_ids` in order, leaving out `skip` and any deleted since they were embedded."""
+        found = [await self._store.get_paper(pid) for pid in paper_ids if pid not in skip]
+        return [paper for paper in found if paper is not None]
+
     async def _update(self, channel: Channel) -> None:
         stored = await self._store.upsert_channel(channel)
         if self._on_channel_change:
@@ -217,6 +267,10 @@ def _required(argument: str, usage: str) -> str:
     if not argument.strip():
         raise UsageError(f"Usage: {usage}")
     return argument.strip()
+
+
+def _text_only(query: SearchQuery) -> SearchQuery:
+    return SearchQuery(words=query.words, phrases=query.phrases)
 
 
 def _topic(argument: str, usage: str) -> str:

@@ -80,6 +80,7 @@ class DigestSettings(_Section):
     cron: str = "0 9 * * *"
     timezone: str = "UTC"
     header: str = Field("Papers for you", min_length=1, max_length=100)
+    semantic_threshold: float = Field(0.45, ge=-1.0, le=1.0)  # cosine; see config.example.toml
 
     @field_validator("timezone")
     @classmethod
@@ -134,6 +135,32 @@ class DiscordSettings(_Section):
     shard_count: int | None = Field(None, ge=1)
 
 
+class SchedulerSettings(_Section):
+    """How `paperbot run` keeps schedules: missed runs, leases between workers, retries and pacing."""
+
+    misfire_grace_s: int = Field(6 * 3600, ge=1)  # a run missed by less than this still posts (once: coalesced)
+    lease_s: float = Field(300.0, gt=0)  # a dead worker's claim returns after this
+    sweep_s: float = Field(30.0, gt=0)  # how often a worker looks for work a dead worker left behind
+    failed_hold_s: float = Field(900.0, ge=0)  # after a failed post, recovery leaves the channel alone this long
+    concurrency: int = Field(32, ge=1, le=1000)  # digests in flight per worker
+    retry_attempts: int = Field(5, ge=1, le=20)
+    retry_base_s: float = Field(1.0, ge=0)
+    retry_cap_s: float = Field(60.0, ge=0)
+    posts_per_s: dict[str, float] = Field(default_factory=lambda: {"slack": 20.0, "discord": 40.0})
+    shutdown_s: float = Field(8.0, ge=0)  # SIGTERM: in-flight posts get this long to finish
+
+
+class IngestSettings(_Section):
+    """Source files re-ingested (and new papers summarized) on their own cron, ahead of digest time."""
+
+    paths: list[str] = Field(default_factory=list)
+    cron: str = "0 7 * * *"
+    timezone: str = "UTC"
+
+    _known_zone = field_validator("timezone")(DigestSettings._known_zone.__func__)  # type: ignore[attr-defined]
+    _five_fields = field_validator("cron")(DigestSettings._five_fields.__func__)  # type: ignore[attr-defined]
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -152,6 +179,8 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
 
     @classmethod
     def settings_customise_sources(

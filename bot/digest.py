@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from bot.crashpoint import crash_point
+from bot.errors import PostError, TransientPostError
 from bot.formatting import build_digest
 from bot.models import Channel, ChannelRef, DigestMessage, Paper, PostedMessage
 from bot.ports import Store, Summarizer
+from bot.ratelimit import RetryPolicy
 from bot.selection import next_papers
 from bot.summarize.service import ensure_summaries
+
+if TYPE_CHECKING:
+    from bot.semantic import SemanticIndex
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[DigestMessage], Awaitable[Sequence[PostedMessage]]]
+FindPosted = Callable[[ChannelRef, str], Awaitable[Sequence[PostedMessage]]]
 
 
 def utcnow() -> datetime:
@@ -27,51 +37,96 @@ class DigestService:
     """Builds each channel's next digest and records what was sent, one transaction per step."""
 
     def __init__(
-        self, store: Store, summarizer: Summarizer, *, header: str, clock: Callable[[], datetime] = utcnow
+        self,
+        store: Store,
+        summarizer: Summarizer,
+        *,
+        header: str,
+        clock: Callable[[], datetime] = utcnow,
+        retry: RetryPolicy | None = None,
+        semantic: SemanticIndex | None = None,
     ) -> None:
         self._store = store
+        self._semantic = semantic
+        self._retry = retry or RetryPolicy()
         self._summarizer = summarizer
         self._header = header
         self._clock = clock
 
     async def preview(self, channel: Channel) -> DigestMessage | None:
         """The digest the channel would get now, without recording anything."""
-        papers = await next_papers(self._store, channel)
+        papers = await next_papers(self._store, channel, semantic=self._semantic)
         return await self._message(channel, papers, _new_digest_id()) if papers else None
 
     async def plan(self, channel: Channel) -> DigestMessage | None:
         """Resume a digest planned earlier (papers already chosen) or choose and plan a new one."""
+        return (await self._plan(channel))[0]
+
+    async def deliver(
+        self, channel: Channel, send: Send, *, find_posted: FindPosted | None = None
+    ) -> DigestMessage | None:
+        """Plan (or resume), post what is not out yet, then mark it sent; a failure leaves the rest planned.
+
+        Papers a failed post did not deliver stay planned and go out with the channel's next run. With
+        `find_posted`, a resumed digest and every retry first read back what the platform already has, so a crash or
+        a timed-out post between the platform accepting and our sent mark is never posted twice.
+        """
+        started = time.perf_counter()
+        message, resumed = await self._plan(channel)
+        if message is None:
+            log.info("digest channel=%s papers=0 outcome=nothing-new", channel.ref)
+            return None
+        crash_point("planned")
+        remaining, attempt = message, 0
+        while True:
+            try:
+                if find_posted and (resumed or attempt):  # a crashed or timed-out post may have landed after all
+                    remaining = await self._reconcile(remaining, find_posted)
+                if not remaining.items:
+                    break
+                posted = await send(remaining)
+            except (PostError, TimeoutError) as exc:
+                gone_out = exc.posted if isinstance(exc, PostError) else ()
+                await self._store.mark_posted(message.digest_id, gone_out, self._clock())
+                remaining = _without(remaining, gone_out)
+                attempt += 1
+                if not isinstance(exc, TransientPostError | TimeoutError) or attempt >= self._retry.attempts:
+                    _log_outcome(message, started, f"failed:{type(exc).__name__}", logging.WARNING)
+                    raise
+                retry_after = exc.retry_after if isinstance(exc, PostError) else None
+                await asyncio.sleep(self._retry.delay(attempt - 1, retry_after))
+            except Exception:
+                _log_outcome(message, started, "failed", logging.WARNING)
+                raise
+            else:
+                crash_point("posted")
+                await self._store.mark_digest_sent(message.digest_id, list(posted), self._clock())
+                break
+        crash_point("marked")
+        _log_outcome(message, started, "sent" if attempt == 0 else f"sent-after-{attempt}-retries")
+        return message
+
+    async def _plan(self, channel: Channel) -> tuple[DigestMessage | None, bool]:
+        """The channel's digest and whether it was planned before (so parts of it may be out already)."""
         planned = await self._store.planned_digests(channel.ref)
         if planned:
             digest_id, paper_ids = next(iter(planned.items()))
             papers = [paper for paper in [await self._store.get_paper(pid) for pid in paper_ids] if paper]
-            return await self._message(channel, papers, digest_id)
-        papers = await next_papers(self._store, channel)
+            return await self._message(channel, papers, digest_id), True
+        papers = await next_papers(self._store, channel, semantic=self._semantic)
         if not papers:
-            return None
+            return None, False
         message = await self._message(channel, papers, _new_digest_id())
         await self._store.plan_digest(channel.ref, message.digest_id, [p.id for p in papers], self._clock())
-        return message
+        return message, False
 
-    async def deliver(self, channel: Channel, send: Send) -> DigestMessage | None:
-        """Plan, post with `send`, then mark sent; a failed post returns its papers to the pool."""
-        started = time.perf_counter()
-        message = await self.plan(channel)
-        if message is None:
-            log.info("digest channel=%s papers=0 outcome=nothing-new", channel.ref)
-            return None
-        try:
-            posted = await send(message)
-        except Exception:
-            await self._store.discard_digest(message.digest_id)
-            log.warning("digest channel=%s papers=%d outcome=failed", channel.ref, len(message.items))
-            raise
-        await self._store.mark_digest_sent(message.digest_id, list(posted), self._clock())
-        log.info(
-            "digest channel=%s id=%s papers=%d duration_ms=%.0f outcome=sent",
-            channel.ref, message.digest_id, len(message.items), (time.perf_counter() - started) * 1000,
-        )
-        return message
+    async def _reconcile(self, message: DigestMessage, find_posted: FindPosted) -> DigestMessage:
+        """Mark what the platform already shows for this digest as sent; return the part still to post."""
+        found = [m for m in await find_posted(message.channel, message.digest_id) if m.paper_ids]
+        if found:
+            log.info("digest channel=%s id=%s reconciled=%d", message.channel, message.digest_id, len(found))
+            await self._store.mark_posted(message.digest_id, found, self._clock())
+        return _without(message, found)
 
     async def _message(self, channel: Channel, papers: Sequence[Paper], digest_id: str) -> DigestMessage:
         tldrs = await ensure_summaries(self._store, self._summarizer, papers)
@@ -86,6 +141,20 @@ async def ensure_channel(store: Store, template: Channel) -> Channel:
 def channel_template(ref: ChannelRef, *, topics: Sequence[str], size: int, cron: str, timezone: str) -> Channel:
     """A new channel's settings from the configured defaults."""
     return Channel(ref=ref, topics=tuple(topics), digest_size=size, cron=cron, timezone=timezone)
+
+
+def _without(message: DigestMessage, posted: Sequence[PostedMessage]) -> DigestMessage:
+    """The part of a digest whose papers none of `posted` carries."""
+    out = {paper_id for m in posted for paper_id in m.paper_ids}
+    return replace(message, items=tuple(item for item in message.items if item.paper_id not in out))
+
+
+def _log_outcome(message: DigestMessage, started: float, outcome: str, level: int = logging.INFO) -> None:
+    """One structured line per digest, whatever its fate, for operators and log search."""
+    log.log(
+        level, "digest channel=%s id=%s papers=%d duration_ms=%.0f outcome=%s",
+        message.channel, message.digest_id, len(message.items), (time.perf_counter() - started) * 1000, outcome,
+    )
 
 
 def _new_digest_id() -> str:

@@ -1,5 +1,13 @@
 """Specific exceptions the core raises; adapters and the CLI turn them into one polite line."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.models import PostedMessage
+
 
 class PaperbotError(Exception):
     """Base class: the message is fit to show a user as is."""
@@ -27,3 +35,26 @@ class ChannelNotFoundError(PaperbotError):
 
 class StoreError(PaperbotError):
     """The store is unreachable, corrupt, or at a schema version this code does not know."""
+
+
+class PostError(PaperbotError):
+    """A digest post failed; `posted` holds the messages that went out before it, so they are never reposted."""
+
+    def __init__(
+        self, message: str, *, posted: Sequence[PostedMessage] = (), retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.posted = tuple(posted)
+        self.retry_after = retry_after
+
+
+class TransientPostError(PostError):
+    """The platform was busy, failing or slow (429, 5xx, timeout): try again after a backoff."""
+
+
+class ChannelGoneError(PostError):
+    """The channel is deleted, archived or closed to the bot: pause it instead of retrying forever."""
+
+
+class NotInstalledError(ChannelGoneError):
+    """The bot is not installed in the channel's workspace (uninstalled, or its token revoked): nothing can post."""

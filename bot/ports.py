@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from bot.models import Channel, ChannelRef, DigestMessage, IngestReport, Paper, PostedMessage, Save, Summary
+from bot.query import SearchQuery
 
 
 class Summarizer(Protocol):
@@ -65,8 +66,32 @@ class Store(Protocol):
         """
         ...
 
-    async def search_papers(self, terms: Sequence[str], limit: int) -> list[Paper]:
-        """Newest papers carrying every one of these normalized terms (see `bot.terms`)."""
+    async def search_papers(self, query: SearchQuery, limit: int) -> list[Paper]:
+        """Papers matching every word and phrase of a parsed query and its filters, best match first."""
+        ...
+
+    async def add_embeddings(self, model: str, vectors: Mapping[str, bytes]) -> None:
+        """Insert or replace papers' embeddings (unit-length float32 bytes) from one model."""
+        ...
+
+    async def papers_without_embedding(self, model: str, limit: int | None = None) -> list[Paper]:
+        """Papers lacking an embedding from this model, newest first."""
+        ...
+
+    async def embeddings(self, model: str, paper_ids: Sequence[str] | None = None) -> dict[str, bytes]:
+        """Stored embeddings from this model by paper id: of `paper_ids`, or of every paper when None."""
+        ...
+
+    async def unsent_embeddings(self, ref: ChannelRef, model: str) -> dict[str, bytes]:
+        """Stored embeddings from this model of every paper never delivered to this channel (semantic topics)."""
+        ...
+
+    async def record_vote(self, ref: ChannelRef, paper_id: str, user_id: str, vote: int, at: datetime) -> None:
+        """Set a user's vote (+1 up, -1 down) on a paper in a channel; 0 withdraws it."""
+        ...
+
+    async def channel_votes(self, ref: ChannelRef) -> dict[str, int]:
+        """Net votes per paper in this channel (papers without votes left out), for ranking its digests."""
         ...
 
     async def plan_digest(self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime) -> None:
@@ -87,6 +112,38 @@ class Store(Protocol):
 
     async def planned_digests(self, ref: ChannelRef) -> dict[str, list[str]]:
         """Digests planned but not sent for this channel: digest id -> paper ids in digest order."""
+        ...
+
+    async def mark_posted(self, digest_id: str, messages: Sequence[PostedMessage], at: datetime) -> None:
+        """Mark only the papers these messages carry as sent (a digest that failed midway keeps the rest planned)."""
+        ...
+
+    async def add_run(self, ref: ChannelRef, slot: str, at: datetime) -> bool:
+        """Record the channel's scheduled run for a local wall-clock slot; False when it was recorded before."""
+        ...
+
+    async def due_runs(self, ref: ChannelRef) -> list[str]:
+        """Recorded run slots of the channel not yet served by a digest."""
+        ...
+
+    async def finish_runs(self, ref: ChannelRef, slots: Sequence[str]) -> None:
+        """Mark run slots served."""
+        ...
+
+    async def claim_channel(self, ref: ChannelRef, owner: str, lease_s: float, now: datetime) -> bool:
+        """Lease the channel to `owner` unless another live lease holds it: one worker posts each digest."""
+        ...
+
+    async def release_channel(self, ref: ChannelRef, owner: str, *, hold_until: datetime | None = None) -> None:
+        """Return the lease; `hold_until` keeps recovery off the channel until its next run (after a failed post)."""
+        ...
+
+    async def claimable_channels(self, now: datetime, limit: int) -> list[ChannelRef]:
+        """Active channels with due runs or planned digests and no live lease (work a dead worker left behind)."""
+        ...
+
+    async def delivery_status(self) -> dict[ChannelRef, tuple[datetime | None, int]]:
+        """Per channel: when the last digest was sent and how many papers wait in planned digests."""
         ...
 
     async def save_paper(self, save: Save) -> bool:

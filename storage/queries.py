@@ -39,13 +39,6 @@ def _carrying_terms(term_count: int) -> tuple[Select[tuple[PaperRow]], Instrumen
 
 
 @lru_cache(maxsize=16)
-def search_query(term_count: int) -> Select[tuple[PaperRow]]:
-    """Newest papers carrying every term, at most :limit; built once per term count and run with parameters."""
-    query, _ = _carrying_terms(term_count)
-    return query.limit(bindparam("limit"))
-
-
-@lru_cache(maxsize=16)
 def unsent_query(term_count: int) -> Select[tuple[PaperRow]]:
     """Newest papers carrying the terms and never delivered to the channel :platform/:workspace/:channel_id.
 

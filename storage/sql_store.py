@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -16,18 +16,30 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.errors import ChannelNotFoundError, PaperNotFoundError, StoreError
 from bot.models import Channel, ChannelRef, DeliveryState, IngestReport, Paper, PostedMessage, Save, Summary
+from bot.query import SearchQuery
+from storage import search
 from storage.engine import STORE_FAILURES, WRITE, open_engine, store_error
 from storage.migrate import current_on, head_revision, upgrade_engine
-from storage.queries import IN_CHUNK, NEWEST, chunks, existing, is_channel, is_user, search_query, unsent_query
+from storage.outbox import OutboxClaims
+from storage.queries import IN_CHUNK, NEWEST, chunks, existing, is_channel, is_user, unsent_query
 from storage.rows import fields, first_of_each, paper_rows, to_channel, to_paper, to_save, to_summary, unchanged
-from storage.tables import ChannelRow, DeliveryRow, PaperRow, PaperTermRow, SaveRow, SummaryRow
+from storage.tables import (
+    ChannelRow,
+    DeliveryRow,
+    FeedbackRow,
+    PaperEmbeddingRow,
+    PaperRow,
+    PaperTermRow,
+    SaveRow,
+    SummaryRow,
+)
 
 log = logging.getLogger(__name__)
 
 _INSERT_CHUNK = 5000  # rows per executemany, so a huge ingest never builds one giant parameter list
 
 
-class SqlStore:
+class SqlStore(OutboxClaims):
     """`bot.ports.Store` over SQLAlchemy async; build it with `await SqlStore.connect(url)`."""
 
     def __init__(self, engine: AsyncEngine, url: str) -> None:
@@ -216,13 +228,43 @@ class SqlStore:
         newest = sorted(sorted(found.values(), key=lambda row: row.id), key=lambda row: row.recency, reverse=True)
         return [to_paper(row) for row in newest[:limit]]
 
-    async def search_papers(self, terms: Sequence[str], limit: int) -> list[Paper]:
-        unique = list(dict.fromkeys(terms))
-        if limit <= 0 or not unique:
-            return []
-        params = {"limit": limit} | {f"t{n}": term for n, term in enumerate(unique)}
+    async def search_papers(self, query: SearchQuery, limit: int) -> list[Paper]:
         async with self._tx() as session:
-            return [to_paper(row) for row in await session.scalars(search_query(len(unique)), params)]
+            return await search.search_papers(session, self._dialect, query, limit)
+
+    # Embeddings (SQL in storage/search.py)
+
+    async def add_embeddings(self, model: str, vectors: Mapping[str, bytes]) -> None:
+        rows = [{"paper_id": paper_id, "model": model, "vector": vector} for paper_id, vector in vectors.items()]
+        if not rows:
+            return
+        upsert = self._insert(PaperEmbeddingRow.__table__)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["paper_id", "model"], set_={"vector": upsert.excluded.vector}
+        )
+        async with self._tx(write=True) as session:
+            for chunk in chunks(rows, _INSERT_CHUNK):
+                await session.execute(upsert, chunk)
+
+    async def papers_without_embedding(self, model: str, limit: int | None = None) -> list[Paper]:
+        async with self._tx() as session:
+            return await search.papers_without_embedding(session, model, limit)
+
+    async def embeddings(self, model: str, paper_ids: Sequence[str] | None = None) -> dict[str, bytes]:
+        async with self._tx() as session:
+            return await search.load_embeddings(session, model, paper_ids)
+
+    async def unsent_embeddings(self, ref: ChannelRef, model: str) -> dict[str, bytes]:
+        async with self._tx() as session:
+            return await search.unsent_embeddings(session, ref, model)
+
+    async def record_vote(self, ref: ChannelRef, paper_id: str, user_id: str, vote: int, at: datetime) -> None:
+        async with self._tx(write=True) as session:
+            await search.record_vote(session, self._insert(FeedbackRow.__table__), ref, paper_id, user_id, vote, at)
+
+    async def channel_votes(self, ref: ChannelRef) -> dict[str, int]:
+        async with self._tx() as session:
+            return await search.channel_votes(session, ref)
 
     async def plan_digest(self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime) -> None:
         """Record the outbox rows; the channel must have been configured (upsert_channel) first."""

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -150,4 +151,50 @@ class SaveRow(Base):
     workspace: Mapped[str] = mapped_column(String, primary_key=True)
     user_id: Mapped[str] = mapped_column(String, primary_key=True)
     paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PaperEmbeddingRow(Base):
+    """A paper's unit-length float32 embedding from one model; computed once, compared by dot product."""
+
+    __tablename__ = "paper_embeddings"
+
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String, primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ChannelLeaseRow(Base):
+    """Which worker may post a channel's digest until `expires_at`; an expired lease (dead worker) is free again.
+
+    `owner` is empty for a hold after a failed post: the next scheduled run may take it, the recovery sweep may not.
+    """
+
+    __tablename__ = "channel_leases"
+
+    channel: Mapped[int] = mapped_column(ForeignKey("channels.pk", ondelete="CASCADE"), primary_key=True)
+    owner: Mapped[str] = mapped_column(String)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DigestRunRow(Base):
+    """One scheduled run per channel and local wall-clock slot: a slot fired again (DST, other workers) is one run."""
+
+    __tablename__ = "digest_runs"
+
+    channel: Mapped[int] = mapped_column(ForeignKey("channels.pk", ondelete="CASCADE"), primary_key=True)
+    slot: Mapped[str] = mapped_column(String, primary_key=True)
+    done: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FeedbackRow(Base):
+    """One user's up (+1) or down (-1) vote on a paper in one channel; digests learn the channel's taste from them."""
+
+    __tablename__ = "feedback"
+
+    channel: Mapped[int] = mapped_column(ForeignKey("channels.pk", ondelete="CASCADE"), primary_key=True)
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String, primary_key=True)
+    vote: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -149,12 +149,15 @@ class DiscordAdapter:
         if not ephemeral and interaction.channel_id is not None:
             channel = self.client.get_partial_messageable(interaction.channel_id)
             for rendered in messages:
-                await channel.send(rendered.content, embeds=list(rendered.embeds), allowed_mentions=NO_MENTIONS)
+                await channel.send(
+                    rendered.content, embeds=list(rendered.embeds), files=rendered.files(), allowed_mentions=NO_MENTIONS
+                )
             await interaction.delete_original_response()
             return
         for rendered in messages:
             await interaction.followup.send(
-                content=rendered.content, embeds=list(rendered.embeds), ephemeral=True, allowed_mentions=NO_MENTIONS
+                content=rendered.content, embeds=list(rendered.embeds), files=rendered.files(), ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
             )
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> tuple[list[RenderedMessage], bool]:
@@ -208,8 +211,9 @@ def _build_group(adapter: DiscordAdapter) -> app_commands.Group:
         await run(interaction, command_text("show", paper_id))
 
     @group.command(description="Your reading list")
-    async def saved(interaction: discord.Interaction) -> None:
-        await run(interaction, "saved")
+    @app_commands.describe(options="a page number, or: export bibtex | export markdown")
+    async def saved(interaction: discord.Interaction, options: str | None = None) -> None:
+        await run(interaction, command_text("saved", options))
 
     @group.command(description="Add a paper to your reading list")
     @app_commands.autocomplete(paper_id=adapter.paper_choices)

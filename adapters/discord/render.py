@@ -6,6 +6,7 @@ Each digest paper is its own message, so a reaction on a message maps to exactly
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 from collections.abc import Iterable
@@ -42,6 +43,11 @@ class RenderedMessage:
     content: str | None
     embeds: tuple[discord.Embed, ...] = ()
     paper_ids: tuple[str, ...] = ()
+    file: tuple[str, bytes] | None = None  # (file name, content), sent as an attachment
+
+    def files(self) -> list[discord.File]:
+        """The attachment as discord.py sends it (a fresh File each time: sending consumes its stream)."""
+        return [discord.File(io.BytesIO(self.file[1]), filename=self.file[0])] if self.file else []
 
 
 def safe_text(text: str, limit: int) -> str:
@@ -97,7 +103,10 @@ def render_reply(reply: Reply) -> list[RenderedMessage]:
     text = escape_mentions(reply.text)
     text = text if len(text) <= MAX_CONTENT else _clip(text, MAX_CONTENT)
     batches = pack_embeds(paper_embed(item) for item in reply.items) or [()]
-    return [RenderedMessage(text if number == 0 else None, batch) for number, batch in enumerate(batches)]
+    return [
+        RenderedMessage(text if number == 0 else None, batch, file=reply.attachment if number == 0 else None)
+        for number, batch in enumerate(batches)
+    ]
 
 
 def pack_embeds(embeds: Iterable[discord.Embed]) -> list[tuple[discord.Embed, ...]]:

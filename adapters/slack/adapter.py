@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from pydantic import SecretStr
@@ -23,13 +23,19 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
 from adapters.slack.render import render_digest, render_reply
 from adapters.slack.translate import command_from_payload, reaction_from_event
 from bot.commands import CommandRouter, IncomingCommand, Reply
 from bot.config import SlackSettings
-from bot.errors import ConfigError, PaperbotError
-from bot.models import DigestMessage, PostedMessage
+from bot.crashpoint import crash_point
+from bot.errors import ChannelGoneError, ConfigError, PaperbotError
+from bot.models import ChannelRef, DigestMessage, PostedMessage
+from bot.ratelimit import RateLimiter
 from bot.reactions import ReactionHandler
+
+if TYPE_CHECKING:
+    from adapters.slack.oauth import SlackInstallations
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +68,9 @@ class ChannelPacer:
 
 
 class SlackAdapter:
-    """One Slack workspace (single bot token), over Socket Mode or HTTP; bolt verifies request signatures."""
+    """One workspace (single bot token, Socket Mode or HTTP), or with `installations` every workspace that installed
+    the app through 'Add to Slack' (HTTP), each posted to with its own bot token; bolt verifies request signatures.
+    """
 
     platform = "slack"
 
@@ -75,8 +83,12 @@ class SlackAdapter:
         channel_interval: float = 1.0,
         max_in_flight: int = 16,
         max_rate_limit_retries: int = 3,
+        installations: SlackInstallations | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._settings = settings
+        self._limiter = limiter  # shared by every digest of this platform in the process
+        self._installations = installations  # owned: closed by stop()
         self._router = router
         self._reactions = reactions
         self._admins = frozenset(settings.admins)
@@ -87,7 +99,7 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.client = AsyncWebClient(
-            token=_required(settings.bot_token, "slack.bot_token (SLACK_BOT_TOKEN)"),
+            token=None if installations else _required(settings.bot_token, "slack.bot_token (SLACK_BOT_TOKEN)"),
             base_url=_api_url(settings.api_url),
             retry_handlers=[
                 AsyncConnectionErrorRetryHandler(),
@@ -95,7 +107,10 @@ class SlackAdapter:
             ],
         )
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
-        self.app = AsyncApp(client=self.client, signing_secret=signing_secret)
+        oauth_flow = installations.oauth_flow(self.client.base_url) if installations else None
+        self.app = AsyncApp(client=self.client, signing_secret=signing_secret, oauth_flow=oauth_flow)
+        if installations:
+            self.app.enable_token_revocation_listeners()  # app_uninstalled / tokens_revoked delete the installation
         self.app.command(settings.command)(self._on_command)
         self.app.event("reaction_added")(self._on_reaction)
         self.app.event("reaction_removed")(self._on_reaction)
@@ -104,22 +119,42 @@ class SlackAdapter:
         """Post one message per paper to the digest's channel; each message's ts maps a reaction back to its paper."""
         channel = message.channel.channel_id
         paper_ids = [(item.paper_id,) for item in message.items] or [()]
-        posted = []
+        token = await self._installations.bot_token(message.channel.workspace) if self._installations else None
+        posted: list[PostedMessage] = []
         for payload, ids in zip(render_digest(message), paper_ids, strict=True):
             await self._pacer.wait(channel)
-            async with self._in_flight:
-                response = await self.client.chat_postMessage(
-                    channel=channel, text=payload["text"], blocks=payload["blocks"], unfurl_links=False,
-                    unfurl_media=False,
-                )
+            if self._limiter:
+                await self._limiter.acquire()
+            try:
+                async with self._in_flight:
+                    response = await self.client.chat_postMessage(
+                        token=token, channel=channel, text=payload["text"], blocks=payload["blocks"],
+                        unfurl_links=False, unfurl_media=False, metadata=digest_metadata(message.digest_id, ids),
+                    )
+            except Exception as exc:
+                raise post_error(exc, posted) from exc
             posted.append(PostedMessage(str(response["ts"]), ids))
+            crash_point("slack-message-posted")
         log.info("slack digest posted channel=%s messages=%d", message.channel, len(posted))
         return posted
+
+    async def find_posted(self, ref: ChannelRef, digest_id: str) -> list[PostedMessage]:
+        """The channel's recent messages that carry `digest_id`, so a resumed digest never reposts them."""
+        token = await self._installations.bot_token(ref.workspace) if self._installations else None
+        try:
+            response = await self.client.conversations_history(
+                token=token, channel=ref.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True
+            )
+        except Exception as exc:
+            raise post_error(exc, ()) from exc
+        return posted_in(response.get("messages") or [], digest_id)
 
     async def answer(self, command: IncomingCommand) -> Reply:
         """Run a command through the router; every failure becomes a polite one-line reply, never an exception."""
         try:
             return await self._router.handle(command, send=self.send_digest)
+        except ChannelGoneError:
+            return Reply("I can't post in this channel; invite me (/invite @paperbot) and try again.")
         except PaperbotError as exc:
             return Reply(str(exc))
         except SlackApiError as exc:
@@ -134,6 +169,8 @@ class SlackAdapter:
 
     async def start_socket_mode(self) -> None:
         """Connect over Socket Mode (no public URL needed); returns once connected, events arrive in the background."""
+        if self._installations:
+            raise ConfigError("'Add to Slack' (slack.client_id) needs a public redirect URL: run with --http")
         token = _required(self._settings.app_token, "slack.app_token (SLACK_APP_TOKEN)")
         self._socket = AsyncSocketModeHandler(self.app, token)
         await self._socket.connect_async()
@@ -153,13 +190,15 @@ class SlackAdapter:
         log.info("slack listening for HTTP requests on %s:%d%s", host, port, path)
 
     async def stop(self) -> None:
-        """Disconnect Socket Mode and stop the HTTP server, whichever were started."""
+        """Disconnect Socket Mode and stop the HTTP server, whichever were started; close the installations."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._installations is not None:
+            await self._installations.close()
 
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()  # Slack wants an answer within 3 s; the real one follows through response_url

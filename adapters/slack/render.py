@@ -22,6 +22,7 @@ MAX_HEADLINE_CHARS = 300
 MAX_FALLBACK_CHARS = 500
 MAX_AUTHORS = 3
 MAX_URL_CHARS = 1000
+FENCE = "```"
 ELLIPSIS = "…"
 
 SlackMessage = dict[str, Any]
@@ -96,6 +97,10 @@ def render_reply(reply: Reply) -> SlackMessage:
         shown += 1
     if shown < len(reply.items):
         blocks.append(_context(f"…and {len(reply.items) - shown} more"))
+    if reply.attachment:  # as a code block: uploading a file would need the files:write scope
+        name, content = reply.attachment
+        body = fit(content.decode(errors="replace").replace(FENCE, "` ` `"), MAX_SECTION_CHARS - 2 * len(FENCE) - 2)
+        blocks += [_context(name), _section(f"{FENCE}\n{body}\n{FENCE}")]
     return {"text": fit(reply.text, MAX_FALLBACK_CHARS), "blocks": blocks}
 
 

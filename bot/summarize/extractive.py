@@ -44,8 +44,12 @@ class ExtractiveSummarizer:
         batch_size: int = 64,
         device: str = "cpu",
         quantize: bool = False,
+        backend: str = "auto",
     ) -> None:
-        self.encoder = SentenceEncoder(model_path, batch_size=batch_size, device=device, quantize=quantize)
+        # The backend is not part of `version`: ONNX Runtime and torch choose the same sentences (see the tests).
+        self.encoder = SentenceEncoder(
+            model_path, batch_size=batch_size, device=device, quantize=quantize, backend=backend
+        )
         self.max_words = max_words
         int8 = "-int8" if quantize else ""
         fingerprint = model_fingerprint(self.encoder.model_path)

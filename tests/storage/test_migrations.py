@@ -12,6 +12,7 @@ from sqlalchemy import text
 from bot.errors import StoreError
 from storage import migrate
 from storage.engine import open_engine
+from storage.search import include_name
 from storage.sql_store import SqlStore
 from storage.tables import Base
 from tests.storage.conftest import paper
@@ -23,7 +24,9 @@ async def test_upgrade_builds_exactly_the_declared_schema(store_url: str) -> Non
     try:
         async with engine.connect() as connection:
             diff = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"include_name": include_name}), Base.metadata
+                )
             )
     finally:
         await engine.dispose()

@@ -6,6 +6,7 @@ import pytest
 
 from bot.errors import ChannelNotFoundError, StoreError
 from bot.models import Channel, ChannelRef, PostedMessage
+from bot.query import SearchQuery
 from bot.terms import topic_terms
 from storage.sql_store import SqlStore
 from tests.storage.conftest import T0, paper
@@ -170,13 +171,12 @@ async def test_each_sent_message_maps_back_to_the_papers_it_carries(store: SqlSt
     assert await store.papers_for_message(other_workspace, "m1") == []
 
 
-async def test_search_finds_papers_carrying_every_term_newest_first(store: SqlStore) -> None:
+async def test_search_finds_papers_carrying_every_word(store: SqlStore) -> None:
     await store.add_papers(
         [paper(1, "Graph neural networks"), paper(2, "Graph theory"), paper(3, "Neural graphs attacked")]
     )
 
-    assert [p.id for p in await store.search_papers(["graph"], 5)] == ["p003", "p002", "p001"]
-    assert [p.id for p in await store.search_papers(["graph", "neural"], 5)] == ["p003", "p001"]
-    assert [p.id for p in await store.search_papers(["graph"], 1)] == ["p003"]
-    assert await store.search_papers(["quantum"], 5) == []
-    assert await store.search_papers([], 5) == []
+    assert {p.id for p in await store.search_papers(SearchQuery(words=("graph",)), 5)} == {"p001", "p002", "p003"}
+    assert {p.id for p in await store.search_papers(SearchQuery(words=("graph", "neural")), 5)} == {"p001", "p003"}
+    assert len(await store.search_papers(SearchQuery(words=("graph",)), 1)) == 1
+    assert await store.search_papers(SearchQuery(words=("quantum",)), 5) == []

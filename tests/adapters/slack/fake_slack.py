@@ -45,6 +45,11 @@ class FakeSlack:
     ) -> None:
         self.calls: list[Call] = []
         self.outside_channels: set[str] = set()  # channels the bot was never invited to
+        self.deleted_channels: set[str] = set()  # channels that no longer exist
+        self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, newest first
+        self._fail_status = 429
+        self._stall_next = 0
+        self._stall_s = 0.0
         self.responses: list[dict[str, Any]] = []
         self.rate_limited = 0
         self.accepted = 0
@@ -62,6 +67,7 @@ class FakeSlack:
         app = web.Application()
         app.add_routes([
             web.post("/api/{method}", self._api),
+            web.get("/api/{method}", self._api),  # slack_sdk reads (conversations.history) with GET
             web.post("/respond/{key}", self._respond),
             web.get("/stats", self._stats),
         ])
@@ -85,9 +91,15 @@ class FakeSlack:
     def response_url(self, key: str = "r") -> str:
         return f"{self.url}/respond/{key}"
 
-    def fail_next(self, count: int) -> None:
-        """Answer the next `count` API calls with 429 and `Retry-After: 1`."""
+    def fail_next(self, count: int, status: int = 429) -> None:
+        """Answer the next `count` API calls with `status` (429 comes with `Retry-After: 1`)."""
         self._fail_next = count
+        self._fail_status = status
+
+    def stall_next(self, count: int, seconds: float) -> None:
+        """Accept the next `count` posts but answer only after `seconds`, so the client times out after the post."""
+        self._stall_next = count
+        self._stall_s = seconds
 
     def posts(self, channel: str | None = None) -> list[Call]:
         """The accepted chat.postMessage calls, optionally to one channel."""
@@ -114,25 +126,36 @@ class FakeSlack:
         method = request.match_info["method"]
         body = await _body(request)
         status, answer = self._answer(method, body)
-        if self._latency:
-            await asyncio.sleep(self._latency)
         if self._record:
             self.calls.append(Call(method, body, dict(request.headers), status, answer))
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        if status == 200 and self._stall_next > 0 and method == "chat.postMessage":
+            self._stall_next -= 1
+            await asyncio.sleep(self._stall_s)
         if status == 429:
             self.rate_limited += 1
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+        if status >= 500:
+            return web.json_response({"ok": False, "error": "internal_error"}, status=status)
         return web.json_response(answer)
 
     def _answer(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self._fail_next > 0:
             self._fail_next -= 1
-            return 429, {}
+            return self._fail_status, {}
         if method == "auth.test":
             return 200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "paperbot",
                          "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0001", "is_enterprise_install": False}
+        channel = str(body.get("channel", ""))
+        if channel in self.deleted_channels:
+            return 200, {"ok": False, "error": "channel_not_found"}
+        if method == "conversations.history":  # newest first, like Slack; metadata only when asked for
+            metadata = str(body.get("include_all_metadata", "")).lower() in {"1", "true"}
+            messages = self.history.get(channel, [])[: int(body.get("limit", 100))]
+            return 200, {"ok": True, "messages": [m if metadata else {**m, "metadata": None} for m in messages]}
         if method not in {"chat.postMessage", "chat.postEphemeral"}:
             return 200, {"ok": False, "error": "unknown_method"}
-        channel = str(body.get("channel", ""))
         if not channel:
             return 200, {"ok": False, "error": "channel_not_found"}
         if channel in self.outside_channels:
@@ -146,7 +169,8 @@ class FakeSlack:
         if method == "chat.postEphemeral":
             return 200, {"ok": True, "message_ts": ts}
         message = {"type": "message", "user": BOT_USER, "ts": ts, "text": body.get("text", ""),
-                   "blocks": body.get("blocks", [])}
+                   "blocks": body.get("blocks", []), "metadata": body.get("metadata")}
+        self.history.setdefault(channel, []).insert(0, message)
         return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _admit(self, channel: str) -> bool:
@@ -173,6 +197,8 @@ class FakeSlack:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
+    if request.method == "GET":
+        return dict(request.query)
     if request.content_type == "application/json":
         return dict(await request.json())
     return {key: str(value) for key, value in (await request.post()).items()}

@@ -1,0 +1,60 @@
+"""What the outbox needs from Slack: digest ids riding on each post, reading them back, and errors in core terms.
+
+Each digest message carries message metadata {event_type: paperbot_digest, event_payload: {digest_id, paper_id}};
+conversations.history with include_all_metadata returns it, so a restarted worker can see what already went out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import ChannelGoneError, PostError, TransientPostError
+from bot.models import PostedMessage
+
+EVENT_TYPE = "paperbot_digest"
+HISTORY_LIMIT = 200  # a digest is at most 50 messages; the bot's recent posts in one channel are few
+GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived", "missing_scope"})
+BUSY = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+
+
+def digest_metadata(digest_id: str, paper_ids: Sequence[str]) -> dict[str, Any]:
+    """The metadata that ties a message to its digest and paper."""
+    return {"event_type": EVENT_TYPE, "event_payload": {"digest_id": digest_id, "paper_id": ",".join(paper_ids)}}
+
+
+def posted_in(messages: Iterable[dict[str, Any]], digest_id: str) -> list[PostedMessage]:
+    """The messages of conversations.history that belong to `digest_id`, oldest first."""
+    found = []
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == EVENT_TYPE and payload.get("digest_id") == digest_id:
+            ids = tuple(pid for pid in str(payload.get("paper_id", "")).split(",") if pid)
+            found.append(PostedMessage(str(message["ts"]), ids))
+    return sorted(found, key=lambda posted: float(posted.message_id))
+
+
+def post_error(exc: Exception, posted: Sequence[PostedMessage]) -> Exception:
+    """Translate a failed Web API call into the core's terms, keeping what went out before it."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        data = getattr(response, "data", None)
+        error = str(data.get("error", "unknown")) if isinstance(data, dict) else "unknown"
+        status = getattr(response, "status_code", 200)
+        if error in GONE:
+            return ChannelGoneError(f"slack: {error}", posted=posted)
+        if status == 429 or status >= 500 or error in BUSY:
+            headers = getattr(response, "headers", None) or {}
+            retry_after = headers.get("Retry-After") or headers.get("retry-after")
+            return TransientPostError(
+                f"slack: {error} ({status})", posted=posted, retry_after=float(retry_after) if retry_after else None
+            )
+        return PostError(f"slack refused the post: {error}", posted=posted)
+    if isinstance(exc, asyncio.TimeoutError | ClientError | ConnectionError):
+        return TransientPostError(f"slack: {type(exc).__name__}", posted=posted)
+    return exc

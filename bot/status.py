@@ -1,0 +1,34 @@
+"""What `paperbot status` shows: each channel's next run, last digest and pending deliveries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.models import ChannelRef
+from bot.ports import Store
+from bot.schedule import next_fire
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """One row of the status table."""
+
+    ref: ChannelRef
+    schedule: str
+    next_run: datetime | None
+    last_sent: datetime | None
+    pending: int
+    paused: bool
+
+
+async def channel_statuses(store: Store, now: datetime) -> list[ChannelStatus]:
+    """Every channel with its schedule read from the store, the same truth the workers use."""
+    outbox = await store.delivery_status()
+    rows = []
+    for channel in await store.list_channels():
+        last_sent, pending = outbox.get(channel.ref, (None, 0))
+        upcoming = None if channel.paused else next_fire(channel.cron, channel.timezone, now)
+        schedule = f"{channel.cron} ({channel.timezone})"
+        rows.append(ChannelStatus(channel.ref, schedule, upcoming, last_sent, pending, channel.paused))
+    return rows

@@ -1,0 +1,79 @@
+"""Fixtures for scheduling: the fake Slack server, a Slack adapter on it, fresh PostgreSQL databases per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.slack.adapter import SlackAdapter
+from bot.digest import DigestService
+from bot.models import Channel, ChannelRef
+from bot.ratelimit import RetryPolicy
+from storage.sql_store import SqlStore
+from tests.adapters.slack.conftest import FirstWords, build_adapter, paper, slack_settings
+from tests.adapters.slack.fake_slack import FakeSlack
+
+FAST_RETRY = RetryPolicy(attempts=4, base_s=0.01, cap_s=0.05)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    server = await FakeSlack().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    sql = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path}/sched.db")
+    yield sql
+    await sql.close()
+
+
+@pytest.fixture
+async def fresh_postgres(postgres_url: str) -> AsyncIterator[str]:
+    """A database of its own (other suites reset the shared one concurrently), dropped afterwards."""
+    name = f"paperbot_sched_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+def slack_adapter(store: SqlStore, fake: FakeSlack, timeout: float | None = None) -> SlackAdapter:
+    adapter, _ = build_adapter(store, slack_settings(fake))
+    if timeout is not None:
+        adapter.client.timeout = timeout
+    return adapter
+
+
+def digests(store: SqlStore) -> DigestService:
+    return DigestService(store, FirstWords(), header="Papers", retry=FAST_RETRY)
+
+
+async def seed(
+    store: SqlStore, channels: Sequence[str], papers: int = 3, size: int = 3, **fields: object
+) -> list[Channel]:
+    """Papers and Slack channels C... in workspace T1; every channel wants `size` papers."""
+    await store.add_papers([paper(n) for n in range(1, papers + 1)])
+    refs = [ChannelRef("slack", "T1", c) for c in channels]
+    return [await store.upsert_channel(Channel(ref, digest_size=size, **fields)) for ref in refs]
+
+
+def delivered(fake: FakeSlack) -> list[tuple[str, str]]:
+    """(channel, paper id) of every accepted digest post, from the metadata each post carries."""
+    return [
+        (call.body["channel"], call.body["metadata"]["event_payload"]["paper_id"])
+        for call in fake.posts() if call.body.get("metadata")
+    ]

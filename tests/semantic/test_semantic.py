@@ -1,0 +1,89 @@
+"""Paper embeddings: stored once, `similar`, and semantic search when keywords find too little."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.commands import CommandRouter, IncomingCommand
+from bot.digest import DigestService
+from bot.models import Channel, ChannelRef
+from bot.semantic import SemanticIndex, embed_pending, to_bytes, top_k
+from bot.summarize import embedding
+from bot.summarize.extractive import ExtractiveSummarizer
+from bot.summarize.service import summarize_pending
+from tests.fakes import FirstWordsSummarizer
+from tests.storage.conftest import paper
+
+HERE = ChannelRef("slack", "w1", "c1")
+
+
+def _adversarial(text: str) -> bool:
+    text = text.lower()
+    return "adversarial example" in text or "adversarial perturbation" in text
+
+
+def _router(store, semantic: SemanticIndex | None) -> CommandRouter:
+    async def load(ref: ChannelRef) -> Channel:
+        return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))
+
+    return CommandRouter(store, DigestService(store, FirstWordsSummarizer(), header="P"), load, semantic=semantic)
+
+
+def _command(text: str) -> IncomingCommand:
+    return IncomingCommand("slack", "w1", "c1", "u1", text)
+
+
+def test_top_k_orders_by_dot_product_and_cuts_below_min_score() -> None:
+    vectors = {"a": to_bytes(np.array([1.0, 0.0])), "b": to_bytes(np.array([0.6, 0.8])), "c": to_bytes([0.0, 1.0])}
+    assert [pid for pid, _ in top_k(vectors, np.array([1.0, 0.0], dtype=np.float32), 2)] == ["a", "b"]
+    assert [pid for pid, _ in top_k(vectors, np.array([1.0, 0.0], dtype=np.float32), 5, min_score=0.5)] == ["a", "b"]
+
+
+@pytest.mark.slow
+async def test_embeddings_are_stored_once_with_the_summarizers_loaded_model(sqlite_store, encoder) -> None:
+    text = "We train a small network on images. It learns quickly from few labels. The results beat the baseline."
+    await sqlite_store.add_papers([paper(n, f"Paper about topic {n}", f"{text} Paper {n} has its own ending.")
+                                   for n in range(1, 4)])
+    summarizer = ExtractiveSummarizer(encoder.model_path)
+    await summarize_pending(sqlite_store, summarizer)
+    summarizer.encoder.encode(["Loads the model if the summaries did not need it."])
+    loaded = dict(embedding._loaded)
+    progress: list[tuple[int, int]] = []
+    index = SemanticIndex(sqlite_store, summarizer.encoder)
+    assert await index.embed_pending(on_progress=lambda d, t: progress.append((d, t))) == 3
+    assert embedding._loaded == loaded  # the same weights object served both: the model was not loaded twice
+    assert progress[0] == (0, 3) and progress[-1] == (3, 3)
+    vectors = await sqlite_store.embeddings(index.model)
+    assert len(vectors) == 3
+    for vector in vectors.values():
+        row = np.frombuffer(vector, dtype=np.float32)
+        assert row.shape == (384,) and abs(float(np.linalg.norm(row)) - 1) < 1e-4
+    assert await embed_pending(sqlite_store, summarizer.encoder) == 0
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+async def test_similar_finds_papers_on_the_same_subject(semantic_store, corpus_papers, encoder) -> None:
+    seed = next(p for p in corpus_papers if _adversarial(p.headline + " " + p.text[:300]))
+    reply = await _router(semantic_store, SemanticIndex(semantic_store, encoder)).handle(_command(f"similar {seed.id}"))
+    by_id = {p.id: p for p in corpus_papers}
+    assert len(reply.items) == 5 and seed.id not in {item.paper_id for item in reply.items}
+    assert sum(_adversarial(by_id[item.paper_id].text) for item in reply.items) >= 4
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+async def test_search_fills_up_with_semantic_matches_when_keywords_find_few(semantic_store, encoder) -> None:
+    query = "search fooling neural image classifiers with imperceptible noise"
+    assert len((await _router(semantic_store, None).handle(_command(query))).items) < 5
+    reply = await _router(semantic_store, SemanticIndex(semantic_store, encoder)).handle(_command(query))
+    papers = [await semantic_store.get_paper(item.paper_id) for item in reply.items]
+    assert len(papers) == 5
+    assert sum(_adversarial(p.text) for p in papers if p) >= 4
+
+
+async def test_similar_without_embeddings_says_so(sqlite_store) -> None:
+    await sqlite_store.add_papers([paper(1)])
+    with pytest.raises(Exception, match="embedding model"):
+        await _router(sqlite_store, None).handle(_command("similar p001"))

@@ -1,0 +1,81 @@
+"""Free-text topics: a paper matches by keyword or by embedding closeness to the topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.models import Channel, ChannelRef
+from bot.selection import next_papers
+from bot.semantic import DEFAULT_THRESHOLD, SemanticIndex
+
+HERE = ChannelRef("slack", "w1", "c1")
+TOPIC = "robustness of image classifiers to adversarial attacks"
+
+
+def _label(text: str) -> str | None:
+    """'adv' for adversarial-example summaries, 'other' for RL or GAN ones without adversarial examples."""
+    text = text.lower()
+    if "adversarial example" in text or "adversarial perturbation" in text:
+        return "adv"
+    words = set(text.replace("(", " ").replace(")", " ").split())
+    if "reinforcement learning" in text or "generative adversarial" in text or words & {"gan", "gans"}:
+        return "other"
+    return None
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+async def test_a_free_text_topic_selects_adversarial_example_summaries(semantic_store, encoder) -> None:
+    channel = await semantic_store.upsert_channel(Channel(HERE, topics=(TOPIC,), digest_size=10))
+    keyword_only = await next_papers(semantic_store, channel)
+    picked = await next_papers(semantic_store, channel, semantic=SemanticIndex(semantic_store, encoder))
+    labels = [_label(p.text) for p in picked]
+    assert len(picked) == 10 > len(keyword_only)
+    assert labels.count("adv") / len(picked) >= 0.8
+    assert "other" not in labels
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+async def test_the_threshold_keeps_most_adversarial_papers_and_no_rl_or_gan_one(semantic_store, corpus_papers,
+                                                                               encoder) -> None:
+    """How DEFAULT_THRESHOLD was chosen: ~90% of adversarial-example summaries clear it, no RL/GAN one does."""
+    scores = await SemanticIndex(semantic_store, encoder).topic_matches(HERE, [TOPIC], len(corpus_papers))
+    labels = {p.id: _label(p.text) for p in corpus_papers}
+    adversarial = [pid for pid, label in labels.items() if label == "adv"]
+    assert sum(pid in scores for pid in adversarial) >= 0.8 * len(adversarial)
+    assert not [pid for pid in scores if labels[pid] == "other"]
+    assert min(scores.values()) >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+async def test_sent_papers_are_never_semantic_candidates_again(semantic_store, encoder) -> None:
+    from datetime import UTC, datetime
+
+    channel = await semantic_store.upsert_channel(Channel(HERE, topics=(TOPIC,), digest_size=5))
+    index = SemanticIndex(semantic_store, encoder)
+    first = await next_papers(semantic_store, channel, semantic=index)
+    await semantic_store.plan_digest(HERE, "d1", [p.id for p in first], datetime.now(UTC))
+    second = await next_papers(semantic_store, channel, semantic=index)
+    assert second and not {p.id for p in first} & {p.id for p in second}
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+async def test_votes_reorder_the_next_digest(semantic_store, corpus_papers, encoder) -> None:
+    from datetime import UTC, datetime
+
+    channel = await semantic_store.upsert_channel(Channel(HERE, digest_size=10))  # no topics: every paper
+    index = SemanticIndex(semantic_store, encoder)
+    before = await next_papers(semantic_store, channel, semantic=index)
+    rl = [p for p in corpus_papers if "reinforcement learning" in p.text.lower() and _label(p.text) == "other"]
+    adv = [p for p in corpus_papers if _label(p.text) == "adv"]
+    for paper in rl[:3]:
+        await semantic_store.record_vote(HERE, paper.id, "u1", -1, datetime.now(UTC))
+    for paper in adv[:3]:
+        await semantic_store.record_vote(HERE, paper.id, "u1", 1, datetime.now(UTC))
+    after = await next_papers(semantic_store, channel, semantic=index)
+    assert [p.id for p in after] != [p.id for p in before]
+    assert sum(_label(p.text) == "adv" for p in after) > sum(_label(p.text) == "adv" for p in before)
+    assert not {p.id for p in after} & {p.id for p in rl}
