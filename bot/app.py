@@ -103,7 +103,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     router = CommandRouter(
         bot.store, bot.digests, bot.channel, on_channel_change=scheduler.schedule, semantic=bot.semantic
     )
-    reactions = ReactionHandler(bot.store, {"slack": settings.slack.save_emoji, "discord": settings.discord.save_emoji})
+    reactions = reaction_handler(bot)
     stoppers: list[Callable[[], Awaitable[None]]] = []
     background: list[asyncio.Task[None]] = []
     if settings.slack.bot_token or settings.slack.client_id or settings.slack.client_secret:
@@ -157,9 +157,14 @@ async def scheduled_ingest(bot: App) -> None:
 
 
 def reaction_handler(bot: App) -> ReactionHandler:
-    """Reactions with each platform's configured save emoji add papers to reading lists."""
+    """Each platform's save emoji adds papers to reading lists; its up/down emoji vote on them for the channel."""
     settings = bot.settings
-    return ReactionHandler(bot.store, {"slack": settings.slack.save_emoji, "discord": settings.discord.save_emoji})
+    saves = {"slack": settings.slack.save_emoji, "discord": settings.discord.save_emoji}
+    votes = {
+        platform: {conf.upvote_emoji: 1, conf.downvote_emoji: -1}
+        for platform, conf in (("slack", settings.slack), ("discord", settings.discord))
+    }
+    return ReactionHandler(bot.store, saves, vote_emoji=votes)
 
 
 def discord_adapter(

@@ -200,7 +200,12 @@ class CommandRouter:
         channel = await self._load_channel(command.channel)
         topics = ", ".join(channel.topics) if channel.topics else "everything (no topics set)"
         state = "paused" if channel.paused else f"at {_describe_cron(channel.cron)} {channel.timezone}"
-        return Reply(f"Topics: {topics}. {channel.digest_size} papers {state}; ranked by: topic match, newest first.")
+        ranking = (
+            "topic match (keywords or meaning), this channel's up/down votes, then recency"
+            if self._semantic
+            else "topic keywords, newest first"
+        )
+        return Reply(f"Topics: {topics}. {channel.digest_size} papers {state}; ranked by: {ranking}.")
 
     async def _cmd_subscribe(self, command: IncomingCommand, argument: str) -> Reply:
         topic = _topic(argument, "subscribe <topic>")

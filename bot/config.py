@@ -117,6 +117,8 @@ class SlackSettings(_Section):
     command: str = "/papers"
     admins: list[str] = Field(default_factory=list)
     save_emoji: str = "bookmark"
+    upvote_emoji: str = "+1"
+    downvote_emoji: str = "-1"
     # "Add to Slack" (OAuth, HTTP mode): with client_id and client_secret set, each workspace gets its own bot token.
     client_id: str | None = None
     client_secret: SecretStr | None = None
@@ -131,6 +133,8 @@ class DiscordSettings(_Section):
     token: SecretStr | None = None
     api_url: str | None = None
     save_emoji: str = "🔖"
+    upvote_emoji: str = "👍"
+    downvote_emoji: str = "👎"
     admin_role: str | None = None
     shard_count: int | None = Field(None, ge=1)
 

@@ -31,15 +31,26 @@ class IncomingReaction:
 
 
 class ReactionHandler:
-    """Saves or unsaves papers for reactions with the platform's save emoji; everything else is ignored."""
+    """Save emoji add papers to reading lists; vote emoji steer the channel's ranking; other reactions are ignored."""
 
-    def __init__(self, store: Store, save_emoji: dict[str, str], clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        save_emoji: dict[str, str],
+        clock: Callable[[], datetime] | None = None,
+        *,
+        vote_emoji: dict[str, dict[str, int]] | None = None,
+    ) -> None:
         self._store = store
         self._save_emoji = save_emoji
+        self._vote_emoji = vote_emoji or {}
         self._clock = clock or (lambda: datetime.now(UTC))
 
     async def handle(self, reaction: IncomingReaction) -> list[str]:
-        """Return the paper ids saved or unsaved (empty when the reaction means nothing to the bot)."""
+        """Return the paper ids saved, unsaved or voted on (empty when the reaction means nothing to the bot)."""
+        vote = self._vote_emoji.get(reaction.platform, {}).get(reaction.emoji)
+        if vote is not None:
+            return await self._vote(reaction, vote if reaction.added else 0)
         if reaction.emoji != self._save_emoji.get(reaction.platform):
             return []
         paper_ids = await self._store.papers_for_message(reaction.channel, reaction.message_id)
@@ -52,4 +63,11 @@ class ReactionHandler:
         if paper_ids:
             log.info("reaction %s papers=%d channel=%s", "save" if reaction.added else "unsave", len(paper_ids),
                      reaction.channel)
+        return paper_ids
+
+    async def _vote(self, reaction: IncomingReaction, vote: int) -> list[str]:
+        """Record (or, on removal, withdraw) the user's vote on each paper the digest message carries."""
+        paper_ids = await self._store.papers_for_message(reaction.channel, reaction.message_id)
+        for paper_id in paper_ids:
+            await self._store.record_vote(reaction.channel, paper_id, reaction.user_id, vote, self._clock())
         return paper_ids
