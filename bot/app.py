@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.commands import CommandRouter
+from bot.commands import ChannelListener, CommandRouter
 from bot.config import Settings
 from bot.digest import DigestService, FindPosted, Send, channel_template, ensure_channel
 from bot.models import Channel, ChannelRef
 from bot.ports import Store, Summarizer
-from bot.ratelimit import RetryPolicy
+from bot.ratelimit import RetryPolicy, UserQuota
 from bot.reactions import ReactionHandler
 from bot.summarize.factory import build_summarizer
 
@@ -100,9 +100,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     finders: dict[str, FindPosted] = {}
     limiters = {platform: RateLimiter(rate, burst=max(1, int(rate))) for platform, rate in conf.posts_per_s.items()}
     scheduler = DigestScheduler(bot.store, bot.digests, senders, finders=finders, settings=conf)
-    router = CommandRouter(
-        bot.store, bot.digests, bot.channel, on_channel_change=scheduler.schedule, semantic=bot.semantic
-    )
+    router = command_router(bot, on_channel_change=scheduler.schedule)
     reactions = reaction_handler(bot)
     stoppers: list[Callable[[], Awaitable[None]]] = []
     background: list[asyncio.Task[None]] = []
@@ -152,7 +150,18 @@ async def scheduled_ingest(bot: App) -> None:
     summarized = await summarize_pending(bot.store, bot.summarizer)
     log.info(
         "scheduled ingest added=%d duplicates=%d errors=%d summarized=%d",
-        report.added, report.duplicates, len(report.errors), summarized,
+        report.added,
+        report.duplicates,
+        len(report.errors),
+        summarized,
+    )
+
+
+def command_router(bot: App, *, on_channel_change: ChannelListener | None = None) -> CommandRouter:
+    """The /papers router every platform shares, with the configured per-user quota."""
+    quota = UserQuota(bot.settings.commands.per_user_per_minute)
+    return CommandRouter(
+        bot.store, bot.digests, bot.channel, on_channel_change=on_channel_change, semantic=bot.semantic, quota=quota
     )
 
 
@@ -173,5 +182,5 @@ def discord_adapter(
     """The Discord adapter wired to the core (a router without a scheduler serves one-shot commands)."""
     from adapters.discord.adapter import DiscordAdapter
 
-    router = router or CommandRouter(bot.store, bot.digests, bot.channel, semantic=bot.semantic)
+    router = router or command_router(bot)
     return DiscordAdapter(bot.settings.discord, router, reactions or reaction_handler(bot), bot.store)

@@ -20,6 +20,7 @@ from bot.formatting import digest_item
 from bot.models import Channel, ChannelRef, DigestItem, Paper, Save
 from bot.ports import Store
 from bot.query import QueryError, SearchQuery, parse_query
+from bot.ratelimit import UserQuota
 from bot.terms import terms_of
 
 if TYPE_CHECKING:
@@ -45,6 +46,10 @@ class CommandError(PaperbotError):
 
 class UsageError(CommandError):
     """The command text is malformed, unknown or too long."""
+
+
+class RateLimitedError(CommandError):
+    """The user sent more commands than the configured per-minute quota."""
 
 
 class PermissionDeniedError(CommandError):
@@ -95,8 +100,10 @@ class CommandRouter:
         on_channel_change: ChannelListener | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         semantic: SemanticIndex | None = None,
+        quota: UserQuota | None = None,
     ) -> None:
         self._semantic = semantic
+        self._quota = quota
         self._store = store
         self._digests = digests
         self._load_channel = load_channel
@@ -105,9 +112,12 @@ class CommandRouter:
 
     async def handle(self, command: IncomingCommand, send: Send | None = None) -> Reply:
         """Answer one command; raises CommandError (or PaperNotFoundError) with a user-facing line on bad input."""
+        if self._quota and (wait_s := self._quota.wait_s((command.platform, command.workspace, command.user_id))):
+            raise RateLimitedError(f"You're sending commands quickly; please try again in {max(1, round(wait_s))} s.")
         if len(command.text) > MAX_COMMAND_CHARS:
-            raise UsageError(f"That command is too long ({len(command.text):,} characters; the limit is "
-                             f"{MAX_COMMAND_CHARS}).")
+            raise UsageError(
+                f"That command is too long ({len(command.text):,} characters; the limit is {MAX_COMMAND_CHARS})."
+            )
         name, _, argument = " ".join(command.text.split()).partition(" ")
         name = name.lower() or "help"
         handler = getattr(self, f"_cmd_{name}", None)

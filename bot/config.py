@@ -99,6 +99,12 @@ class DigestSettings(_Section):
         return cron
 
 
+class CommandSettings(_Section):
+    """Limits on what one user can ask of the bot."""
+
+    per_user_per_minute: int = Field(20, ge=1, le=1000)
+
+
 class ConsoleSettings(_Section):
     """The terminal stands in for one chat channel and one user."""
 
@@ -179,6 +185,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     summarizer: SummarizerSettings = Field(default_factory=SummarizerSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    commands: CommandSettings = Field(default_factory=CommandSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)

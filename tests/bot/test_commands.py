@@ -119,3 +119,24 @@ async def test_digest_command_posts_the_next_unseen_papers(router):
     reply = await router.handle(cmd("digest"), adapter.send_digest)
     assert "3 papers" in reply.text and len(adapter.sent) == 1
     assert "No new papers" in (await router.handle(cmd("digest"), adapter.send_digest)).text
+
+
+async def test_a_user_over_the_per_minute_quota_is_asked_to_wait(store):
+    from bot.commands import RateLimitedError
+    from bot.ratelimit import UserQuota
+
+    now = [0.0]
+
+    async def load(ref: ChannelRef) -> Channel:
+        return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))
+
+    quota = UserQuota(3, 60.0, clock=lambda: now[0])
+    router = CommandRouter(store, DigestService(store, FirstWordsSummarizer(), header="P"), load, quota=quota)
+    for _ in range(3):
+        await router.handle(cmd("help"))
+    with pytest.raises(RateLimitedError, match="try again in 60 s"):
+        await router.handle(cmd("help"))
+    assert (await router.handle(cmd("help", user="u2"))).text, "other users are unaffected"
+    assert (await router.handle(cmd("help", workspace="w2"))).text, "the same id in another workspace is another user"
+    now[0] = 61.0
+    assert (await router.handle(cmd("help"))).text
