@@ -133,13 +133,8 @@ class CommandRouter:
         return Reply(f"Commands: {HELP}")
 
     async def _cmd_show(self, command: IncomingCommand, argument: str) -> Reply:
-        paper_id = _required(argument, "show <paper-id>")
-        paper = await self._store.get_paper(paper_id)
-        if paper is None:
-            raise PaperNotFoundError(f"No paper has id {paper_id[:40]!r}.")
-        summaries = await self._store.latest_summaries([paper.id])
-        summary = summaries.get(paper.id)
-        return Reply(paper.headline, items=(digest_item(paper, summary.text if summary else None),))
+        paper = await self._paper(_required(argument, "show <paper-id>"))
+        return Reply(paper.headline, items=await self._items([paper]))
 
     async def _cmd_search(self, command: IncomingCommand, argument: str) -> Reply:
         query = _required(argument, "search <words>")
@@ -154,8 +149,7 @@ class CommandRouter:
             papers = [*papers, *await self._papers([pid for pid, _ in near], {p.id for p in papers})][:SEARCH_RESULTS]
         if not papers:
             return Reply(f"No papers match {query[:80]!r}.")
-        summaries = await self._store.latest_summaries([paper.id for paper in papers])
-        items = tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for p in papers)
+        items = await self._items(papers)
         return Reply(f"Top {len(items)} for {query[:80]!r}:", items=items)
 
     async def _cmd_similar(self, command: IncomingCommand, argument: str) -> Reply:
@@ -166,8 +160,7 @@ class CommandRouter:
         papers = await self._papers([pid for pid, _ in near], set())
         if not papers:
             return Reply(f"No other papers are embedded yet to compare with “{paper.headline}”.")
-        summaries = await self._store.latest_summaries([p.id for p in papers])
-        items = tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for p in papers)
+        items = await self._items(papers)
         return Reply(f"Papers like “{paper.headline}”:", items=items)
 
     async def _cmd_saved(self, command: IncomingCommand, argument: str) -> Reply:
@@ -179,8 +172,8 @@ class CommandRouter:
         saved = await self._store.saved_papers(command.platform, command.workspace, command.user_id)
         if not saved:
             return Reply("Your reading list is empty. Save a paper with `save <id>` or by reacting to a digest.")
-        summaries = await self._store.latest_summaries([paper.id for _, paper in saved])
         if action == "export":
+            summaries = await self._store.latest_summaries([paper.id for _, paper in saved])
             entries = [(p, s.text if (s := summaries.get(p.id)) else None) for _, p in saved]
             name, content = export(entries, fmt.strip())
             return Reply(f"Your reading list ({len(saved)} papers) as {name}.", attachment=(name, content))
@@ -189,7 +182,7 @@ class CommandRouter:
         if not 1 <= page <= pages:
             raise UsageError(f"Your reading list has {pages} page{'s' if pages > 1 else ''}; ask for 1 to {pages}.")
         shown = saved[(page - 1) * SAVED_PAGE : page * SAVED_PAGE]
-        items = tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for _, p in shown)
+        items = await self._items([paper for _, paper in shown])
         if pages == 1:
             return Reply(f"Your reading list ({len(saved)}):", items=items)
         more = f" (`saved {page + 1}` for more)" if page < pages else ""
@@ -266,6 +259,11 @@ class CommandRouter:
         if paper is None:
             raise PaperNotFoundError(f"No paper has id {paper_id[:40]!r}.")
         return paper
+
+    async def _items(self, papers: Sequence[Paper]) -> tuple[DigestItem, ...]:
+        """Papers as digest items, each with its newest cached TL;DR (never runs a model for a lookup)."""
+        summaries = await self._store.latest_summaries([paper.id for paper in papers])
+        return tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for p in papers)
 
     async def _papers(self, paper_ids: Sequence[str], skip: set[str]) -> list[Paper]:
         """The papers of `paper_ids` in order, leaving out `skip` and any deleted since they were embedded."""

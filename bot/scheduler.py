@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.config import SchedulerSettings
 from bot.digest import DigestService, FindPosted, Send, utcnow
@@ -54,7 +55,7 @@ class DigestScheduler:
         self._clock = clock
         self._owner = worker_id()
         self._slots = asyncio.Semaphore(self._conf.concurrency)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def start(self) -> None:
@@ -100,8 +101,13 @@ class DigestScheduler:
         await self._serve(ref, only_due=False)
 
     async def stop(self) -> None:
-        """Stop firing, give in-flight digests `shutdown_s` to finish, then cancel the rest (they stay planned)."""
-        self.shutdown()
+        """Stop firing, give in-flight work `shutdown_s` to finish, then cancel the rest (digests stay planned).
+
+        Waiting for the jobs too (not only the digests they started) matters: a job still inside a store call
+        when the store closes would never finish.
+        """
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
         pending = {task for task in self._tasks if not task.done()}
         if pending:
             done, late = await asyncio.wait(pending, timeout=self._conf.shutdown_s)
@@ -110,18 +116,22 @@ class DigestScheduler:
             await asyncio.gather(*late, return_exceptions=True)
             log.info("scheduler stopped: %d digests finished, %d cancelled", len(done), len(late))
 
-    def shutdown(self) -> None:
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
-
     def _job(self, ref: ChannelRef) -> object | None:
         return self._scheduler.get_job(str(ref))
 
     def _slot(self, channel: Channel, now: datetime) -> str | None:
         return latest_slot(channel.cron, channel.timezone, now, self._conf.misfire_grace_s)
 
+    def _track(self) -> None:
+        """Count the running job among the work `stop` waits for."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
     async def _fire(self, ref: ChannelRef) -> None:
         """A cron job fired: record the run for its slot (idempotent), then try to serve the channel."""
+        self._track()
         channel = await self._store.get_channel(ref)
         if channel is None or channel.paused:
             return
@@ -132,6 +142,7 @@ class DigestScheduler:
 
     async def _sweep(self) -> None:
         """Serve channels with due runs or planned digests that no live lease covers (a dead worker's work)."""
+        self._track()
         refs = await self._store.claimable_channels(self._clock(), self._conf.concurrency * 4)
         if refs:
             log.info("sweep found %d channels with unfinished digests", len(refs))

@@ -51,3 +51,15 @@ async def sqlite_store(tmp_path):
         yield store
     finally:
         await store.close()
+
+
+@pytest.fixture
+async def fake_slack():
+    """A local server speaking the Slack Web API methods the bot uses; the real slack_sdk client talks to it."""
+    from tests.adapters.slack.fake_slack import FakeSlack
+
+    server = await FakeSlack().start()
+    try:
+        yield server
+    finally:
+        await server.close()

@@ -36,7 +36,7 @@ async def test_jobs_follow_each_channels_time_zone_and_pause(sqlite_store):
         scheduler.schedule(replace(await sqlite_store.get_channel(BERLIN), paused=True))
         assert scheduler.next_run(BERLIN) is None
     finally:
-        scheduler.shutdown()
+        await scheduler.stop()
 
 
 async def test_a_due_job_posts_the_channels_digest_and_a_failure_stays_local(sqlite_store):

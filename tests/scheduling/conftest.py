@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -23,17 +22,13 @@ FAST_RETRY = RetryPolicy(attempts=4, base_s=0.01, cap_s=0.05)
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.close()
+def store(sqlite_store: SqlStore) -> SqlStore:
+    return sqlite_store
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    sql = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path}/sched.db")
-    yield sql
-    await sql.close()
+def fake(fake_slack: FakeSlack) -> FakeSlack:
+    return fake_slack
 
 
 @pytest.fixture
@@ -75,5 +70,6 @@ def delivered(fake: FakeSlack) -> list[tuple[str, str]]:
     """(channel, paper id) of every accepted digest post, from the metadata each post carries."""
     return [
         (call.body["channel"], call.body["metadata"]["event_payload"]["paper_id"])
-        for call in fake.posts() if call.body.get("metadata")
+        for call in fake.posts()
+        if call.body.get("metadata")
     ]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import discord
 import pytest
@@ -18,6 +17,7 @@ from bot.models import Channel, ChannelRef, Paper
 from bot.reactions import ReactionHandler
 from storage.sql_store import SqlStore
 from tests.adapters.discord.fake_api import FakeDiscord, serve
+from tests.fakes import FirstWordsSummarizer
 
 TOKEN = "MTIz.secret-discord-token.for-tests"
 # The store's message -> paper mapping is landing separately; these tests run as soon as it does.
@@ -28,14 +28,9 @@ needs_message_map = pytest.mark.skipif(
 )
 
 
-class FirstWords:
-    """A summarizer stand-in: the first ten words of each text."""
-
-    name = "first-words"
-    version = "1"
-
-    async def summarize(self, texts: Sequence[str]) -> list[str]:
-        return [" ".join(text.split()[:10]) for text in texts]
+def FirstWords() -> FirstWordsSummarizer:  # noqa: N802 - stands in for the class the tests construct
+    """A stand-in summarizer (the first ten words), so adapter tests need no model."""
+    return FirstWordsSummarizer(words=10)
 
 
 def paper(number: int, headline: str | None = None, text: str | None = None) -> Paper:
@@ -56,10 +51,8 @@ class Core:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    store = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path}/t.db")
-    yield store
-    await store.close()
+def store(sqlite_store: SqlStore) -> SqlStore:
+    return sqlite_store
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,19 +23,15 @@ from bot.models import Channel, ChannelRef, Paper
 from bot.reactions import IncomingReaction, ReactionHandler
 from storage.sql_store import SqlStore
 from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes import FirstWordsSummarizer
 
 BOT_TOKEN = "xoxb-1111-2222-SECRETbotTOKEN"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
-class FirstWords:
-    """A stand-in summarizer: the first ten words, so adapter tests need no model."""
-
-    name = "first-words"
-    version = "1"
-
-    async def summarize(self, texts: Sequence[str]) -> list[str]:
-        return [" ".join(text.split()[:10]) for text in texts]
+def FirstWords() -> FirstWordsSummarizer:  # noqa: N802 - stands in for the class the tests construct
+    """A stand-in summarizer (the first ten words), so adapter tests need no model."""
+    return FirstWordsSummarizer(words=10)
 
 
 class CountingReactions(ReactionHandler):
@@ -84,9 +79,20 @@ class World:
 
     async def command(self, text: str, *, user: str = "U1", channel: str = "C1", team: str = "T1") -> dict[str, Any]:
         """POST a signed slash command; return what the bot sent to response_url."""
-        form = {"token": "legacy", "team_id": team, "team_domain": "acme", "channel_id": channel,
-                "channel_name": "papers", "user_id": user, "user_name": "ada", "command": "/papers", "text": text,
-                "api_app_id": "A1", "response_url": self.fake.response_url(), "trigger_id": "1.2.3"}
+        form = {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "acme",
+            "channel_id": channel,
+            "channel_name": "papers",
+            "user_id": user,
+            "user_name": "ada",
+            "command": "/papers",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": self.fake.response_url(),
+            "trigger_id": "1.2.3",
+        }
         body = urlencode(form)
         headers = {**sign(body), "Content-Type": "application/x-www-form-urlencoded"}
         seen = len(self.fake.responses)
@@ -94,18 +100,41 @@ class World:
         assert response.status == 200, await response.text()
         return await self.fake.response_after(seen)
 
-    async def react(self, emoji: str, ts: str, *, user: str = "U1", channel: str = "C1", team: str = "T1",
-                    added: bool = True, item_type: str = "message") -> None:
+    async def react(
+        self,
+        emoji: str,
+        ts: str,
+        *,
+        user: str = "U1",
+        channel: str = "C1",
+        team: str = "T1",
+        added: bool = True,
+        item_type: str = "message",
+    ) -> None:
         """POST a signed reaction event as Slack sends it and wait until the bot has handled it."""
         item = {"type": item_type, "channel": channel, "ts": ts}
-        event = {"type": "reaction_added" if added else "reaction_removed", "user": user, "reaction": emoji,
-                 "item_user": "UBOT", "item": item, "event_ts": "1700000001.000200"}
-        payload = {"token": "legacy", "team_id": team, "api_app_id": "A1", "event": event, "type": "event_callback",
-                   "event_id": f"Ev{time.monotonic_ns()}", "event_time": int(time.time())}
+        event = {
+            "type": "reaction_added" if added else "reaction_removed",
+            "user": user,
+            "reaction": emoji,
+            "item_user": "UBOT",
+            "item": item,
+            "event_ts": "1700000001.000200",
+        }
+        payload = {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{time.monotonic_ns()}",
+            "event_time": int(time.time()),
+        }
         body = json.dumps(payload)
         before = self.reactions.handled
-        response = await self.http.post("/slack/events", data=body,
-                                        headers={**sign(body), "Content-Type": "application/json"})
+        response = await self.http.post(
+            "/slack/events", data=body, headers={**sign(body), "Content-Type": "application/json"}
+        )
         assert response.status == 200, await response.text()
         if item_type == "message":
             deadline = time.monotonic() + 5
@@ -123,17 +152,13 @@ class World:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.close()
+def fake(fake_slack: FakeSlack) -> FakeSlack:
+    return fake_slack
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    sql = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path}/t.db")
-    yield sql
-    await sql.close()
+def store(sqlite_store: SqlStore) -> SqlStore:
+    return sqlite_store
 
 
 def slack_settings(fake: FakeSlack, **overrides: Any) -> SlackSettings:
