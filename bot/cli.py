@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from functools import wraps
@@ -93,6 +94,8 @@ def _configure_logging(level: int, *, secrets: list[str]) -> None:
 
     from bot.redaction import RedactingFilter
 
+    # The CLI draws its own progress bars; the Hugging Face libraries read this before their first import.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     handler = RichHandler(console=err, show_path=False)
     handler.addFilter(RedactingFilter(secrets))
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
