@@ -10,6 +10,7 @@ import asyncio
 import logging
 from zoneinfo import available_timezones
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -17,7 +18,7 @@ from adapters.discord.render import RenderedMessage, render_digest, render_reply
 from adapters.discord.translate import command_from_interaction, command_text, reaction_from_event
 from bot.commands import CommandRouter, Reply
 from bot.config import DiscordSettings
-from bot.errors import ConfigError, PaperbotError
+from bot.errors import ChannelGoneError, ConfigError, PaperbotError, TransientPostError
 from bot.models import DigestMessage, PostedMessage
 from bot.ports import Store
 from bot.reactions import ReactionHandler
@@ -112,12 +113,19 @@ class DiscordAdapter:
         """Post a digest as one message per paper, paced by the shared global limiter."""
         ref = message.channel
         channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
-        posted = []
+        posted: list[PostedMessage] = []
         for rendered in render_digest(message):
             await self._pacer.wait()
-            sent = await channel.send(
-                content=rendered.content, embeds=list(rendered.embeds), allowed_mentions=NO_MENTIONS
-            )
+            try:
+                sent = await channel.send(
+                    content=rendered.content, embeds=list(rendered.embeds), allowed_mentions=NO_MENTIONS
+                )
+            except (discord.NotFound, discord.Forbidden) as exc:  # Unknown Channel, Missing Access / Permissions
+                raise ChannelGoneError(
+                    f"Discord channel {ref.channel_id} refuses the bot: {exc.text or exc.status}", posted=posted
+                ) from None
+            except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
+                raise TransientPostError(f"Discord did not take the post: {exc}", posted=posted) from None
             posted.append(PostedMessage(str(sent.id), rendered.paper_ids))
         return posted
 

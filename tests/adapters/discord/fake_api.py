@@ -55,6 +55,7 @@ class FakeDiscord:
     rate_limited: int = 0
     queued_429s: int = 0
     deleted_originals: int = 0
+    deleted_channels: set[str] = field(default_factory=set)
     _tokens: float = 0.0
     _stamp: float = 0.0
 
@@ -113,6 +114,8 @@ class FakeDiscord:
     async def _create_message(self, request: web.Request) -> web.Response:
         body = await request.json()
         channel_id = request.match_info["channel_id"]
+        if channel_id in self.deleted_channels:
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
         self.messages.append((channel_id, body))
         message = message_payload(channel_id, body)
         self.posted_ids.append(message["id"])

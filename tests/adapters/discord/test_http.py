@@ -11,6 +11,7 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter, Pacer
 from bot.config import DiscordSettings
+from bot.errors import ChannelGoneError
 from bot.models import ChannelRef, DigestItem, DigestMessage, PostedMessage
 from tests.adapters.discord.conftest import TOKEN, Core
 from tests.adapters.discord.payloads import CHANNEL, GUILD
@@ -71,3 +72,10 @@ async def test_pacer_spaces_concurrent_callers() -> None:
 
     await asyncio.gather(*(one() for _ in range(21)))
     assert times[-1] - times[0] == pytest.approx(0.2, abs=0.03)
+
+
+async def test_a_deleted_channel_is_reported_as_gone_with_what_already_went_out(adapter: DiscordAdapter, fake) -> None:
+    fake[0].deleted_channels.add(str(CHANNEL))
+    with pytest.raises(ChannelGoneError, match="Unknown Channel") as caught:
+        await adapter.send_digest(digest(2))
+    assert caught.value.posted == () and fake[0].messages == []
