@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from bot.models import DigestItem, DigestMessage, Paper, PostedMessage
+from bot.models import ChannelRef, DigestItem, DigestMessage, Paper, PostedMessage
 
 
 class ConsoleAdapter:
@@ -23,6 +23,10 @@ class ConsoleAdapter:
     async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
         self.console.print(render_digest(message))
         return [PostedMessage(f"console:{message.digest_id}", tuple(item.paper_id for item in message.items))]
+
+    async def send_notice(self, ref: ChannelRef, text: str) -> None:
+        """A quiet day's or an outage's one line, as a channel would show it."""
+        self.show_notice(text)
 
     def show_paper(self, paper: Paper, tldr: str | None) -> None:
         self.console.print(render_paper(paper, tldr))

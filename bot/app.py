@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.commands import ChannelListener, CommandRouter
-from bot.config import Settings
-from bot.digest import DigestService, FindPosted, Send, channel_template, ensure_channel
+from bot.config import Settings, SourceSettings
+from bot.digest import DigestService, FindPosted, Notify, Send, channel_template, ensure_channel
 from bot.models import Channel, ChannelRef
 from bot.ports import Store, Summarizer
 from bot.ratelimit import RetryPolicy, UserQuota
@@ -21,6 +22,8 @@ from bot.summarize.factory import build_summarizer
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter
     from bot.semantic import SemanticIndex
+    from bot.sources.http import HttpFetcher
+    from bot.sources.service import SourceFetcher
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +101,9 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     conf = settings.scheduler
     senders: dict[str, Send] = {}
     finders: dict[str, FindPosted] = {}
+    notifiers: dict[str, Notify] = {}
     limiters = {platform: RateLimiter(rate, burst=max(1, int(rate))) for platform, rate in conf.posts_per_s.items()}
-    scheduler = DigestScheduler(bot.store, bot.digests, senders, finders=finders, settings=conf)
+    scheduler = DigestScheduler(bot.store, bot.digests, senders, finders=finders, notifiers=notifiers, settings=conf)
     router = command_router(bot, on_channel_change=scheduler.schedule)
     reactions = reaction_handler(bot)
     stoppers: list[Callable[[], Awaitable[None]]] = []
@@ -116,17 +120,26 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
         await (slack.start_http(http_port) if http_port else slack.start_socket_mode())
         senders[slack.platform] = slack.send_digest
         finders[slack.platform] = slack.find_posted
+        notifiers[slack.platform] = slack.send_notice
         stoppers.append(slack.stop)
     if settings.discord.token:
         discord = discord_adapter(bot, router, reactions)
         background.append(asyncio.create_task(discord.start(), name="discord"))
         senders[discord.platform] = discord.send_digest
+        notifiers[discord.platform] = discord.send_notice
         stoppers.append(discord.stop)
     if not senders:
         await bot.channel(bot.console_ref())
-        senders["console"] = ConsoleAdapter().send_digest
+        console = ConsoleAdapter()
+        senders["console"], notifiers["console"] = console.send_digest, console.send_notice
     if settings.ingest.paths:
         scheduler.add_cron("ingest", settings.ingest.cron, settings.ingest.timezone, lambda: scheduled_ingest(bot))
+    fetchers = source_fetcher(bot, notify=partial(_notify, notifiers))
+    stoppers.append(fetchers.close)
+    for source in settings.sources:
+        if source.enabled:
+            fetch = partial(scheduled_fetch, bot, fetchers, source)
+            scheduler.add_cron(f"source:{source.name}", source.cron, source.timezone, fetch)
     await scheduler.start()
     log.info("paperbot running: platforms=%s", ",".join(sorted(senders)))
     try:
@@ -144,10 +157,9 @@ async def scheduled_ingest(bot: App) -> None:
     from pathlib import Path
 
     from bot.ingest.service import ingest_paths
-    from bot.summarize.service import summarize_pending
 
     report = await ingest_paths(bot.store, [Path(path).expanduser() for path in bot.settings.ingest.paths])
-    summarized = await summarize_pending(bot.store, bot.summarizer)
+    summarized = await prepare_new_papers(bot)
     log.info(
         "scheduled ingest added=%d duplicates=%d errors=%d summarized=%d",
         report.added,
@@ -155,6 +167,55 @@ async def scheduled_ingest(bot: App) -> None:
         len(report.errors),
         summarized,
     )
+
+
+@dataclass
+class SourceFetchers:
+    """The source fetcher and the HTTP client it owns, closed together when the worker stops."""
+
+    fetcher: SourceFetcher
+    http: HttpFetcher
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+def source_fetcher(bot: App, *, notify: Notify | None = None) -> SourceFetchers:
+    """One polite HTTP client (its arXiv pacing shared by every source) and the fetcher that stores what it gets."""
+    from bot.digest import utcnow
+    from bot.sources.http import HttpFetcher, user_agent
+    from bot.sources.service import SourceFetcher
+
+    conf = bot.settings.fetch
+    http = HttpFetcher(
+        user_agent=user_agent(conf.contact), timeout_s=conf.timeout_s, max_bytes=int(conf.max_mb * 2**20),
+        retry=RetryPolicy(attempts=conf.retry_attempts, base_s=2.0, cap_s=120.0),
+    )
+    return SourceFetchers(SourceFetcher(bot.store, http, conf, clock=utcnow, notify=notify), http)
+
+
+async def scheduled_fetch(bot: App, fetchers: SourceFetchers, source: SourceSettings) -> None:
+    """Fetch one source on its cron, then summarize what is new so the next digest has TL;DRs ready."""
+    report = await fetchers.fetcher.fetch(source)
+    if report.added or report.updated:
+        await prepare_new_papers(bot)
+
+
+async def prepare_new_papers(bot: App) -> int:
+    """Summarize (and, for semantic topics, embed) papers that lack it, ahead of digest time; returns how many were
+    summarized."""
+    from bot.summarize.service import summarize_pending
+
+    summarized = await summarize_pending(bot.store, bot.summarizer)
+    if bot.semantic is not None:
+        await bot.semantic.embed_pending()
+    return summarized
+
+
+async def _notify(notifiers: Mapping[str, Notify], ref: ChannelRef, text: str) -> None:
+    """Route a notice to the channel's platform; channels of platforms this worker does not serve are skipped."""
+    if (notify := notifiers.get(ref.platform)) is not None:
+        await notify(ref, text)
 
 
 def command_router(bot: App, *, on_channel_change: ChannelListener | None = None) -> CommandRouter:

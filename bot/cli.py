@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import os
 import sys
-from collections.abc import Callable, Coroutine
-from functools import wraps
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from bot.errors import PaperbotError
+from bot.cli_common import cli_settings, command, err, open_bot, out, state
+from bot.cli_sources import sources_app, sources_table
 from bot.progress import ingest_with_progress, summarize_with_progress
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.config import Settings
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 app = typer.Typer(help="paperbot: research-paper digests for Slack, Discord and the terminal.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
@@ -34,10 +26,7 @@ app.add_typer(db_app, name="db")
 discord_app = typer.Typer(help="Discord application commands.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 app.add_typer(discord_app, name="discord")
-
-out = Console()
-err = Console(stderr=True)
-_state: dict[str, Any] = {"config": None}
+app.add_typer(sources_app, name="sources")
 
 
 @app.callback()
@@ -45,79 +34,19 @@ def _main(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Path to config.toml.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
 ) -> None:
-    _state["config"] = config
-    _state["verbose"] = verbose
-
-
-def _command(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
-    """Run an async command; a PaperbotError becomes one red line and exit code 1, never a traceback."""
-
-    @wraps(func)
-    def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return asyncio.run(func(*args, **kwargs))
-        except PaperbotError as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return run
-
-
-def _settings(*, service: bool = False) -> Settings:
-    """Load the config; one-shot commands log warnings only, the worker (`service`) logs at the configured level."""
-    from bot.config import load_settings
-
-    settings = load_settings(_state["config"])
-    level = getattr(logging, settings.logging.level)
-    if _state.get("verbose"):
-        level = logging.DEBUG
-    elif not service:
-        level = max(level, logging.WARNING)
-    _configure_logging(level, secrets=_secret_values(settings))
-    return settings
-
-
-def _secret_values(settings: Settings) -> list[str]:
-    """Every configured secret, so the log filter masks it even where it is not token-shaped."""
-    candidates = [
-        settings.slack.bot_token,
-        settings.slack.app_token,
-        settings.slack.signing_secret,
-        settings.slack.client_secret,
-        settings.discord.token,
-    ]
-    return [secret.get_secret_value() for secret in candidates if secret is not None]
-
-
-def _configure_logging(level: int, *, secrets: list[str]) -> None:
-    from rich.logging import RichHandler
-
-    from bot.redaction import RedactingFilter
-
-    # The CLI draws its own progress bars; the Hugging Face libraries read this before their first import.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    handler = RichHandler(console=err, show_path=False)
-    handler.addFilter(RedactingFilter(secrets))
-    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
-    for noisy in ("httpx", "urllib3", "filelock", "huggingface_hub", "alembic"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-
-
-def _open(*, service: bool = False):  # noqa: ANN202
-    from bot.app import open_app
-
-    return open_app(_settings(service=service))
+    state["config"] = config
+    state["verbose"] = verbose
 
 
 @app.command()
-@_command
+@command
 async def demo() -> None:
     """Ingest the bundled sample papers, summarize them, and print the next digest for the demo channel.
 
     Run it again to get the next papers the channel has not seen.
     """
     sample = resources.files("bot") / "data" / "sample"
-    async with _open() as bot:
+    async with open_bot() as bot:
         with resources.as_file(sample) as sample_dir:
             await ingest_with_progress(bot, sorted(Path(sample_dir).glob("*.txt")), err)
         await summarize_with_progress(bot, err)
@@ -125,29 +54,29 @@ async def demo() -> None:
 
 
 @app.command()
-@_command
+@command
 async def ingest(
     paths: Annotated[list[Path], typer.Argument(help="ShortScience page dumps (.txt) or JSONL files.")],
 ) -> None:
     """Add papers from files; known papers (also near-identical re-scrapes) are skipped."""
-    async with _open() as bot:
+    async with open_bot() as bot:
         report = await ingest_with_progress(bot, paths, err)
     if report.errors and not report.added and not report.duplicates:
         raise typer.Exit(1)
 
 
 @app.command()
-@_command
+@command
 async def summarize(
     limit: Annotated[int | None, typer.Option(help="Summarize at most this many papers.")] = None,
 ) -> None:
     """Write a TL;DR (and store an embedding) for every paper that lacks one from the configured models."""
-    async with _open() as bot:
+    async with open_bot() as bot:
         await summarize_with_progress(bot, err, limit=limit)
 
 
 @app.command("list")
-@_command
+@command
 async def list_papers(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     limit: Annotated[int | None, typer.Option(help="Show at most this many papers.")] = None,
@@ -155,7 +84,7 @@ async def list_papers(
     """Every paper, newest first, with its id, headline and TL;DR."""
     from rich.table import Table
 
-    async with _open() as bot:
+    async with open_bot() as bot:
         papers = await bot.store.list_papers(limit=limit)
         tldrs = await _tldrs(bot, [paper.id for paper in papers])
     if as_json:
@@ -180,13 +109,13 @@ async def list_papers(
 
 
 @app.command()
-@_command
+@command
 async def show(paper_id: Annotated[str, typer.Argument(help="A paper id from `paperbot list`.")]) -> None:
     """One paper in full: TL;DR, metadata and the whole cleaned text."""
     from adapters.console import ConsoleAdapter
     from bot.errors import PaperNotFoundError
 
-    async with _open() as bot:
+    async with open_bot() as bot:
         paper = await bot.store.get_paper(paper_id.strip())
         if paper is None:
             raise PaperNotFoundError(f"no paper has id {paper_id.strip()[:40]!r}; `paperbot list` shows the ids")
@@ -195,14 +124,14 @@ async def show(paper_id: Annotated[str, typer.Argument(help="A paper id from `pa
 
 
 @app.command()
-@_command
+@command
 async def digest(
     preview: Annotated[bool, typer.Option(help="Show the next digest without recording it as sent.")] = False,
 ) -> None:
     """Post the console channel's next digest to this terminal."""
     from adapters.console import ConsoleAdapter
 
-    async with _open() as bot:
+    async with open_bot() as bot:
         if not preview:
             await _post_console_digest(bot)
             return
@@ -214,58 +143,58 @@ async def digest(
 
 
 @db_app.command("upgrade")
-@_command
+@command
 async def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Migrate the store's schema up to `revision` (default: the newest)."""
     from storage.migrate import current_revision, upgrade
 
-    url = _settings().database.resolved_url()
+    url = cli_settings().database.resolved_url()
     await upgrade(url, revision)
     out.print(f"schema at revision {await current_revision(url)}")
 
 
 @db_app.command("downgrade")
-@_command
+@command
 async def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")]) -> None:
     """Migrate the store's schema down to `revision`."""
     from storage.migrate import current_revision, downgrade
 
-    url = _settings().database.resolved_url()
+    url = cli_settings().database.resolved_url()
     await downgrade(url, revision)
     out.print(f"schema at revision {await current_revision(url)}")
 
 
 @db_app.command("current")
-@_command
+@command
 async def db_current() -> None:
     """Print the store's schema revision."""
     from storage.migrate import current_revision
 
-    out.print(await current_revision(_settings().database.resolved_url()) or "empty (run `paperbot db upgrade`)")
+    out.print(await current_revision(cli_settings().database.resolved_url()) or "empty (run `paperbot db upgrade`)")
 
 
 @db_app.command("backup")
-@_command
+@command
 async def db_backup(destination: Annotated[Path, typer.Argument(help="A new file to write the backup to.")]) -> None:
     """Copy the SQLite store to a file while the bot keeps running (SQLite's online backup API)."""
     from storage.backup import backup
 
-    path = await backup(_settings().database.resolved_url(), destination)
+    path = await backup(cli_settings().database.resolved_url(), destination)
     out.print(f"backed up the store to {path}")
 
 
 @db_app.command("restore")
-@_command
+@command
 async def db_restore(backup_file: Annotated[Path, typer.Argument(help="A file made by `paperbot db backup`.")]) -> None:
     """Replace the SQLite store's contents with a backup; stop the bot first."""
     from storage.backup import restore
 
-    path = await restore(_settings().database.resolved_url(), backup_file)
+    path = await restore(cli_settings().database.resolved_url(), backup_file)
     out.print(f"restored {backup_file} into {path}")
 
 
 @model_app.command("fetch")
-@_command
+@command
 async def model_fetch(
     name: Annotated[str, typer.Argument(help="A Hugging Face model name, e.g. sshleifer/distilbart-cnn-12-6.")],
     dest: Annotated[Path | None, typer.Option(help="Directory to download into.")] = None,
@@ -296,7 +225,7 @@ async def _tldrs(bot: App, paper_ids: list[str]) -> dict[str, str]:
 
 
 @app.command()
-@_command
+@command
 async def run(
     http: Annotated[
         bool, typer.Option("--http", help="Serve Slack over HTTP (signing secret) instead of Socket Mode.")
@@ -316,23 +245,27 @@ async def run(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with _open(service=True) as bot:
+    async with open_bot(service=True) as bot:
         with single_worker(bot.settings.database.resolved_url()):  # SQLite: one worker; PostgreSQL: leases
             await run_worker(bot, http_port=port if http else None, stop=stop)
 
 
 @app.command()
-@_command
+@command
 async def status() -> None:
-    """Each channel's next digest run, last digest sent and papers waiting in planned digests."""
+    """The sources' health, then each channel's next digest run, last digest sent and papers waiting."""
     from datetime import UTC, datetime
 
     from rich.table import Table
 
     from bot.status import channel_statuses
 
-    async with _open() as bot:
+    async with open_bot() as bot:
         rows = await channel_statuses(bot.store, datetime.now(UTC))
+        states = {state.name: state for state in await bot.store.source_states()}
+        sources = bot.settings.sources
+    if sources:
+        out.print(sources_table(sources, states))
     table = Table("channel", "schedule", "next run", "last digest", "pending")
     for row in rows:
         upcoming = f"{row.next_run:%Y-%m-%d %H:%M %Z}" if row.next_run else "-"
@@ -343,7 +276,7 @@ async def status() -> None:
 
 
 @discord_app.command("sync")
-@_command
+@command
 async def discord_sync(
     guild: Annotated[
         int | None, typer.Option(help="Sync to one guild (instant, for development); default global.")
@@ -352,7 +285,7 @@ async def discord_sync(
     """Register the /papers application commands with Discord (global sync can take up to an hour to show)."""
     from bot.app import discord_adapter
 
-    async with _open() as bot:
+    async with open_bot() as bot:
         adapter = discord_adapter(bot)
         await adapter.login()
         try:

@@ -36,7 +36,8 @@ SAVED_PAGE = 5
 HELP = (
     'search <words> ["phrase"] [author:NAME] [since:7d] [in:channel|saved] · show <paper-id> · similar <paper-id> · '
     "saved [page] · saved export bibtex|markdown · save <id> · unsave <id> · subscribe <topic> · "
-    "unsubscribe <topic> · topics · schedule <HH:MM> [time zone] [count] · pause · resume · digest · help"
+    "unsubscribe <topic> · topics · schedule <HH:MM> [time zone] [count] · quiet notice|silent · pause · resume · "
+    "digest · help"
 )
 
 
@@ -85,7 +86,8 @@ class Reply:
 ChannelLoader = Callable[[ChannelRef], Awaitable[Channel]]
 ChannelListener = Callable[[Channel], None]
 _TIME = re.compile(r"^(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)$")
-_MANAGING = frozenset({"subscribe", "unsubscribe", "schedule", "pause", "resume", "digest"})
+_MANAGING = frozenset({"subscribe", "unsubscribe", "schedule", "quiet", "pause", "resume", "digest"})
+_QUIET_CHOICES = {"notice": True, "silent": False}
 
 
 class CommandRouter:
@@ -203,12 +205,16 @@ class CommandRouter:
         channel = await self._load_channel(command.channel)
         topics = ", ".join(channel.topics) if channel.topics else "everything (no topics set)"
         state = "paused" if channel.paused else f"at {_describe_cron(channel.cron)} {channel.timezone}"
+        quiet = "a notice" if channel.empty_notice else "silence"
         ranking = (
             "topic match (keywords or meaning), this channel's up/down votes, then recency"
             if self._semantic
             else "topic keywords, newest first"
         )
-        return Reply(f"Topics: {topics}. {channel.digest_size} papers {state}; ranked by: {ranking}.")
+        return Reply(
+            f"Topics: {topics}. {channel.digest_size} papers {state}; ranked by: {ranking}. "
+            f"Days with nothing new: {quiet}."
+        )
 
     async def _cmd_subscribe(self, command: IncomingCommand, argument: str) -> Reply:
         topic = _topic(argument, "subscribe <topic>")
@@ -234,6 +240,17 @@ class CommandRouter:
         cron, timezone, size = _parse_schedule(argument, channel)
         await self._update(replace(channel, cron=cron, timezone=timezone, digest_size=size, paused=False))
         return Reply(f"Digest of {size} papers daily at {_describe_cron(cron)} {timezone}.", ephemeral=False)
+
+    async def _cmd_quiet(self, command: IncomingCommand, argument: str) -> Reply:
+        """What a day with nothing new (an arXiv weekend or holiday) looks like: a one-line notice, or silence."""
+        choice = _required(argument, "quiet notice|silent").lower()
+        if choice not in _QUIET_CHOICES:
+            raise UsageError(f"Usage: quiet notice|silent (got {choice[:30]!r}).")
+        channel = await self._load_channel(command.channel)
+        await self._update(replace(channel, empty_notice=_QUIET_CHOICES[choice]))
+        if _QUIET_CHOICES[choice]:
+            return Reply("On days with no new papers this channel gets a one-line notice.", ephemeral=False)
+        return Reply("On days with no new papers this channel hears nothing.", ephemeral=False)
 
     async def _cmd_pause(self, command: IncomingCommand, argument: str) -> Reply:
         channel = await self._load_channel(command.channel)

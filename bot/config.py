@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -171,6 +180,66 @@ class IngestSettings(_Section):
     _five_fields = field_validator("cron")(DigestSettings._five_fields.__func__)  # type: ignore[attr-defined]
 
 
+SourceKind = Literal["arxiv", "arxiv-listing", "rss", "shortscience", "huggingface"]
+DEFAULT_SOURCE_URLS: Mapping[str, str] = {
+    "arxiv": "https://export.arxiv.org/api/query",
+    "arxiv-listing": "https://rss.arxiv.org/rss",
+    "shortscience": "https://www.shortscience.org/rss.xml",
+    "huggingface": "https://huggingface.co",
+}
+
+
+class SourceSettings(_Section):
+    """One `[[sources]]` table: where papers come from and when to look (ahead of digest time)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    kind: SourceKind
+    url: str | None = None  # the feed (rss, shortscience) or the service's base URL (others; defaults to the real one)
+    categories: list[str] = Field(default_factory=list)  # arXiv categories, e.g. cs.LG
+    query: str | None = None  # arXiv API keywords; "quoted phrases" stay together
+    max_results: int = Field(200, ge=1, le=10_000)  # arXiv API: newest papers per fetch, over pages
+    page_size: int = Field(100, ge=1, le=2000)  # arXiv API: results per request (arXiv allows up to 2000)
+    days: int = Field(2, ge=1, le=14)  # huggingface: today's list and the days before it
+    cron: str = "0 6 * * *"
+    timezone: str = "UTC"
+    enabled: bool = True
+    channels: list[str] = Field(default_factory=list)  # "platform:workspace/channel" told of outages; empty: all
+
+    _known_zone = field_validator("timezone")(DigestSettings._known_zone.__func__)  # type: ignore[attr-defined]
+    _five_fields = field_validator("cron")(DigestSettings._five_fields.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.lower().startswith(("https://", "http://")):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url
+
+    @model_validator(mode="after")
+    def _complete(self) -> SourceSettings:
+        if self.kind == "rss" and not self.url:
+            raise ValueError(f"source {self.name!r}: kind 'rss' needs a url")
+        if self.kind == "arxiv" and not (self.categories or self.query):
+            raise ValueError(f"source {self.name!r}: kind 'arxiv' needs categories or a query")
+        if self.kind == "arxiv-listing" and not self.categories:
+            raise ValueError(f"source {self.name!r}: kind 'arxiv-listing' needs categories")
+        return self
+
+    def resolved_url(self) -> str:
+        """The configured URL, else the real service's."""
+        return self.url or DEFAULT_SOURCE_URLS[self.kind]
+
+
+class FetchSettings(_Section):
+    """How sources are fetched: who we are (arXiv and others ask for a contact), and what we refuse."""
+
+    contact: str | None = None  # e.g. "mailto:ops@your-lab.org" or a URL; sent in the User-Agent
+    timeout_s: float = Field(30.0, gt=0, le=600)
+    max_mb: float = Field(20.0, gt=0, le=200)  # a response larger than this is refused, never stored in part
+    retry_attempts: int = Field(4, ge=1, le=10)
+    outage_notice_h: float = Field(24.0, gt=0)  # a source failing this long is announced, once, in its channels
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -192,6 +261,16 @@ class Settings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    sources: list[SourceSettings] = Field(default_factory=list)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[SourceSettings]) -> list[SourceSettings]:
+        names = [source.name for source in sources]
+        if repeated := sorted({name for name in names if names.count(name) > 1}):
+            raise ValueError(f"source names must be unique: {', '.join(repeated)} appears more than once")
+        return sources
 
     @classmethod
     def settings_customise_sources(

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.crashpoint import crash_point
 from bot.errors import PostError, TransientPostError
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[DigestMessage], Awaitable[Sequence[PostedMessage]]]
 FindPosted = Callable[[ChannelRef, str], Awaitable[Sequence[PostedMessage]]]
+Notify = Callable[[ChannelRef, str], Awaitable[None]]
+"""Posts a short plain notice (no papers) to one channel."""
 
 
 def utcnow() -> datetime:
@@ -63,18 +66,21 @@ class DigestService:
         return (await self._plan(channel))[0]
 
     async def deliver(
-        self, channel: Channel, send: Send, *, find_posted: FindPosted | None = None
+        self, channel: Channel, send: Send, *, find_posted: FindPosted | None = None, notify: Notify | None = None
     ) -> DigestMessage | None:
         """Plan (or resume), post what is not out yet, then mark it sent; a failure leaves the rest planned.
 
         Papers a failed post did not deliver stay planned and go out with the channel's next run. With
         `find_posted`, a resumed digest and every retry first read back what the platform already has, so a crash or
-        a timed-out post between the platform accepting and our sent mark is never posted twice.
+        a timed-out post between the platform accepting and our sent mark is never posted twice. With nothing new,
+        a channel that asked for it gets a one-line notice through `notify`; never an empty digest.
         """
         started = time.perf_counter()
         message, resumed = await self._plan(channel)
         if message is None:
             log.info("digest channel=%s papers=0 outcome=nothing-new", channel.ref)
+            if notify is not None and channel.empty_notice:
+                await notify(channel.ref, nothing_new_notice(self._clock(), channel.timezone))
             return None
         crash_point("planned")
         remaining, attempt = message, 0
@@ -141,6 +147,14 @@ async def ensure_channel(store: Store, template: Channel) -> Channel:
 def channel_template(ref: ChannelRef, *, topics: Sequence[str], size: int, cron: str, timezone: str) -> Channel:
     """A new channel's settings from the configured defaults."""
     return Channel(ref=ref, topics=tuple(topics), digest_size=size, cron=cron, timezone=timezone)
+
+
+def nothing_new_notice(now: datetime, timezone: str) -> str:
+    """The one line a quiet day gets; on the channel's weekend it says why (arXiv announces Monday to Friday)."""
+    local = now.astimezone(ZoneInfo(timezone))
+    if local.weekday() >= 5:
+        return "No new papers today: arXiv does not announce new papers on weekends. Back on Monday."
+    return "No new papers today (nothing was announced, or nothing matched this channel's topics)."
 
 
 def _without(message: DigestMessage, posted: Sequence[PostedMessage]) -> DigestMessage:

@@ -21,6 +21,10 @@ class IngestError(PaperbotError):
     """A source file or record cannot be read; other records are unaffected."""
 
 
+class SourceError(PaperbotError):
+    """A configured source could not be fetched or parsed; nothing of that fetch is stored, other sources go on."""
+
+
 class ModelNotFoundError(PaperbotError):
     """A summarization model is not available locally (and cannot be downloaded here)."""
 

@@ -21,6 +21,56 @@ class Paper:
     url: str | None = None
     categories: tuple[str, ...] = ()
     published: datetime | None = None
+    pdf_url: str | None = None
+    updated: datetime | None = None
+    version: int | None = None  # arXiv's version number: a higher one replaces the stored record, never adds one
+    upvotes: int | None = None  # community upvotes (Hugging Face daily papers); None = not known to this source
+    provisional: bool = False  # known only through a community summary of it: real metadata replaces it
+
+
+@dataclass(frozen=True, slots=True)
+class CommunitySummary:
+    """A person's write-up of a paper (ShortScience): the digest condenses the best one rather than the abstract."""
+
+    paper_id: str
+    source: str
+    source_id: str  # stable within the source: a permalink or the site's own id
+    text: str
+    fingerprint: str
+    author: str | None = None
+    url: str | None = None
+    votes: int = 0
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceEntry:
+    """One item a source yielded: a paper with any community summaries of it, stored (or merged) together."""
+
+    paper: Paper
+    summaries: tuple[CommunitySummary, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HttpValidators:
+    """What a server said identifies its last response, sent back so an unchanged feed costs a 304 and nothing else."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """How a configured source has fared, for `paperbot status` and the one-time outage notice to channels."""
+
+    name: str
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    failing_since: datetime | None = None  # first failure since the last success; None while healthy
+    last_error: str | None = None
+    outage_notified: bool = False  # channels were told of the current outage (reset by a success)
+    papers_added: int = 0  # over the source's life
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +105,7 @@ class Channel:
     cron: str = "0 9 * * *"
     timezone: str = "UTC"
     paused: bool = False
+    empty_notice: bool = False  # on a day with nothing new, post a short notice instead of staying silent
 
 
 class DeliveryState(StrEnum):
@@ -93,6 +144,7 @@ class IngestReport:
 
     added: int = 0
     duplicates: int = 0
+    updated: int = 0  # known papers whose record changed (a new arXiv version, real metadata for a provisional one)
     errors: tuple[str, ...] = field(default_factory=tuple)
 
 

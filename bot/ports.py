@@ -6,7 +6,20 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.models import Channel, ChannelRef, DigestMessage, IngestReport, Paper, PostedMessage, Save, Summary
+from bot.models import (
+    Channel,
+    ChannelRef,
+    CommunitySummary,
+    DigestMessage,
+    HttpValidators,
+    IngestReport,
+    Paper,
+    PostedMessage,
+    Save,
+    SourceEntry,
+    SourceState,
+    Summary,
+)
 from bot.query import SearchQuery
 
 
@@ -26,6 +39,31 @@ class Store(Protocol):
 
     async def add_papers(self, papers: Sequence[Paper]) -> IngestReport:
         """Insert papers not yet known by id or fingerprint; known ones count as duplicates."""
+        ...
+
+    async def merge_entries(self, entries: Sequence[SourceEntry]) -> IngestReport:
+        """Add new papers, update known ones a source revised (new arXiv version, real metadata for a provisional
+        paper, new upvotes) and attach community summaries; all in one transaction, so a batch lands whole or not."""
+        ...
+
+    async def community_summaries(self, paper_ids: Sequence[str]) -> dict[str, list[CommunitySummary]]:
+        """Community summaries per paper, best first (most votes, then longest, then oldest)."""
+        ...
+
+    async def get_validators(self, url: str) -> HttpValidators | None:
+        """The ETag / Last-Modified a URL last answered with, for a conditional GET."""
+        ...
+
+    async def put_validators(self, validators: Sequence[HttpValidators]) -> None:
+        """Remember URLs' validators; called only after what they fetched is stored."""
+        ...
+
+    async def source_states(self) -> list[SourceState]:
+        """Every source's health record, by name."""
+        ...
+
+    async def put_source_state(self, state: SourceState) -> None:
+        """Insert or replace one source's health record."""
         ...
 
     async def get_paper(self, paper_id: str) -> Paper | None: ...

@@ -13,6 +13,7 @@ import numpy as np
 from bot.models import Paper
 
 RECENCY_WEIGHT = 0.05  # newest candidate gets this much on top of its topic score, the oldest none
+POPULARITY_WEIGHT = 0.1  # the most up-voted candidate (Hugging Face daily papers) gets this much, scaled by log
 PREFERENCE_WEIGHT = 0.5  # times the dot product with the channel's taste direction (roughly -0.5..0.5)
 DUPLICATE_COSINE = 0.95  # two papers this close are the same work (re-posts, versions): one per digest
 
@@ -43,10 +44,12 @@ def rank(
     vectors = vectors or {}
     newest = sorted(candidates, key=lambda p: (p.published is not None, p.published), reverse=True)
     recency = {p.id: 1 - i / max(len(newest) - 1, 1) for i, p in enumerate(newest)}
+    popularity = _popularity(candidates)
 
     def score(paper: Paper) -> float:
         liked = float(vectors[paper.id] @ taste) if taste is not None and paper.id in vectors else 0.0
-        return topic_scores.get(paper.id, 0.0) + RECENCY_WEIGHT * recency[paper.id] + PREFERENCE_WEIGHT * liked
+        topical = topic_scores.get(paper.id, 0.0) + RECENCY_WEIGHT * recency[paper.id]
+        return topical + POPULARITY_WEIGHT * popularity.get(paper.id, 0.0) + PREFERENCE_WEIGHT * liked
 
     kept: list[Paper] = []
     for paper in sorted(newest, key=score, reverse=True):
@@ -54,3 +57,12 @@ def rank(
         if vector is None or all(float(vector @ vectors[k.id]) <= DUPLICATE_COSINE for k in kept if k.id in vectors):
             kept.append(paper)
     return kept
+
+
+def _popularity(candidates: Sequence[Paper]) -> dict[str, float]:
+    """Upvotes on a log scale relative to the most up-voted candidate (0..1): a few hundred votes must not swamp
+    the channel's topics, but among equals the community's favourite goes first."""
+    top = max((paper.upvotes or 0 for paper in candidates), default=0)
+    if top <= 0:
+        return {}
+    return {p.id: float(np.log1p(p.upvotes) / np.log1p(top)) for p in candidates if p.upvotes and p.upvotes > 0}

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import SchedulerSettings
-from bot.digest import DigestService, FindPosted, Send, utcnow
+from bot.digest import DigestService, FindPosted, Notify, Send, utcnow
 from bot.errors import ChannelGoneError
 from bot.models import Channel, ChannelRef
 from bot.ports import Store
@@ -42,6 +42,7 @@ class DigestScheduler:
         senders: Mapping[str, Send],
         *,
         finders: Mapping[str, FindPosted] | None = None,
+        notifiers: Mapping[str, Notify] | None = None,
         settings: SchedulerSettings | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -51,6 +52,7 @@ class DigestScheduler:
         self._digests = digests
         self._senders = senders
         self._finders = finders if finders is not None else {}  # run_worker fills it after construction
+        self._notifiers = notifiers if notifiers is not None else {}  # likewise
         self._conf = settings or SchedulerSettings()
         self._clock = clock
         self._owner = worker_id()
@@ -86,7 +88,7 @@ class DigestScheduler:
         log.debug("scheduled channel=%s cron=%r tz=%s", channel.ref, channel.cron, channel.timezone)
 
     def add_cron(self, name: str, cron: str, timezone: str, func: Callable[[], Awaitable[None]]) -> None:
-        """Run `func` on its own cron (scheduled ingest); a failure is logged and the next run still comes."""
+        """Run `func` on its own cron (scheduled ingest, source fetches); a failure is logged, the next run comes."""
         self._scheduler.add_job(
             _logged(name, func), cron_trigger(cron, timezone), id=f"paperbot:{name}", replace_existing=True,
             coalesce=True, max_instances=1, misfire_grace_time=self._conf.misfire_grace_s,
@@ -173,7 +175,8 @@ class DigestScheduler:
             return None
         try:
             send, find_posted = self._senders[ref.platform], self._finders.get(ref.platform)
-            await self._digests.deliver(channel, send, find_posted=find_posted)
+            notify = self._notifiers.get(ref.platform)
+            await self._digests.deliver(channel, send, find_posted=find_posted, notify=notify)
         except ChannelGoneError as exc:
             await self._pause(channel, str(exc))
         except Exception:

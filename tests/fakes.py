@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.models import DigestMessage, Paper, PostedMessage
+from bot.models import ChannelRef, DigestMessage, Paper, PostedMessage
 
 
 class FirstWordsSummarizer:
@@ -32,7 +32,11 @@ class RecordingAdapter:
 
     def __init__(self) -> None:
         self.sent: list[DigestMessage] = []
+        self.notices: list[tuple[ChannelRef, str]] = []
         self.fail_next = False
+
+    async def send_notice(self, ref: ChannelRef, text: str) -> None:
+        self.notices.append((ref, text))
 
     async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
         if self.fail_next:

@@ -14,12 +14,12 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from adapters.discord.render import RenderedMessage, render_digest, render_reply
+from adapters.discord.render import MAX_CONTENT, RenderedMessage, render_digest, render_reply, safe_text
 from adapters.discord.translate import command_from_interaction, command_text, reaction_from_event
 from bot.commands import CommandRouter, Reply
 from bot.config import DiscordSettings
 from bot.errors import ChannelGoneError, ConfigError, PaperbotError, TransientPostError
-from bot.models import DigestMessage, PostedMessage
+from bot.models import ChannelRef, DigestMessage, PostedMessage
 from bot.ports import Store
 from bot.reactions import ReactionHandler
 
@@ -112,22 +112,30 @@ class DiscordAdapter:
     async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
         """Post a digest as one message per paper, paced by the shared global limiter."""
         ref = message.channel
-        channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
         posted: list[PostedMessage] = []
         for rendered in render_digest(message):
-            await self._pacer.wait()
-            try:
-                sent = await channel.send(
-                    content=rendered.content, embeds=list(rendered.embeds), allowed_mentions=NO_MENTIONS
-                )
-            except (discord.NotFound, discord.Forbidden) as exc:  # Unknown Channel, Missing Access / Permissions
-                raise ChannelGoneError(
-                    f"Discord channel {ref.channel_id} refuses the bot: {exc.text or exc.status}", posted=posted
-                ) from None
-            except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
-                raise TransientPostError(f"Discord did not take the post: {exc}", posted=posted) from None
+            sent = await self._post(ref, content=rendered.content, embeds=list(rendered.embeds), posted=posted)
             posted.append(PostedMessage(str(sent.id), rendered.paper_ids))
         return posted
+
+    async def send_notice(self, ref: ChannelRef, text: str) -> None:
+        """Post a one-line notice (a quiet day, a source outage); markdown and mentions are escaped."""
+        await self._post(ref, content=safe_text(text, MAX_CONTENT), embeds=[], posted=[])
+
+    async def _post(
+        self, ref: ChannelRef, *, content: str | None, embeds: list[discord.Embed], posted: list[PostedMessage]
+    ) -> discord.Message:
+        """Send one paced message; Discord's refusals become the core's post errors (with what went out before)."""
+        channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
+        await self._pacer.wait()
+        try:
+            return await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS)
+        except (discord.NotFound, discord.Forbidden) as exc:  # Unknown Channel, Missing Access / Permissions
+            raise ChannelGoneError(
+                f"Discord channel {ref.channel_id} refuses the bot: {exc.text or exc.status}", posted=posted
+            ) from None
+        except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientPostError(f"Discord did not take the post: {exc}", posted=posted) from None
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._on_reaction(payload)

@@ -24,7 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
-from adapters.slack.render import render_digest, render_reply
+from adapters.slack.render import escape, render_digest, render_reply
 from adapters.slack.translate import command_from_payload, reaction_from_event
 from bot.commands import CommandRouter, IncomingCommand, Reply
 from bot.config import SlackSettings
@@ -137,6 +137,21 @@ class SlackAdapter:
             crash_point("slack-message-posted")
         log.info("slack digest posted channel=%s messages=%d", message.channel, len(posted))
         return posted
+
+    async def send_notice(self, ref: ChannelRef, text: str) -> None:
+        """Post a one-line notice (a quiet day, a source outage) as plain text, escaped so it cannot ping anyone."""
+        token = await self._installations.bot_token(ref.workspace) if self._installations else None
+        await self._pacer.wait(ref.channel_id)
+        if self._limiter:
+            await self._limiter.acquire()
+        try:
+            async with self._in_flight:
+                await self.client.chat_postMessage(
+                    token=token, channel=ref.channel_id, text=escape(text), unfurl_links=False,
+                    unfurl_media=False,
+                )
+        except Exception as exc:
+            raise post_error(exc, ()) from exc
 
     async def find_posted(self, ref: ChannelRef, digest_id: str) -> list[PostedMessage]:
         """The channel's recent messages that carry `digest_id`, so a resumed digest never reposts them."""

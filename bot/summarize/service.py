@@ -46,8 +46,15 @@ async def ensure_summaries(store: Store, summarizer: Summarizer, papers: Sequenc
     return {paper_id: tldrs[paper_id] for paper_id in ids}
 
 
+async def texts_to_condense(store: Store, papers: Sequence[Paper]) -> list[str]:
+    """What each paper's TL;DR condenses: its best community summary (a reader's take) when it has one, else its own
+    text (the abstract)."""
+    community = await store.community_summaries([paper.id for paper in papers])
+    return [community[paper.id][0].text if community.get(paper.id) else paper.text for paper in papers]
+
+
 async def _summarize_and_store(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, str]:
-    texts = await summarizer.summarize([paper.text for paper in papers])
+    texts = await summarizer.summarize(await texts_to_condense(store, papers))
     summaries = [
         Summary(paper.id, summarizer.name, summarizer.version, text) for paper, text in zip(papers, texts, strict=True)
     ]

@@ -1,0 +1,89 @@
+"""Plumbing every `paperbot` subcommand shares: consoles, settings and logging, the app, one-line errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from functools import wraps
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from bot.errors import PaperbotError
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+out = Console()
+err = Console(stderr=True)
+state: dict[str, Any] = {"config": None}  # set by the top-level --config/--verbose options
+
+
+def command(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    """Run an async command; a PaperbotError becomes one red line and exit code 1, never a traceback."""
+
+    @wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return asyncio.run(func(*args, **kwargs))
+        except PaperbotError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return run
+
+
+def cli_settings(*, service: bool = False) -> Settings:
+    """Load the config; one-shot commands log warnings only, the worker (`service`) logs at the configured level."""
+    from bot.config import load_settings
+
+    loaded = load_settings(state["config"])
+    level = getattr(logging, loaded.logging.level)
+    if state.get("verbose"):
+        level = logging.DEBUG
+    elif not service:
+        level = max(level, logging.WARNING)
+    _configure_logging(level, secrets=_secret_values(loaded))
+    return loaded
+
+
+def _secret_values(settings: Settings) -> list[str]:
+    """Every configured secret, so the log filter masks it even where it is not token-shaped."""
+    candidates = [
+        settings.slack.bot_token,
+        settings.slack.app_token,
+        settings.slack.signing_secret,
+        settings.slack.client_secret,
+        settings.discord.token,
+    ]
+    return [secret.get_secret_value() for secret in candidates if secret is not None]
+
+
+def _configure_logging(level: int, *, secrets: list[str]) -> None:
+    from rich.logging import RichHandler
+
+    from bot.redaction import RedactingFilter
+
+    # The CLI draws its own progress bars; the Hugging Face libraries read this before their first import.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    handler = RichHandler(console=err, show_path=False)
+    handler.addFilter(RedactingFilter(secrets))
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    for noisy in ("httpx", "urllib3", "filelock", "huggingface_hub", "alembic"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def open_bot(*, service: bool = False) -> AbstractAsyncContextManager[App]:
+    """The wired-up app for one command, from the config the top-level options name."""
+    from bot.app import open_app
+
+    return open_app(cli_settings(service=service))
