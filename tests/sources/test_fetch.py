@@ -188,7 +188,9 @@ async def test_one_failing_source_does_not_stop_the_others(server, fetcher, sqli
     assert reports[1].error is None and reports[1].added > 0
 
 
-async def test_a_source_failing_for_a_day_is_announced_once_in_its_channels(server, fetcher, sqlite_store, clock, notices):
+async def test_a_source_failing_for_a_day_is_announced_once_in_its_channels(
+    server, fetcher, sqlite_store, clock, notices
+):
     await sqlite_store.upsert_channel(CHANNEL)
     other = Channel(ChannelRef("console", "lab", "vision"))
     await sqlite_store.upsert_channel(other)

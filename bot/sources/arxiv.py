@@ -1,0 +1,202 @@
+"""Parse arXiv's export-API search results and its daily RSS listings into papers keyed by the bare arXiv id.
+
+The id without its version is the paper's identity everywhere (Hugging Face and ShortScience use it too); the version
+travels beside it so a newer one replaces the stored record rather than adding a second paper.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.errors import SourceError
+from bot.ingest.clean import clean_text
+from bot.models import SourceEntry
+from bot.sources.base import ParsedPage
+from bot.sources.entries import (
+    EntryProblem,
+    author_names,
+    build_paper,
+    collect,
+    detail_text,
+    extension,
+    read_feed,
+    tag_terms,
+    updated_at,
+    utc,
+)
+
+SOURCE = "arxiv"
+API_BASE = "https://export.arxiv.org/api/query"
+_URL_PREFIX = r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/"
+_MONTH = r"(?:0[1-9]|1[0-2])"
+_NEW_ID = rf"(?:0[7-9]|1[0-4]){_MONTH}\.\d{{4}}|(?:1[5-9]|[2-9]\d){_MONTH}\.\d{{5}}"  # 5 digits since 2015
+_ID = re.compile(
+    rf"(?i:arxiv:|oai:arxiv\.org:|{_URL_PREFIX})?"
+    rf"(?:(?P<new>{_NEW_ID})|(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{{2}})?/(?P<number>\d{{2}}{_MONTH}\d{{3}}))"
+    r"(?:v(?P<version>[1-9]\d*))?(?i:\.pdf)?"
+)
+_LINK = re.compile(_URL_PREFIX, re.I)
+_TERM = re.compile(r'"([^"]*)"|([^\s"]+)')
+_API_ERROR = "arxiv.org/api/errors"
+_ANNOUNCE = re.compile(r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*\S+\s*(?:Abstract:\s*)?", re.I)
+_AUTHOR_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?")
+
+
+def normalize_arxiv_id(raw: str) -> tuple[str, int | None]:
+    """Return (id without version, version or None) from any way people write an arXiv id or link to it.
+
+    Old-style ids lose their subject class ("math.AG/0601001" -> "math/0601001"), as in arXiv's canonical form.
+    """
+    match = _ID.fullmatch(raw.strip())
+    if not match:
+        raise ValueError(f"not an arXiv id: {raw[:80]!r}")
+    arxiv_id = match["new"] or f"{match['archive']}/{match['number']}"
+    return arxiv_id, int(match["version"]) if match["version"] else None
+
+
+def arxiv_id_from_link(link: str) -> tuple[str, int | None] | None:
+    """Return the arXiv id an abs or pdf link points at, else None (bare numbers elsewhere are not arXiv ids)."""
+    if not _LINK.match(link):
+        return None
+    try:
+        return normalize_arxiv_id(link.split("?")[0].split("#")[0])
+    except ValueError:
+        return None
+
+
+def entry_arxiv_id(raw: str) -> tuple[str, int | None]:
+    """Normalize an entry's arXiv id, making a bad one that entry's problem rather than the document's."""
+    if not raw.strip():
+        raise EntryProblem("no arXiv id")
+    try:
+        return normalize_arxiv_id(raw)
+    except ValueError as exc:
+        raise EntryProblem(str(exc)) from None
+
+
+def abs_url(arxiv_id: str) -> str:
+    """Link the abstract page without a version, so the link always shows the newest one."""
+    return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+def pdf_url(arxiv_id: str, version: int | None = None) -> str:
+    """Link the PDF of the version this record describes (the newest where the version is not known)."""
+    return f"https://arxiv.org/pdf/{arxiv_id}{f'v{version}' if version else ''}"
+
+
+def api_url(*, categories: Sequence[str], query: str | None, start: int, max_results: int, base: str = API_BASE) -> str:
+    """Build an export-API URL for the newest submissions in any of `categories` matching every keyword of `query`.
+
+    Quoted phrases stay phrases (`"graph neural"` -> `all:"graph neural"`); either filter may be empty, not both.
+    """
+    clauses = [_group([f"cat:{category}" for category in categories], "OR"), _group(_keywords(query or ""), "AND")]
+    search = " AND ".join(clause for clause in clauses if clause)
+    if not search:
+        raise ValueError("an arXiv search needs categories or keywords")
+    params = {
+        "search_query": search,
+        "start": start,
+        "max_results": max_results,
+        "sortBy": "submittedDate",
+        "sortOrder": "descending",
+    }
+    return f"{base}?{urlencode(params, safe=':()')}"  # as HTTP clients (yarl) would requote it: logs match the wire
+
+
+def parse_api(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
+    """Parse one page of export-API results, with its paging figures; an error the API reports raises SourceError."""
+    feed = read_feed(body, url, headers)
+    for entry in feed.entries:
+        if _API_ERROR in entry.get("id", ""):  # the API reports a bad query as a lone entry titled "Error"
+            raise SourceError(f"{url}: arXiv API error: {clean_text(entry.get('summary') or entry.get('id'))}")
+    return collect(
+        url,
+        feed.entries,
+        _api_entry,
+        total=_count(extension(feed.feed, "totalresults")),
+        start=_count(extension(feed.feed, "startindex")),
+    )
+
+
+def parse_listing(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
+    """Parse a daily listing from rss.arxiv.org; a listing with no items (weekends, holidays) is simply empty.
+
+    A replacement's announcement date is its `updated`: the listing does not say when the paper first appeared.
+    """
+    return collect(url, read_feed(body, url, headers).entries, _listing_entry)
+
+
+def _api_entry(entry: Mapping[str, Any]) -> SourceEntry:
+    arxiv_id, version = entry_arxiv_id(entry.get("id", ""))
+    primary = extension(entry, "primary_category") or {}
+    return _arxiv_entry(
+        entry,
+        arxiv_id,
+        version,
+        text=detail_text(entry.get("summary_detail")),
+        authors=author_names(entry),
+        categories=tuple(dict.fromkeys(term for term in (primary.get("term"), *tag_terms(entry)) if term)),
+        published=utc(entry.get("published_parsed")),
+        updated=updated_at(entry),
+    )
+
+
+def _listing_entry(entry: Mapping[str, Any]) -> SourceEntry:
+    description = str(entry.get("summary") or "")
+    announce = _ANNOUNCE.match(description)
+    arxiv_id, version = entry_arxiv_id(entry.get("id") or (announce and announce["id"]) or entry.get("link") or "")
+    authors = (clean_text(name) for name in _AUTHOR_SEPARATOR.split(str(entry.get("author") or "")))
+    announced = utc(entry.get("published_parsed"))
+    replaced = str(extension(entry, "announce_type") or "").startswith("replace")  # a new version of an older paper
+    return _arxiv_entry(
+        entry,
+        arxiv_id,
+        version,
+        text=clean_text(description[announce.end() :] if announce else description),  # plain text, not HTML
+        authors=tuple(name for name in authors if name),
+        categories=tag_terms(entry),
+        published=None if replaced else announced,
+        updated=announced if replaced else None,
+    )
+
+
+def _arxiv_entry(
+    entry: Mapping[str, Any], arxiv_id: str, version: int | None, *, text: str, **fields: Any
+) -> SourceEntry:
+    """Fill what every arXiv record has the same way: identity, version and links."""
+    return SourceEntry(
+        build_paper(
+            paper_id=arxiv_id,
+            source=SOURCE,
+            source_id=_versioned(arxiv_id, version),
+            title=detail_text(entry.get("title_detail")),
+            text=text,
+            url=abs_url(arxiv_id),
+            pdf_url=pdf_url(arxiv_id, version),
+            version=version,
+            **fields,
+        )
+    )
+
+
+def _versioned(arxiv_id: str, version: int | None) -> str:
+    return f"{arxiv_id}v{version}" if version else arxiv_id
+
+
+def _keywords(query: str) -> list[str]:
+    terms = ((f'"{phrase.strip()}"' if phrase.strip() else "", word) for phrase, word in _TERM.findall(query))
+    return [f"all:{phrase or word}" for phrase, word in terms if phrase or word]
+
+
+def _group(terms: Sequence[str], operator: str) -> str:
+    return f"({f' {operator} '.join(terms)})" if len(terms) > 1 else "".join(terms)
+
+
+def _count(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,77 @@
+"""Parse Hugging Face's daily papers (`/api/daily_papers?date=...`): arXiv papers the community picked and upvoted.
+
+Entries are keyed by their arXiv id, so an upvoted paper merges with arXiv's record and brings its upvotes along.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.errors import SourceError
+from bot.ingest.clean import clean_text
+from bot.models import SourceEntry
+from bot.sources.arxiv import abs_url, entry_arxiv_id, pdf_url
+from bot.sources.base import ParsedPage
+from bot.sources.entries import EntryProblem, build_paper, check_body, collect
+
+SOURCE = "huggingface"
+
+
+def daily_papers_url(day: date, base: str = "https://huggingface.co") -> str:
+    """Build the API URL of one day's papers (the day in the site's own calendar, as its pages show it)."""
+    return f"{base.rstrip('/')}/api/daily_papers?{urlencode({'date': day.isoformat()})}"
+
+
+def parse_daily_papers(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
+    """Parse the API's JSON list; anything but a list means the API changed or failed, so nothing is stored."""
+    check_body(body, url)
+    try:
+        items = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(f"{url}: not JSON: {exc}") from None
+    except RecursionError:
+        raise SourceError(f"{url}: not JSON: nested too deeply") from None
+    if not isinstance(items, list):
+        raise SourceError(f"{url}: expected a JSON list of papers, got {type(items).__name__}")
+    return collect(url, items, _entry)
+
+
+def _entry(item: Any) -> SourceEntry:
+    paper = item.get("paper") if isinstance(item, dict) else None
+    if not isinstance(paper, dict):
+        raise EntryProblem("no 'paper' object")
+    arxiv_id, _ = entry_arxiv_id(_text(paper, "id"))
+    upvotes = paper.get("upvotes")
+    authors = (clean_text(_text(author, "name")) for author in paper.get("authors") or () if isinstance(author, dict))
+    return SourceEntry(
+        build_paper(
+            paper_id=arxiv_id,
+            source=SOURCE,
+            source_id=arxiv_id,
+            title=clean_text(_text(paper, "title") or _text(item, "title")),
+            text=clean_text(_text(paper, "summary")),
+            authors=tuple(name for name in authors if name),
+            url=abs_url(arxiv_id),
+            pdf_url=pdf_url(arxiv_id),
+            upvotes=upvotes if isinstance(upvotes, int) and not isinstance(upvotes, bool) else None,
+            published=_moment(_text(paper, "publishedAt")),
+        )
+    )
+
+
+def _text(record: dict[str, Any], key: str) -> str:
+    value = record.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _moment(value: str) -> datetime | None:
+    """Parse the API's ISO timestamps ("2024-01-02T10:00:00.000Z") as aware UTC; a bad one counts as absent."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
