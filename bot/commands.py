@@ -88,6 +88,10 @@ ChannelListener = Callable[[Channel], None]
 _TIME = re.compile(r"^(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)$")
 _MANAGING = frozenset({"subscribe", "unsubscribe", "schedule", "quiet", "pause", "resume", "digest"})
 _QUIET_CHOICES = {"notice": True, "silent": False}
+_COMMANDS = (
+    "search", "show", "similar", "saved", "save", "unsave", "subscribe", "unsubscribe", "topics", "schedule", "quiet",
+    "pause", "resume", "digest", "help",
+)
 
 
 class CommandRouter:
@@ -124,7 +128,8 @@ class CommandRouter:
         name = name.lower() or "help"
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:
-            raise UsageError(f"Unknown command {name[:30]!r}. Try: {HELP}")
+            known = ", ".join(_COMMANDS)
+            raise UsageError(f"Unknown command {name[:30]!r}. Commands: {known} (`help` shows how to use them).")
         if name in _MANAGING and not command.can_manage:
             raise PermissionDeniedError("Sorry, only channel managers can change this channel's digest settings.")
         if name == "digest":

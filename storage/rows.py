@@ -6,9 +6,15 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from bot.models import Channel, ChannelRef, Paper, Save, Summary
+from bot.models import Channel, ChannelRef, CommunitySummary, Paper, Save, SourceState, Summary
 from bot.terms import terms_of
-from storage.tables import ChannelRow, PaperRow, SaveRow, SummaryRow
+from storage.tables import ChannelRow, CommunitySummaryRow, PaperRow, SaveRow, SourceStateRow, SummaryRow
+
+# Columns that map one to one onto dataclass fields.
+_PAPER_FIELDS = "source source_id headline text fingerprint url published pdf_url updated version upvotes provisional"
+_COMMUNITY_SUMMARY_FIELDS = "paper_id source source_id text fingerprint author url votes published"
+SOURCE_STATE_FIELDS = "name last_attempt last_success failing_since last_error outage_notified papers_added"
+VALIDATOR_FIELDS = "url etag last_modified"
 
 
 def first_of_each(papers: Iterable[Paper]) -> Iterable[Paper]:
@@ -25,27 +31,31 @@ def first_of_each(papers: Iterable[Paper]) -> Iterable[Paper]:
 def paper_rows(
     papers: list[Paper], now: datetime, recency_param: Callable[[datetime], Any]
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str, Any]]]:
-    """Rows for papers, and (term, paper_id, recency) tuples for paper_terms in key order, recency in driver form.
+    """Rows for new papers (added now, recency = published or now) and their paper_terms rows (see `term_rows`)."""
+    dated = [(paper, paper.published or now) for paper in papers]
+    rows = [{"id": paper.id, **paper_values(paper), "added_at": now, "recency": recency} for paper, recency in dated]
+    return rows, term_rows(dated, recency_param)
+
+
+def paper_values(paper: Paper) -> dict[str, Any]:
+    """The papers columns a source's record sets (all but the key and the store's own added_at and recency)."""
+    return {**fields(paper, _PAPER_FIELDS), "authors": list(paper.authors), "categories": list(paper.categories)}
+
+
+def term_rows(
+    dated: Iterable[tuple[Paper, datetime]], recency_param: Callable[[datetime], Any]
+) -> list[tuple[str, str, Any]]:
+    """(term, paper_id, recency) rows for papers and their recency, in key order, recency in driver form.
 
     Terms index headline, text and categories alike; key order fills the term indexes page by page.
     """
-    rows, term_rows = [], []
-    for paper in papers:
-        recency = paper.published or now
-        rows.append(
-            {
-                **fields(paper, "id", "source", "source_id", "headline", "text", "fingerprint", "url", "published"),
-                "authors": list(paper.authors),
-                "categories": list(paper.categories),
-                "added_at": now,
-                "recency": recency,
-            }
-        )
+    rows = []
+    for paper, recency in dated:
         text = f"{paper.headline} {paper.text} {' '.join(paper.categories)}"
         param = recency_param(recency)
-        term_rows.extend((term, paper.id, param) for term in terms_of(text))
-    term_rows.sort()
-    return rows, term_rows
+        rows.extend((term, paper.id, param) for term in terms_of(text))
+    rows.sort()
+    return rows
 
 
 def unchanged(value: Any) -> Any:
@@ -54,17 +64,13 @@ def unchanged(value: Any) -> Any:
 
 
 def fields(obj: object, *names: str) -> dict[str, Any]:
-    """Copy the named attributes, for the many columns that map one to one onto dataclass fields."""
-    return {name: getattr(obj, name) for name in names}
+    """Copy the named attributes (or one space-separated string of names), for columns that map one to one."""
+    return {name: getattr(obj, name) for name in " ".join(names).split()}
 
 
 def to_paper(row: PaperRow) -> Paper:
     """Convert a papers row to the domain object."""
-    return Paper(
-        **fields(row, "id", "source", "source_id", "headline", "text", "fingerprint", "url", "published"),
-        authors=tuple(row.authors),
-        categories=tuple(row.categories),
-    )
+    return Paper(id=row.id, **fields(row, _PAPER_FIELDS), authors=tuple(row.authors), categories=tuple(row.categories))
 
 
 def to_summary(row: SummaryRow) -> Summary:
@@ -77,10 +83,30 @@ def to_channel(row: ChannelRow) -> Channel:
     return Channel(
         ref=ChannelRef(**fields(row, "platform", "workspace", "channel_id")),
         topics=tuple(row.topics),
-        **fields(row, "digest_size", "cron", "timezone", "paused"),
+        **fields(row, "digest_size", "cron", "timezone", "paused", "empty_notice"),
     )
 
 
 def to_save(row: SaveRow) -> Save:
     """Convert a saves row to the domain object."""
     return Save(**fields(row, "platform", "workspace", "user_id", "paper_id", "at"))
+
+
+def community_summary_id(summary: CommunitySummary) -> str:
+    """The row key of a community summary: stable per source, so fetching it again updates rather than adds."""
+    return f"{summary.source}:{summary.source_id}"
+
+
+def community_summary_values(summary: CommunitySummary, paper_id: str) -> dict[str, Any]:
+    """The community_summaries columns a source sets, attached to `paper_id` (the stored paper it describes)."""
+    return fields(summary, _COMMUNITY_SUMMARY_FIELDS) | {"paper_id": paper_id}
+
+
+def to_community_summary(row: CommunitySummaryRow) -> CommunitySummary:
+    """Convert a community_summaries row to the domain object."""
+    return CommunitySummary(**fields(row, _COMMUNITY_SUMMARY_FIELDS))
+
+
+def to_source_state(row: SourceStateRow) -> SourceState:
+    """Convert a source_states row to the domain object."""
+    return SourceState(**fields(row, SOURCE_STATE_FIELDS))

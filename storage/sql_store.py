@@ -19,10 +19,12 @@ from bot.models import Channel, ChannelRef, DeliveryState, IngestReport, Paper, 
 from bot.query import SearchQuery
 from storage import search
 from storage.engine import STORE_FAILURES, WRITE, open_engine, store_error
+from storage.merge import PaperMerge
 from storage.migrate import current_on, head_revision, upgrade_engine
 from storage.outbox import OutboxClaims
 from storage.queries import IN_CHUNK, NEWEST, chunks, existing, is_channel, is_user, unsent_query
 from storage.rows import fields, first_of_each, paper_rows, to_channel, to_paper, to_save, to_summary, unchanged
+from storage.sources import SourceRecords
 from storage.tables import (
     ChannelRow,
     DeliveryRow,
@@ -39,7 +41,7 @@ log = logging.getLogger(__name__)
 _INSERT_CHUNK = 5000  # rows per executemany, so a huge ingest never builds one giant parameter list
 
 
-class SqlStore(OutboxClaims):
+class SqlStore(OutboxClaims, PaperMerge, SourceRecords):
     """`bot.ports.Store` over SQLAlchemy async; build it with `await SqlStore.connect(url)`."""
 
     def __init__(self, engine: AsyncEngine, url: str) -> None:
@@ -99,17 +101,24 @@ class SqlStore(OutboxClaims):
             known_ids = await existing(session, PaperRow.id, [p.id for p in candidates])
             known_prints = await existing(session, PaperRow.fingerprint, [p.fingerprint for p in candidates])
             new = [p for p in candidates if p.id not in known_ids and p.fingerprint not in known_prints]
-            # Stemming is CPU-bound; a thread keeps the event loop (and chat heartbeats) alive during big ingests.
-            rows, term_rows = await asyncio.to_thread(paper_rows, new, datetime.now(UTC), self._recency_param)
-            # A concurrent ingest may have committed some of them since the check: the conflict clause skips those,
-            # and RETURNING tells which rows really went in, so only their terms are written and counted.
-            papers_insert = self._insert(PaperRow.__table__).on_conflict_do_nothing().returning(PaperRow.id)
-            added: set[str] = set()
-            for chunk in chunks(rows, _INSERT_CHUNK):
-                added.update((await session.execute(papers_insert, chunk)).scalars())
-            await self._insert_terms(session, [row for row in term_rows if row[1] in added])
+            added = await self._insert_papers(session, new)
         log.info("added %d papers (%d duplicates)", len(added), len(papers) - len(added))
         return IngestReport(added=len(added), duplicates=len(papers) - len(added))
+
+    async def _insert_papers(self, session: AsyncSession, papers: list[Paper]) -> set[str]:
+        """Insert papers not stored yet with their terms; return the ids that really went in.
+
+        A concurrent ingest may have committed some of them since the caller checked: the conflict clause skips
+        those, and RETURNING tells which rows really went in, so only their terms are written and counted.
+        """
+        # Stemming is CPU-bound; a thread keeps the event loop (and chat heartbeats) alive during big ingests.
+        rows, term_rows = await asyncio.to_thread(paper_rows, papers, datetime.now(UTC), self._recency_param)
+        papers_insert = self._insert(PaperRow.__table__).on_conflict_do_nothing().returning(PaperRow.id)
+        added: set[str] = set()
+        for chunk in chunks(rows, _INSERT_CHUNK):
+            added.update((await session.execute(papers_insert, chunk)).scalars())
+        await self._insert_terms(session, [row for row in term_rows if row[1] in added])
+        return added
 
     async def _insert_terms(self, session: AsyncSession, rows: list[tuple[str, str, Any]]) -> None:
         """Bulk-insert (term, paper_id, recency) rows already in driver form, as plain executemany batches.
@@ -190,6 +199,7 @@ class SqlStore(OutboxClaims):
             "cron": channel.cron,
             "timezone": channel.timezone,
             "paused": channel.paused,
+            "empty_notice": channel.empty_notice,
         }
         upsert = self._insert(ChannelRow.__table__).values(
             **fields(channel.ref, "platform", "workspace", "channel_id"), **settings, created_at=datetime.now(UTC)

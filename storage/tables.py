@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -58,7 +59,10 @@ class Base(DeclarativeBase):
 
 
 class PaperRow(Base):
-    """A paper; `recency` (published, else added) orders every "newest first" listing."""
+    """A paper; `recency` (published, else added) orders every "newest first" listing.
+
+    `version`, `updated` and `provisional` decide whether a source's later record of the paper replaces this one.
+    """
 
     __tablename__ = "papers"
 
@@ -74,6 +78,11 @@ class PaperRow(Base):
     published: Mapped[datetime | None] = mapped_column(UtcDateTime)
     added_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recency: Mapped[datetime] = mapped_column(UtcDateTime)
+    pdf_url: Mapped[str | None] = mapped_column(Text)
+    updated: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int | None] = mapped_column(Integer)
+    upvotes: Mapped[int | None] = mapped_column(Integer)
+    provisional: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class PaperTermRow(Base):
@@ -124,6 +133,7 @@ class ChannelRow(Base):
     timezone: Mapped[str] = mapped_column(String)
     paused: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    empty_notice: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class DeliveryRow(Base):
@@ -198,3 +208,46 @@ class FeedbackRow(Base):
     user_id: Mapped[str] = mapped_column(String, primary_key=True)
     vote: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CommunitySummaryRow(Base):
+    """A person's write-up of a paper from a community site; the id (source:source_id) makes a re-fetch an update."""
+
+    __tablename__ = "community_summaries"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String)
+    source_id: Mapped[str] = mapped_column(String)
+    text: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String, unique=True)
+    author: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    votes: Mapped[int] = mapped_column(Integer)
+    published: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class HttpValidatorRow(Base):
+    """The ETag / Last-Modified a URL last answered with, so the next fetch can be a conditional GET."""
+
+    __tablename__ = "http_validators"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SourceStateRow(Base):
+    """One configured source's health, for status output and the one-time outage notice."""
+
+    __tablename__ = "source_states"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    last_attempt: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_success: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    outage_notified: Mapped[bool] = mapped_column(Boolean)
+    papers_added: Mapped[int] = mapped_column(Integer)

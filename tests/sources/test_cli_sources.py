@@ -1,0 +1,95 @@
+"""`paperbot sources list|fetch` and `paperbot status` against a local feed server and a fresh SQLite store."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.sources.feed_server import FeedServer
+
+
+@pytest.fixture
+def server():
+    feeds = FeedServer().start()
+    try:
+        yield feeds
+    finally:
+        feeds.stop()
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch, server):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PAPERBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    monkeypatch.setenv("COLUMNS", "250")
+    (tmp_path / "config.toml").write_text(
+        f"""
+[fetch]
+contact = "mailto:ops@example.org"
+retry_attempts = 1
+
+[[sources]]
+name = "cs-lg"
+kind = "arxiv-listing"
+url = "{server.url}/rss"
+categories = ["cs.LG"]
+
+[[sources]]
+name = "lab-blog"
+kind = "rss"
+url = "{server.url}/blog.xml"
+"""
+    )
+    return CliRunner()
+
+
+def invoke(runner, *args):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_fetch_stores_new_papers_summarizes_them_and_list_shows_the_source_healthy(runner, server):
+    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+
+    fetched = invoke(runner, "sources", "fetch", "cs-lg")
+    listed = invoke(runner, "sources", "list")
+    papers = invoke(runner, "list")
+
+    assert fetched.exit_code == 0, fetched.output
+    assert "cs-lg: 4 new papers" in fetched.stdout and "summarized 4 papers" in fetched.output
+    assert "2401.00004" in papers.stdout
+    row = next(line for line in listed.stdout.splitlines() if "cs-lg" in line)
+    assert "arxiv-listing" in row and "UTC" in row and "failing" not in row
+
+
+def test_a_failing_source_is_one_red_line_exit_1_and_shows_in_status(runner, server):
+    server.documents["/blog.xml"] = __import__("tests.sources.feed_server", fromlist=["Document"]).Document(
+        b"<html><body>Service Unavailable</body></html>", "text/html"
+    )
+    fetched = invoke(runner, "sources", "fetch", "lab-blog")
+    status = invoke(runner, "status")
+
+    assert fetched.exit_code == 1
+    [error] = [line for line in fetched.output.splitlines() if line.startswith("error:")]
+    assert "HTML" in error and "lab-blog" not in error.split(":", 1)[0]
+    assert "failing since" in status.stdout and "HTML" in status.stdout
+
+
+def test_fetch_all_goes_on_past_a_broken_source(runner, server):
+    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")  # /blog.xml is missing: 404
+    fetched = invoke(runner, "sources", "fetch", "--all")
+    assert fetched.exit_code == 1
+    assert "404" in fetched.output and "cs-lg: 4 new papers" in fetched.stdout
+
+
+def test_an_unknown_source_name_is_one_line_naming_the_known_ones(runner):
+    result = invoke(runner, "sources", "fetch", "nope")
+    assert result.exit_code == 1
+    assert "no source named 'nope'" in result.output and "cs-lg, lab-blog" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_source_without_a_url_is_a_one_line_config_error(runner, tmp_path):
+    (tmp_path / "config.toml").write_text('[[sources]]\nname = "x"\nkind = "rss"\n')
+    result = invoke(runner, "sources", "list")
+    assert result.exit_code == 1 and "kind 'rss' needs a url" in result.output
