@@ -66,6 +66,13 @@ class Store(Protocol):
         """Insert or replace one source's health record."""
         ...
 
+    async def claim_job(self, name: str, owner: str, lease_s: float, now: datetime) -> bool:
+        """Lease a named scheduled job (a source fetch) to `owner` unless another worker's live lease holds it.
+
+        Leases are not returned early: held for the slot, they keep workers whose clocks lag from running it again.
+        """
+        ...
+
     async def get_paper(self, paper_id: str) -> Paper | None: ...
 
     async def list_papers(self, limit: int | None = None, offset: int = 0) -> list[Paper]:

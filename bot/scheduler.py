@@ -59,6 +59,7 @@ class DigestScheduler:
         self._slots = asyncio.Semaphore(self._conf.concurrency)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._jobs: dict[str, Callable[[], Awaitable[None]]] = {}
 
     async def start(self) -> None:
         """Build jobs for every stored channel, record runs missed while no worker ran, then start ticking."""
@@ -88,11 +89,27 @@ class DigestScheduler:
         log.debug("scheduled channel=%s cron=%r tz=%s", channel.ref, channel.cron, channel.timezone)
 
     def add_cron(self, name: str, cron: str, timezone: str, func: Callable[[], Awaitable[None]]) -> None:
-        """Run `func` on its own cron (scheduled ingest, source fetches); a failure is logged, the next run comes."""
+        """Run `func` on its own cron (scheduled ingest, source fetches) on one worker of many, under a lease; a
+        failure is logged and the next run still comes."""
+        self._jobs[name] = job = _logged(name, self._exclusive(name, func))
         self._scheduler.add_job(
-            _logged(name, func), cron_trigger(cron, timezone), id=f"paperbot:{name}", replace_existing=True,
-            coalesce=True, max_instances=1, misfire_grace_time=self._conf.misfire_grace_s,
+            job, cron_trigger(cron, timezone), id=f"paperbot:{name}",
+            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=self._conf.misfire_grace_s,
         )
+
+    async def run_job(self, name: str) -> None:
+        """Run a named cron job now, as its cron would (under its lease, failures logged)."""
+        await self._jobs[name]()
+
+    def _exclusive(self, name: str, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            self._track()
+            if not await self._store.claim_job(name, self._owner, self._conf.lease_s, self._clock()):
+                log.info("job=%s skipped: another worker runs it", name)
+                return
+            await func()
+
+        return run
 
     def next_run(self, ref: ChannelRef) -> str | None:
         job = self._scheduler.get_job(str(ref))

@@ -1,18 +1,19 @@
-"""What the store keeps about sources themselves, mixed into SqlStore: HTTP validators and each source's health."""
+"""What the store keeps about sources themselves, mixed into SqlStore: HTTP validators, each source's health, and
+the leases of scheduled jobs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import HttpValidators, SourceState
 from storage.rows import SOURCE_STATE_FIELDS, VALIDATOR_FIELDS, fields, to_source_state
-from storage.tables import HttpValidatorRow, SourceStateRow
+from storage.tables import HttpValidatorRow, JobLeaseRow, SourceStateRow
 
 
 class SourceRecords:
@@ -45,6 +46,18 @@ class SourceRecords:
         """Insert or replace one source's health record."""
         async with self._tx(write=True) as session:
             await session.execute(self._upsert(SourceStateRow.__table__, "name"), [fields(state, SOURCE_STATE_FIELDS)])
+
+    async def claim_job(self, name: str, owner: str, lease_s: float, now: datetime) -> bool:
+        """Take the named job's lease unless another worker's live lease holds it (an expired one is free)."""
+        lease = JobLeaseRow.__table__
+        upsert = self._insert(lease).values(name=name, owner=owner, expires_at=now + timedelta(seconds=lease_s))
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"owner": upsert.excluded.owner, "expires_at": upsert.excluded.expires_at},
+            where=or_(lease.c.expires_at < now, lease.c.owner == owner),
+        )
+        async with self._tx(write=True) as session:
+            return (await session.execute(upsert.returning(lease.c.name))).first() is not None
 
     def _upsert(self, table: Table, key: str) -> Any:
         """INSERT that replaces every other column of the row already stored under `key`."""

@@ -251,3 +251,13 @@ class SourceStateRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     outage_notified: Mapped[bool] = mapped_column(Boolean)
     papers_added: Mapped[int] = mapped_column(Integer)
+
+
+class JobLeaseRow(Base):
+    """Which worker runs a named scheduled job (a source fetch) until `expires_at`: one of many workers fetches."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    owner: Mapped[str] = mapped_column(String)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

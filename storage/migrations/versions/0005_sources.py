@@ -1,4 +1,5 @@
-"""Several paper sources: revisable paper records, community summaries, HTTP validators and source health.
+"""Several paper sources: revisable paper records, community summaries, HTTP validators, source health and the
+leases that let one worker of many run each scheduled fetch.
 
 Columns are added and dropped with plain ALTER TABLE, which SQLite (3.35+) supports for these columns. Batch mode is
 avoided on purpose: it would recreate `papers`, and dropping the old table with foreign keys on would cascade-delete
@@ -75,9 +76,17 @@ def upgrade() -> None:
         sa.Column("papers_added", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name="pk_source_states"),
     )
+    op.create_table(
+        "job_leases",
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("owner", sa.String(), nullable=False),
+        sa.Column("expires_at", _TS, nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_job_leases"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("job_leases")
     op.drop_table("source_states")
     op.drop_table("http_validators")
     op.drop_index("ix_community_summaries_paper_id", table_name="community_summaries")

@@ -1,0 +1,87 @@
+"""Scheduled source fetches: one worker of many runs each, and what it fetches is summarized before digest time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import App, SourceFetchers, scheduled_fetch
+from bot.config import FetchSettings, SchedulerSettings, Settings, SourceSettings
+from bot.digest import DigestService
+from bot.scheduler import DigestScheduler
+from bot.sources.http import HttpFetcher
+from bot.sources.service import SourceFetcher
+from storage.sql_store import SqlStore
+from tests.fakes import FirstWordsSummarizer
+from tests.sources.feed_server import FeedServer
+
+NOW = datetime(2024, 1, 9, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def server():
+    feeds = FeedServer().start()
+    try:
+        yield feeds
+    finally:
+        feeds.stop()
+
+
+async def test_a_job_lease_lets_one_worker_in_until_it_expires(sqlite_store):
+    assert await sqlite_store.claim_job("source:arxiv", "worker-a", 300, NOW)
+    assert not await sqlite_store.claim_job("source:arxiv", "worker-b", 300, NOW + timedelta(seconds=10))
+    assert await sqlite_store.claim_job("source:other", "worker-b", 300, NOW)  # leases are per job
+    assert await sqlite_store.claim_job("source:arxiv", "worker-b", 300, NOW + timedelta(seconds=301))
+
+
+@pytest.mark.postgres
+async def test_of_four_workers_racing_for_a_job_on_postgresql_exactly_one_runs_it(fresh_postgres):
+    stores = [await SqlStore.connect(fresh_postgres) for _ in range(4)]
+    runs: list[int] = []
+    try:
+        schedulers = [
+            DigestScheduler(store, DigestService(store, FirstWordsSummarizer(), header="x"), {}, clock=lambda: NOW)
+            for store in stores
+        ]
+        for number, scheduler in enumerate(schedulers):
+            scheduler.add_cron("source:arxiv", "0 6 * * *", "UTC", lambda n=number: _record(runs, n))
+        await asyncio.gather(*(scheduler.run_job("source:arxiv") for scheduler in schedulers))
+    finally:
+        for store in stores:
+            await store.close()
+    assert len(runs) == 1
+
+
+async def _record(runs: list[int], number: int) -> None:
+    runs.append(number)
+
+
+async def test_a_scheduled_fetch_stores_and_summarizes_new_papers_and_a_failing_job_is_contained(
+    server, sqlite_store
+):
+    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+    summarizer = FirstWordsSummarizer()
+    settings = Settings(sources=[{"name": "cs-lg", "kind": "arxiv-listing", "url": f"{server.url}/rss",
+                                  "categories": ["cs.LG"]}])
+    bot = App(settings=settings, store=sqlite_store, summarizer=summarizer,
+              digests=DigestService(sqlite_store, summarizer, header="x"))
+    http = HttpFetcher(user_agent="paperbot-tests")
+    fetchers = SourceFetchers(SourceFetcher(sqlite_store, http, FetchSettings(), clock=lambda: NOW), http)
+    scheduler = DigestScheduler(sqlite_store, bot.digests, {}, settings=SchedulerSettings(), clock=lambda: NOW)
+    [source] = settings.sources
+    scheduler.add_cron("source:cs-lg", source.cron, source.timezone, lambda: scheduled_fetch(bot, fetchers, source))
+    broken = SourceSettings(name="broken", kind="rss", url=f"{server.url}/nothing-here.xml")
+    scheduler.add_cron("source:broken", broken.cron, broken.timezone, lambda: scheduled_fetch(bot, fetchers, broken))
+    try:
+        await scheduler.run_job("source:broken")  # logged, not raised
+        await scheduler.run_job("source:cs-lg")
+    finally:
+        await fetchers.close()
+
+    papers = await sqlite_store.list_papers()
+    tldrs = await sqlite_store.get_summaries([p.id for p in papers], summarizer.name, summarizer.version)
+    assert len(papers) == 4 and set(tldrs) == {p.id for p in papers}
+    states = {state.name: state for state in await sqlite_store.source_states()}
+    assert states["broken"].failing_since == NOW and states["cs-lg"].last_success == NOW
