@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Literal
 from zoneinfo import available_timezones
 
 import aiohttp
@@ -260,6 +261,11 @@ def _build_group(adapter: DiscordAdapter) -> app_commands.Group:
         interaction: discord.Interaction, time: str, timezone: str | None = None, count: int | None = None
     ) -> None:
         await run(interaction, command_text("schedule", time, timezone, count))
+
+    @group.command(description="What this channel gets on a day with no new papers")
+    @app_commands.describe(mode="notice: a one-line notice; silent: nothing")
+    async def quiet(interaction: discord.Interaction, mode: Literal["notice", "silent"]) -> None:
+        await run(interaction, command_text("quiet", mode))
 
     @group.command(description="Pause this channel's digests")
     async def pause(interaction: discord.Interaction) -> None:

@@ -97,6 +97,19 @@ async def test_subscribe_schedule_pause_resume_change_the_channel(router, store,
     assert len(changed) == 5 and changed[-1].ref == ref
 
 
+async def test_quiet_sets_what_a_day_without_new_papers_looks_like(router, store):
+    ref = ChannelRef("slack", "w1", "c1")
+    assert "notice" in (await router.handle(cmd("quiet notice"))).text
+    assert (await store.get_channel(ref)).empty_notice
+    assert "a notice" in (await router.handle(cmd("topics"))).text
+    await router.handle(cmd("quiet SILENT"))
+    assert not (await store.get_channel(ref)).empty_notice
+    with pytest.raises(UsageError, match="quiet notice|silent"):
+        await router.handle(cmd("quiet loud"))
+    with pytest.raises(PermissionDeniedError):
+        await router.handle(cmd("quiet notice", manage=False))
+
+
 async def test_only_managers_change_settings(router, store):
     with pytest.raises(PermissionDeniedError, match="only channel managers"):
         await router.handle(cmd("subscribe attention", manage=False))

@@ -30,3 +30,12 @@ def test_topic_score_beats_recency_and_votes_reorder_equals():
     ranked = rank(papers, dict.fromkeys(vectors, 1.0), vectors=vectors, taste=taste)
     assert [p.id for p in ranked] == ["p1", "p3", "p2"]
     assert preference({}, vectors) is None
+
+
+def test_community_upvotes_lift_a_paper_among_equals_but_not_over_a_better_topic_match():
+    from dataclasses import replace
+
+    papers = [make_paper(3), replace(make_paper(2), upvotes=150), replace(make_paper(1), upvotes=4)]
+    assert [p.id for p in rank(papers, dict.fromkeys(["p3", "p2", "p1"], 1.0))] == ["p2", "p3", "p1"]
+    assert [p.id for p in rank(papers, {"p3": 1.0, "p2": 0.5, "p1": 0.5})][0] == "p3"
+    assert [p.id for p in rank([make_paper(2), make_paper(1)], {})] == ["p2", "p1"]  # no upvotes: newest first

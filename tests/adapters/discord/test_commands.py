@@ -69,6 +69,15 @@ async def test_subscribe_and_schedule_change_the_stored_channel(adapter: Discord
     assert replies(fake) == [] and fake[0].deleted_originals == 2, "settings changes are announced to the channel"
 
 
+async def test_quiet_chooses_a_notice_or_silence_for_days_without_papers(adapter: DiscordAdapter, core: Core) -> None:
+    await invoke(adapter, "quiet", {"mode": "notice"})
+    channel = await core.store.get_channel(REF)
+    assert channel is not None and channel.empty_notice
+    await invoke(adapter, "quiet", {"mode": "silent"})
+    channel = await core.store.get_channel(REF)
+    assert channel is not None and not channel.empty_notice
+
+
 async def test_bad_time_zone_and_huge_query_are_refused(adapter: DiscordAdapter, core: Core, fake) -> None:
     await invoke(adapter, "schedule", {"time": "07:30", "timezone": "Mars/Olympus"})
     await invoke(adapter, "search", {"query": "x" * 10_000})

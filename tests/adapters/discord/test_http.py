@@ -79,3 +79,10 @@ async def test_a_deleted_channel_is_reported_as_gone_with_what_already_went_out(
     with pytest.raises(ChannelGoneError, match="Unknown Channel") as caught:
         await adapter.send_digest(digest(2))
     assert caught.value.posted == () and fake[0].messages == []
+
+
+async def test_a_notice_is_one_plain_message_without_mentions(adapter: DiscordAdapter, fake) -> None:
+    await adapter.send_notice(REF, "No new papers today @everyone")
+    [(channel_id, body)] = fake[0].messages
+    assert channel_id == str(CHANNEL) and "@\u200beveryone" in body["content"] and not body.get("embeds")
+    assert body["allowed_mentions"] == {"parse": []}

@@ -77,3 +77,9 @@ async def test_bot_token_never_reaches_the_logs(world: World, caplog: pytest.Log
         await world.command("show nope")
     assert "chat.postMessage" in caplog.text  # slack_sdk did log its requests
     assert BOT_TOKEN not in caplog.text and "SECRETbotTOKEN" not in caplog.text
+
+
+async def test_a_notice_is_one_plain_message_that_cannot_ping_the_channel(world: World) -> None:
+    await world.adapter.send_notice(ChannelRef("slack", "T1", "C1"), "No new papers today <!channel> & co")
+    [call] = world.fake.posts("C1")
+    assert call.body["text"] == "No new papers today &lt;!channel&gt; &amp; co" and "blocks" not in call.body
