@@ -50,8 +50,8 @@ def _render_item(number: int, item: DigestItem) -> RenderableType:
     title = Text(f"{number}. ", style="bold cyan")
     title.append(item.headline, style="bold")
     body = Text(item.tldr)
-    meta = Text(_meta_line(item.source, item.authors, item.url, item.paper_id), style="dim")
-    return Group(title, body, meta)
+    meta = _meta_line(item.source, item.authors, item.url, item.paper_id)
+    return Group(title, body, Text(f"{meta} · {item.credit}" if item.credit else meta, style="dim"))
 
 
 def render_paper(paper: Paper, tldr: str | None) -> RenderableType:

@@ -21,6 +21,7 @@ from bot.summarize.factory import build_summarizer
 
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter
+    from bot.health import HealthReport
     from bot.semantic import SemanticIndex
     from bot.sources.http import HttpFetcher
     from bot.sources.service import SourceFetcher
@@ -91,6 +92,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     """Connect every configured platform, keep the digest schedules, and serve commands until `stop` is set.
 
     With no platform token, console channels get their digests in this terminal so the worker still does its job.
+    With `http_port`, GET /healthz answers there: beside Slack's HTTP endpoint, or on its own without Slack.
     On `stop`, in-flight posts get `scheduler.shutdown_s` to finish; unfinished digests stay planned for the next run.
     """
     from adapters.console import ConsoleAdapter
@@ -108,6 +110,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     reactions = reaction_handler(bot)
     stoppers: list[Callable[[], Awaitable[None]]] = []
     background: list[asyncio.Task[None]] = []
+    health = partial(_health, bot, senders)  # reads the platforms served at request time, once all are wired
     if settings.slack.bot_token or settings.slack.client_id or settings.slack.client_secret:
         from adapters.slack.adapter import SlackAdapter
         from adapters.slack.oauth import open_installations
@@ -117,7 +120,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
         slack = SlackAdapter(
             settings.slack, router, reactions, limiter=limiters.get("slack"), installations=installations
         )
-        await (slack.start_http(http_port) if http_port else slack.start_socket_mode())
+        await (slack.start_http(http_port, health=health) if http_port else slack.start_socket_mode())
         senders[slack.platform] = slack.send_digest
         finders[slack.platform] = slack.find_posted
         notifiers[slack.platform] = slack.send_notice
@@ -132,6 +135,10 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
         await bot.channel(bot.console_ref())
         console = ConsoleAdapter()
         senders["console"], notifiers["console"] = console.send_digest, console.send_notice
+    if http_port and "slack" not in senders:
+        from adapters.http_health import start_health_server
+
+        stoppers.append((await start_health_server(health, http_port)).cleanup)
     if settings.ingest.paths:
         scheduler.add_cron("ingest", settings.ingest.cron, settings.ingest.timezone, lambda: scheduled_ingest(bot))
     fetchers = source_fetcher(bot, notify=partial(_notify, notifiers))
@@ -150,6 +157,15 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
             await stopper()
         for task in background:
             task.cancel()
+
+
+async def _health(bot: App, senders: Mapping[str, Send]) -> HealthReport:
+    """The health report for the platforms this worker posts to and the enabled sources."""
+    from bot.digest import utcnow
+    from bot.health import health_report
+
+    sources = [source.name for source in bot.settings.sources if source.enabled]
+    return await health_report(bot.store, sorted(senders), utcnow(), sources=sources)
 
 
 async def scheduled_ingest(bot: App) -> None:

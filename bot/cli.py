@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from bot.cli_common import cli_settings, command, err, open_bot, out, state
+from bot.cli_doctor import doctor
 from bot.cli_sources import sources_app, sources_table
 from bot.progress import ingest_with_progress, summarize_with_progress
 
@@ -27,6 +28,7 @@ discord_app = typer.Typer(help="Discord application commands.", no_args_is_help=
 app.add_typer(model_app, name="model")
 app.add_typer(discord_app, name="discord")
 app.add_typer(sources_app, name="sources")
+app.command("doctor")(doctor)
 
 
 @app.callback()
@@ -228,7 +230,8 @@ async def _tldrs(bot: App, paper_ids: list[str]) -> dict[str, str]:
 @command
 async def run(
     http: Annotated[
-        bool, typer.Option("--http", help="Serve Slack over HTTP (signing secret) instead of Socket Mode.")
+        bool,
+        typer.Option("--http", help="Serve Slack over HTTP (signing secret) instead of Socket Mode, and /healthz."),
     ] = False,
     port: Annotated[int, typer.Option(help="Port for --http.", envvar="PORT")] = 3000,
 ) -> None:

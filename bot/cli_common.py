@@ -45,6 +45,7 @@ def command(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
 def cli_settings(*, service: bool = False) -> Settings:
     """Load the config; one-shot commands log warnings only, the worker (`service`) logs at the configured level."""
     from bot.config import load_settings
+    from bot.redaction import configured_secrets
 
     loaded = load_settings(state["config"])
     level = getattr(logging, loaded.logging.level)
@@ -52,20 +53,8 @@ def cli_settings(*, service: bool = False) -> Settings:
         level = logging.DEBUG
     elif not service:
         level = max(level, logging.WARNING)
-    _configure_logging(level, secrets=_secret_values(loaded))
+    _configure_logging(level, secrets=configured_secrets(loaded))
     return loaded
-
-
-def _secret_values(settings: Settings) -> list[str]:
-    """Every configured secret, so the log filter masks it even where it is not token-shaped."""
-    candidates = [
-        settings.slack.bot_token,
-        settings.slack.app_token,
-        settings.slack.signing_secret,
-        settings.slack.client_secret,
-        settings.discord.token,
-    ]
-    return [secret.get_secret_value() for secret in candidates if secret is not None]
 
 
 def _configure_logging(level: int, *, secrets: list[str]) -> None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.digest import DigestService, Send
 from bot.errors import PaperbotError, PaperNotFoundError
 from bot.export import FORMATS, export
-from bot.formatting import digest_item
+from bot.formatting import best_community, digest_item
 from bot.models import Channel, ChannelRef, DigestItem, Paper, Save
 from bot.ports import Store
 from bot.query import QueryError, SearchQuery, parse_query
@@ -284,8 +284,12 @@ class CommandRouter:
 
     async def _items(self, papers: Sequence[Paper]) -> tuple[DigestItem, ...]:
         """Papers as digest items, each with its newest cached TL;DR (never runs a model for a lookup)."""
-        summaries = await self._store.latest_summaries([paper.id for paper in papers])
-        return tuple(digest_item(p, s.text if (s := summaries.get(p.id)) else None) for p in papers)
+        ids = [paper.id for paper in papers]
+        summaries = await self._store.latest_summaries(ids)
+        community = best_community(await self._store.community_summaries(ids))
+        return tuple(
+            digest_item(p, s.text if (s := summaries.get(p.id)) else None, community.get(p.id)) for p in papers
+        )
 
     async def _papers(self, paper_ids: Sequence[str], skip: set[str]) -> list[Paper]:
         """The papers of `paper_ids` in order, leaving out `skip` and any deleted since they were embedded."""

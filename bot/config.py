@@ -137,7 +137,9 @@ class SlackSettings(_Section):
     # "Add to Slack" (OAuth, HTTP mode): with client_id and client_secret set, each workspace gets its own bot token.
     client_id: str | None = None
     client_secret: SecretStr | None = None
-    scopes: list[str] = Field(default_factory=lambda: ["chat:write", "commands", "reactions:read"])
+    scopes: list[str] = Field(
+        default_factory=lambda: ["chat:write", "commands", "reactions:read", "channels:history", "groups:history"]
+    )
     install_path: str = "/slack/install"
     redirect_uri_path: str = "/slack/oauth_redirect"
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.crashpoint import crash_point
 from bot.errors import PostError, TransientPostError
-from bot.formatting import build_digest
+from bot.formatting import best_community, build_digest
 from bot.models import Channel, ChannelRef, DigestMessage, Paper, PostedMessage
 from bot.ports import Store, Summarizer
 from bot.ratelimit import RetryPolicy
@@ -136,7 +136,10 @@ class DigestService:
 
     async def _message(self, channel: Channel, papers: Sequence[Paper], digest_id: str) -> DigestMessage:
         tldrs = await ensure_summaries(self._store, self._summarizer, papers)
-        return build_digest(channel, papers, tldrs, digest_id=digest_id, header=self._header, created=self._clock())
+        community = best_community(await self._store.community_summaries([paper.id for paper in papers]))
+        return build_digest(
+            channel, papers, tldrs, community, digest_id=digest_id, header=self._header, created=self._clock()
+        )
 
 
 async def ensure_channel(store: Store, template: Channel) -> Channel:

@@ -5,27 +5,44 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.models import Channel, DigestItem, DigestMessage, Paper
+from bot.models import Channel, CommunitySummary, DigestItem, DigestMessage, Paper
 
 _FALLBACK_WORDS = 60
 
 
-def digest_item(paper: Paper, tldr: str | None) -> DigestItem:
-    """One paper as shown in a digest; without a TL;DR the opening of its text stands in."""
+def digest_item(paper: Paper, tldr: str | None, community: CommunitySummary | None = None) -> DigestItem:
+    """One paper as shown in a digest; without a TL;DR the opening of its text stands in.
+
+    `community` is the summary the TL;DR condenses (the paper's best), credited so readers know whose take it is.
+    """
     return DigestItem(
         paper_id=paper.id,
         headline=paper.headline,
-        tldr=tldr or opening_words(paper.text, _FALLBACK_WORDS),
+        tldr=tldr or opening_words(community.text if community else paper.text, _FALLBACK_WORDS),
         source=paper.source,
         url=paper.url,
         authors=paper.authors,
+        credit=summary_credit(community) if community else None,
     )
+
+
+def summary_credit(community: CommunitySummary) -> str:
+    """"summary by Ada on shortscience (12 votes)": the author, the site and how much readers liked it."""
+    by = f"summary by {community.author}" if community.author else "community summary"
+    votes = f" ({community.votes} votes)" if community.votes else ""
+    return f"{by} on {community.source}{votes}"
+
+
+def best_community(summaries: Mapping[str, Sequence[CommunitySummary]]) -> dict[str, CommunitySummary]:
+    """Each paper's best community summary (the store lists them best first)."""
+    return {paper_id: found[0] for paper_id, found in summaries.items() if found}
 
 
 def build_digest(
     channel: Channel,
     papers: Sequence[Paper],
     tldrs: Mapping[str, str],
+    community: Mapping[str, CommunitySummary],
     *,
     digest_id: str,
     header: str,
@@ -37,7 +54,7 @@ def build_digest(
         channel=channel.ref,
         header=header,
         created=created,
-        items=tuple(digest_item(paper, tldrs.get(paper.id)) for paper in papers),
+        items=tuple(digest_item(paper, tldrs.get(paper.id), community.get(paper.id)) for paper in papers),
     )
 
 

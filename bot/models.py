@@ -166,6 +166,7 @@ class DigestItem:
     source: str
     url: str | None = None
     authors: tuple[str, ...] = ()
+    credit: str | None = None  # whose community summary the TL;DR condenses, e.g. "summary by Ada on shortscience"
 
 
 @dataclass(frozen=True, slots=True)

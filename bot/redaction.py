@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 MASK = "[redacted]"
 # Slack bot/user/app/refresh tokens, and Discord bot tokens (base64 user id . timestamp . HMAC).
@@ -34,3 +38,15 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
         return True
+
+
+def configured_secrets(settings: Settings) -> list[str]:
+    """Every configured secret, so it is masked even where it is not token-shaped."""
+    candidates = [
+        settings.slack.bot_token,
+        settings.slack.app_token,
+        settings.slack.signing_secret,
+        settings.slack.client_secret,
+        settings.discord.token,
+    ]
+    return [secret.get_secret_value() for secret in candidates if secret is not None]

@@ -33,6 +33,7 @@ _SOURCE_COLOURS = {
     "arxiv": discord.Colour(0xB31B1B),
     "shortscience": discord.Colour(0x2E86C1),
     "openreview": discord.Colour(0x8C1B13),
+    "huggingface": discord.Colour(0xFFD21E),
 }
 
 
@@ -83,7 +84,8 @@ def paper_embed(item: DigestItem) -> discord.Embed:
     )
     if item.authors:
         embed.set_author(name=_clip(", ".join(item.authors), MAX_AUTHOR))
-    embed.set_footer(text=_clip(f"{item.source} · {item.paper_id}", MAX_FOOTER))
+    credit = f" · {item.credit}" if item.credit else ""
+    embed.set_footer(text=_clip(f"{item.source} · {item.paper_id}{credit}", MAX_FOOTER))
     return embed
 
 

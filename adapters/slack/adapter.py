@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from pydantic import SecretStr
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -23,6 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http_health import HealthSource, add_health_route
 from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
 from adapters.slack.render import escape, render_digest, render_reply
 from adapters.slack.translate import command_from_payload, reaction_from_event
@@ -100,7 +102,7 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self.client = AsyncWebClient(
             token=None if installations else _required(settings.bot_token, "slack.bot_token (SLACK_BOT_TOKEN)"),
-            base_url=_api_url(settings.api_url),
+            base_url=api_base_url(settings.api_url),
             retry_handlers=[
                 AsyncConnectionErrorRetryHandler(),
                 AsyncRateLimitErrorRetryHandler(max_retry_count=max_rate_limit_retries),
@@ -191,14 +193,23 @@ class SlackAdapter:
         await self._socket.connect_async()
         log.info("slack connected over socket mode")
 
-    def http_app(self, path: str = "/slack/events") -> web.Application:
-        """The aiohttp app that receives Slack's signed HTTP requests (events and slash commands) at `path`."""
-        _required(self._settings.signing_secret, "slack.signing_secret (SLACK_SIGNING_SECRET)")
-        return self.app.web_app(path=path)
+    def http_app(self, path: str = "/slack/events", *, health: HealthSource | None = None) -> web.Application:
+        """The aiohttp app that receives Slack's signed HTTP requests (events and slash commands) at `path`.
 
-    async def start_http(self, port: int, host: str = "0.0.0.0", path: str = "/slack/events") -> None:
-        """Serve `http_app` on host:port; returns once listening."""
-        runner = web.AppRunner(self.http_app(path))
+        With `health`, it also answers GET /healthz (unsigned: monitors and load balancers poll it).
+        """
+        _required(self._settings.signing_secret, "slack.signing_secret (SLACK_SIGNING_SECRET)")
+        # A fresh aiohttp app each call (bolt's own web_app() is cached), so routes can be added to it.
+        web_app = AsyncSlackAppServer(port=0, path=path, app=self.app).web_app
+        if health is not None:
+            add_health_route(web_app, health)
+        return web_app
+
+    async def start_http(
+        self, port: int, host: str = "0.0.0.0", path: str = "/slack/events", *, health: HealthSource | None = None
+    ) -> None:
+        """Serve `http_app` (and /healthz when `health` is given) on host:port; returns once listening."""
+        runner = web.AppRunner(self.http_app(path, health=health))
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         self._runner = runner
@@ -241,7 +252,7 @@ def _required(secret: SecretStr | None, name: str) -> str:
     return secret.get_secret_value()
 
 
-def _api_url(url: str | None) -> str:
+def api_base_url(url: str | None) -> str:
     """The Web API base URL; slack_sdk joins method names onto it, so it must end with a slash."""
     if not url:
         return AsyncWebClient.BASE_URL

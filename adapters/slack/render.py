@@ -119,6 +119,8 @@ def _meta(item: DigestItem) -> str:
         authors = ", ".join(item.authors[:MAX_AUTHORS]) + (" et al." if len(item.authors) > MAX_AUTHORS else "")
         fields.append(fit(authors, 500))
     fields.append(f"id {fit(item.paper_id, 200)}")
+    if item.credit:
+        fields.append(fit(item.credit, 300))
     return " · ".join(fields)
 
 

@@ -251,6 +251,12 @@ async def test_a_shortscience_summary_and_the_arxiv_paper_become_one_paper(serve
     [tldr] = (await sqlite_store.get_summaries(["2401.00001"], summarizer.name, summarizer.version)).values()
     assert tldr.text == " ".join(community[0].text.split()[:6])  # the community summary condensed, not the abstract
 
+    adapter = RecordingAdapter()
+    channel = await sqlite_store.upsert_channel(CHANNEL)
+    await DigestService(sqlite_store, summarizer, header="Papers").deliver(channel, adapter.send_digest)
+    [item] = [item for item in adapter.sent[0].items if item.paper_id == "2401.00001"]
+    assert item.tldr == tldr.text and item.credit == "summary by Priya Natarajan on shortscience (7 votes)"
+
 
 async def test_on_a_weekend_a_channel_gets_a_notice_or_nothing_by_its_setting_never_an_empty_digest(
     server, fetcher, sqlite_store

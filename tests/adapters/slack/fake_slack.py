@@ -3,6 +3,7 @@
 It records every request, answers like Slack does (optionally after a network-like latency), rejects blocks over
 Slack's limits, and can rate-limit: the next N calls, one message per second per channel, and a workspace-wide token
 bucket, each answering 429 + Retry-After. GET /stats counts accepted and rate-limited calls (for the benchmark).
+auth.test names the granted scopes in `x-oauth-scopes` and, when `bot_token` is set, refuses other tokens.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aiohttp.test_utils import TestServer
 
 BOT_USER = "UBOT"
 TEAM = "T0001"
+SCOPES = ("chat:write", "commands", "reactions:read", "channels:history", "groups:history")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class FakeSlack:
         record: bool = True,
     ) -> None:
         self.calls: list[Call] = []
+        self.scopes: list[str] = list(SCOPES)  # what auth.test says the token was granted
+        self.bot_token: str | None = None  # when set, auth.test refuses every other token with invalid_auth
         self.outside_channels: set[str] = set()  # channels the bot was never invited to
         self.deleted_channels: set[str] = set()  # channels that no longer exist
         self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, newest first
@@ -125,7 +129,10 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await _body(request)
-        status, answer = self._answer(method, body)
+        if method == "auth.test" and self._refuses(request.headers.get("Authorization", "")):
+            status, answer = 200, {"ok": False, "error": "invalid_auth"}
+        else:
+            status, answer = self._answer(method, body)
         if self._record:
             self.calls.append(Call(method, body, dict(request.headers), status, answer))
         if self._latency:
@@ -138,7 +145,12 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
         if status >= 500:
             return web.json_response({"ok": False, "error": "internal_error"}, status=status)
+        if method == "auth.test" and answer.get("ok"):
+            return web.json_response(answer, headers={"x-oauth-scopes": ",".join(self.scopes)})
         return web.json_response(answer)
+
+    def _refuses(self, authorization: str) -> bool:
+        return self.bot_token is not None and authorization != f"Bearer {self.bot_token}"
 
     def _answer(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self._fail_next > 0:

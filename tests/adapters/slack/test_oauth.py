@@ -41,6 +41,8 @@ CLIENT_SECRET = "c1ient-SECRET-5f2d9a"
 BOT_TOKENS = {"T1": "xoxb-100-200-T1botSECRET", "T2": "xoxb-300-400-T2botSECRET"}
 COOKIE = "slack-app-oauth-state"
 
+SCOPES = "chat:write,commands,reactions:read,channels:history,groups:history"
+
 
 class InstallingSlack(FakeSlack):
     """The fake Web API that also answers oauth.v2.access: code `code-T1` installs workspace T1, and so on."""
@@ -52,7 +54,7 @@ class InstallingSlack(FakeSlack):
         if team not in BOT_TOKENS:
             return 200, {"ok": False, "error": "invalid_code"}
         return 200, {  # what Slack answers for a bot-scopes-only install
-            "ok": True, "app_id": "A1", "authed_user": {"id": "U1"}, "scope": "chat:write,commands,reactions:read",
+            "ok": True, "app_id": "A1", "authed_user": {"id": "U1"}, "scope": SCOPES,
             "token_type": "bot", "access_token": BOT_TOKENS[team], "bot_user_id": f"UBOT{team}",
             "team": {"id": team, "name": f"Team {team}"}, "enterprise": None, "is_enterprise_install": False,
         }
@@ -75,7 +77,7 @@ class Distributed:
         link = html.unescape(re.search(r'<a href="([^"]+)"', await response.text())[1])
         query = parse_qs(urlsplit(link).query)
         assert link.startswith("https://slack.com/oauth/v2/authorize?")
-        assert query["client_id"] == [CLIENT_ID] and query["scope"] == ["chat:write,commands,reactions:read"]
+        assert query["client_id"] == [CLIENT_ID] and query["scope"] == [SCOPES]
         assert response.headers["Set-Cookie"].startswith(f"{COOKIE}={query['state'][0]};")
         return query["state"][0]
 
