@@ -63,3 +63,15 @@ async def fake_slack():
         yield server
     finally:
         await server.close()
+
+
+@pytest.fixture
+def feed_server():
+    """A local HTTP server (in a thread, so the CLI's own event loop can reach it too) serving canned feeds."""
+    from tests.sources.feed_server import FeedServer
+
+    server = FeedServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -15,18 +15,9 @@ from bot.sources.http import HttpFetcher
 from bot.sources.service import SourceFetcher
 from storage.sql_store import SqlStore
 from tests.fakes import FirstWordsSummarizer
-from tests.sources.feed_server import FeedServer
 
 NOW = datetime(2024, 1, 9, 6, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def server():
-    feeds = FeedServer().start()
-    try:
-        yield feeds
-    finally:
-        feeds.stop()
 
 
 async def test_a_job_lease_lets_one_worker_in_until_it_expires(sqlite_store):
@@ -59,11 +50,11 @@ async def _record(runs: list[int], number: int) -> None:
 
 
 async def test_a_scheduled_fetch_stores_and_summarizes_new_papers_and_a_failing_job_is_contained(
-    server, sqlite_store
+    feed_server, sqlite_store
 ):
-    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
     summarizer = FirstWordsSummarizer()
-    settings = Settings(sources=[{"name": "cs-lg", "kind": "arxiv-listing", "url": f"{server.url}/rss",
+    settings = Settings(sources=[{"name": "cs-lg", "kind": "arxiv-listing", "url": f"{feed_server.url}/rss",
                                   "categories": ["cs.LG"]}])
     bot = App(settings=settings, store=sqlite_store, summarizer=summarizer,
               digests=DigestService(sqlite_store, summarizer, header="x"))
@@ -72,7 +63,7 @@ async def test_a_scheduled_fetch_stores_and_summarizes_new_papers_and_a_failing_
     scheduler = DigestScheduler(sqlite_store, bot.digests, {}, settings=SchedulerSettings(), clock=lambda: NOW)
     [source] = settings.sources
     scheduler.add_cron("source:cs-lg", source.cron, source.timezone, lambda: scheduled_fetch(bot, fetchers, source))
-    broken = SourceSettings(name="broken", kind="rss", url=f"{server.url}/nothing-here.xml")
+    broken = SourceSettings(name="broken", kind="rss", url=f"{feed_server.url}/nothing-here.xml")
     scheduler.add_cron("source:broken", broken.cron, broken.timezone, lambda: scheduled_fetch(bot, fetchers, broken))
     try:
         await scheduler.run_job("source:broken")  # logged, not raised

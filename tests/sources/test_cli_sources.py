@@ -1,4 +1,4 @@
-"""`paperbot sources list|fetch` and `paperbot status` against a local feed server and a fresh SQLite store."""
+"""`paperbot sources list|fetch` and `paperbot status` against a local feed feed_server and a fresh SQLite store."""
 
 from __future__ import annotations
 
@@ -6,20 +6,10 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.sources.feed_server import FeedServer
 
 
 @pytest.fixture
-def server():
-    feeds = FeedServer().start()
-    try:
-        yield feeds
-    finally:
-        feeds.stop()
-
-
-@pytest.fixture
-def runner(tmp_path, monkeypatch, server):
+def runner(tmp_path, monkeypatch, feed_server):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PAPERBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
     monkeypatch.setenv("COLUMNS", "250")
@@ -32,13 +22,13 @@ retry_attempts = 1
 [[sources]]
 name = "cs-lg"
 kind = "arxiv-listing"
-url = "{server.url}/rss"
+url = "{feed_server.url}/rss"
 categories = ["cs.LG"]
 
 [[sources]]
 name = "lab-blog"
 kind = "rss"
-url = "{server.url}/blog.xml"
+url = "{feed_server.url}/blog.xml"
 """
     )
     return CliRunner()
@@ -48,8 +38,8 @@ def invoke(runner, *args):
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
-def test_fetch_stores_new_papers_summarizes_them_and_list_shows_the_source_healthy(runner, server):
-    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+def test_fetch_stores_new_papers_summarizes_them_and_list_shows_the_source_healthy(runner, feed_server):
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
 
     fetched = invoke(runner, "sources", "fetch", "cs-lg")
     listed = invoke(runner, "sources", "list")
@@ -62,8 +52,8 @@ def test_fetch_stores_new_papers_summarizes_them_and_list_shows_the_source_healt
     assert "arxiv-listing" in row and "UTC" in row and "failing" not in row
 
 
-def test_a_failing_source_is_one_red_line_exit_1_and_shows_in_status(runner, server):
-    server.documents["/blog.xml"] = __import__("tests.sources.feed_server", fromlist=["Document"]).Document(
+def test_a_failing_source_is_one_red_line_exit_1_and_shows_in_status(runner, feed_server):
+    feed_server.documents["/blog.xml"] = __import__("tests.sources.feed_server", fromlist=["Document"]).Document(
         b"<html><body>Service Unavailable</body></html>", "text/html"
     )
     fetched = invoke(runner, "sources", "fetch", "lab-blog")
@@ -75,8 +65,8 @@ def test_a_failing_source_is_one_red_line_exit_1_and_shows_in_status(runner, ser
     assert "failing since" in status.stdout and "HTML" in status.stdout
 
 
-def test_fetch_all_goes_on_past_a_broken_source(runner, server):
-    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")  # /blog.xml is missing: 404
+def test_fetch_all_goes_on_past_a_broken_source(runner, feed_server):
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")  # /blog.xml is missing: 404
     fetched = invoke(runner, "sources", "fetch", "--all")
     assert fetched.exit_code == 1
     assert "404" in fetched.output and "cs-lg: 4 new papers" in fetched.stdout

@@ -1,4 +1,4 @@
-"""Sources end to end: a real HTTP server serves feeds, the real fetcher, parsers and SQLite store take them in."""
+"""Sources end to end: a real HTTP feed_server serves feeds, the real fetcher, parsers and SQLite store take them in."""
 
 from __future__ import annotations
 
@@ -29,14 +29,6 @@ class Clock:
     def __call__(self) -> datetime:
         return self.now
 
-
-@pytest.fixture
-def server():
-    feeds = FeedServer().start()
-    try:
-        yield feeds
-    finally:
-        feeds.stop()
 
 
 @pytest.fixture
@@ -72,23 +64,23 @@ def fetcher(sqlite_store, http, clock, notices) -> SourceFetcher:
     return SourceFetcher(sqlite_store, http, FetchSettings(outage_notice_h=24), clock=clock, notify=notify)
 
 
-def arxiv_api(server: FeedServer, **options: object) -> SourceSettings:
+def arxiv_api(feed_server: FeedServer, **options: object) -> SourceSettings:
     return SourceSettings(
-        name="arxiv-ml", kind="arxiv", url=f"{server.url}/api/query", categories=["cs.LG", "cs.CL"], **options
+        name="arxiv-ml", kind="arxiv", url=f"{feed_server.url}/api/query", categories=["cs.LG", "cs.CL"], **options
     )
 
 
-def listing(server: FeedServer) -> SourceSettings:
-    return SourceSettings(name="listing", kind="arxiv-listing", url=f"{server.url}/rss", categories=["cs.LG"])
+def listing(feed_server: FeedServer) -> SourceSettings:
+    return SourceSettings(name="listing", kind="arxiv-listing", url=f"{feed_server.url}/rss", categories=["cs.LG"])
 
 
-def feed(server: FeedServer, name: str, path: str, kind: str = "rss") -> SourceSettings:
-    return SourceSettings(name=name, kind=kind, url=f"{server.url}{path}")
+def feed(feed_server: FeedServer, name: str, path: str, kind: str = "rss") -> SourceSettings:
+    return SourceSettings(name=name, kind=kind, url=f"{feed_server.url}{path}")
 
 
-def serve_api_pages(server: FeedServer) -> None:
-    server.serve_fixture("/api/query?" + _query(start=0, size=2), "arxiv_api_page1.xml")
-    server.serve_fixture("/api/query?" + _query(start=2, size=2), "arxiv_api_page2.xml")
+def serve_api_pages(feed_server: FeedServer) -> None:
+    feed_server.serve_fixture("/api/query?" + _query(start=0, size=2), "arxiv_api_page1.xml")
+    feed_server.serve_fixture("/api/query?" + _query(start=2, size=2), "arxiv_api_page2.xml")
 
 
 def _query(*, start: int, size: int) -> str:
@@ -98,37 +90,37 @@ def _query(*, start: int, size: int) -> str:
     return url.partition("?")[2]
 
 
-async def test_arxiv_api_pages_until_the_total_and_stores_each_paper_once(server, fetcher, sqlite_store):
-    serve_api_pages(server)
+async def test_arxiv_api_pages_until_the_total_and_stores_each_paper_once(feed_server, fetcher, sqlite_store):
+    serve_api_pages(feed_server)
     progress: list[tuple[int, int | None]] = []
 
-    report = await fetcher.fetch(arxiv_api(server, page_size=2), on_progress=lambda *p: progress.append(p))
+    report = await fetcher.fetch(arxiv_api(feed_server, page_size=2), on_progress=lambda *p: progress.append(p))
 
     assert report.error is None and report.added == 3 and report.documents == 2
-    assert [p for p in server.paths() if p.startswith("/api/query")] == [
+    assert [p for p in feed_server.paths() if p.startswith("/api/query")] == [
         "/api/query?" + _query(start=0, size=2), "/api/query?" + _query(start=2, size=2)
     ]
     assert progress[-1] == (2, 2)
     paper = await sqlite_store.get_paper("2401.00001")
     assert paper is not None and paper.version == 2 and paper.pdf_url and "cs.CL" in paper.categories
-    assert "mailto:ops@example.org" in server.requests[0][1]["user-agent"]
+    assert "mailto:ops@example.org" in feed_server.requests[0][1]["user-agent"]
 
-    again = await fetcher.fetch(arxiv_api(server, page_size=2))
+    again = await fetcher.fetch(arxiv_api(feed_server, page_size=2))
     assert again.added == 0 and again.duplicates == 3 and await sqlite_store.count_papers() == 3
 
 
-async def test_max_results_caps_how_far_the_api_is_paged(server, fetcher, sqlite_store):
-    serve_api_pages(server)
-    report = await fetcher.fetch(arxiv_api(server, page_size=2, max_results=2))
-    assert report.added == 2 and len(server.requests) == 1
+async def test_max_results_caps_how_far_the_api_is_paged(feed_server, fetcher, sqlite_store):
+    serve_api_pages(feed_server)
+    report = await fetcher.fetch(arxiv_api(feed_server, page_size=2, max_results=2))
+    assert report.added == 2 and len(feed_server.requests) == 1
 
 
-async def test_a_new_version_in_the_listing_updates_the_paper_instead_of_adding_one(server, fetcher, sqlite_store):
-    serve_api_pages(server)
-    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
-    await fetcher.fetch(arxiv_api(server, page_size=2))
+async def test_a_new_version_in_the_listing_updates_the_paper_instead_of_adding_one(feed_server, fetcher, sqlite_store):
+    serve_api_pages(feed_server)
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+    await fetcher.fetch(arxiv_api(feed_server, page_size=2))
 
-    report = await fetcher.fetch(listing(server))
+    report = await fetcher.fetch(listing(feed_server))
 
     assert report.error is None and report.updated >= 1
     paper = await sqlite_store.get_paper("2401.00001")
@@ -136,14 +128,14 @@ async def test_a_new_version_in_the_listing_updates_the_paper_instead_of_adding_
     assert len([p for p in await sqlite_store.list_papers() if p.headline.startswith("Sparse Mixtures")]) == 1
 
 
-async def test_an_unchanged_feed_costs_a_304_and_adds_nothing(server, fetcher, sqlite_store):
-    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml", etag='"v1"')
-    first = await fetcher.fetch(listing(server))
-    second = await fetcher.fetch(listing(server))
+async def test_an_unchanged_feed_costs_a_304_and_adds_nothing(feed_server, fetcher, sqlite_store):
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml", etag='"v1"')
+    first = await fetcher.fetch(listing(feed_server))
+    second = await fetcher.fetch(listing(feed_server))
 
     assert first.added > 0
     assert second.not_modified == 1 and second.added == second.updated == 0
-    assert server.requests[1][1].get("if-none-match") == '"v1"'
+    assert feed_server.requests[1][1].get("if-none-match") == '"v1"'
 
 
 @pytest.mark.parametrize(
@@ -154,13 +146,13 @@ async def test_an_unchanged_feed_costs_a_304_and_adds_nothing(server, fetcher, s
         (Document(b"x" * 4096, "application/xml"), ""),
         (Document(b"oops", status=500), "500"),
     ],
-    ids=["html-error-page", "malformed-xml", "garbage", "server-error"],
+    ids=["html-error-page", "malformed-xml", "garbage", "feed_server-error"],
 )
 async def test_a_broken_feed_is_one_clear_error_stores_nothing_and_marks_the_source_failing(
-    server, fetcher, sqlite_store, document, message
+    feed_server, fetcher, sqlite_store, document, message
 ):
-    server.documents["/feed.xml"] = document
-    report = await fetcher.fetch(feed(server, "lab-blog", "/feed.xml"))
+    feed_server.documents["/feed.xml"] = document
+    report = await fetcher.fetch(feed(feed_server, "lab-blog", "/feed.xml"))
 
     assert report.error and "\n" not in report.error and message in report.error
     assert await sqlite_store.count_papers() == 0
@@ -168,33 +160,33 @@ async def test_a_broken_feed_is_one_clear_error_stores_nothing_and_marks_the_sou
     assert state.name == "lab-blog" and state.failing_since == NOW and state.last_error == report.error
 
 
-async def test_a_response_over_the_size_cap_is_refused_whole(server, sqlite_store, clock):
-    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+async def test_a_response_over_the_size_cap_is_refused_whole(feed_server, sqlite_store, clock):
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
     tiny = HttpFetcher(user_agent="paperbot-tests", max_bytes=512, retry=RetryPolicy(attempts=1))
     try:
-        report = await SourceFetcher(sqlite_store, tiny, FetchSettings(), clock=clock).fetch(listing(server))
+        report = await SourceFetcher(sqlite_store, tiny, FetchSettings(), clock=clock).fetch(listing(feed_server))
     finally:
         await tiny.close()
     assert report.error and "larger than" in report.error and await sqlite_store.count_papers() == 0
 
 
-async def test_one_failing_source_does_not_stop_the_others(server, fetcher, sqlite_store):
-    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
-    broken = feed(server, "gone", "/missing.xml")
+async def test_one_failing_source_does_not_stop_the_others(feed_server, fetcher, sqlite_store):
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+    broken = feed(feed_server, "gone", "/missing.xml")
 
-    reports = await fetch_sources(fetcher, [broken, listing(server)])
+    reports = await fetch_sources(fetcher, [broken, listing(feed_server)])
 
     assert reports[0].error and "404" in reports[0].error
     assert reports[1].error is None and reports[1].added > 0
 
 
 async def test_a_source_failing_for_a_day_is_announced_once_in_its_channels(
-    server, fetcher, sqlite_store, clock, notices
+    feed_server, fetcher, sqlite_store, clock, notices
 ):
     await sqlite_store.upsert_channel(CHANNEL)
     other = Channel(ChannelRef("console", "lab", "vision"))
     await sqlite_store.upsert_channel(other)
-    source = SourceSettings(name="blog", kind="rss", url=f"{server.url}/down.xml", channels=[str(CHANNEL.ref)])
+    source = SourceSettings(name="blog", kind="rss", url=f"{feed_server.url}/down.xml", channels=[str(CHANNEL.ref)])
 
     await fetcher.fetch(source)
     clock.now += timedelta(hours=12)
@@ -208,24 +200,24 @@ async def test_a_source_failing_for_a_day_is_announced_once_in_its_channels(
     assert [ref for ref, _ in notices] == [CHANNEL.ref]  # once, and only in the channel that reads it
     assert "blog" in notices[0][1] and "404" in notices[0][1]
 
-    server.serve_fixture("/down.xml", "rss2.xml")
+    feed_server.serve_fixture("/down.xml", "rss2.xml")
     clock.now += timedelta(hours=1)
     assert (await fetcher.fetch(source)).error is None
     [state] = await sqlite_store.source_states()
     assert state.failing_since is None and state.last_success == clock.now and not state.outage_notified
 
 
-async def test_fetched_papers_reach_the_next_digest_exactly_once(server, fetcher, sqlite_store):
-    server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+async def test_fetched_papers_reach_the_next_digest_exactly_once(feed_server, fetcher, sqlite_store):
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
     summarizer = FirstWordsSummarizer()
     digests = DigestService(sqlite_store, summarizer, header="Papers")
     adapter = RecordingAdapter()
     channel = await sqlite_store.upsert_channel(CHANNEL)
 
-    report = await fetcher.fetch(listing(server))
+    report = await fetcher.fetch(listing(feed_server))
     await summarize_pending(sqlite_store, summarizer)
     first = await digests.deliver(channel, adapter.send_digest)
-    await fetcher.fetch(listing(server))  # the same listing again: nothing new
+    await fetcher.fetch(listing(feed_server))  # the same listing again: nothing new
     second = await digests.deliver(channel, adapter.send_digest)
 
     ids = [item.paper_id for item in first.items]
@@ -233,13 +225,13 @@ async def test_fetched_papers_reach_the_next_digest_exactly_once(server, fetcher
     assert second is None and len(adapter.sent) == 1
 
 
-async def test_a_shortscience_summary_and_the_arxiv_paper_become_one_paper(server, fetcher, sqlite_store):
-    serve_api_pages(server)
-    server.serve_fixture("/rss.xml", "shortscience_rss.xml")
+async def test_a_shortscience_summary_and_the_arxiv_paper_become_one_paper(feed_server, fetcher, sqlite_store):
+    serve_api_pages(feed_server)
+    feed_server.serve_fixture("/rss.xml", "shortscience_rss.xml")
     summarizer = FirstWordsSummarizer(words=6)
 
-    await fetcher.fetch(feed(server, "shortscience", "/rss.xml", kind="shortscience"))
-    await fetcher.fetch(arxiv_api(server, page_size=2))
+    await fetcher.fetch(feed(feed_server, "shortscience", "/rss.xml", kind="shortscience"))
+    await fetcher.fetch(arxiv_api(feed_server, page_size=2))
 
     paper = await sqlite_store.get_paper("2401.00001")
     community = (await sqlite_store.community_summaries(["2401.00001"]))["2401.00001"]
@@ -259,16 +251,16 @@ async def test_a_shortscience_summary_and_the_arxiv_paper_become_one_paper(serve
 
 
 async def test_on_a_weekend_a_channel_gets_a_notice_or_nothing_by_its_setting_never_an_empty_digest(
-    server, fetcher, sqlite_store
+    feed_server, fetcher, sqlite_store
 ):
-    server.serve_fixture("/rss/cs.LG", "arxiv_listing_empty.xml")
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing_empty.xml")
     saturday = datetime(2024, 1, 13, 9, 0, tzinfo=UTC)
     digests = DigestService(sqlite_store, FirstWordsSummarizer(), header="Papers", clock=lambda: saturday)
     noisy = await sqlite_store.upsert_channel(Channel(ChannelRef("console", "lab", "noisy"), empty_notice=True))
     quiet = await sqlite_store.upsert_channel(Channel(ChannelRef("console", "lab", "quiet")))
     adapter = RecordingAdapter()
 
-    report = await fetcher.fetch(listing(server))
+    report = await fetcher.fetch(listing(feed_server))
     for channel in (noisy, quiet):
         assert await digests.deliver(channel, adapter.send_digest, notify=adapter.send_notice) is None
 
