@@ -1,4 +1,4 @@
-"""`paperbot sources list|fetch` and `paperbot status` against a local feed feed_server and a fresh SQLite store."""
+"""`paperbot sources list|fetch` and `paperbot status` against a local feed server and a fresh SQLite store."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.sources.feed_server import Document
 
 
 @pytest.fixture
@@ -53,9 +54,7 @@ def test_fetch_stores_new_papers_summarizes_them_and_list_shows_the_source_healt
 
 
 def test_a_failing_source_is_one_red_line_exit_1_and_shows_in_status(runner, feed_server):
-    feed_server.documents["/blog.xml"] = __import__("tests.sources.feed_server", fromlist=["Document"]).Document(
-        b"<html><body>Service Unavailable</body></html>", "text/html"
-    )
+    feed_server.documents["/blog.xml"] = Document(b"<html><body>Service Unavailable</body></html>", "text/html")
     fetched = invoke(runner, "sources", "fetch", "lab-blog")
     status = invoke(runner, "status")
 

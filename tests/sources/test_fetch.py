@@ -1,4 +1,4 @@
-"""Sources end to end: a real HTTP feed_server serves feeds, the real fetcher, parsers and SQLite store take them in."""
+"""Sources end to end: a real HTTP server serves feeds, the real fetcher, parsers and SQLite store take them in."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ async def test_an_unchanged_feed_costs_a_304_and_adds_nothing(feed_server, fetch
         (Document(b"x" * 4096, "application/xml"), ""),
         (Document(b"oops", status=500), "500"),
     ],
-    ids=["html-error-page", "malformed-xml", "garbage", "feed_server-error"],
+    ids=["html-error-page", "malformed-xml", "garbage", "server-error"],
 )
 async def test_a_broken_feed_is_one_clear_error_stores_nothing_and_marks_the_source_failing(
     feed_server, fetcher, sqlite_store, document, message
