@@ -9,7 +9,8 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from bot.models import ChannelRef, DigestItem, DigestMessage, Paper, PostedMessage
+from bot.formatting import summary_credit
+from bot.models import ChannelRef, CommunitySummary, DigestItem, DigestMessage, Paper, PostedMessage
 
 
 class ConsoleAdapter:
@@ -28,8 +29,8 @@ class ConsoleAdapter:
         """A quiet day's or an outage's one line, as a channel would show it."""
         self.show_notice(text)
 
-    def show_paper(self, paper: Paper, tldr: str | None) -> None:
-        self.console.print(render_paper(paper, tldr))
+    def show_paper(self, paper: Paper, tldr: str | None, community: Sequence[CommunitySummary] = ()) -> None:
+        self.console.print(render_paper(paper, tldr, community))
 
     def show_notice(self, text: str) -> None:
         self.console.print(Text(text, style="dim"))
@@ -54,8 +55,8 @@ def _render_item(number: int, item: DigestItem) -> RenderableType:
     return Group(title, body, Text(f"{meta} · {item.credit}" if item.credit else meta, style="dim"))
 
 
-def render_paper(paper: Paper, tldr: str | None) -> RenderableType:
-    """One paper in full: headline, TL;DR, metadata, then the whole cleaned text."""
+def render_paper(paper: Paper, tldr: str | None, community: Sequence[CommunitySummary] = ()) -> RenderableType:
+    """One paper in full: headline, TL;DR, metadata, the whole cleaned text, then each community summary of it."""
     parts: list[RenderableType] = []
     if tldr:
         parts += [Text("TL;DR ", style="bold") + Text(tldr), Text("")]
@@ -63,6 +64,9 @@ def render_paper(paper: Paper, tldr: str | None) -> RenderableType:
     parts += [Text(paper.text), Text(""), Text(meta, style="dim")]
     if paper.categories:
         parts.append(Text("categories: " + ", ".join(paper.categories), style="dim"))
+    for summary in community:
+        heading = summary_credit(summary) + (f" · {summary.url}" if summary.url else "")
+        parts += [Text(""), Text(heading, style="bold"), Text(summary.text)]
     return Panel(Group(*parts), title=Text(paper.headline, style="bold"), title_align="left", border_style="cyan")
 
 

@@ -122,7 +122,8 @@ async def show(paper_id: Annotated[str, typer.Argument(help="A paper id from `pa
         if paper is None:
             raise PaperNotFoundError(f"no paper has id {paper_id.strip()[:40]!r}; `paperbot list` shows the ids")
         tldrs = await _tldrs(bot, [paper.id])
-    ConsoleAdapter(out).show_paper(paper, tldrs.get(paper.id))
+        community = (await bot.store.community_summaries([paper.id])).get(paper.id, [])
+    ConsoleAdapter(out).show_paper(paper, tldrs.get(paper.id), community)
 
 
 @app.command()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.digest import DigestService, Send
 from bot.errors import PaperbotError, PaperNotFoundError
 from bot.export import FORMATS, export
-from bot.formatting import best_community, digest_item
+from bot.formatting import best_community, digest_item, summary_credit
 from bot.models import Channel, ChannelRef, DigestItem, Paper, Save
 from bot.ports import Store
 from bot.query import QueryError, SearchQuery, parse_query
@@ -32,6 +32,7 @@ MAX_TOPICS = 20
 MAX_DIGEST_SIZE = 20
 SEARCH_RESULTS = 5
 SAVED_PAGE = 5
+MAX_LISTED = 10  # community summaries named by `show`
 
 HELP = (
     'search <words> ["phrase"] [author:NAME] [since:7d] [in:channel|saved] · show <paper-id> · similar <paper-id> · '
@@ -140,8 +141,14 @@ class CommandRouter:
         return Reply(f"Commands: {HELP}")
 
     async def _cmd_show(self, command: IncomingCommand, argument: str) -> Reply:
+        """The paper's item, and every community summary of it (the item condenses the best; all stay reachable)."""
         paper = await self._paper(_required(argument, "show <paper-id>"))
-        return Reply(paper.headline, items=await self._items([paper]))
+        community = (await self._store.community_summaries([paper.id])).get(paper.id, [])
+        lines = [paper.headline]
+        if community:
+            lines.append(f"{len(community)} community summaries:")
+            lines += [f"• {summary_credit(s)}" + (f": {s.url}" if s.url else "") for s in community[:MAX_LISTED]]
+        return Reply("\n".join(lines), items=await self._items([paper]))
 
     async def _cmd_search(self, command: IncomingCommand, argument: str) -> Reply:
         query = _required(argument, "search <words>")

@@ -82,3 +82,14 @@ def test_a_source_without_a_url_is_a_one_line_config_error(runner, tmp_path):
     (tmp_path / "config.toml").write_text('[[sources]]\nname = "x"\nkind = "rss"\n')
     result = invoke(runner, "sources", "list")
     assert result.exit_code == 1 and "kind 'rss' needs a url" in result.output
+
+
+def test_show_prints_the_paper_and_every_community_summary_of_it(runner, feed_server, tmp_path):
+    feed_server.serve_fixture("/ss.xml", "shortscience_rss.xml")
+    config = f'[[sources]]\nname = "ss"\nkind = "shortscience"\nurl = "{feed_server.url}/ss.xml"\n'
+    (tmp_path / "config.toml").write_text(config)
+    assert invoke(runner, "sources", "fetch", "ss").exit_code == 0
+    shown = invoke(runner, "show", "2401.00001")
+    assert shown.exit_code == 0
+    assert "summary by Priya Natarajan on shortscience (7 votes)" in shown.stdout
+    assert shown.stdout.count("summary by") == 2

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.commands import CommandRouter, IncomingCommand
 from bot.config import FetchSettings, SourceSettings
 from bot.digest import DigestService
 from bot.models import Channel, ChannelRef
@@ -248,6 +249,11 @@ async def test_a_shortscience_summary_and_the_arxiv_paper_become_one_paper(feed_
     await DigestService(sqlite_store, summarizer, header="Papers").deliver(channel, adapter.send_digest)
     [item] = [item for item in adapter.sent[0].items if item.paper_id == "2401.00001"]
     assert item.tldr == tldr.text and item.credit == "summary by Priya Natarajan on shortscience (7 votes)"
+
+    router = CommandRouter(sqlite_store, DigestService(sqlite_store, summarizer, header="x"), sqlite_store.get_channel)
+    shown = await router.handle(IncomingCommand("slack", "w", "c", "u", "show 2401.00001"))
+    assert f"{len(community)} community summaries" in shown.text and len(community) == 2
+    assert all(summary.url in shown.text for summary in community)  # every summary reachable from the one item
 
 
 async def test_on_a_weekend_a_channel_gets_a_notice_or_nothing_by_its_setting_never_an_empty_digest(
