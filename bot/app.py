@@ -129,6 +129,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
         discord = discord_adapter(bot, router, reactions)
         background.append(asyncio.create_task(discord.start(), name="discord"))
         senders[discord.platform] = discord.send_digest
+        finders[discord.platform] = discord.find_posted
         notifiers[discord.platform] = discord.send_notice
         stoppers.append(discord.stop)
     if not senders:

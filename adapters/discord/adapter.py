@@ -11,15 +11,15 @@ import logging
 from typing import Literal
 from zoneinfo import available_timezones
 
-import aiohttp
 import discord
 from discord import app_commands
 
+from adapters.discord.outbox import HISTORY_LIMIT, message_nonce, posted_in, refusals
 from adapters.discord.render import MAX_CONTENT, RenderedMessage, render_digest, render_reply, safe_text
 from adapters.discord.translate import command_from_interaction, command_text, reaction_from_event
 from bot.commands import CommandRouter, Reply
 from bot.config import DiscordSettings
-from bot.errors import ChannelGoneError, ConfigError, PaperbotError, TransientPostError
+from bot.errors import ConfigError, PaperbotError, TransientPostError
 from bot.models import ChannelRef, DigestMessage, PostedMessage
 from bot.ports import Store
 from bot.reactions import ReactionHandler
@@ -115,28 +115,36 @@ class DiscordAdapter:
         ref = message.channel
         posted: list[PostedMessage] = []
         for rendered in render_digest(message):
-            sent = await self._post(ref, content=rendered.content, embeds=list(rendered.embeds), posted=posted)
+            nonce = message_nonce(message.digest_id, rendered.paper_ids)
+            sent = await self._post(ref, rendered.content, list(rendered.embeds), posted=posted, nonce=nonce)
             posted.append(PostedMessage(str(sent.id), rendered.paper_ids))
         return posted
 
     async def send_notice(self, ref: ChannelRef, text: str) -> None:
         """Post a one-line notice (a quiet day, a source outage); markdown and mentions are escaped."""
-        await self._post(ref, content=safe_text(text, MAX_CONTENT), embeds=[], posted=[])
+        await self._post(ref, safe_text(text, MAX_CONTENT), [], posted=[])
+
+    async def find_posted(self, ref: ChannelRef, digest_id: str) -> list[PostedMessage]:
+        """The bot's own recent messages in the channel that carry `digest_id`, so a resumed digest never reposts."""
+        me = self.client.user
+        if me is None:
+            raise TransientPostError("Discord is not logged in yet")
+        channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
+        await self._pacer.wait()
+        with refusals(ref):
+            messages = [message async for message in channel.history(limit=HISTORY_LIMIT)]
+        return posted_in(messages, me.id, digest_id)
 
     async def _post(
-        self, ref: ChannelRef, *, content: str | None, embeds: list[discord.Embed], posted: list[PostedMessage]
+        self, ref: ChannelRef, content: str | None, embeds: list[discord.Embed], *, posted: list[PostedMessage],
+        nonce: str | None = None,
     ) -> discord.Message:
         """Send one paced message; Discord's refusals become the core's post errors (with what went out before)."""
         channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
         await self._pacer.wait()
-        try:
-            return await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS)
-        except (discord.NotFound, discord.Forbidden) as exc:  # Unknown Channel, Missing Access / Permissions
-            raise ChannelGoneError(
-                f"Discord channel {ref.channel_id} refuses the bot: {exc.text or exc.status}", posted=posted
-            ) from None
-        except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
-            raise TransientPostError(f"Discord did not take the post: {exc}", posted=posted) from None
+        with refusals(ref, posted):
+            sent = await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS, nonce=nonce)
+        return sent
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._on_reaction(payload)

@@ -1,7 +1,8 @@
 """Turn neutral digests and replies into Discord message payloads that respect every Discord size limit.
 
-Each digest paper is its own message, so a reaction on a message maps to exactly one paper. Text written by others
-(headlines, TL;DRs, source names) is escaped: no markdown, masked links or mentions survive into a message.
+Each digest paper is its own message, so a reaction on a message maps to exactly one paper, and its footer ends with a
+short digest mark ("arxiv · 2401.00001 · digest 3f9c1a2b") that lets a restarted worker read back what went out.
+Text written by others (headlines, TL;DRs, source names) is escaped: no markdown, masked links or mentions survive.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ MAX_URL = 2048
 MAX_EMBEDS = 10
 MAX_EMBEDS_TOTAL = 6000
 _ELLIPSIS = "…"
+_SEPARATOR = " · "
+DIGEST_MARK = "digest "
+MARK_LENGTH = 8  # hex digits of the digest id: 32 bits, ample among one channel's recent messages
 _INLINE = re.compile(r"([\\*_`~|\[\]<])")  # '<' too, so no channel, role or user mention renders
 _LINE_START = re.compile(r"^([ \t]*)([#>-]|\d+(?=\.))", re.MULTILINE)  # headings, quotes, lists
 _SOURCE_COLOURS = {
@@ -73,8 +77,11 @@ def source_colour(source: str) -> discord.Colour:
     return known or discord.Colour(zlib.crc32(source.encode()) & 0xFFFFFF)
 
 
-def paper_embed(item: DigestItem) -> discord.Embed:
-    """One paper: linked headline, TL;DR, authors, and source + id in the footer (the id is what `show` takes)."""
+def paper_embed(item: DigestItem, digest_id: str | None = None) -> discord.Embed:
+    """One paper: linked headline, TL;DR, authors, and source + id in the footer (the id is what `show` takes).
+
+    In a digest, the footer also ends with the digest's mark (see `footer_ids`); the credit is clipped, never the mark.
+    """
     url = item.url if item.url and item.url.startswith(("https://", "http://")) and len(item.url) <= MAX_URL else None
     embed = discord.Embed(
         title=safe_text(item.headline, MAX_TITLE) or "(untitled)",
@@ -84,9 +91,23 @@ def paper_embed(item: DigestItem) -> discord.Embed:
     )
     if item.authors:
         embed.set_author(name=_clip(", ".join(item.authors), MAX_AUTHOR))
-    credit = f" · {item.credit}" if item.credit else ""
-    embed.set_footer(text=_clip(f"{item.source} · {item.paper_id}{credit}", MAX_FOOTER))
+    credit = f"{_SEPARATOR}{item.credit}" if item.credit else ""
+    mark = f"{_SEPARATOR}{digest_mark(digest_id)}" if digest_id else ""
+    embed.set_footer(text=_clip(f"{item.source}{_SEPARATOR}{item.paper_id}{credit}", MAX_FOOTER - len(mark)) + mark)
     return embed
+
+
+def digest_mark(digest_id: str) -> str:
+    """The short tag a digest's footers end with: readable enough, and enough to find the digest's messages again."""
+    return DIGEST_MARK + digest_id[:MARK_LENGTH]
+
+
+def footer_ids(footer: str) -> tuple[str, str] | None:
+    """(paper id, digest mark) from a digest embed's footer; None for a footer without a mark (replies, others)."""
+    parts = footer.split(_SEPARATOR)
+    if len(parts) < 3 or not parts[-1].startswith(DIGEST_MARK):
+        return None
+    return parts[1], parts[-1]
 
 
 def render_digest(message: DigestMessage) -> list[RenderedMessage]:
@@ -95,7 +116,7 @@ def render_digest(message: DigestMessage) -> list[RenderedMessage]:
     if not message.items:
         return [RenderedMessage(header)]
     return [
-        RenderedMessage(header if number == 0 else None, (paper_embed(item),), (item.paper_id,))
+        RenderedMessage(header if number == 0 else None, (paper_embed(item, message.digest_id),), (item.paper_id,))
         for number, item in enumerate(message.items)
     ]
 

@@ -36,7 +36,7 @@ def message_payload(channel_id: str, body: dict[str, Any], *, author_id: int = B
         "author": user_payload(author_id, "paperbot", bot=True), "attachments": [], "embeds": body.get("embeds", []),
         "mentions": [], "mention_roles": [], "mention_everyone": False, "pinned": False, "tts": False,
         "timestamp": "2025-01-01T00:00:00.000000+00:00", "edited_timestamp": None,
-        "flags": body.get("flags", 0), "components": [],
+        "flags": body.get("flags", 0), "components": [], **({"nonce": body["nonce"]} if "nonce" in body else {}),
     }
 
 
@@ -56,6 +56,11 @@ class FakeDiscord:
     queued_429s: int = 0
     deleted_originals: int = 0
     deleted_channels: set[str] = field(default_factory=set)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages, newest first
+    history_failures: list[int] = field(default_factory=list)  # statuses for the next history reads
+    history_reads: int = 0
+    nonce_window: float = 300.0  # seconds a repeated nonce returns the first message ("the past few minutes")
+    _nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
     _tokens: float = 0.0
     _stamp: float = 0.0
 
@@ -64,6 +69,7 @@ class FakeDiscord:
         app.router.add_get("/api/v10/users/@me", self._me)
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_post("/api/v10/channels/{channel_id}/messages", self._create_message)
+        app.router.add_get("/api/v10/channels/{channel_id}/messages", self._read_history)
         app.router.add_post("/api/v10/interactions/{interaction_id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app_id}/{token}", self._followup)
         app.router.add_delete("/api/v10/webhooks/{app_id}/{token}/messages/@original", self._delete_original)
@@ -116,10 +122,34 @@ class FakeDiscord:
         channel_id = request.match_info["channel_id"]
         if channel_id in self.deleted_channels:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        key = (channel_id, str(body.get("nonce")))
+        if body.get("enforce_nonce") and key in self._nonces:
+            at, first = self._nonces[key]
+            if time.monotonic() - at < self.nonce_window:
+                return _json(first)  # Discord answers a recent repeated nonce with the message it already created
         self.messages.append((channel_id, body))
         message = message_payload(channel_id, body)
         self.posted_ids.append(message["id"])
+        self.history.setdefault(channel_id, []).insert(0, message)
+        if body.get("enforce_nonce"):
+            self._nonces[key] = (time.monotonic(), message)
         return _json(message)
+
+    async def _read_history(self, request: web.Request) -> web.Response:
+        """GET /channels/{id}/messages: newest first, `limit` (at most 100) older than `before` / newer than `after`."""
+        self.history_reads += 1
+        channel_id = request.match_info["channel_id"]
+        if self.history_failures:
+            status = self.history_failures.pop(0)
+            return _json({"message": f"{status}: injected", "code": 0}, status=status)
+        if channel_id in self.deleted_channels:
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        messages = self.history.get(channel_id, [])
+        if before := request.query.get("before"):
+            messages = [m for m in messages if int(m["id"]) < int(before)]
+        if after := request.query.get("after"):
+            messages = [m for m in messages if int(m["id"]) > int(after)]
+        return _json(messages[: min(100, int(request.query.get("limit", 50)))])
 
     async def _callback(self, request: web.Request) -> web.Response:
         body = await request.json()

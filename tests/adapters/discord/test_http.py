@@ -32,8 +32,8 @@ async def test_digest_survives_a_global_429_and_posts_each_paper_once(
     fake[0].queued_429s = 1
     posted = await adapter.send_digest(digest(3))
     assert fake[0].rate_limited == 1
-    assert [body["embeds"][0]["footer"]["text"] for _, body in fake[0].messages] == ["arxiv · p0", "arxiv · p1",
-                                                                                       "arxiv · p2"]
+    footers = [body["embeds"][0]["footer"]["text"] for _, body in fake[0].messages]
+    assert footers == ["arxiv · p0 · digest d1", "arxiv · p1 · digest d1", "arxiv · p2 · digest d1"]
     assert posted == [PostedMessage(mid, (f"p{n}",)) for n, mid in enumerate(fake[0].posted_ids)]
     assert all(body["allowed_mentions"] == {"parse": []} for _, body in fake[0].messages)
     assert "Global rate limit has been hit" in caplog.text  # discord.py honoured retry_after, globally

@@ -14,6 +14,7 @@ from adapters.discord.render import (
     MAX_EMBEDS,
     MAX_EMBEDS_TOTAL,
     MAX_TITLE,
+    footer_ids,
     paper_embed,
     render_digest,
     render_reply,
@@ -70,7 +71,19 @@ def test_digest_posts_header_then_one_message_per_paper() -> None:
     assert [m.paper_ids for m in messages] == [("p1",), ("p2",), ("p3",)]
     assert [len(m.embeds) for m in messages] == [1, 1, 1]
     assert messages[1].embeds[0].url == "https://arxiv.org/abs/1"
-    assert messages[0].embeds[0].footer.text == "arxiv · p1"
+    assert messages[0].embeds[0].footer.text == "arxiv · p1 · digest d1"
+
+
+def test_a_digest_footer_carries_its_paper_and_a_short_digest_mark_even_when_clipped() -> None:
+    digest_id = "3f9c1a2b" + "0" * 24
+    long_credit = item(7, credit="summary by " + "Ada " * 200)
+    message = DigestMessage(digest_id, ChannelRef("discord", "1", "2"), "Papers", datetime(2025, 1, 1, tzinfo=UTC),
+                            (item(1, credit="summary by Ada on shortscience"), long_credit))
+    first, second = (m.embeds[0].footer.text for m in render_digest(message))
+    assert first == "arxiv · p1 · summary by Ada on shortscience · digest 3f9c1a2b"
+    assert len(second) <= 256 and second.endswith("… · digest 3f9c1a2b")
+    assert [footer_ids(first), footer_ids(second)] == [("p1", "digest 3f9c1a2b"), ("p7", "digest 3f9c1a2b")]
+    assert footer_ids(paper_embed(item(1)).footer.text) is None  # a reply's paper is no digest's
 
 
 def test_only_web_links_become_title_links() -> None:
