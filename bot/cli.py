@@ -242,15 +242,17 @@ async def run(
     """
     import signal
 
-    from bot.app import run_worker
+    from bot.app import open_app, run_worker
     from bot.worker_lock import single_worker
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with open_bot(service=True) as bot:
-        with single_worker(bot.settings.database.resolved_url()):  # SQLite: one worker; PostgreSQL: leases
+    settings = cli_settings(service=True)
+    # The lock comes first: a second worker on SQLite is refused before it touches (or migrates) the store.
+    with single_worker(settings.database.resolved_url()):  # SQLite: one worker; PostgreSQL: leases
+        async with open_app(settings) as bot:
             await run_worker(bot, http_port=port if http else None, stop=stop)
 
 

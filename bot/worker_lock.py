@@ -33,6 +33,7 @@ def single_worker(url: str) -> Iterator[None]:
         yield
         return
     lock = path.with_name(path.name + ".worker.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)  # a first run: the store's directory may not exist yet
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,9 +20,9 @@ from bot.models import ChannelRef, Summary
 from storage.sql_store import SqlStore
 from tests.adapters.slack.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.scheduling.conftest import delivered, seed
+from tests.scheduling.processes import PAPERS, exited, free_port, serving
 
 C1 = ChannelRef("slack", "T1", "C1")
-PAPERS = ["arxiv:2401.00001", "arxiv:2401.00002", "arxiv:2401.00003"]
 
 
 def _config(tmp_path: Path, api_url: str) -> Path:
@@ -37,39 +36,11 @@ def _config(tmp_path: Path, api_url: str) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _worker(config: Path, crash_at: str | None, port: int | None = None) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != CRASH_ENV} | ({CRASH_ENV: crash_at} if crash_at else {})
     code = "from bot.cli import app; app()"
-    args = [sys.executable, "-c", code, "--config", str(config), "run", "--http", "--port", str(port or _free_port())]
+    args = [sys.executable, "-c", code, "--config", str(config), "run", "--http", "--port", str(port or free_port())]
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-async def _serving(port: int, timeout: float) -> None:
-    """Wait until the worker listens, i.e. it is up with its signal handlers installed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            assert time.monotonic() < deadline, "worker never started serving"
-            await asyncio.sleep(0.1)
-        else:
-            writer.close()
-            return
-
-
-async def _exit(process: subprocess.Popen[bytes], timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    while process.poll() is None:
-        assert time.monotonic() < deadline, "worker did not exit in time"
-        await asyncio.sleep(0.05)
-    return process.returncode
 
 
 @pytest.mark.parametrize("step", ["planned", "slack-message-posted", "posted", "marked"])
@@ -83,23 +54,23 @@ async def test_a_worker_killed_at_each_outbox_step_is_finished_by_the_next_one(t
     finally:
         await store.close()
 
-    assert await _exit(_worker(config, step), 30) == -signal.SIGKILL
-    port = _free_port()
+    assert await exited(_worker(config, step), 30) == -signal.SIGKILL
+    port = free_port()
     restarted = _worker(config, None, port)
     store = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path}/crash.db")
     try:
         deadline = time.monotonic() + 20
         while (len(delivered(fake)) < len(PAPERS) or await store.planned_digests(C1)) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
-        await _serving(port, 20)
+        await serving(port, 20)
         await asyncio.sleep(0.5)  # a duplicate would show up now
         assert await store.planned_digests(C1) == {}, "the restarted worker finished the digest"
     finally:
         await store.close()
-        await _serving(port, 20)
+        await serving(port, 20)
         started = time.monotonic()
         restarted.send_signal(signal.SIGTERM)
-        assert await _exit(restarted, 10) == 0
+        assert await exited(restarted, 10) == 0
         assert time.monotonic() - started < 10
     assert Counter(p for _, p in delivered(fake)) == dict.fromkeys(PAPERS, 1)
 
@@ -110,8 +81,8 @@ async def test_a_second_worker_on_sqlite_is_refused_clearly(tmp_path, fake) -> N
     try:
         await asyncio.sleep(4)
         second = _worker(config, None)
-        assert await _exit(second, 30) == 1
+        assert await exited(second, 30) == 1
         assert b"SQLite allows one worker" in second.stderr.read()
     finally:
         first.send_signal(signal.SIGTERM)
-        await _exit(first, 10)
+        await exited(first, 10)

@@ -22,7 +22,7 @@ from storage.sql_store import SqlStore
 from tests.adapters.slack.conftest import SIGNING_SECRET
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.scheduling.conftest import delivered, seed
-from tests.scheduling.test_crash import PAPERS, _free_port, _serving
+from tests.scheduling.processes import PAPERS, free_port, serving
 
 pytestmark = pytest.mark.postgres
 
@@ -122,14 +122,14 @@ async def test_worker_processes_share_due_digests_and_post_each_once(
     tmp_path: Path, fresh_postgres: str, fake: FakeSlack, workers: int
 ) -> None:
     refs = await _prepare(fresh_postgres)
-    ports = [_free_port() for _ in range(workers)]
+    ports = [free_port() for _ in range(workers)]
     logs = [tmp_path / f"worker{n}.log" for n in range(workers)]
     processes = [
         _start(_config(tmp_path, n, fresh_postgres, fake.api_url), port, log)
         for n, (port, log) in enumerate(zip(ports, logs, strict=True))
     ]
     try:
-        await asyncio.gather(*(_serving(port, 30) for port in ports))  # all up before any work is due
+        await asyncio.gather(*(serving(port, 30) for port in ports))  # all up before any work is due
         await _make_due(fresh_postgres, refs)
         deadline = time.monotonic() + 60
         while len(delivered(fake)) < CHANNELS and time.monotonic() < deadline:
