@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 # busy_timeout) instead of failing later when a read transaction tries to upgrade after another writer committed.
 WRITE = "paperbot_write"
 STORE_FAILURES = (SQLAlchemyError, OSError)  # what a broken, missing or unreachable database raises
+_DAMAGED = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
+_DAMAGED_FIX = "move the file aside and `paperbot db restore BACKUP`, or point database.url at another file"
 _SQLITE_PRAGMAS = (
     "journal_mode=WAL",
     "busy_timeout=10000",
@@ -73,4 +75,6 @@ def store_error(exc: BaseException, url: str) -> StoreError:
     cause = getattr(exc, "orig", None) or exc
     reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
     log.debug("store error at %s", describe(url), exc_info=exc)
+    if getattr(cause, "sqlite_errorname", None) in _DAMAGED:  # a truncated, overwritten or foreign file
+        reason += f": {_DAMAGED_FIX}"
     return StoreError(f"cannot use the store at {describe(url)}: {reason}")

@@ -43,8 +43,8 @@ def _current(connection: Connection) -> str | None:
             ScriptDirectory.from_config(_config()).get_revision(revision)
         except CommandError:
             raise StoreError(
-                f"the store's schema is at revision {revision!r}, which this paperbot does not know; "
-                "upgrade paperbot or use another store"
+                f"the store's schema is at revision {revision!r}, which this paperbot does not know (its newest is "
+                f"{head_revision()!r}): a newer paperbot has used this store; upgrade paperbot, or use another store"
             ) from None
     return revision
 

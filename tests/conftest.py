@@ -10,6 +10,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_DIR = Path(os.environ.get("PAPERBOT_CORPUS_DIR", REPO.parent / "shared" / "corpus" / "shortscience"))
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+pytest_plugins = ["tests.fuzz.harness"]  # prints the examples each fuzz target ran, at the end of every run
 
 
 def _need(what: str, available: bool, why: str) -> None:

@@ -106,3 +106,34 @@ def test_unreadable_store_is_one_line(runner, tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERBOT_DATABASE__URL", f"sqlite:///{broken}")
     result = invoke(runner, "list")
     assert result.exit_code == 1 and "not a database" in result.output and "Traceback" not in result.output
+
+
+def _one_error_line(result) -> str:
+    """The command failed with exit 1 and exactly one `error:` line, no traceback; return that line."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    return errors[0]
+
+
+@pytest.mark.parametrize("damage", ["random bytes", "truncated"])
+def test_damaged_store_is_one_line_saying_how_to_recover(runner, tmp_path, damage):
+    store = tmp_path / "bot.sqlite3"
+    assert invoke(runner, "list").exit_code == 0  # a real store, made by the CLI itself
+    data = store.read_bytes()
+    store.write_bytes(bytes(range(256)) * (len(data) // 256) if damage == "random bytes" else data[: len(data) // 3])
+    line = _one_error_line(invoke(runner, "list"))
+    assert str(store) in line and ("not a database" in line or "malformed" in line)
+    assert "paperbot db restore" in line
+
+
+def test_store_from_a_newer_paperbot_is_one_line(runner, tmp_path):
+    import sqlite3
+
+    assert invoke(runner, "list").exit_code == 0
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    for args in (["list"], ["db", "upgrade"], ["db", "current"]):
+        line = _one_error_line(invoke(runner, *args))
+        assert "'9999', which this paperbot does not know" in line and "upgrade paperbot" in line, args

@@ -8,7 +8,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import SourceError
@@ -17,6 +17,7 @@ from bot.models import Paper, SourceEntry
 from bot.sources.base import ParsedPage
 from bot.sources.entries import html_to_text
 from bot.sources.feeds import parse_feed
+from tests.fuzz.harness import fuzz
 
 FIXTURES = Path(__file__).parent / "fixtures"
 URL = "https://blog.example.org/feed.xml"
@@ -195,7 +196,7 @@ def _feeds(draw: st.DrawFn) -> bytes:
     return _rss(item.format(*fields) * draw(st.integers(0, 3)))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz("feed: RSS/Atom (parse_feed)")  # 1,000 examples, counted in the run's summary
 @given(st.one_of(st.binary(max_size=2000), st.binary(max_size=2000).map(lambda tail: b"<" + tail), _feeds()))
 def test_any_bytes_give_a_page_or_a_source_error(body: bytes) -> None:
     try:

@@ -71,7 +71,8 @@ def assert_inert(message: dict[str, Any]) -> None:
         assert "<!" not in text and "<@" not in text and "<#" not in text
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# Long generated text is slow to draw: 1,000 cheaper hostile digests run in tests/fuzz/test_render_fuzz.py.
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(items, min_size=0, max_size=25), texts)
 def test_hostile_digests_stay_within_limits_and_inert(digest_items: list[DigestItem], header: str) -> None:
     rendered = render_digest(digest(*digest_items, header=header))
@@ -98,7 +99,8 @@ def test_fit_cuts_only_at_word_boundaries(text: str, limit: int) -> None:
     assert not re.search(r"&[a-z]*$", kept) or kept.endswith(("&amp;", "&lt;", "&gt;"))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# As above: the 1,000-example reply target is in tests/fuzz/test_render_fuzz.py.
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(items, max_size=120), texts)
 def test_replies_fit_one_message(reply_items: list[DigestItem], text: str) -> None:
     message = render_reply(Reply(text, items=tuple(reply_items)))
