@@ -125,7 +125,9 @@ class CommandRouter:
             raise UsageError(
                 f"That command is too long ({len(command.text):,} characters; the limit is {MAX_COMMAND_CHARS})."
             )
-        name, _, argument = " ".join(command.text.split()).partition(" ")
+        # JSON transports can carry unpaired surrogates ("\\ud800"), which no store or platform encodes: make them "?".
+        text = command.text.encode("utf-8", "replace").decode("utf-8")
+        name, _, argument = " ".join(text.split()).partition(" ")
         name = name.lower() or "help"
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:

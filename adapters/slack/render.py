@@ -86,7 +86,8 @@ def render_digest(message: DigestMessage) -> list[SlackMessage]:
 def render_reply(reply: Reply) -> SlackMessage:
     """A command's answer as one message; papers beyond the block budget become an "and N more" line."""
     blocks: list[dict[str, Any]] = [_section(fit(reply.text, MAX_SECTION_CHARS))]
-    budget = MAX_BLOCKS - len(blocks) - 1  # keep one block for the "more" line
+    # Keep one block for the "more" line and two for the attachment.
+    budget = MAX_BLOCKS - len(blocks) - 1 - (2 if reply.attachment else 0)
     shown = 0
     for item in reply.items:
         item_parts = item_blocks(item)

@@ -55,7 +55,7 @@ def _paper(record: Any, path: Path, number: int) -> Paper:
         raise _BadRecord("no summary or abstract text")
     url = _url(record)
     digest = fingerprint(text)
-    record_id = _optional(record, "id", (str, int))
+    record_id = _verbatim(record, "id", (str, int))
     return Paper(
         id="jl-" + hashlib.sha256((url or title or digest).encode()).hexdigest()[:12],
         source=SOURCE,
@@ -77,6 +77,20 @@ def _optional(record: dict[str, Any], key: str, types: type | tuple[type, ...]) 
     raise _BadRecord(f"field {key!r} has the wrong type ({type(value).__name__})")
 
 
+def _verbatim(record: dict[str, Any], key: str, types: type | tuple[type, ...]) -> Any:
+    """A field kept as written (id, url: never cleaned), so it must be encodable text.
+
+    JSON may escape lone surrogates ("\\ud800"): valid JSON, but no text a store or a hash can encode.
+    """
+    value = _optional(record, key, types)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _BadRecord(f"field {key!r} holds an unpaired surrogate escape (\\ud800-\\udfff)") from None
+    return value
+
+
 def _names(record: dict[str, Any], key: str, separator: re.Pattern[str]) -> tuple[str, ...]:
     """Accept a list of strings or one delimited string ("A, B"), since exports differ."""
     value = _optional(record, key, (str, list))
@@ -87,7 +101,7 @@ def _names(record: dict[str, Any], key: str, separator: re.Pattern[str]) -> tupl
 
 
 def _url(record: dict[str, Any]) -> str | None:
-    url = (_optional(record, "url", str) or "").strip()
+    url = (_verbatim(record, "url", str) or "").strip()
     if url and not url.lower().startswith(("https://", "http://")):
         raise _BadRecord("field 'url' must be an http(s) URL")
     return url or None
@@ -100,6 +114,8 @@ def _published(record: dict[str, Any]) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except ValueError:
         raise _BadRecord(f"field 'published' is not an ISO date: {value[:40]!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-23:59, which is past the calendar's end in UTC
+        raise _BadRecord(f"field 'published' is out of range: {value[:40]!r}") from None

@@ -12,10 +12,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.errors import SourceError
-from bot.ingest.clean import clean_text
+from bot.ingest.clean import clean_text, truncate
 from bot.models import SourceEntry
 from bot.sources.base import ParsedPage
 from bot.sources.entries import (
+    MAX_REASON,
     EntryProblem,
     author_names,
     build_paper,
@@ -111,7 +112,8 @@ def parse_api(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
     feed = read_feed(body, url, headers)
     for entry in feed.entries:
         if _API_ERROR in entry.get("id", ""):  # the API reports a bad query as a lone entry titled "Error"
-            raise SourceError(f"{url}: arXiv API error: {clean_text(entry.get('summary') or entry.get('id'))}")
+            reason = truncate(clean_text(entry.get("summary") or entry.get("id")), MAX_REASON)
+            raise SourceError(f"{url}: arXiv API error: {reason}")
     return collect(
         url,
         feed.entries,

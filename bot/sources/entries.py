@@ -33,6 +33,7 @@ _BLOCK = frozenset(
     " nav ol p pre section table td th tr ul".split()
 )
 _HIDDEN = frozenset({"script", "style", "template"})
+MAX_REASON = 300  # characters of a server's or parser's own words kept in a one-line error
 
 
 class EntryProblem(ValueError):
@@ -57,9 +58,12 @@ def read_feed(body: bytes, url: str, headers: Mapping[str, str]) -> Any:
     if not head.lstrip().startswith(b"<"):
         raise SourceError(f"{url}: not a feed: the response is not XML (it starts with {body[:12]!r})")
     response_headers = {"content-location": url, **{name.lower(): value for name, value in headers.items()}}
-    parsed = feedparser.parse(
-        io.BytesIO(body), response_headers=response_headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body), response_headers=response_headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except ValueError as exc:  # the strict parser rejects some namespace URIs outright instead of flagging bozo
+        raise SourceError(f"{url}: {_fault(exc, 0)}") from None
     if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _HARMLESS):
         added_lines = 0 if head.startswith(b"<?xml") else 1  # feedparser puts a declaration on a line of its own
         raise SourceError(f"{url}: {_fault(parsed.get('bozo_exception'), added_lines)}")
@@ -170,7 +174,7 @@ def _head(body: bytes) -> bytes:
 def _fault(exc: BaseException | None, added_lines: int) -> str:
     """Say in a few words why feedparser could not read the document, and where, in the document's own lines."""
     if not isinstance(exc, xml.sax.SAXParseException):
-        return "unreadable feed: " + " ".join(str(exc).split())
+        return "unreadable feed: " + truncate(" ".join(str(exc).split()), MAX_REASON)
     line = max(1, exc.getLineNumber() - added_lines)
     return f"malformed XML: {exc.getMessage()} (line {line}, column {exc.getColumnNumber()})"
 

@@ -46,7 +46,12 @@ def _entry(item: Any) -> SourceEntry:
         raise EntryProblem("no 'paper' object")
     arxiv_id, _ = entry_arxiv_id(_text(paper, "id"))
     upvotes = paper.get("upvotes")
-    authors = (clean_text(_text(author, "name")) for author in paper.get("authors") or () if isinstance(author, dict))
+    listed = paper.get("authors")
+    authors = (
+        clean_text(_text(author, "name"))
+        for author in (listed if isinstance(listed, list) else ())
+        if isinstance(author, dict)
+    )
     return SourceEntry(
         build_paper(
             paper_id=arxiv_id,

@@ -10,7 +10,6 @@ import asyncio
 import itertools
 from pathlib import Path
 
-import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -70,8 +69,6 @@ async def test_a_fuzzed_file_stores_its_good_records_whole_and_nothing_else(sqli
     assert stored_any["added"] and stored_any["problems"], stored_any
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason="jsonl keeps the record's id as is, and the store "
-                   "cannot encode a lone surrogate: `paperbot ingest` ends in a traceback")
 async def test_a_jsonl_id_with_a_lone_surrogate_is_a_problem_not_a_crash(
     sqlite_store: SqlStore, tmp_path: Path
 ) -> None:

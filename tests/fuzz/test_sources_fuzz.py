@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -68,8 +67,6 @@ def test_hugging_face_daily_papers(seed: int, response_headers: dict[str, str]) 
     check_contract(parse_daily_papers, document(daily_papers)(seed), response_headers)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="feedparser's strict parser fails on a namespace URI with "
-                   "Unicode whitespace, and read_feed lets the ValueError out")
 def test_a_namespace_uri_with_a_thin_space_is_a_source_error() -> None:
     body = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:a="http://x\u2009y"><channel><item>'
             "<title>t</title><link>https://e.org/1</link><description>Words.</description><a:b>t</a:b></item>"
@@ -77,7 +74,6 @@ def test_a_namespace_uri_with_a_thin_space_is_a_source_error() -> None:
     check_contract(parse_shortscience_feed, body, {})
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="hf_daily iterates paper.authors whatever its type")
 def test_daily_papers_with_a_number_for_authors_is_an_entry_problem() -> None:
     body = b'[{"paper": {"id": "2401.00001", "title": "T", "summary": "Words.", "authors": 5}}]'
     check_contract(parse_daily_papers, body, {})
