@@ -3,11 +3,13 @@
 Each method runs in a fresh process so its peak RSS is its own and model loading is excluded from its time.
 Agreement is the share of papers where a method returns the same TL;DR as the naive loop (same model, same
 selection, but one document's sentences embedded at a time, padded to the longest, truncated at 256 tokens).
-The levers are side by side: torch with the old 64-row batches, torch with token-budget batches, the default
-(ONNX Runtime when installed), and the default without sentences over the word budget (not the default: it moves
-the centroid, so it agrees less). On a shared machine, compare ratios from one run, not rates across runs.
+The levers are side by side, each batching sentences across documents by a token budget: torch fp32; ONNX Runtime
+fp32 as one run with a thread per core inside each operator, then as one single-threaded run per core; the default,
+ONNX Runtime with row-wise int8 feed-forward and attention-output matmuls (see bot.summarize.quantize); and torch's
+dynamic int8 (faster, but it moves the choice on far more papers). On a shared machine, compare ratios from one
+run, not rates across runs.
 
-    python -m bench.summarize [CORPUS_DIR] [--threads N] [--int8] [--limit N] [--only fast,torch,...]
+    python -m bench.summarize [CORPUS_DIR] [--threads N] [--limit N] [--only int8,onnx,...]
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ DOC_BATCH = 64  # papers per summarize call, as bot.summarize.service sends them
 MAX_WORDS = 60
 METHODS = {
     "naive": "naive loop (per document)",
-    "torch64": "torch, 64-row batches (old)",
-    "torch": "torch, 1024-token batches",
-    "fast": "default (onnx if installed)",
-    "skip": "default, skip >60-word sents",
-    "int8": "torch int8, 64-row batches",
     "lexrank": "sumy LexRank",
+    "torch": "torch fp32, token batches",
+    "onnx1x2": "ONNX fp32, 1 run x 2 threads",
+    "onnx": "ONNX fp32, runs per core",
+    "int8": "ONNX int8 rows [default]",
+    "torchint8": "torch dynamic int8",
 }
 
 
@@ -64,8 +66,8 @@ def _init(method: str, threads: int) -> None:
         import torch
 
         torch.set_num_threads(threads)
-    builders = {"naive": _naive, "torch64": _torch64, "torch": _torch, "fast": _fast, "skip": _skip}
-    _method = {**builders, "int8": _int8, "lexrank": _lexrank}[method]()
+    builders = {"naive": _naive, "lexrank": _lexrank, "torch": _torch, "onnx1x2": _onnx1x2, "onnx": _onnx}
+    _method = {**builders, "int8": _default, "torchint8": _torch_int8}[method]()
     _method(["Warm up the model first. Loading it is not part of the timing. Nor is this call."])
 
 
@@ -80,51 +82,35 @@ def _peak_rss_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def _summarizer(rows_only: bool = False, **options):
+def _summarizer(**options):
     from bot.summarize.extractive import ExtractiveSummarizer
 
-    summarizer = ExtractiveSummarizer(**options)
-    if rows_only:  # the batching before token budgets: always `batch_size` rows
-        summarizer.encoder.max_batch_tokens = 10**9
-    return summarizer
+    return ExtractiveSummarizer(**options)
 
 
-def _fast() -> Callable[[list[str]], list[str]]:
-    return _summarizer().summarize_batch
+def _default() -> Callable[[list[str]], list[str]]:
+    summarizer = _summarizer()
+    assert summarizer.encoder.precision == "int8-rows", "the default should be ONNX int8 (is onnx installed?)"
+    return summarizer.summarize_batch
+
+
+def _onnx() -> Callable[[list[str]], list[str]]:
+    return _summarizer(quantize=False, backend="onnx").summarize_batch
+
+
+def _onnx1x2() -> Callable[[list[str]], list[str]]:
+    """The previous default: one run at a time, each operator split over every core."""
+    summarizer = _summarizer(quantize=False, backend="onnx")
+    summarizer.encoder.workers = 1
+    return summarizer.summarize_batch
 
 
 def _torch() -> Callable[[list[str]], list[str]]:
-    return _summarizer(backend="torch").summarize_batch
+    return _summarizer(quantize=False, backend="torch").summarize_batch
 
 
-def _torch64() -> Callable[[list[str]], list[str]]:
-    return _summarizer(rows_only=True, backend="torch").summarize_batch
-
-
-def _int8() -> Callable[[list[str]], list[str]]:
-    return _summarizer(rows_only=True, quantize=True).summarize_batch
-
-
-def _skip() -> Callable[[list[str]], list[str]]:
-    """The default with sentences over the word budget left out: never chosen, but they do move the centroid."""
-    from bot.summarize import extractive
-
-    summarizer = _summarizer()
-    candidates = extractive.candidate_sentences
-
-    def fitting(text: str) -> list[str]:
-        sentences = candidates(text)
-        short = [s for s in sentences if len(s.split()) <= MAX_WORDS]
-        return short if len(short) >= 2 else sentences
-
-    def summarize(texts: list[str]) -> list[str]:
-        extractive.candidate_sentences = fitting
-        try:
-            return summarizer.summarize_batch(texts)
-        finally:
-            extractive.candidate_sentences = candidates
-
-    return summarize
+def _torch_int8() -> Callable[[list[str]], list[str]]:
+    return _summarizer(quantize=True, backend="torch").summarize_batch
 
 
 def _naive() -> Callable[[list[str]], list[str]]:
@@ -186,7 +172,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", nargs="?", type=Path, default=REPO.parent / "shared" / "corpus" / "shortscience")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    parser.add_argument("--int8", action="store_true", help="also measure dynamic int8 quantization")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N papers")
     parser.add_argument("--only", default="", help="comma-separated methods to run besides naive")
     args = parser.parse_args()
@@ -198,8 +183,7 @@ def main() -> None:
         sys.exit(f"no summaries found under {args.corpus}")
     print(f"{len(texts)} papers from {args.corpus}, {sum(len(t) for t in texts) / 1e3:.0f} kB of text")
 
-    methods = [m for m in METHODS if m != "int8" or args.int8]
-    methods = [m for m in methods if not args.only or m == "naive" or m in args.only.split(",")]
+    methods = [m for m in METHODS if not args.only or m == "naive" or m in args.only.split(",")]
     context = multiprocessing.get_context("spawn")
     pools = {
         m: ProcessPoolExecutor(1, mp_context=context, initializer=_init, initargs=(m, args.threads)) for m in methods

@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,15 +58,36 @@ def exported_model(model_path: Path, cache_dir: Path | None = None) -> Path:
     """Return the cached .onnx file for `model_path`, exporting it first if no process has yet."""
     folder = cache_dir if cache_dir is not None else default_cache_dir()
     target = folder / f"{model_path.name}-{weights_digest(model_path)}.onnx"
+    return _cached(target, lambda dest: _export(model_path, dest))
+
+
+def quantized_model(model_path: Path, cache_dir: Path | None = None) -> Path:
+    """Return the cached int8 graph for `model_path` (beside the fp32 export), quantizing it first if needed."""
+    from bot.summarize import quantize
+
+    fp32 = exported_model(model_path, cache_dir)
+    target = fp32.with_name(f"{fp32.stem}-int8r{quantize.QUANT_FORMAT}.onnx")
+    return _cached(target, lambda dest: quantize.quantize_rowwise(fp32, dest))
+
+
+def can_quantize() -> bool:
+    """Tell whether the int8 graph can be built here: it needs onnxruntime and the `onnx` package to edit graphs."""
+    import importlib.util
+
+    return available() and importlib.util.find_spec("onnx") is not None
+
+
+def _cached(target: Path, build: Callable[[Path], object]) -> Path:
+    """Return `target`, building it first if it is missing; written to a temporary name, then renamed atomically."""
     if not target.exists():
-        folder.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            _export(model_path, partial)
+            build(partial)
             os.replace(partial, target)  # atomic: a concurrent process sees no file or a whole one
         finally:
             partial.unlink(missing_ok=True)
-        log.info("exported %s to %s", model_path, target)
+        log.info("wrote %s", target)
     return target
 
 

@@ -25,9 +25,9 @@ def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @needs_ort
 def test_onnx_and_torch_choose_the_same_sentences(corpus_texts: list[str], onnx_cache: Path) -> None:
     texts = corpus_texts[::15]
-    onnx = ExtractiveSummarizer(backend="onnx")
+    onnx = ExtractiveSummarizer(backend="onnx", quantize=False)
     onnx.encoder.cache_dir = onnx_cache
-    torch = ExtractiveSummarizer(backend="torch")
+    torch = ExtractiveSummarizer(backend="torch", quantize=False)
     assert onnx.summarize_batch(texts) == torch.summarize_batch(texts)
     assert onnx.encoder._onnx is not False and torch.encoder._onnx is False
     assert onnx.version == torch.version  # same algorithm, same summaries: the cache stays valid
@@ -77,7 +77,8 @@ def test_missing_onnxruntime_falls_back_to_torch(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(builtins, "__import__", without_ort)
     assert not onnx_runtime.available()
-    encoder = SentenceEncoder(cache_dir=tmp_path)
+    encoder = SentenceEncoder(cache_dir=tmp_path, quantize=True)
+    assert encoder.precision == "fp32"  # int8 runs on ONNX Runtime only, unless torch's is asked for
     vectors = encoder.encode(["Embedding still works. It runs on torch instead."])
     assert vectors.shape == (1, 384) and encoder._onnx is False
     assert not list(tmp_path.iterdir())  # nothing exported
@@ -107,3 +108,12 @@ def test_token_budget_batches_keep_long_sentences_apart() -> None:
     assert sorted(i for b in batches for i in b) == list(range(len(ids)))
     with pytest.raises(ValueError, match="backend"):
         SentenceEncoder(backend="tpu")
+
+
+@needs_ort
+def test_runs_per_core_embed_like_one_run_at_a_time(onnx_cache: Path) -> None:
+    sentences = [f"Sentence number {n} talks about {'deep ' * (n % 7)}networks." for n in range(300)]
+    parallel = SentenceEncoder(backend="onnx", cache_dir=onnx_cache, workers=2, max_batch_tokens=256)
+    serial = SentenceEncoder(backend="onnx", cache_dir=onnx_cache, workers=1, max_batch_tokens=256)
+    assert len(parallel._batches(list(range(300)), [[0] * 12] * 300)) > 2
+    np.testing.assert_allclose(parallel.encode(sentences), serial.encode(sentences), atol=1e-5)
