@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 from bot.crashpoint import crash_point
 from bot.errors import PostError, TransientPostError
 from bot.formatting import best_community, build_digest
-from bot.models import Channel, ChannelRef, DigestMessage, Paper, PostedMessage
+from bot.models import Channel, ChannelRef, CommunitySummary, DigestMessage, Paper, PostedMessage
 from bot.ports import Store, Summarizer
 from bot.ratelimit import RetryPolicy
-from bot.selection import next_papers
+from bot.selection import next_papers, plan_next_papers
 from bot.summarize.service import ensure_summaries
 
 if TYPE_CHECKING:
@@ -30,6 +30,12 @@ Send = Callable[[DigestMessage], Awaitable[Sequence[PostedMessage]]]
 FindPosted = Callable[[ChannelRef, str], Awaitable[Sequence[PostedMessage]]]
 Notify = Callable[[ChannelRef, str], Awaitable[None]]
 """Posts a short plain notice (no papers) to one channel."""
+
+Texts = tuple[str, CommunitySummary | None]
+"""A paper's TL;DR and its best community summary, if any."""
+
+_TEXTS_TTL_S = 60.0  # how long a paper's TL;DR and community pick are reused between digests
+_TEXTS_MAX = 10_000  # papers remembered at most; the memo starts over beyond
 
 
 def utcnow() -> datetime:
@@ -55,6 +61,9 @@ class DigestService:
         self._summarizer = summarizer
         self._header = header
         self._clock = clock
+        self._text_memo: dict[str, Texts] = {}
+        self._texts_since = time.monotonic()
+        self._fetching: dict[str, asyncio.Future[None]] = {}  # papers whose texts a digest is reading right now
 
     async def preview(self, channel: Channel) -> DigestMessage | None:
         """The digest the channel would get now, without recording anything."""
@@ -63,10 +72,11 @@ class DigestService:
 
     async def plan(self, channel: Channel) -> DigestMessage | None:
         """Resume a digest planned earlier (papers already chosen) or choose and plan a new one."""
-        return (await self._plan(channel))[0]
+        return (await self._plan(channel, None, ()))[0]
 
     async def deliver(
-        self, channel: Channel, send: Send, *, find_posted: FindPosted | None = None, notify: Notify | None = None
+        self, channel: Channel, send: Send, *, find_posted: FindPosted | None = None, notify: Notify | None = None,
+        planned: Mapping[str, Sequence[str]] | None = None, runs: Sequence[str] = (),
     ) -> DigestMessage | None:
         """Plan (or resume), post what is not out yet, then mark it sent; a failure leaves the rest planned.
 
@@ -74,9 +84,12 @@ class DigestService:
         `find_posted`, a resumed digest and every retry first read back what the platform already has, so a crash or
         a timed-out post between the platform accepting and our sent mark is never posted twice. With nothing new,
         a channel that asked for it gets a one-line notice through `notify`; never an empty digest.
+
+        A caller that read the channel's planned digests already (the scheduler, when claiming it) passes them as
+        `planned`; `runs` are the run slots a new digest serves, marked done in the transaction that plans it.
         """
         started = time.perf_counter()
-        message, resumed = await self._plan(channel)
+        message, resumed = await self._plan(channel, planned, runs)
         if message is None:
             log.info("digest channel=%s papers=0 outcome=nothing-new", channel.ref)
             if notify is not None and channel.empty_notice:
@@ -112,18 +125,24 @@ class DigestService:
         _log_outcome(message, started, "sent" if attempt == 0 else f"sent-after-{attempt}-retries")
         return message
 
-    async def _plan(self, channel: Channel) -> tuple[DigestMessage | None, bool]:
+    async def _plan(
+        self, channel: Channel, planned: Mapping[str, Sequence[str]] | None, runs: Sequence[str]
+    ) -> tuple[DigestMessage | None, bool]:
         """The channel's digest and whether it was planned before (so parts of it may be out already)."""
-        planned = await self._store.planned_digests(channel.ref)
+        if planned is None:
+            planned = await self._store.planned_digests(channel.ref)
         if planned:
             digest_id, paper_ids = next(iter(planned.items()))
             papers = [paper for paper in [await self._store.get_paper(pid) for pid in paper_ids] if paper]
             return await self._message(channel, papers, digest_id), True
-        papers = await next_papers(self._store, channel, semantic=self._semantic)
+        digest_id = _new_digest_id()
+        papers = await plan_next_papers(
+            self._store, channel, digest_id, self._clock(), runs=runs, semantic=self._semantic
+        )
         if not papers:
             return None, False
-        message = await self._message(channel, papers, _new_digest_id())
-        await self._store.plan_digest(channel.ref, message.digest_id, [p.id for p in papers], self._clock())
+        # Planned before its text is built: a summarizer failing now leaves the digest planned, resumed next run.
+        message = await self._message(channel, papers, digest_id)
         return message, False
 
     async def _reconcile(self, message: DigestMessage, find_posted: FindPosted) -> DigestMessage:
@@ -135,11 +154,48 @@ class DigestService:
         return _without(message, found)
 
     async def _message(self, channel: Channel, papers: Sequence[Paper], digest_id: str) -> DigestMessage:
-        tldrs = await ensure_summaries(self._store, self._summarizer, papers)
-        community = best_community(await self._store.community_summaries([paper.id for paper in papers]))
+        texts = await self._texts(papers)
+        tldrs = {paper_id: tldr for paper_id, (tldr, _) in texts.items()}
+        community = {paper_id: best for paper_id, (_, best) in texts.items() if best is not None}
         return build_digest(
             channel, papers, tldrs, community, digest_id=digest_id, header=self._header, created=self._clock()
         )
+
+    async def _texts(self, papers: Sequence[Paper]) -> dict[str, Texts]:
+        """Each paper's TL;DR and best community summary, remembered for a minute.
+
+        A due-at-once minute shows the same few papers to thousands of channels: two store reads per digest for text
+        that changes rarely (a new community summary shows up to a minute late) cost more than choosing the papers.
+        Digests starting together share one read per paper rather than each missing the memo at once.
+        """
+        now = time.monotonic()
+        if now - self._texts_since > _TEXTS_TTL_S or len(self._text_memo) > _TEXTS_MAX:
+            self._text_memo, self._texts_since = {}, now
+        found = {paper.id: self._text_memo[paper.id] for paper in papers if paper.id in self._text_memo}
+        shared = {self._fetching[p.id] for p in papers if p.id not in found and p.id in self._fetching}
+        if mine := [paper for paper in papers if paper.id not in found and paper.id not in self._fetching]:
+            found |= await self._fetch_texts(mine)
+        if shared:
+            await asyncio.gather(*shared)
+            found |= {paper.id: self._text_memo[paper.id] for paper in papers if paper.id in self._text_memo}
+            if late := [paper for paper in papers if paper.id not in found]:  # that read failed: try here
+                found |= await self._fetch_texts(late)
+        return {paper.id: found[paper.id] for paper in papers}
+
+    async def _fetch_texts(self, papers: Sequence[Paper]) -> dict[str, Texts]:
+        done = asyncio.get_running_loop().create_future()
+        self._fetching.update((paper.id, done) for paper in papers)
+        try:
+            tldrs = await ensure_summaries(self._store, self._summarizer, papers)
+            community = best_community(await self._store.community_summaries([paper.id for paper in papers]))
+            texts = {paper.id: (tldrs[paper.id], community.get(paper.id)) for paper in papers}
+            self._text_memo.update(texts)
+            return texts
+        finally:
+            for paper in papers:
+                if self._fetching.get(paper.id) is done:
+                    del self._fetching[paper.id]
+            done.set_result(None)
 
 
 async def ensure_channel(store: Store, template: Channel) -> Channel:

@@ -108,6 +108,15 @@ class Channel:
     empty_notice: bool = False  # on a day with nothing new, post a short notice instead of staying silent
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelClaim:
+    """A channel leased to one worker with the work the lease covers, read in the claiming transaction."""
+
+    channel: Channel
+    due: tuple[str, ...] = ()  # run slots recorded and not yet served, oldest first
+    planned: dict[str, list[str]] = field(default_factory=dict)  # unfinished digests: id -> paper ids in order
+
+
 class DeliveryState(StrEnum):
     """Outbox states: a digest is planned (papers chosen) before it is posted, then marked sent."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from bot.models import (
     Channel,
+    ChannelClaim,
     ChannelRef,
     CommunitySummary,
     DigestMessage,
@@ -139,8 +140,18 @@ class Store(Protocol):
         """Net votes per paper in this channel (papers without votes left out), for ranking its digests."""
         ...
 
-    async def plan_digest(self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime) -> None:
-        """Record the papers of a digest as planned, in one transaction (the outbox)."""
+    async def plan_digest(
+        self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime, *, runs: Sequence[str] = ()
+    ) -> None:
+        """Record the papers of a digest as planned and mark the run slots it serves done, in one transaction."""
+        ...
+
+    async def plan_unsent(
+        self, ref: ChannelRef, topics: Sequence[Sequence[str]], limit: int, digest_id: str, at: datetime,
+        *, runs: Sequence[str] = (),
+    ) -> list[Paper]:
+        """Choose the channel's newest unsent papers (as `unsent_papers`) and plan them as digest `digest_id`, marking
+        `runs` served, in one transaction; the papers chosen (none: nothing planned)."""
         ...
 
     async def mark_digest_sent(self, digest_id: str, messages: Sequence[PostedMessage], at: datetime) -> None:
@@ -167,20 +178,32 @@ class Store(Protocol):
         """Record the channel's scheduled run for a local wall-clock slot; False when it was recorded before."""
         ...
 
-    async def due_runs(self, ref: ChannelRef) -> list[str]:
-        """Recorded run slots of the channel not yet served by a digest."""
+    async def add_runs(self, runs: Mapping[ChannelRef, str], at: datetime) -> list[ChannelRef]:
+        """Record many channels' runs (ref -> slot) in one transaction; return the active (unpaused) ones among them."""
         ...
 
-    async def finish_runs(self, ref: ChannelRef, slots: Sequence[str]) -> None:
-        """Mark run slots served."""
+    async def claim_channels(
+        self, refs: Collection[ChannelRef], owner: str, lease_s: float, now: datetime,
+        *, holds: bool = True, only_due: bool = True,
+    ) -> list[ChannelClaim]:
+        """Lease those of `refs` no live lease holds to `owner` (one worker posts each digest), with each one's due
+        runs and planned digests; paused channels never, and with `only_due` only channels with work to do. A hold
+        (after a failed post) is taken only with `holds`."""
         ...
 
-    async def claim_channel(self, ref: ChannelRef, owner: str, lease_s: float, now: datetime) -> bool:
-        """Lease the channel to `owner` unless another live lease holds it: one worker posts each digest."""
+    async def renew_channel(self, ref: ChannelRef, owner: str, lease_s: float, now: datetime) -> bool:
+        """Extend `owner`'s live lease to now + lease_s (a long delivery); False when it is no longer theirs."""
         ...
 
-    async def release_channel(self, ref: ChannelRef, owner: str, *, hold_until: datetime | None = None) -> None:
-        """Return the lease; `hold_until` keeps recovery off the channel until its next run (after a failed post)."""
+    async def release_channels(
+        self, claims: Sequence[ChannelClaim], owner: str, *, holds: Mapping[ChannelRef, datetime] | None = None
+    ) -> None:
+        """Return `owner`'s leases of these claims and mark the run slots each served done, in one transaction; a
+        channel in `holds` keeps recovery off until then (after a failed post)."""
+        ...
+
+    async def prune_runs(self, before: datetime) -> int:
+        """Delete served run slots recorded before `before`; return how many went."""
         ...
 
     async def claimable_channels(self, now: datetime, limit: int) -> list[ChannelRef]:

@@ -1,8 +1,10 @@
 """Post each channel's digest on its own cron in its own time zone, exactly once across restarts and workers.
 
 The store's channel table is the truth: jobs are rebuilt from it at start. A job firing records a run for the
-channel's wall-clock slot (one row however many workers, or DST, fire it), then serves the channel under a lease, so
-one worker posts. A periodic sweep serves what a dead worker left (due runs, planned digests) once its lease expires.
+channel's wall-clock slot (one row however many workers, or DST, fire it), then the channel is served under a lease, so
+one worker posts; `bot.dispatch` does both in batches and renews the lease while a digest is delivered. A periodic
+sweep serves what a dead worker left (due runs, planned digests) once its lease expires, and prunes served runs too old
+to fire again.
 """
 
 from __future__ import annotations
@@ -15,16 +17,24 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from bot.config import SchedulerSettings
 from bot.digest import DigestService, FindPosted, Notify, Send, utcnow
-from bot.errors import ChannelGoneError
-from bot.models import Channel, ChannelRef
+from bot.dispatch import Dispatcher, Outcome
+from bot.errors import ChannelGoneError, StoreError
+from bot.models import Channel, ChannelClaim, ChannelRef
 from bot.ports import Store
 from bot.schedule import cron_trigger, latest_slot, slot_of
 
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
+
 log = logging.getLogger(__name__)
+
+PRUNE_EVERY_S = 600.0  # the sweep deletes old served runs at most this often
+RUN_RETENTION_S = 2 * 86400.0  # kept beyond the misfire grace, so a DST repeat or a skewed clock still meets its row
 
 
 def worker_id() -> str:
@@ -45,6 +55,7 @@ class DigestScheduler:
         notifiers: Mapping[str, Notify] | None = None,
         settings: SchedulerSettings | None = None,
         clock: Callable[[], datetime] = utcnow,
+        prune_every_s: float = PRUNE_EVERY_S,
     ) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -56,18 +67,26 @@ class DigestScheduler:
         self._conf = settings or SchedulerSettings()
         self._clock = clock
         self._owner = worker_id()
-        self._slots = asyncio.Semaphore(self._conf.concurrency)
+        self._prune_every_s = prune_every_s
+        self._pruned_at: datetime | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._jobs: dict[str, Callable[[], Awaitable[None]]] = {}
+        self._channels: dict[ChannelRef, Channel] = {}  # channels with a job, as last scheduled
+        self._dispatch = Dispatcher(
+            store, self._deliver, owner=self._owner, settings=self._conf, clock=clock, spawn=self._spawn
+        )
 
     async def start(self) -> None:
-        """Build jobs for every stored channel, record runs missed while no worker ran, then start ticking."""
+        """Build jobs for every stored channel, record and serve runs missed while no worker ran, then tick."""
         now = self._clock()
+        missed: dict[ChannelRef, str] = {}
         for channel in await self._store.list_channels():
             self.schedule(channel)
-            if self._job(channel.ref) and (slot := self._slot(channel, now)):
-                await self._store.add_run(channel.ref, slot, now)
+            if channel.ref in self._channels and (slot := self._slot(channel, now)):
+                missed[channel.ref] = slot
+        if missed:
+            self._dispatch.enqueue(await self._store.add_runs(missed, now), holds=False)
         self._scheduler.add_job(
             self._sweep, "interval", seconds=self._conf.sweep_s, id="paperbot:sweep", next_run_time=now,
             max_instances=1, coalesce=True,
@@ -79,11 +98,13 @@ class DigestScheduler:
         """Add, replace or (when paused) remove the channel's job; called whenever its settings change."""
         job_id = str(channel.ref)
         if channel.paused or channel.ref.platform not in self._senders:
+            self._channels.pop(channel.ref, None)
             if self._scheduler.get_job(job_id):
                 self._scheduler.remove_job(job_id)
             return
+        self._channels[channel.ref] = channel
         self._scheduler.add_job(
-            self._fire, cron_trigger(channel.cron, channel.timezone), args=[channel.ref], id=job_id,
+            self._fire, _trigger(channel.cron, channel.timezone), args=[channel.ref], id=job_id,
             replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=self._conf.misfire_grace_s,
         )
         log.debug("scheduled channel=%s cron=%r tz=%s", channel.ref, channel.cron, channel.timezone)
@@ -117,28 +138,42 @@ class DigestScheduler:
 
     async def run_channel(self, ref: ChannelRef) -> None:
         """Deliver the channel's next digest now (claiming it first); a failure is logged and stays local."""
-        await self._serve(ref, only_due=False)
+        self._track()
+        await self._dispatch.serve_now(ref)
 
     async def stop(self) -> None:
-        """Stop firing, give in-flight work `shutdown_s` to finish, then cancel the rest (digests stay planned).
+        """Stop firing and claiming, give in-flight digests `shutdown_s` to finish, then cancel the rest.
 
-        Waiting for the jobs too (not only the digests they started) matters: a job still inside a store call
-        when the store closes would never finish.
+        Work not claimed yet stays due in the store for another worker or the next start; a cancelled digest stays
+        planned. Waiting for the jobs too (not only the digests they started) matters: a job still inside a store
+        call when the store closes would never finish. APScheduler is paused first and shut down last, because its
+        shutdown cancels the jobs still running (a sweep, a source fetch) rather than letting them finish.
         """
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
-        pending = {task for task in self._tasks if not task.done()}
-        if pending:
-            done, late = await asyncio.wait(pending, timeout=self._conf.shutdown_s)
-            for task in late:
+            self._scheduler.pause()
+        self._dispatch.stop()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._conf.shutdown_s
+        this = asyncio.current_task()
+        while pending := {task for task in self._tasks if not task.done() and task is not this}:  # a claim may add
+            if (left := deadline - loop.time()) > 0:
+                await asyncio.wait(pending, timeout=left)
+                continue
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
-            log.info("scheduler stopped: %d digests finished, %d cancelled", len(done), len(late))
-
-    def _job(self, ref: ChannelRef) -> object | None:
-        return self._scheduler.get_job(str(ref))
+            await asyncio.gather(*pending, return_exceptions=True)
+            log.info("scheduler stopped: %d tasks cancelled after %.0f s", len(pending), self._conf.shutdown_s)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
 
     def _slot(self, channel: Channel, now: datetime) -> str | None:
+        """The run slot a fire at `now` serves: this minute when the cron fires in it, else the newest within grace."""
+        trigger, minute = _trigger(channel.cron, channel.timezone), now.replace(second=0, microsecond=0)
+        if trigger.get_next_fire_time(None, minute) == minute:
+            return slot_of(minute, channel.timezone)  # on time, the common case: no walk over the grace window
+        first = trigger.get_next_fire_time(None, now - timedelta(seconds=self._conf.misfire_grace_s))
+        if first is None or first > now:
+            return None  # nothing fired within the grace (a start on an ordinary minute): no walk either
         return latest_slot(channel.cron, channel.timezone, now, self._conf.misfire_grace_s)
 
     def _track(self) -> None:
@@ -148,65 +183,72 @@ class DigestScheduler:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    def _spawn(self, work: Awaitable[Any]) -> asyncio.Task[Any]:
+        """Run `work` as a task `stop` waits for."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     async def _fire(self, ref: ChannelRef) -> None:
-        """A cron job fired: record the run for its slot (idempotent), then try to serve the channel."""
+        """A cron job fired: record the run for its slot (idempotent, batched), then wait until it is served."""
         self._track()
-        channel = await self._store.get_channel(ref)
+        channel = self._channels.get(ref) or await self._store.get_channel(ref)  # not scheduled here: ask the store
         if channel is None or channel.paused:
             return
         now = self._clock()
-        slot = self._slot(channel, now) or slot_of(now, channel.timezone)
-        await self._store.add_run(ref, slot, now)
-        await self._serve(ref, only_due=True)
+        await self._dispatch.fire(ref, self._slot(channel, now) or slot_of(now, channel.timezone))
 
     async def _sweep(self) -> None:
-        """Serve channels with due runs or planned digests that no live lease covers (a dead worker's work)."""
+        """Prune old runs now and then; queue channels with due runs or planned digests that no live lease covers."""
         self._track()
-        refs = await self._store.claimable_channels(self._clock(), self._conf.concurrency * 4)
+        now = self._clock()
+        if self._pruned_at is None or (now - self._pruned_at).total_seconds() >= self._prune_every_s:
+            self._pruned_at = now
+            keep = timedelta(seconds=self._conf.misfire_grace_s + RUN_RETENTION_S)
+            await self._store.prune_runs(now - keep)
+        refs = await self._store.claimable_channels(now, self._conf.concurrency * 16)
+        refs = [ref for ref in refs if ref.platform in self._senders and not self._dispatch.queued(ref)]
         if refs:
             log.info("sweep found %d channels with unfinished digests", len(refs))
-            await asyncio.gather(*(self._serve(ref, only_due=True) for ref in refs if ref.platform in self._senders))
+            self._dispatch.enqueue(refs, holds=False)
 
-    async def _serve(self, ref: ChannelRef, *, only_due: bool) -> None:
-        """Under the channel's lease: deliver one digest (resuming a planned one) and mark its due runs served."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        async with self._slots:  # before the lease, so a lease is never held while queueing
-            if not await self._store.claim_channel(ref, self._owner, self._conf.lease_s, self._clock()):
-                return
-            hold: datetime | None = None
-            try:
-                hold = await self._deliver(ref, only_due=only_due)
-            finally:
-                await self._store.release_channel(ref, self._owner, hold_until=hold)
+    async def _deliver(self, claim: ChannelClaim, only_due: bool) -> Outcome:
+        """Deliver the claimed channel's digest; a failure is logged and stays local to the channel.
 
-    async def _deliver(self, ref: ChannelRef, *, only_due: bool) -> datetime | None:
-        """Deliver and return when recovery may retry the channel (None: no hold needed)."""
-        channel = await self._store.get_channel(ref)
-        if channel is None or channel.paused or ref.platform not in self._senders:
-            return None
-        due = await self._store.due_runs(ref)
-        if only_due and not due and not await self._store.planned_digests(ref):
-            return None
+        A store failure (a database restart, no free connection) leaves the runs due for the next sweep. A failed
+        post also holds the channel for `failed_hold_s`, so recovery does not hammer a failing platform; its papers
+        stay planned either way.
+        """
+        channel = claim.channel
+        if channel.ref.platform not in self._senders or (only_due and not claim.due and not claim.planned):
+            return Outcome()
+        platform = channel.ref.platform
         try:
-            send, find_posted = self._senders[ref.platform], self._finders.get(ref.platform)
-            notify = self._notifiers.get(ref.platform)
-            await self._digests.deliver(channel, send, find_posted=find_posted, notify=notify)
+            await self._digests.deliver(
+                channel, self._senders[platform], find_posted=self._finders.get(platform),
+                notify=self._notifiers.get(platform), planned=claim.planned, runs=claim.due,
+            )
         except ChannelGoneError as exc:
             await self._pause(channel, str(exc))
+        except StoreError as exc:
+            log.warning("digest channel=%s outcome=store-error (its run stays due): %s", channel.ref, exc)
+            return Outcome(served=False)
         except Exception:
-            log.exception("digest channel=%s outcome=error (papers stay planned for the next run)", ref)
-            return self._clock() + timedelta(seconds=self._conf.failed_hold_s)
-        finally:
-            await self._store.finish_runs(ref, due)
-        return None
+            log.exception("digest channel=%s outcome=error (papers stay planned for the next run)", channel.ref)
+            return Outcome(served=False, hold=self._clock() + timedelta(seconds=self._conf.failed_hold_s))
+        return Outcome()
 
     async def _pause(self, channel: Channel, reason: str) -> None:
         paused = await self._store.upsert_channel(replace(channel, paused=True))
         self.schedule(paused)
         log.warning("channel paused channel=%s reason=%r (resume with /papers resume)", channel.ref, reason)
+
+
+@lru_cache(maxsize=4096)
+def _trigger(cron: str, timezone: str) -> CronTrigger:
+    """Triggers are immutable: one per (cron, zone) serves every channel sharing it."""
+    return cron_trigger(cron, timezone)
 
 
 def _logged(name: str, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:

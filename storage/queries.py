@@ -1,17 +1,19 @@
-"""Statements the store runs more than once: the selection query and the predicates its methods share."""
+"""Statements the store runs more than once: the selection query, the outbox's per-digest writes and the predicates its
+methods share. The hot ones are built once with named parameters, because building and cache-keying a fresh statement
+cost more than running it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy import Select, bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from bot.models import ChannelRef
-from storage.tables import ChannelRow, DeliveryRow, PaperRow, PaperTermRow, SaveRow
+from bot.models import ChannelRef, DeliveryState
+from storage.tables import ChannelRow, DeliveryRow, DigestRunRow, PaperRow, PaperTermRow, SaveRow
 
 IN_CHUNK = 500  # values per IN (...) list: far below every driver's bound-parameter limit
 
@@ -38,23 +40,53 @@ def _carrying_terms(term_count: int) -> tuple[Select[tuple[PaperRow]], Instrumen
     return query, first.paper_id
 
 
+_CHANNELS = ChannelRow.__table__
+_DELIVERIES = DeliveryRow.__table__
+_RUNS = DigestRunRow.__table__
+
+# The key of the channel :platform/:workspace/:channel_id (NULL for one never configured), inside other statements.
+CHANNEL_PK = (
+    select(_CHANNELS.c.pk)
+    .where(_CHANNELS.c.platform == bindparam("platform"), _CHANNELS.c.workspace == bindparam("workspace"))
+    .where(_CHANNELS.c.channel_id == bindparam("channel_id"))
+    .scalar_subquery()
+)
+# One planned delivery (rows carry paper_id, digest_id, position, at and the channel's parameters).
+PLAN = insert(_DELIVERIES).values(channel=CHANNEL_PK, state=DeliveryState.PLANNED.value)
+# One run slot :run_slot of the channel served.
+FINISH_RUN = (
+    update(_RUNS).where(_RUNS.c.channel == CHANNEL_PK, _RUNS.c.slot == bindparam("run_slot")).values(done=True)
+)
+
+
+def channel_params(ref: ChannelRef) -> dict[str, str]:
+    """The parameters naming a channel in CHANNEL_PK and the statements built on it."""
+    return {"platform": ref.platform, "workspace": ref.workspace, "channel_id": ref.channel_id}
+
+
 @lru_cache(maxsize=16)
 def unsent_query(term_count: int) -> Select[tuple[PaperRow]]:
-    """Newest papers carrying the terms and never delivered to the channel :platform/:workspace/:channel_id.
-
-    Built once per term count and run with parameters, because building and cache-keying a fresh statement cost
-    more than running it.
-    """
-    channel = (
-        select(ChannelRow.pk)
-        .where(ChannelRow.platform == bindparam("platform"), ChannelRow.workspace == bindparam("workspace"))
-        .where(ChannelRow.channel_id == bindparam("channel_id"))
-        .scalar_subquery()
-    )
+    """Newest papers carrying the terms :t0.. and never delivered to the channel :platform/:workspace/:channel_id."""
     query, paper_id = _carrying_terms(term_count)
     # A channel never configured selects NULL, which no delivery matches: it has had nothing delivered.
-    delivered = exists().where(DeliveryRow.channel == channel, DeliveryRow.paper_id == paper_id)
+    delivered = exists().where(DeliveryRow.channel == CHANNEL_PK, DeliveryRow.paper_id == paper_id)
     return query.where(~delivered).limit(bindparam("limit"))
+
+
+async def unsent_rows(
+    session: AsyncSession, ref: ChannelRef, topics: Sequence[Sequence[str]], limit: int
+) -> list[PaperRow]:
+    """Run one index-driven query per topic (each already newest first), then merge, dedupe and cut."""
+    if limit <= 0:
+        return []
+    channel = channel_params(ref) | {"limit": limit}
+    found: dict[str, PaperRow] = {}
+    for topic in topics or [()]:
+        terms = list(dict.fromkeys(topic))
+        params = channel | {f"t{n}": term for n, term in enumerate(terms)}
+        found.update((row.id, row) for row in await session.scalars(unsent_query(len(terms)), params))
+    newest = sorted(sorted(found.values(), key=lambda row: row.id), key=lambda row: row.recency, reverse=True)
+    return newest[:limit]
 
 
 async def existing(session: AsyncSession, column: InstrumentedAttribute[str], values: list[str]) -> set[str]:

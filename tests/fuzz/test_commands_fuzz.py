@@ -110,7 +110,7 @@ async def test_slack_slash_commands_always_get_one_inert_reply(slack_adapter: Sl
         answered["dropped" if message["text"].startswith("Sorry, this command") else "routed"] += 1
 
     await asyncio.to_thread(run)
-    assert answered["routed"] > answered["dropped"] > 0, answered
+    assert min(answered.values()) >= 100, f"the generator must reach both paths often: {answered}"
 
 
 @st.composite

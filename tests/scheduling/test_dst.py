@@ -36,3 +36,24 @@ def test_missed_runs_coalesce_into_the_newest_slot_within_the_grace() -> None:
     assert latest_slot("0 9 * * *", "Europe/Berlin", now, 6 * 3600) == "2026-05-04T09:00"
     assert latest_slot("0 9 * * *", "Europe/Berlin", now, 60) is None, "older than the grace: lapsed"
     assert next_fire("0 9 * * *", "Europe/Berlin", now).isoformat() == "2026-05-05T09:00:00+02:00"
+
+
+def test_the_schedulers_quick_slot_agrees_with_the_walk_over_the_grace_window_across_dst() -> None:
+    from bot.config import SchedulerSettings
+    from bot.models import Channel, ChannelRef
+    from bot.scheduler import DigestScheduler
+
+    scheduler = DigestScheduler(None, None, {})  # type: ignore[arg-type] # only the slot arithmetic is used
+    grace = SchedulerSettings().misfire_grace_s
+    for cron, tz, start in [
+        ("30 2 * * *", "Europe/Berlin", datetime(2026, 3, 28, tzinfo=UTC)),  # spring forward: 02:30 is skipped
+        ("30 1 * * *", "America/New_York", datetime(2026, 10, 31, tzinfo=UTC)),  # fall back: 01:30 comes twice
+        ("*/20 * * * *", "Australia/Lord_Howe", datetime(2026, 4, 4, tzinfo=UTC)),  # a half-hour shift
+    ]:
+        channel = Channel(ChannelRef("console", "w", "c"), cron=cron, timezone=tz)
+        for fire in fire_times(cron, tz, start, start + timedelta(days=3)):
+            before = fire - timedelta(seconds=1)
+            assert scheduler._slot(channel, before) == latest_slot(cron, tz, before, grace), (cron, tz, before)
+            for late in (timedelta(0), timedelta(seconds=59), timedelta(minutes=7), timedelta(hours=7)):
+                now = fire + late
+                assert scheduler._slot(channel, now) == latest_slot(cron, tz, now, grace), (cron, tz, now)
