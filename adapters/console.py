@@ -44,7 +44,8 @@ def render_digest(message: DigestMessage) -> RenderableType:
         parts.append(Text(""))
     parts.append(Rule(style="dim"))
     parts.append(Text(f"{message.created:%A %d %B %Y} · {len(message.items)} papers · {message.channel}", style="dim"))
-    return Panel(Group(*parts), title=Text(message.header, style="bold"), title_align="left", border_style="cyan")
+    title = f"{message.header} (continued)" if message.continued else message.header
+    return Panel(Group(*parts), title=Text(title, style="bold"), title_align="left", border_style="cyan")
 
 
 def _render_item(number: int, item: DigestItem) -> RenderableType:
@@ -52,7 +53,11 @@ def _render_item(number: int, item: DigestItem) -> RenderableType:
     title.append(item.headline, style="bold")
     body = Text(item.tldr)
     meta = _meta_line(item.source, item.authors, item.url, item.paper_id)
-    return Group(title, body, Text(f"{meta} · {item.credit}" if item.credit else meta, style="dim"))
+    lines = [title, body, Text(f"{meta} · {item.credit}" if item.credit else meta, style="dim")]
+    for twin in item.twins:
+        credit = f" · {twin.credit}" if twin.credit else ""
+        lines.append(Text(f"Also summarized: {twin.headline} · {twin.paper_id}{credit}", style="dim"))
+    return Group(*lines)
 
 
 def render_paper(paper: Paper, tldr: str | None, community: Sequence[CommunitySummary] = ()) -> RenderableType:

@@ -18,7 +18,7 @@ from bot.formatting import best_community, build_digest
 from bot.models import Channel, ChannelRef, CommunitySummary, DigestMessage, Paper, PostedMessage
 from bot.ports import Store, Summarizer
 from bot.ratelimit import RetryPolicy
-from bot.selection import next_papers, plan_next_papers
+from bot.selection import digest_groups, next_papers, plan_next_papers
 from bot.summarize.service import ensure_summaries
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class DigestService:
                     break
                 posted = await send(remaining)
             except (PostError, TimeoutError) as exc:
-                gone_out = exc.posted if isinstance(exc, PostError) else ()
+                gone_out = _carried(message, exc.posted) if isinstance(exc, PostError) else []
                 await self._store.mark_posted(message.digest_id, gone_out, self._clock())
                 remaining = _without(remaining, gone_out)
                 attempt += 1
@@ -119,7 +119,7 @@ class DigestService:
                 raise
             else:
                 crash_point("posted")
-                await self._store.mark_digest_sent(message.digest_id, list(posted), self._clock())
+                await self._store.mark_digest_sent(message.digest_id, _carried(message, posted), self._clock())
                 break
         crash_point("marked")
         _log_outcome(message, started, "sent" if attempt == 0 else f"sent-after-{attempt}-retries")
@@ -134,7 +134,8 @@ class DigestService:
         if planned:
             digest_id, paper_ids = next(iter(planned.items()))
             papers = [paper for paper in [await self._store.get_paper(pid) for pid in paper_ids] if paper]
-            return await self._message(channel, papers, digest_id), True
+            message = await self._message(channel, papers, digest_id)
+            return replace(message, continued=await self._store.sent_count(digest_id) > 0), True
         digest_id = _new_digest_id()
         papers = await plan_next_papers(
             self._store, channel, digest_id, self._clock(), runs=runs, semantic=self._semantic
@@ -147,7 +148,7 @@ class DigestService:
 
     async def _reconcile(self, message: DigestMessage, find_posted: FindPosted) -> DigestMessage:
         """Mark what the platform already shows for this digest as sent; return the part still to post."""
-        found = [m for m in await find_posted(message.channel, message.digest_id) if m.paper_ids]
+        found = _carried(message, [m for m in await find_posted(message.channel, message.digest_id) if m.paper_ids])
         if found:
             log.info("digest channel=%s id=%s reconciled=%d", message.channel, message.digest_id, len(found))
             await self._store.mark_posted(message.digest_id, found, self._clock())
@@ -157,8 +158,9 @@ class DigestService:
         texts = await self._texts(papers)
         tldrs = {paper_id: tldr for paper_id, (tldr, _) in texts.items()}
         community = {paper_id: best for paper_id, (_, best) in texts.items() if best is not None}
+        groups = await digest_groups(papers, self._semantic)
         return build_digest(
-            channel, papers, tldrs, community, digest_id=digest_id, header=self._header, created=self._clock()
+            channel, groups, tldrs, community, digest_id=digest_id, header=self._header, created=self._clock()
         )
 
     async def _texts(self, papers: Sequence[Paper]) -> dict[str, Texts]:
@@ -217,9 +219,22 @@ def nothing_new_notice(now: datetime, timezone: str) -> str:
 
 
 def _without(message: DigestMessage, posted: Sequence[PostedMessage]) -> DigestMessage:
-    """The part of a digest whose papers none of `posted` carries."""
+    """The part of a digest whose papers none of `posted` carries; once part is out, the rest is not headed again."""
     out = {paper_id for m in posted for paper_id in m.paper_ids}
-    return replace(message, items=tuple(item for item in message.items if item.paper_id not in out))
+    items = tuple(item for item in message.items if item.paper_id not in out)
+    return message if len(items) == len(message.items) else replace(message, items=items, continued=True)
+
+
+def _carried(message: DigestMessage, posted: Sequence[PostedMessage]) -> list[PostedMessage]:
+    """`posted` with each item's twins added to the message carrying the item, so they are marked sent with it.
+
+    Adapters (and what they read back from the platform) know a message by its items' own papers only.
+    """
+    carries = {item.paper_id: item.paper_ids for item in message.items}
+    return [
+        replace(m, paper_ids=tuple(dict.fromkeys(pid for own in m.paper_ids for pid in carries.get(own, (own,)))))
+        for m in posted
+    ]
 
 
 def _log_outcome(message: DigestMessage, started: float, outcome: str, level: int = logging.INFO) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.models import Channel, CommunitySummary, DigestItem, DigestMessage, Paper
+from bot.models import Channel, CommunitySummary, DigestItem, DigestMessage, Paper, Twin
 
 _FALLBACK_WORDS = 60
 
 
-def digest_item(paper: Paper, tldr: str | None, community: CommunitySummary | None = None) -> DigestItem:
+def digest_item(
+    paper: Paper, tldr: str | None, community: CommunitySummary | None = None, twins: Sequence[Twin] = ()
+) -> DigestItem:
     """One paper as shown in a digest; without a TL;DR the opening of its text stands in.
 
     `community` is the summary the TL;DR condenses (the paper's best), credited so readers know whose take it is.
@@ -23,7 +25,13 @@ def digest_item(paper: Paper, tldr: str | None, community: CommunitySummary | No
         url=paper.url,
         authors=paper.authors,
         credit=summary_credit(community) if community else None,
+        twins=tuple(twins),
     )
+
+
+def twin(paper: Paper, community: CommunitySummary | None) -> Twin:
+    """A near-duplicate as its item lists it: enough to open it (`show` takes the id) and to know whose it is."""
+    return Twin(paper.id, paper.headline, paper.url, summary_credit(community) if community else None)
 
 
 def summary_credit(community: CommunitySummary) -> str:
@@ -40,7 +48,7 @@ def best_community(summaries: Mapping[str, Sequence[CommunitySummary]]) -> dict[
 
 def build_digest(
     channel: Channel,
-    papers: Sequence[Paper],
+    groups: Sequence[Sequence[Paper]],
     tldrs: Mapping[str, str],
     community: Mapping[str, CommunitySummary],
     *,
@@ -48,13 +56,16 @@ def build_digest(
     header: str,
     created: datetime,
 ) -> DigestMessage:
-    """Assemble the digest in the order the papers were chosen."""
+    """Assemble the digest in the order the papers were chosen: one item per group, its lead's, with the twins."""
     return DigestMessage(
         digest_id=digest_id,
         channel=channel.ref,
         header=header,
         created=created,
-        items=tuple(digest_item(paper, tldrs.get(paper.id), community.get(paper.id)) for paper in papers),
+        items=tuple(
+            digest_item(lead, tldrs.get(lead.id), community.get(lead.id), [twin(p, community.get(p.id)) for p in rest])
+            for lead, *rest in groups
+        ),
     )
 
 

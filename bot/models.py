@@ -166,6 +166,16 @@ class PostedMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Twin:
+    """A near-duplicate of a digest item's paper (the same work summarized again), reachable from the item."""
+
+    paper_id: str
+    headline: str
+    url: str | None = None
+    credit: str | None = None  # whose summary this copy is, e.g. "summary by Ada on shortscience"
+
+
+@dataclass(frozen=True, slots=True)
 class DigestItem:
     """One paper as a digest shows it: platform-neutral, rendered by each adapter its own way."""
 
@@ -176,6 +186,12 @@ class DigestItem:
     url: str | None = None
     authors: tuple[str, ...] = ()
     credit: str | None = None  # whose community summary the TL;DR condenses, e.g. "summary by Ada on shortscience"
+    twins: tuple[Twin, ...] = ()  # the same work again, delivered with this item rather than in a later digest
+
+    @property
+    def paper_ids(self) -> tuple[str, ...]:
+        """Every paper the item delivers: its own and its twins'."""
+        return (self.paper_id, *(twin.paper_id for twin in self.twins))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,3 +203,4 @@ class DigestMessage:
     header: str
     created: datetime
     items: tuple[DigestItem, ...]
+    continued: bool = False  # the rest of a digest whose first part went out already: not headed again

@@ -128,8 +128,12 @@ class Store(Protocol):
         """Stored embeddings from this model by paper id: of `paper_ids`, or of every paper when None."""
         ...
 
-    async def unsent_embeddings(self, ref: ChannelRef, model: str) -> dict[str, bytes]:
-        """Stored embeddings from this model of every paper never delivered to this channel (semantic topics)."""
+    async def embedding_count(self, model: str) -> int:
+        """How many embeddings from this model are stored (cheap: tells a cached matrix it is out of date)."""
+        ...
+
+    async def delivered_papers(self, ref: ChannelRef) -> set[str]:
+        """Ids of every paper ever planned for or sent to this channel."""
         ...
 
     async def record_vote(self, ref: ChannelRef, paper_id: str, user_id: str, vote: int, at: datetime) -> None:
@@ -168,6 +172,10 @@ class Store(Protocol):
 
     async def planned_digests(self, ref: ChannelRef) -> dict[str, list[str]]:
         """Digests planned but not sent for this channel: digest id -> paper ids in digest order."""
+        ...
+
+    async def sent_count(self, digest_id: str) -> int:
+        """How many of the digest's papers are marked sent (a resumed digest with some out is not headed again)."""
         ...
 
     async def mark_posted(self, digest_id: str, messages: Sequence[PostedMessage], at: datetime) -> None:

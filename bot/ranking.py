@@ -36,8 +36,8 @@ def rank(
     *,
     vectors: Mapping[str, np.ndarray] | None = None,
     taste: np.ndarray | None = None,
-) -> list[Paper]:
-    """Best first by topic score (1.0 keyword, cosine semantic) + recency + taste; near-duplicates of better ones go.
+) -> list[tuple[Paper, ...]]:
+    """Best first by topic score (1.0 keyword, cosine semantic) + recency + taste, each with its near-duplicates.
 
     With equal topic scores and no taste this is newest first, the selection's order before semantic topics existed.
     """
@@ -51,12 +51,28 @@ def rank(
         topical = topic_scores.get(paper.id, 0.0) + RECENCY_WEIGHT * recency[paper.id]
         return topical + POPULARITY_WEIGHT * popularity.get(paper.id, 0.0) + PREFERENCE_WEIGHT * liked
 
-    kept: list[Paper] = []
-    for paper in sorted(newest, key=score, reverse=True):
+    return twin_groups(sorted(newest, key=score, reverse=True), vectors)
+
+
+def twin_groups(papers: Sequence[Paper], vectors: Mapping[str, np.ndarray]) -> list[tuple[Paper, ...]]:
+    """The papers in order, each joining the first earlier group whose lead it is a near-duplicate of.
+
+    One digest item per group: the lead shows, its twins (the same work summarized again) ride along. Grouping a
+    digest's planned papers again gives the groups it was planned with, because they are stored lead, twins, lead...
+    """
+    groups: list[list[Paper]] = []
+    for paper in papers:
         vector = vectors.get(paper.id)
-        if vector is None or all(float(vector @ vectors[k.id]) <= DUPLICATE_COSINE for k in kept if k.id in vectors):
-            kept.append(paper)
-    return kept
+        same = None if vector is None else next((g for g in groups if _same_work(vector, vectors.get(g[0].id))), None)
+        if same is None:
+            groups.append([paper])
+        else:
+            same.append(paper)
+    return [tuple(group) for group in groups]
+
+
+def _same_work(vector: np.ndarray, other: np.ndarray | None) -> bool:
+    return other is not None and float(vector @ other) > DUPLICATE_COSINE
 
 
 def _popularity(candidates: Sequence[Paper]) -> dict[str, float]:

@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from bot.models import Channel, Paper
 from bot.ports import Store
-from bot.ranking import preference, rank
+from bot.ranking import preference, rank, twin_groups
 from bot.terms import topic_terms
 
 if TYPE_CHECKING:
@@ -26,7 +24,8 @@ async def next_papers(
 
     Without `semantic`, papers carrying all words of a topic, newest first. With it, a paper also matches a topic when
     its embedding is at least `semantic.threshold` close to the topic's; candidates are ranked by match, age and the
-    channel's votes, and near-duplicates are left out.
+    channel's votes, and each chosen paper is followed by its near-duplicates among the candidates (`twin_groups`):
+    they go out with it as one item, never as a repeat in a later digest. `limit` counts items, not twins.
     """
     size = limit or channel.digest_size
     terms = topic_terms(channel.topics)
@@ -38,9 +37,16 @@ async def next_papers(
     known = {paper.id for paper in keyword}
     extra = [paper for pid in scores if pid not in known and (paper := await store.get_paper(pid)) is not None]
     votes = await store.channel_votes(channel.ref)
-    stored = await store.embeddings(semantic.model, [*scores, *votes])
-    vectors = {pid: np.frombuffer(vector, dtype=np.float32) for pid, vector in stored.items()}
-    return rank([*keyword, *extra], scores, vectors=vectors, taste=preference(votes, vectors))[:size]
+    vectors = await semantic.vectors([*scores, *votes])
+    groups = rank([*keyword, *extra], scores, vectors=vectors, taste=preference(votes, vectors))[:size]
+    return [paper for group in groups for paper in group]
+
+
+async def digest_groups(papers: Sequence[Paper], semantic: SemanticIndex | None) -> list[tuple[Paper, ...]]:
+    """The digest items of papers chosen by `next_papers` (or planned from it): each lead with its twins."""
+    if semantic is None or len(papers) < 2:
+        return [(paper,) for paper in papers]
+    return twin_groups(papers, await semantic.vectors([paper.id for paper in papers]))
 
 
 async def plan_next_papers(

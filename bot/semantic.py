@@ -3,14 +3,18 @@
 A paper's vector is MiniLM on its headline plus the first ~256 tokens of its text, not the mean of its sentence
 vectors: one forward pass per paper keeps the cost bounded however long a summary is (the sentence mean would cost as
 much as summarizing again at 100k papers), and a ShortScience summary states what the paper is about up front.
-Brute-force dot products over 100k x 384 float32 (150 MB) take milliseconds, so no vector index is needed.
+Brute-force dot products over 100k x 384 float32 (150 MB) take milliseconds, so no vector index is needed; reading
+them from the store takes a second, so each process keeps them in one matrix, read again when the store's count of
+vectors changes (and at least every `MATRIX_TTL_S`, for a vector replaced in place by another process).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 
 DOC_TOKENS = 256  # all-MiniLM-L6-v2's own max_seq_length
 DEFAULT_THRESHOLD = 0.45  # cosine; see tests/semantic/test_topics.py for how it was chosen on the corpus
+MATRIX_TTL_S = 600.0
 
 Progress = Callable[[int, int], None]
 """Called as (papers embedded so far, papers to embed)."""
@@ -40,6 +45,16 @@ def document_text(paper: Paper) -> str:
 
 def to_bytes(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    """Every stored vector of one model, one row per paper, as read at `loaded` (monotonic seconds)."""
+
+    ids: list[str]
+    rows: np.ndarray
+    count: int
+    loaded: float
 
 
 def to_matrix(vectors: Mapping[str, bytes]) -> tuple[list[str], np.ndarray]:
@@ -61,6 +76,8 @@ class SemanticIndex:
         )
         self._store = store
         self._texts: dict[str, np.ndarray] = {}
+        self._matrix: Matrix | None = None
+        self._reading = asyncio.Lock()
         self.model = model_key(encoder)
         self.threshold = threshold
 
@@ -79,6 +96,7 @@ class SemanticIndex:
         rows = await self.encode([document_text(paper) for paper in papers])
         vectors = {paper.id: to_bytes(row) for paper, row in zip(papers, rows, strict=True)}
         await self._store.add_embeddings(self.model, vectors)
+        self._matrix = None  # a re-embedded paper leaves the count as it was
         return vectors
 
     async def embed_pending(
@@ -94,6 +112,11 @@ class SemanticIndex:
                 on_progress(min(start + batch_size, len(papers)), len(papers))
         log.info("embedded %d papers with %s", len(papers), self.model)
         return len(papers)
+
+    async def vectors(self, paper_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these papers (papers without one left out)."""
+        stored = await self._store.embeddings(self.model, paper_ids)
+        return {pid: np.frombuffer(vector, dtype=np.float32) for pid, vector in stored.items()}
 
     async def similar(self, paper_id: str, k: int = 5) -> list[tuple[str, float]]:
         """The `k` papers closest to this one (itself excluded), best first; embeds it first if it has no vector."""
@@ -111,28 +134,44 @@ class SemanticIndex:
         return await self.nearest_to(await self.embed_text(text), k, min_score=min_score)
 
     async def nearest_to(self, vector: np.ndarray, k: int, *, min_score: float = -1.0) -> list[tuple[str, float]]:
-        return top_k(await self._store.embeddings(self.model), vector, k, min_score)
+        matrix = await self.matrix()
+        return top_k(matrix.ids, matrix.rows @ vector, k, min_score)
 
     async def topic_matches(self, ref: ChannelRef, topics: Sequence[str], k: int) -> dict[str, float]:
         """Unsent papers whose vector is at least `threshold` close to any topic: paper id -> best cosine."""
         if not topics or k <= 0:
             return {}
-        ids, matrix = to_matrix(await self._store.unsent_embeddings(ref, self.model))
-        if not ids:
+        matrix = await self.matrix()
+        if not matrix.ids:
             return {}
         topic_rows = np.stack([await self.embed_text(topic) for topic in topics])
-        best = (matrix @ topic_rows.T).max(axis=1)
-        order = np.argsort(-best, kind="stable")[:k]
-        return {ids[i]: float(best[i]) for i in order if best[i] >= self.threshold}
+        best = (matrix.rows @ topic_rows.T).max(axis=1)
+        delivered = await self._store.delivered_papers(ref)
+        best[[n for n, pid in enumerate(matrix.ids) if pid in delivered]] = -np.inf
+        return dict(top_k(matrix.ids, best, k, self.threshold))
+
+    async def matrix(self) -> Matrix:
+        """Every stored vector of this model, read again only when the store holds another number of them."""
+        async with self._reading:  # digests and searches starting together share one read
+            count = await self._store.embedding_count(self.model)
+            cached = self._matrix
+            if cached is None or cached.count != count or time.monotonic() - cached.loaded > MATRIX_TTL_S:
+                ids, rows = to_matrix(await self._store.embeddings(self.model))
+                self._matrix = cached = Matrix(ids, rows, len(ids), time.monotonic())
+            return cached
 
 
-def top_k(vectors: Mapping[str, bytes], query: np.ndarray, k: int, min_score: float = -1.0) -> list[tuple[str, float]]:
-    """The `k` ids whose vectors have the largest dot product with `query`, at least `min_score`, best first."""
-    ids, matrix = to_matrix(vectors)
-    if not ids or k <= 0:
+def top_k(ids: Sequence[str], scores: np.ndarray, k: int, min_score: float = -1.0) -> list[tuple[str, float]]:
+    """The `k` ids with the highest scores, at least `min_score`, best first (ties: earlier id first)."""
+    if not len(ids) or k <= 0:
         return []
-    scores = matrix @ query
-    order = np.argsort(-scores, kind="stable")[:k]
+    if k < len(ids):  # a partial sort: only the top k of 100k rows need ordering
+        part = np.argpartition(-scores, k - 1)[:k]
+        threshold = scores[part].min()
+        candidates = np.flatnonzero(scores >= threshold)
+    else:
+        candidates = np.arange(len(ids))
+    order = candidates[np.argsort(-scores[candidates], kind="stable")][:k]
     return [(ids[i], float(scores[i])) for i in order if scores[i] >= min_score]
 
 

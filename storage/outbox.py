@@ -103,6 +103,11 @@ class OutboxClaims:
         if not marked:
             log.warning("digest %s had no planned papers to mark sent", digest_id)
 
+    async def sent_count(self, digest_id: str) -> int:
+        query = select(func.count()).where(_DELIVERIES.c.digest_id == digest_id, _DELIVERIES.c.state != _PLANNED)
+        async with self._tx() as session:
+            return int(await session.scalar(query) or 0)
+
     async def mark_posted(self, digest_id: str, messages: Sequence[PostedMessage], at: datetime) -> None:
         """Flip only the papers these messages carry to sent: what went out before a failure is never reposted."""
         carrier = {paper_id: posted.message_id for posted in messages for paper_id in posted.paper_ids}

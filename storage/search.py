@@ -102,16 +102,6 @@ async def load_embeddings(session: AsyncSession, model: str, paper_ids: Sequence
     return found
 
 
-async def unsent_embeddings(session: AsyncSession, ref: ChannelRef, model: str) -> dict[str, bytes]:
-    """Embeddings of `model` for papers never delivered (planned or sent) to the channel."""
-    channel = select(ChannelRow.pk).where(*is_channel(ref)).scalar_subquery()
-    delivered = exists().where(DeliveryRow.channel == channel, DeliveryRow.paper_id == PaperEmbeddingRow.paper_id)
-    query = select(PaperEmbeddingRow.paper_id, PaperEmbeddingRow.vector).where(
-        PaperEmbeddingRow.model == model, ~delivered
-    )
-    return {paper_id: vector for paper_id, vector in await session.execute(query)}
-
-
 async def record_vote(
     session: AsyncSession, insert: Any, ref: ChannelRef, paper_id: str, user_id: str, vote: int, at: datetime
 ) -> None:

@@ -270,9 +270,15 @@ class SqlStore(OutboxClaims, PaperMerge, SourceRecords):
         async with self._tx() as session:
             return await search.load_embeddings(session, model, paper_ids)
 
-    async def unsent_embeddings(self, ref: ChannelRef, model: str) -> dict[str, bytes]:
+    async def embedding_count(self, model: str) -> int:
+        query = select(func.count()).select_from(PaperEmbeddingRow).where(PaperEmbeddingRow.model == model)
         async with self._tx() as session:
-            return await search.unsent_embeddings(session, ref, model)
+            return int(await session.scalar(query) or 0)
+
+    async def delivered_papers(self, ref: ChannelRef) -> set[str]:
+        query = select(DeliveryRow.paper_id).join(ChannelRow, ChannelRow.pk == DeliveryRow.channel)
+        async with self._tx() as session:
+            return set(await session.scalars(query.where(*is_channel(ref))))
 
     async def record_vote(self, ref: ChannelRef, paper_id: str, user_id: str, vote: int, at: datetime) -> None:
         async with self._tx(write=True) as session:

@@ -17,13 +17,15 @@ import discord
 from discord.utils import escape_mentions
 
 from bot.commands import Reply
-from bot.models import DigestItem, DigestMessage
+from bot.models import DigestItem, DigestMessage, Twin
 
 MAX_CONTENT = 2000
 MAX_TITLE = 256
 MAX_DESCRIPTION = 4096
 MAX_FOOTER = 256  # Discord allows 2048; kept short so one embed never nears the 6000 total
 MAX_AUTHOR = 256
+MAX_FIELD_VALUE = 1024
+MAX_TWIN_URL = 300  # a longer link is left out of a twin's line rather than crowding out the others
 MAX_URL = 2048
 MAX_EMBEDS = 10
 MAX_EMBEDS_TOTAL = 6000
@@ -94,7 +96,25 @@ def paper_embed(item: DigestItem, digest_id: str | None = None) -> discord.Embed
     credit = f"{_SEPARATOR}{item.credit}" if item.credit else ""
     mark = f"{_SEPARATOR}{digest_mark(digest_id)}" if digest_id else ""
     embed.set_footer(text=_clip(f"{item.source}{_SEPARATOR}{item.paper_id}{credit}", MAX_FOOTER - len(mark)) + mark)
+    if item.twins:
+        embed.add_field(name="Also summarized", value=twin_lines(item.twins), inline=False)
     return embed
+
+
+def twin_lines(twins: tuple[Twin, ...]) -> str:
+    """One line per twin (linked headline, id, author) as many as fit a field, then "…and N more"."""
+    lines: list[str] = []
+    for number, twin in enumerate(twins):
+        headline = safe_text(twin.headline, 150) or "(untitled)"
+        url = twin.url if twin.url and twin.url.startswith(("https://", "http://")) else None
+        title = f"[{headline}]({url})" if url and len(url) <= MAX_TWIN_URL and ")" not in url else headline
+        parts = [title, safe_text(twin.paper_id, 100)] + ([safe_text(twin.credit, 120)] if twin.credit else [])
+        line = _SEPARATOR.join(parts)
+        more = f"…and {len(twins) - number} more"
+        if len("\n".join([*lines, line])) + len(more) + 1 > MAX_FIELD_VALUE:
+            return "\n".join([*lines, more])
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def digest_mark(digest_id: str) -> str:
@@ -111,8 +131,8 @@ def footer_ids(footer: str) -> tuple[str, str] | None:
 
 
 def render_digest(message: DigestMessage) -> list[RenderedMessage]:
-    """The header on the first message, then one message per paper."""
-    header = safe_text(message.header, MAX_CONTENT)
+    """The header on the first message (not on the rest of a resumed digest), then one message per paper."""
+    header = None if message.continued else safe_text(message.header, MAX_CONTENT)
     if not message.items:
         return [RenderedMessage(header)]
     return [

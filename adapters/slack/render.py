@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bot.models import DigestItem, DigestMessage
+from bot.models import DigestItem, DigestMessage, Twin
 
 if TYPE_CHECKING:
     from bot.commands import Reply
@@ -22,6 +22,7 @@ MAX_HEADLINE_CHARS = 300
 MAX_FALLBACK_CHARS = 500
 MAX_AUTHORS = 3
 MAX_URL_CHARS = 1000
+MAX_TWINS = 8  # a context block holds 10 elements: the label, the twins, an "and N more"
 FENCE = "```"
 ELLIPSIS = "…"
 
@@ -65,7 +66,8 @@ def plain(text: str, limit: int) -> str:
 def render_digest(message: DigestMessage) -> list[SlackMessage]:
     """One Slack message per paper, in digest order, so a reaction on a message maps to exactly one paper.
 
-    The header rides on the first message and the date footer on the last; an empty digest is one message.
+    The header rides on the first message (not on the rest of a digest resumed after part went out) and the date
+    footer on the last; an empty digest is one message.
     """
     header = {"type": "header", "text": {"type": "plain_text", "text": plain(message.header, MAX_HEADER_CHARS)}}
     footer_text = f"{message.created:%A %d %B %Y} · {len(message.items)} papers"
@@ -75,7 +77,7 @@ def render_digest(message: DigestMessage) -> list[SlackMessage]:
     rendered = []
     last = len(message.items) - 1
     for index, item in enumerate(message.items):
-        blocks = [header] if index == 0 else []
+        blocks = [header] if index == 0 and not message.continued else []
         blocks += item_blocks(item)
         if index == last:
             blocks += footer
@@ -106,12 +108,29 @@ def render_reply(reply: Reply) -> SlackMessage:
 
 
 def item_blocks(item: DigestItem) -> list[dict[str, Any]]:
-    """A paper: a section with its linked headline and TL;DR, then a context line naming source, authors and id."""
+    """A paper: a section with its linked headline and TL;DR, then a context line naming source, authors and id, and
+    one listing its twins (the same work summarized again) when it has any."""
     headline = fit(item.headline, MAX_HEADLINE_CHARS)
     url = _safe_url(item.url)
     title = f"*<{url}|{headline}>*" if url else f"*{headline}*"
     tldr = fit(item.tldr, MAX_SECTION_CHARS - len(title) - 1)
-    return [_section(f"{title}\n{tldr}" if tldr else title), _context(_meta(item), escaped=True)]
+    blocks = [_section(f"{title}\n{tldr}" if tldr else title), _context(_meta(item), escaped=True)]
+    if item.twins:
+        blocks.append(_twins(item.twins))
+    return blocks
+
+
+def _twins(twins: tuple[Twin, ...]) -> dict[str, Any]:
+    """One context block: "Also summarized:" and each twin linked, with its id (what `show` takes) and its author."""
+    elements = [_mrkdwn("Also summarized:")]
+    for twin in twins[:MAX_TWINS]:
+        url, headline = _safe_url(twin.url), fit(twin.headline, MAX_HEADLINE_CHARS)
+        parts = [f"<{url}|{headline}>" if url else headline, f"id {fit(twin.paper_id, 200)}"]
+        parts += [fit(twin.credit, 300)] if twin.credit else []
+        elements.append(_mrkdwn(" · ".join(parts)))
+    if len(twins) > MAX_TWINS:
+        elements.append(_mrkdwn(f"…and {len(twins) - MAX_TWINS} more"))
+    return {"type": "context", "elements": elements}
 
 
 def _meta(item: DigestItem) -> str:
@@ -135,8 +154,11 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def _context(text: str, *, escaped: bool = False) -> dict[str, Any]:
-    body = text if escaped else fit(text, MAX_CONTEXT_CHARS)
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": body}]}
+    return {"type": "context", "elements": [_mrkdwn(text if escaped else fit(text, MAX_CONTEXT_CHARS))]}
+
+
+def _mrkdwn(text: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": text}
 
 
 def _safe_url(url: str | None) -> str | None:

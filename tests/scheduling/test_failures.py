@@ -48,6 +48,8 @@ async def test_a_digest_failing_midway_keeps_what_went_out_and_finishes_later(st
     await digests(store).deliver(channel, adapter.send_digest, find_posted=adapter.find_posted)
     assert sorted(p for _, p in delivered(fake)) == ["arxiv:2401.00001", "arxiv:2401.00002", "arxiv:2401.00003"]
     assert await store.planned_digests(C1) == {}
+    headed = [call for call in fake.posts() if any(block["type"] == "header" for block in call.body["blocks"])]
+    assert len(headed) == 1, "the rest of the digest is not headed a second time"
 
 
 async def test_a_post_that_times_out_after_slack_accepted_it_is_not_reposted(store, fake) -> None:

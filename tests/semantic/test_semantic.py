@@ -8,11 +8,13 @@ import pytest
 from bot.commands import CommandRouter, IncomingCommand
 from bot.digest import DigestService
 from bot.models import Channel, ChannelRef
-from bot.semantic import SemanticIndex, embed_pending, to_bytes, top_k
+from bot.semantic import SemanticIndex, embed_pending, to_bytes, to_matrix, top_k
 from bot.summarize import embedding
+from bot.summarize.embedding import SentenceEncoder
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.service import summarize_pending
-from tests.fakes import FirstWordsSummarizer
+from storage.sql_store import SqlStore
+from tests.fakes import FirstWordsSummarizer, make_paper
 from tests.storage.conftest import paper
 
 HERE = ChannelRef("slack", "w1", "c1")
@@ -36,8 +38,22 @@ def _command(text: str) -> IncomingCommand:
 
 def test_top_k_orders_by_dot_product_and_cuts_below_min_score() -> None:
     vectors = {"a": to_bytes(np.array([1.0, 0.0])), "b": to_bytes(np.array([0.6, 0.8])), "c": to_bytes([0.0, 1.0])}
-    assert [pid for pid, _ in top_k(vectors, np.array([1.0, 0.0], dtype=np.float32), 2)] == ["a", "b"]
-    assert [pid for pid, _ in top_k(vectors, np.array([1.0, 0.0], dtype=np.float32), 5, min_score=0.5)] == ["a", "b"]
+    ids, matrix = to_matrix(vectors)
+    scores = matrix @ np.array([1.0, 0.0], dtype=np.float32)
+    assert [pid for pid, _ in top_k(ids, scores, 2)] == ["a", "b"]
+    assert [pid for pid, _ in top_k(ids, scores, 5, min_score=0.5)] == ["a", "b"]
+    tied = np.array([0.5, 0.75, 0.5, 0.5, 0.25], dtype=np.float32)
+    assert top_k(list("vwxyz"), tied, 3) == [("w", 0.75), ("v", 0.5), ("x", 0.5)], "ties keep the stored order"
+
+
+async def test_nearest_sees_vectors_another_worker_stored_since_the_last_query(sqlite_store: SqlStore) -> None:
+    index = SemanticIndex(sqlite_store, SentenceEncoder())  # only the model's name is used: nothing is encoded
+    await sqlite_store.add_papers([make_paper(1), make_paper(2)])
+    await sqlite_store.add_embeddings(index.model, {"p1": to_bytes(np.array([1.0, 0.0]))})
+    assert [pid for pid, _ in await index.nearest_to(np.array([0.0, 1.0], dtype=np.float32), 1)] == ["p1"]
+
+    await sqlite_store.add_embeddings(index.model, {"p2": to_bytes(np.array([0.0, 1.0]))})  # another process
+    assert [pid for pid, _ in await index.nearest_to(np.array([0.0, 1.0], dtype=np.float32), 1)] == ["p2"]
 
 
 @pytest.mark.slow

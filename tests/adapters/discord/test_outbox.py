@@ -94,6 +94,7 @@ async def test_a_digest_resumed_after_two_of_three_posts_posts_only_the_third(
     assert resumed is not None and resumed.digest_id == message.digest_id
     assert len(fake[0].messages) == 3 and posted_papers(fake[0]) == PAPERS
     assert await core.store.planned_digests(REF) == {}
+    assert [bool(body.get("content")) for _, body in fake[0].messages] == [True, False, False], "headed once"
 
 
 @pytest.mark.parametrize("out_before_crash", [0, 1, 3])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +22,7 @@ from adapters.discord.render import (
     source_colour,
 )
 from bot.commands import Reply
-from bot.models import ChannelRef, DigestItem, DigestMessage
+from bot.models import ChannelRef, DigestItem, DigestMessage, Twin
 
 HOSTILE = ["@everyone", "@here", "<@123456789012345678>", "<@&223456789012345678>", "**bold**", "__u__", "`code`",
            "[click](https://evil.example)", "||spoiler||", "~~gone~~", "> quote", "# heading", "\\", "*", "_"]
@@ -86,6 +87,25 @@ def test_a_digest_footer_carries_its_paper_and_a_short_digest_mark_even_when_cli
     assert footer_ids(paper_embed(item(1)).footer.text) is None  # a reply's paper is no digest's
 
 
+def test_an_items_twins_are_listed_in_a_field_linked_and_escaped() -> None:
+    twins = (Twin("ss-2", "Adam, again", "https://shortscience.org/p/2", "summary by Bo on shortscience"),
+             Twin("ss-3", "**Adam** @everyone", "javascript:alert(1)"))
+    [field] = paper_embed(item(1, twins=twins)).fields
+    assert field.name == "Also summarized"
+    assert field.value.splitlines() == [
+        "[Adam, again](https://shortscience.org/p/2) · ss-2 · summary by Bo on shortscience",
+        "\\*\\*Adam\\*\\* @\u200beveryone · ss-3",
+    ]
+    crowded = paper_embed(item(1, twins=tuple(Twin(f"ss-{n}", "word " * 40, None) for n in range(40)))).fields[0]
+    assert len(crowded.value) <= 1024 and crowded.value.endswith("more")
+    assert crowded.value.count("\n") + 1 < 40
+
+
+def test_the_rest_of_a_resumed_digest_is_not_headed_again() -> None:
+    message = replace(digest(item(1), item(2)), continued=True)
+    assert [m.content for m in render_digest(message)] == [None, None]
+
+
 def test_only_web_links_become_title_links() -> None:
     assert paper_embed(item(1, url="javascript:alert(1)")).url is None
     assert paper_embed(item(1, url="https://x.org/" + "a" * 3000)).url is None
@@ -108,7 +128,8 @@ def test_colour_is_stable_per_source() -> None:
 @given(header=st.one_of(TEXT, LONG), headlines=st.lists(st.one_of(TEXT, LONG), min_size=1, max_size=12),
        tldr=st.one_of(TEXT, LONG))
 def test_any_digest_fits_and_is_inert(header: str, headlines: list[str], tldr: str) -> None:
-    items = [item(n, headline=h, tldr=tldr, authors=(h[:500],)) for n, h in enumerate(headlines)]
+    twins = tuple(Twin(f"t{n}", h, None, h) for n, h in enumerate(headlines))
+    items = [item(n, headline=h, tldr=tldr, authors=(h[:500],), twins=twins) for n, h in enumerate(headlines)]
     messages = render_digest(digest(*items, header=header))
     assert_limits(messages)
     assert [m.paper_ids for m in messages] == [(i.paper_id,) for i in items]
@@ -116,6 +137,7 @@ def test_any_digest_fits_and_is_inert(header: str, headlines: list[str], tldr: s
     for message in messages:
         assert_inert(message.embeds[0].title)
         assert_inert(message.embeds[0].description)
+        assert_inert(message.embeds[0].fields[0].value)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

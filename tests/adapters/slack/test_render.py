@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from adapters.slack.render import (
     render_reply,
 )
 from bot.commands import Reply
-from bot.models import ChannelRef, DigestItem, DigestMessage
+from bot.models import ChannelRef, DigestItem, DigestMessage, Twin
 
 REF = ChannelRef("slack", "T1", "C1")
 CREATED = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
@@ -36,6 +37,11 @@ items = st.builds(
     source=st.text(max_size=50),
     url=st.one_of(st.none(), st.sampled_from(["https://arxiv.org/abs/1?a=1&b=<2>|x", "javascript:alert(1)", "http://["])),
     authors=st.lists(st.text(max_size=60), max_size=8).map(tuple),
+    twins=st.lists(
+        st.builds(Twin, paper_id=st.text(min_size=1, max_size=80), headline=texts,
+                  url=st.one_of(st.none(), st.just("https://x.org/" + "a" * 990)), credit=st.one_of(st.none(), texts)),
+        max_size=12,
+    ).map(tuple),
 )
 
 
@@ -114,6 +120,25 @@ def test_escapes_pings_links_and_ampersands() -> None:
     assert "Tom &amp; Jerry &lt;!channel&gt;" in texts
     assert "&lt;http://evil|click&gt;" in texts
     assert "&amp;amp;" in texts and "&lt;@U1&gt;" in texts
+
+
+def test_an_items_twins_are_linked_under_it_with_their_ids_and_authors() -> None:
+    twins = (Twin("ss-2", "Adam, again", "https://shortscience.org/p/2", "summary by Bo on shortscience"),
+             Twin("ss-3", "Adam <3>", None))
+    [message] = render_digest(digest(DigestItem("p1", "Adam", "An optimizer.", "arxiv", twins=twins)))
+    assert [element["text"] for element in message["blocks"][-3]["elements"]] == [
+        "Also summarized:",
+        "<https://shortscience.org/p/2|Adam, again> · id ss-2 · summary by Bo on shortscience",
+        "Adam &lt;3&gt; · id ss-3",
+    ]
+    many = render_digest(digest(DigestItem("p1", "Adam", "x", "arxiv", twins=twins * 5)))[0]["blocks"][-3]["elements"]
+    assert len(many) == 10 and many[-1]["text"] == "…and 2 more"
+
+
+def test_the_rest_of_a_resumed_digest_is_not_headed_again() -> None:
+    items_ = [DigestItem(f"p{i}", f"Paper {i}", "x", "arxiv") for i in range(2)]
+    rendered = render_digest(replace(digest(*items_), continued=True))
+    assert [block["type"] for message in rendered for block in message["blocks"]].count("header") == 0
 
 
 def test_layout_one_message_per_paper_header_first_footer_last() -> None:
