@@ -5,7 +5,9 @@ vectors: one forward pass per paper keeps the cost bounded however long a summar
 much as summarizing again at 100k papers), and a ShortScience summary states what the paper is about up front.
 Brute-force dot products over 100k x 384 float32 (150 MB) take milliseconds, so no vector index is needed; reading
 them from the store takes a second, so each process keeps them in one matrix, read again when the store's count of
-vectors changes (and at least every `MATRIX_TTL_S`, for a vector replaced in place by another process).
+vectors changes (and at least every `MATRIX_TTL_S`, for a vector replaced in place by another process). Counting costs
+tens of milliseconds on PostgreSQL at 100k, so it is asked at most every `RECOUNT_S`: another worker's new papers
+join searches a few seconds late.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 DOC_TOKENS = 256  # all-MiniLM-L6-v2's own max_seq_length
 DEFAULT_THRESHOLD = 0.45  # cosine; see tests/semantic/test_topics.py for how it was chosen on the corpus
 MATRIX_TTL_S = 600.0
+RECOUNT_S = 5.0
 
 Progress = Callable[[int, int], None]
 """Called as (papers embedded so far, papers to embed)."""
@@ -55,6 +58,8 @@ class Matrix:
     rows: np.ndarray
     count: int
     loaded: float
+    positions: dict[str, int]  # paper id -> its row
+    counted: float  # when the store's count last matched (monotonic seconds)
 
 
 def to_matrix(vectors: Mapping[str, bytes]) -> tuple[list[str], np.ndarray]:
@@ -68,7 +73,10 @@ def to_matrix(vectors: Mapping[str, bytes]) -> tuple[list[str], np.ndarray]:
 class SemanticIndex:
     """Embed papers and texts with the summarizer's encoder and find the nearest stored papers."""
 
-    def __init__(self, store: Store, encoder: SentenceEncoder, *, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self, store: Store, encoder: SentenceEncoder, *, threshold: float = DEFAULT_THRESHOLD,
+        recount_s: float = RECOUNT_S,
+    ) -> None:
         # The same loaded weights as `encoder` (load_model caches per path, device and quantization), a wider window.
         self._docs = SentenceEncoder(
             encoder.model_path, batch_size=encoder.batch_size, max_length=DOC_TOKENS, device=encoder.device,
@@ -77,6 +85,7 @@ class SemanticIndex:
         self._store = store
         self._texts: dict[str, np.ndarray] = {}
         self._matrix: Matrix | None = None
+        self._recount_s = recount_s
         self._reading = asyncio.Lock()
         self.model = model_key(encoder)
         self.threshold = threshold
@@ -147,18 +156,22 @@ class SemanticIndex:
         topic_rows = np.stack([await self.embed_text(topic) for topic in topics])
         best = (matrix.rows @ topic_rows.T).max(axis=1)
         delivered = await self._store.delivered_papers(ref)
-        best[[n for n, pid in enumerate(matrix.ids) if pid in delivered]] = -np.inf
+        best[[matrix.positions[pid] for pid in delivered if pid in matrix.positions]] = -np.inf
         return dict(top_k(matrix.ids, best, k, self.threshold))
 
     async def matrix(self) -> Matrix:
         """Every stored vector of this model, read again only when the store holds another number of them."""
         async with self._reading:  # digests and searches starting together share one read
+            cached, now = self._matrix, time.monotonic()
+            if cached is not None and now - cached.counted < self._recount_s:
+                return cached
             count = await self._store.embedding_count(self.model)
-            cached = self._matrix
-            if cached is None or cached.count != count or time.monotonic() - cached.loaded > MATRIX_TTL_S:
+            if cached is None or cached.count != count or now - cached.loaded > MATRIX_TTL_S:
                 ids, rows = to_matrix(await self._store.embeddings(self.model))
-                self._matrix = cached = Matrix(ids, rows, len(ids), time.monotonic())
-            return cached
+                positions = {pid: row for row, pid in enumerate(ids)}
+                cached = Matrix(ids, rows, len(ids), now, positions, now)
+            self._matrix = replace(cached, counted=now)
+            return self._matrix
 
 
 def top_k(ids: Sequence[str], scores: np.ndarray, k: int, min_score: float = -1.0) -> list[tuple[str, float]]:

@@ -47,7 +47,7 @@ def test_top_k_orders_by_dot_product_and_cuts_below_min_score() -> None:
 
 
 async def test_nearest_sees_vectors_another_worker_stored_since_the_last_query(sqlite_store: SqlStore) -> None:
-    index = SemanticIndex(sqlite_store, SentenceEncoder())  # only the model's name is used: nothing is encoded
+    index = SemanticIndex(sqlite_store, SentenceEncoder(), recount_s=0)  # only the model's name is used
     await sqlite_store.add_papers([make_paper(1), make_paper(2)])
     await sqlite_store.add_embeddings(index.model, {"p1": to_bytes(np.array([1.0, 0.0]))})
     assert [pid for pid, _ in await index.nearest_to(np.array([0.0, 1.0], dtype=np.float32), 1)] == ["p1"]
