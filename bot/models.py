@@ -122,6 +122,7 @@ class DeliveryState(StrEnum):
 
     PLANNED = "planned"
     SENT = "sent"
+    REPEAT = "repeat"  # the same work as a paper the channel got before: never posted, never a candidate again
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,9 +145,11 @@ class Store(Protocol):
         ...
 
     async def plan_digest(
-        self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime, *, runs: Sequence[str] = ()
+        self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime, *, runs: Sequence[str] = (),
+        repeats: Sequence[str] = (),
     ) -> None:
-        """Record the papers of a digest as planned and mark the run slots it serves done, in one transaction."""
+        """Record the papers of a digest as planned and mark the run slots it serves done, in one transaction;
+        `repeats` (the same work as papers the channel got before) are recorded so they are never chosen."""
         ...
 
     async def plan_unsent(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -25,21 +26,34 @@ async def next_papers(
     Without `semantic`, papers carrying all words of a topic, newest first. With it, a paper also matches a topic when
     its embedding is at least `semantic.threshold` close to the topic's; candidates are ranked by match, age and the
     channel's votes, and each chosen paper is followed by its near-duplicates among the candidates (`twin_groups`):
-    they go out with it as one item, never as a repeat in a later digest. `limit` counts items, not twins.
+    they go out with it as one item, never as a repeat in a later digest. `limit` counts items, not twins. A candidate
+    that is the same work as a paper the channel got before is left out (and, when planning, recorded as a repeat).
     """
     size = limit or channel.digest_size
-    terms = topic_terms(channel.topics)
     if semantic is None:
-        return await store.unsent_papers(channel.ref, terms, size)
-    keyword = await store.unsent_papers(channel.ref, terms, size * POOL)
-    scores = await semantic.topic_matches(channel.ref, channel.topics, size * POOL)
+        return await store.unsent_papers(channel.ref, topic_terms(channel.topics), size)
+    return (await _choose(store, channel, size, semantic)).papers
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    papers: list[Paper]  # each lead followed by its twins
+    repeats: list[str]  # candidates that are the same work as a paper the channel got before
+
+
+async def _choose(store: Store, channel: Channel, size: int, semantic: SemanticIndex) -> _Choice:
+    keyword = await store.unsent_papers(channel.ref, topic_terms(channel.topics), size * POOL)
+    delivered = await store.delivered_papers(channel.ref)
+    scores = await semantic.topic_matches(channel.topics, size * POOL, delivered)
     scores.update({paper.id: 1.0 for paper in keyword})
     known = {paper.id for paper in keyword}
     extra = [paper for pid in scores if pid not in known and (paper := await store.get_paper(pid)) is not None]
+    repeats = await semantic.repeats(list(scores), delivered)
     votes = await store.channel_votes(channel.ref)
     vectors = await semantic.vectors([*scores, *votes])
-    groups = rank([*keyword, *extra], scores, vectors=vectors, taste=preference(votes, vectors))[:size]
-    return [paper for group in groups for paper in group]
+    fresh = [paper for paper in [*keyword, *extra] if paper.id not in repeats]
+    groups = rank(fresh, scores, vectors=vectors, taste=preference(votes, vectors))[:size]
+    return _Choice([paper for group in groups for paper in group], sorted(repeats))
 
 
 async def digest_groups(papers: Sequence[Paper], semantic: SemanticIndex | None) -> list[tuple[Paper, ...]]:
@@ -61,7 +75,9 @@ async def plan_next_papers(
     if semantic is None:
         return await store.plan_unsent(channel.ref, topic_terms(channel.topics), channel.digest_size, digest_id, at,
                                        runs=runs)
-    papers = await next_papers(store, channel, semantic=semantic)
-    if papers:
-        await store.plan_digest(channel.ref, digest_id, [paper.id for paper in papers], at, runs=runs)
-    return papers
+    choice = await _choose(store, channel, channel.digest_size, semantic)
+    if choice.papers or choice.repeats:
+        await store.plan_digest(
+            channel.ref, digest_id, [paper.id for paper in choice.papers], at, runs=runs, repeats=choice.repeats
+        )
+    return choice.papers

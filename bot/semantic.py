@@ -15,14 +15,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bot.errors import PaperNotFoundError
-from bot.models import ChannelRef, Paper
+from bot.models import Paper
 from bot.ports import Store
+from bot.ranking import DUPLICATE_COSINE
 from bot.summarize.embedding import SentenceEncoder, model_fingerprint
 
 log = logging.getLogger(__name__)
@@ -146,8 +147,10 @@ class SemanticIndex:
         matrix = await self.matrix()
         return top_k(matrix.ids, matrix.rows @ vector, k, min_score)
 
-    async def topic_matches(self, ref: ChannelRef, topics: Sequence[str], k: int) -> dict[str, float]:
-        """Unsent papers whose vector is at least `threshold` close to any topic: paper id -> best cosine."""
+    async def topic_matches(
+        self, topics: Sequence[str], k: int, delivered: Collection[str] = ()
+    ) -> dict[str, float]:
+        """Papers (not `delivered`) whose vector is at least `threshold` close to any topic: paper id -> best cosine."""
         if not topics or k <= 0:
             return {}
         matrix = await self.matrix()
@@ -155,9 +158,18 @@ class SemanticIndex:
             return {}
         topic_rows = np.stack([await self.embed_text(topic) for topic in topics])
         best = (matrix.rows @ topic_rows.T).max(axis=1)
-        delivered = await self._store.delivered_papers(ref)
         best[[matrix.positions[pid] for pid in delivered if pid in matrix.positions]] = -np.inf
         return dict(top_k(matrix.ids, best, k, self.threshold))
+
+    async def repeats(self, paper_ids: Sequence[str], delivered: Collection[str]) -> set[str]:
+        """Those of `paper_ids` that are the same work (a near-duplicate vector) as one of the `delivered` papers."""
+        matrix = await self.matrix()
+        got = [matrix.positions[pid] for pid in delivered if pid in matrix.positions]
+        candidates = [pid for pid in paper_ids if pid in matrix.positions]
+        if not got or not candidates:
+            return set()
+        closest = (matrix.rows[[matrix.positions[pid] for pid in candidates]] @ matrix.rows[got].T).max(axis=1)
+        return {pid for pid, score in zip(candidates, closest, strict=True) if score > DUPLICATE_COSINE}
 
     async def matrix(self) -> Matrix:
         """Every stored vector of this model, read again only when the store holds another number of them."""

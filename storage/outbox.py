@@ -41,6 +41,7 @@ from storage.tables import ChannelLeaseRow, ChannelRow, DeliveryRow, DigestRunRo
 log = logging.getLogger(__name__)
 
 _PLANNED = DeliveryState.PLANNED.value
+_SENT = DeliveryState.SENT.value
 _LEASES = ChannelLeaseRow.__table__
 _RUNS = DigestRunRow.__table__
 _DELIVERIES = DeliveryRow.__table__
@@ -56,16 +57,18 @@ class OutboxClaims:
     _insert: Callable[[Table], Any]
 
     async def plan_digest(
-        self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime, *, runs: Sequence[str] = ()
+        self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime, *, runs: Sequence[str] = (),
+        repeats: Sequence[str] = (),
     ) -> None:
         """Record the outbox rows and mark the run slots the digest serves done, in one transaction.
 
         Both at once: a worker dying after planning leaves a planned digest to resume, never a due run that would
-        choose a second digest for the same slot. The channel must have been configured (upsert_channel) first.
+        choose a second digest for the same slot. `repeats` (the same work as papers sent before) are recorded as
+        such, never to be posted or chosen. The channel must have been configured (upsert_channel) first.
         """
-        if paper_ids:
+        if paper_ids or repeats:
             async with self._planning(ref, digest_id) as session:
-                await _plan(session, ref, digest_id, paper_ids, at, runs)
+                await _plan(session, ref, digest_id, paper_ids, at, runs, repeats)
 
     async def plan_unsent(
         self, ref: ChannelRef, topics: Sequence[Sequence[str]], limit: int, digest_id: str, at: datetime,
@@ -76,7 +79,7 @@ class OutboxClaims:
         async with self._planning(ref, digest_id) as session:
             papers = [to_paper(row) for row in await unsent_rows(session, ref, topics, limit)]
             if papers:
-                await _plan(session, ref, digest_id, [paper.id for paper in papers], at, runs)
+                await _plan(session, ref, digest_id, [paper.id for paper in papers], at, runs, ())
         return papers
 
     @asynccontextmanager
@@ -104,7 +107,7 @@ class OutboxClaims:
             log.warning("digest %s had no planned papers to mark sent", digest_id)
 
     async def sent_count(self, digest_id: str) -> int:
-        query = select(func.count()).where(_DELIVERIES.c.digest_id == digest_id, _DELIVERIES.c.state != _PLANNED)
+        query = select(func.count()).where(_DELIVERIES.c.digest_id == digest_id, _DELIVERIES.c.state == _SENT)
         async with self._tx() as session:
             return int(await session.scalar(query) or 0)
 
@@ -276,13 +279,14 @@ def sent_update(digest_id: str, carrier: Mapping[str, str], at: datetime) -> Any
 
 async def _plan(
     session: AsyncSession, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime,
-    runs: Sequence[str],
+    runs: Sequence[str], repeats: Sequence[str],
 ) -> None:
     """Write the digest's planned rows and mark its run slots served, a statement each (a NULL channel breaks a key)."""
     connection, channel = await session.connection(), channel_params(ref)
+    states = [*((pid, _PLANNED) for pid in paper_ids), *((pid, DeliveryState.REPEAT.value) for pid in repeats)]
     rows = [
-        channel | {"paper_id": paper_id, "digest_id": digest_id, "position": position, "at": at}
-        for position, paper_id in enumerate(paper_ids)
+        channel | {"paper_id": paper_id, "digest_id": digest_id, "position": position, "state": state, "at": at}
+        for position, (paper_id, state) in enumerate(states)
     ]
     await connection.execute(PLAN, rows)
     if runs:

@@ -12,7 +12,7 @@ from sqlalchemy import Select, bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from bot.models import ChannelRef, DeliveryState
+from bot.models import ChannelRef
 from storage.tables import ChannelRow, DeliveryRow, DigestRunRow, PaperRow, PaperTermRow, SaveRow
 
 IN_CHUNK = 500  # values per IN (...) list: far below every driver's bound-parameter limit
@@ -51,8 +51,8 @@ CHANNEL_PK = (
     .where(_CHANNELS.c.channel_id == bindparam("channel_id"))
     .scalar_subquery()
 )
-# One planned delivery (rows carry paper_id, digest_id, position, at and the channel's parameters).
-PLAN = insert(_DELIVERIES).values(channel=CHANNEL_PK, state=DeliveryState.PLANNED.value)
+# One delivery row (rows carry paper_id, digest_id, position, state, at and the channel's parameters).
+PLAN = insert(_DELIVERIES).values(channel=CHANNEL_PK)
 # One run slot :run_slot of the channel served.
 FINISH_RUN = (
     update(_RUNS).where(_RUNS.c.channel == CHANNEL_PK, _RUNS.c.slot == bindparam("run_slot")).values(done=True)

@@ -40,7 +40,7 @@ async def test_a_free_text_topic_selects_adversarial_example_summaries(semantic_
 async def test_the_threshold_keeps_most_adversarial_papers_and_no_rl_or_gan_one(semantic_store, corpus_papers,
                                                                                encoder) -> None:
     """How DEFAULT_THRESHOLD was chosen: ~90% of adversarial-example summaries clear it, no RL/GAN one does."""
-    scores = await SemanticIndex(semantic_store, encoder).topic_matches(HERE, [TOPIC], len(corpus_papers))
+    scores = await SemanticIndex(semantic_store, encoder).topic_matches([TOPIC], len(corpus_papers))
     labels = {p.id: _label(p.text) for p in corpus_papers}
     adversarial = [pid for pid, label in labels.items() if label == "adv"]
     assert sum(pid in scores for pid in adversarial) >= 0.8 * len(adversarial)

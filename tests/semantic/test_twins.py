@@ -78,6 +78,33 @@ async def test_a_twin_rides_with_its_item_is_sent_with_it_and_never_comes_back(s
     assert await _service(store, index).deliver(channel, platform.send_digest) is None
 
 
+ADAM_LATER = (  # a third summary of the same paper, arriving after the first two went out
+    "Kingma and Ba introduce Adam, an optimizer keeping running averages of each parameter's gradient and of its "
+    "square, scaling every step by their ratio. A bias correction fixes the averages' start at zero. It needs little "
+    "tuning and trains deep networks faster than plain stochastic gradient descent on the benchmarks they tried."
+)
+
+
+async def test_a_twin_arriving_after_its_paper_went_out_is_never_posted(store: SqlStore, encoder) -> None:
+    channel, index = await _setup(store, encoder)
+    platform = RecordingAdapter()
+    await _service(store, index).deliver(channel, platform.send_digest)
+    later = paper(9, "Adam: a method for stochastic optimization", ADAM_LATER, source="rss")  # the newest of all
+    await store.add_papers([later])
+    await index.embed_papers([later])
+
+    preview = await _service(store, index).preview(channel)
+    second = await _service(store, index).deliver(channel, platform.send_digest)
+
+    assert _shape(preview) == _shape(second) == [("p001", ())], "the late Adam summary is a repeat, not news"
+    assert await _service(store, index).deliver(channel, platform.send_digest) is None, "and it stays out"
+    assert await store.planned_digests(REF) == {}
+    other = await store.upsert_channel(Channel(ChannelRef("console", "lab", "other"), digest_size=5))
+    assert "p009" in [item.paper_id for item in (await _service(store, index).preview(other)).items], (
+        "a channel that never got Adam gets the newest summary of it"
+    )
+
+
 async def test_a_resumed_digest_groups_its_planned_twins_again(store: SqlStore, encoder) -> None:
     channel, index = await _setup(store, encoder)
     planned = await _service(store, index).plan(channel)
