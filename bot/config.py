@@ -138,7 +138,9 @@ class SlackSettings(_Section):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     scopes: list[str] = Field(
-        default_factory=lambda: ["chat:write", "commands", "reactions:read", "channels:history", "groups:history"]
+        default_factory=lambda: [
+            "chat:write", "commands", "reactions:read", "channels:history", "groups:history", "im:write", "files:write"
+        ]
     )
     install_path: str = "/slack/install"
     redirect_uri_path: str = "/slack/oauth_redirect"

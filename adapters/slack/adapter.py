@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -17,7 +18,7 @@ from pydantic import SecretStr
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -226,10 +227,28 @@ class SlackAdapter:
         if self._installations is not None:
             await self._installations.close()
 
+    async def send_file(self, command: IncomingCommand, name: str, content: bytes) -> bool:
+        """Send a command's file (an exported reading list) to its user in a direct message: a file belongs in a file,
+        and a reading list is its owner's. False when Slack refuses (im:write or files:write not granted)."""
+        token = await self._installations.bot_token(command.workspace) if self._installations else None
+        try:
+            opened = await self.client.conversations_open(token=token, users=command.user_id)
+            await self.client.files_upload_v2(
+                token=token, channel=opened["channel"]["id"], filename=name, title=name, content=content,
+                initial_comment=f"Your reading list, as requested in <#{command.channel_id}>.",
+            )
+        except (SlackApiError, SlackRequestError) as exc:
+            error = exc.response.get("error", "") if isinstance(exc, SlackApiError) and exc.response else str(exc)
+            log.warning("slack file not sent (%s): the export is shown inline instead", error)
+            return False
+        return True
+
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()  # Slack wants an answer within 3 s; the real one follows through response_url
         incoming = command_from_payload(command, self._admins)
         reply = await self.answer(incoming) if incoming else Reply("Sorry, this command cannot be used here.")
+        if incoming and reply.attachment and await self.send_file(incoming, *reply.attachment):
+            reply = replace(reply, text=f"{reply.text} I sent it to you in a direct message.", attachment=None)
         response_type = "ephemeral" if reply.ephemeral else "in_channel"
         try:
             await respond(**render_reply(reply), response_type=response_type)

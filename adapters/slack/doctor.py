@@ -18,13 +18,16 @@ from bot.config import SlackSettings
 from bot.doctor import Check, skipped
 
 # What each scope is for; adapters/slack calls chat.postMessage, conversations.history (find_posted reads back a
-# resumed digest: a missing scope there reads as "channel gone" and pauses the channel) and receives reactions.
+# resumed digest: a missing scope there reads as "channel gone" and pauses the channel), conversations.open and the
+# file upload (exports; without them an export is shown inline) and receives reactions.
 NEEDED_SCOPES: Mapping[str, str] = {
     "chat:write": "post digests",
     "commands": "/papers",
     "reactions:read": "saves and votes by reaction",
     "channels:history": "resume a digest in a public channel",
     "groups:history": "resume a digest in a private channel",
+    "im:write": "send an exported reading list in a direct message",
+    "files:write": "send an exported reading list as a file",
 }
 REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
 NEW_TOKEN = (

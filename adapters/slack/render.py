@@ -100,7 +100,7 @@ def render_reply(reply: Reply) -> SlackMessage:
         shown += 1
     if shown < len(reply.items):
         blocks.append(_context(f"…and {len(reply.items) - shown} more"))
-    if reply.attachment:  # as a code block: uploading a file would need the files:write scope
+    if reply.attachment:  # left here only when it could not be sent as a file (no files:write or im:write scope)
         name, content = reply.attachment
         body = fit(content.decode(errors="replace").replace(FENCE, "` ` `"), MAX_SECTION_CHARS - 2 * len(FENCE) - 2)
         blocks += [_context(name), _section(f"{FENCE}\n{body}\n{FENCE}")]

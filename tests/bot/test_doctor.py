@@ -54,7 +54,7 @@ async def test_slack_token_with_fewer_scopes_lists_the_missing_ones(fake_slack):
     settings = SlackSettings(bot_token=SLACK_TOKEN, signing_secret="s" * 32, api_url=fake_slack.api_url)
     scopes = by_name(await slack_checks(settings))["slack scopes"]
     assert scopes.ok is False
-    for missing in ("reactions:read", "channels:history", "groups:history"):
+    for missing in ("reactions:read", "channels:history", "groups:history", "im:write", "files:write"):
         assert missing in scopes.detail and missing in scopes.fix
     assert "chat:write" not in scopes.detail and "reinstall" in scopes.fix
 

@@ -3,13 +3,16 @@
 It records every request, answers like Slack does (optionally after a network-like latency), rejects blocks over
 Slack's limits, and can rate-limit: the next N calls, one message per second per channel, and a workspace-wide token
 bucket, each answering 429 + Retry-After. GET /stats counts accepted and rate-limited calls (for the benchmark).
-auth.test names the granted scopes in `x-oauth-scopes` and, when `bot_token` is set, refuses other tokens.
+auth.test names the granted scopes in `x-oauth-scopes` and, when `bot_token` is set, refuses other tokens. Direct
+messages (conversations.open) and the three-step file upload (files.getUploadURLExternal, the upload URL,
+files.completeUploadExternal) work as Slack's do and refuse with missing_scope without im:write / files:write.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +22,7 @@ from aiohttp.test_utils import TestServer
 
 BOT_USER = "UBOT"
 TEAM = "T0001"
-SCOPES = ("chat:write", "commands", "reactions:read", "channels:history", "groups:history")
+SCOPES = ("chat:write", "commands", "reactions:read", "channels:history", "groups:history", "im:write", "files:write")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,17 @@ class Call:
     headers: dict[str, str]
     status: int
     answer: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file uploaded and shared in a conversation."""
+
+    channel: str
+    filename: str
+    title: str
+    content: bytes
+    initial_comment: str | None
 
 
 class FakeSlack:
@@ -55,6 +69,8 @@ class FakeSlack:
         self._stall_next = 0
         self._stall_s = 0.0
         self.responses: list[dict[str, Any]] = []
+        self.files: list[SharedFile] = []  # completed uploads, in order
+        self._uploads: dict[str, tuple[str, bytes | None]] = {}  # file id -> (file name, bytes once uploaded)
         self.rate_limited = 0
         self.accepted = 0
         self._record = record
@@ -73,6 +89,7 @@ class FakeSlack:
             web.post("/api/{method}", self._api),
             web.get("/api/{method}", self._api),  # slack_sdk reads (conversations.history) with GET
             web.post("/respond/{key}", self._respond),
+            web.post("/upload/{file_id}", self._upload),
             web.get("/stats", self._stats),
         ])
         self._server = TestServer(app)
@@ -159,6 +176,10 @@ class FakeSlack:
         if method == "auth.test":
             return 200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "paperbot",
                          "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0001", "is_enterprise_install": False}
+        if method in _NEEDS and _NEEDS[method] not in self.scopes:
+            return 200, {"ok": False, "error": "missing_scope", "needed": _NEEDS[method]}
+        if method in {"conversations.open", "files.getUploadURLExternal", "files.completeUploadExternal"}:
+            return 200, self._files_answer(method, body)
         channel = str(body.get("channel", ""))
         if channel in self.deleted_channels:
             return 200, {"ok": False, "error": "channel_not_found"}
@@ -185,6 +206,33 @@ class FakeSlack:
         self.history.setdefault(channel, []).insert(0, message)
         return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}
 
+    def _files_answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A direct message channel per user, and the upload steps: a URL to post the bytes to, then sharing them."""
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{body.get('users', '')}"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self._uploads) + 1:04d}"
+            self._uploads[file_id] = (str(body.get("filename", "")), None)
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        listed = body.get("files", "[]")
+        shared = json.loads(listed) if isinstance(listed, str) else listed
+        for item in shared:
+            filename, content = self._uploads.get(item["id"], ("", None))
+            if content is None:
+                return {"ok": False, "error": "file_not_found"}
+            comment = body.get("initial_comment")
+            self.files.append(SharedFile(str(body.get("channel_id", "")), filename, item.get("title") or filename,
+                                         content, comment))
+        return {"ok": True, "files": [{"id": item["id"], "title": item.get("title")} for item in shared]}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if file_id not in self._uploads:
+            return web.Response(status=404, text="unknown upload")
+        content = await request.read()
+        self._uploads[file_id] = (self._uploads[file_id][0], content)
+        return web.Response(text=f"OK - {len(content)}")
+
     def _admit(self, channel: str) -> bool:
         """Slack's limits: about one message per second per channel, and a workspace-wide burst budget."""
         now = time.monotonic()
@@ -208,12 +256,18 @@ class FakeSlack:
         return web.Response(text="ok")
 
 
+_NEEDS = {"conversations.open": "im:write", "files.getUploadURLExternal": "files:write",
+          "files.completeUploadExternal": "files:write"}
+
+
 async def _body(request: web.Request) -> dict[str, Any]:
+    """The call's arguments: slack_sdk sends some in the query string even on POST (the file upload steps)."""
+    query: dict[str, Any] = dict(request.query)
     if request.method == "GET":
-        return dict(request.query)
+        return query
     if request.content_type == "application/json":
-        return dict(await request.json())
-    return {key: str(value) for key, value in (await request.post()).items()}
+        return query | dict(await request.json())
+    return query | {key: str(value) for key, value in (await request.post()).items()}
 
 
 def _block_error(body: dict[str, Any]) -> str | None:

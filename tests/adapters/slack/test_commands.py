@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import bibtexparser
 import pytest
 
 from adapters.slack.adapter import SORRY
@@ -50,6 +51,29 @@ async def test_show_renders_the_paper(seeded: World) -> None:
     answer = await seeded.command(f"show {PAPERS[0].id}")
     assert answer["response_type"] == "ephemeral"
     assert sections(answer)[1] == f"*<{PAPERS[0].url}|{PAPERS[0].headline}>*\nAttention is all you need."
+
+
+async def test_an_export_arrives_as_a_file_in_a_direct_message_to_its_owner(seeded: World) -> None:
+    await seeded.command(f"save {PAPERS[1].id}")
+    answer = await seeded.command("saved export bibtex")
+
+    assert answer["response_type"] == "ephemeral" and answer["text"].endswith("I sent it to you in a direct message.")
+    assert "```" not in str(answer["blocks"]), "the file is not pasted inline as well"
+    [shared] = seeded.fake.files
+    assert (shared.channel, shared.filename) == ("DU1", "reading-list.bib") and "<#C1>" in (shared.initial_comment or "")
+    entries = bibtexparser.parse_string(shared.content.decode()).entries
+    assert [entry["title"] for entry in entries] == ["Graph networks \\& <!channel> tricks"]  # BibTeX escapes &
+
+
+async def test_without_the_file_scopes_an_export_is_shown_inline(seeded: World, caplog) -> None:
+    seeded.fake.scopes.remove("files:write")
+    await seeded.command(f"save {PAPERS[1].id}")
+    with caplog.at_level(logging.WARNING):
+        answer = await seeded.command("saved export markdown")
+
+    assert seeded.fake.files == [] and answer["text"].startswith("Your reading list (1 papers) as reading-list.md")
+    assert "```" in sections(answer)[-1] and "Graph networks" in sections(answer)[-1]
+    assert "missing_scope" in caplog.text
 
 
 async def test_save_saved_unsave(seeded: World) -> None:
