@@ -60,7 +60,8 @@ async def test_an_export_arrives_as_a_file_in_a_direct_message_to_its_owner(seed
     assert answer["response_type"] == "ephemeral" and answer["text"].endswith("I sent it to you in a direct message.")
     assert "```" not in str(answer["blocks"]), "the file is not pasted inline as well"
     [shared] = seeded.fake.files
-    assert (shared.channel, shared.filename) == ("DU1", "reading-list.bib") and "<#C1>" in (shared.initial_comment or "")
+    assert (shared.channel, shared.filename) == ("DU1", "reading-list.bib"), "a direct message to U1"
+    assert "<#C1>" in (shared.initial_comment or "")
     entries = bibtexparser.parse_string(shared.content.decode()).entries
     assert [entry["title"] for entry in entries] == ["Graph networks \\& <!channel> tricks"]  # BibTeX escapes &
 
