@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
+from bot.commands import Reply
+from bot.errors import OutputError
 from bot.formatting import summary_credit
 from bot.models import ChannelRef, CommunitySummary, DigestItem, DigestMessage, Paper, PostedMessage
+
+_MAX_COPIES = 1000
 
 
 class ConsoleAdapter:
@@ -18,8 +23,9 @@ class ConsoleAdapter:
 
     platform = "console"
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, files: Path | None = None) -> None:
         self.console = console or Console()
+        self.files = files or Path()  # where attachments land, as a chat would upload them
 
     async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
         self.console.print(render_digest(message))
@@ -34,6 +40,47 @@ class ConsoleAdapter:
 
     def show_notice(self, text: str) -> None:
         self.console.print(Text(text, style="dim"))
+
+    def show_reply(self, reply: Reply) -> None:
+        """Print a command's answer; its attachment becomes a new file under `files`, whose path is printed too."""
+        path = write_new_file(self.files, *reply.attachment) if reply.attachment else None
+        self.console.print(render_reply(reply))
+        if path is not None:
+            self.console.print(Text(f"wrote {path}"), soft_wrap=True)
+
+
+def render_reply(reply: Reply) -> RenderableType:
+    """The answer's line, then its papers as a digest shows them."""
+    if not reply.items:
+        return Text(reply.text)
+    parts: list[RenderableType] = []
+    for number, item in enumerate(reply.items, start=1):
+        if parts:
+            parts.append(Text(""))
+        parts.append(_render_item(number, item))
+    return Group(Text(reply.text, style="bold"), Panel(Group(*parts), border_style="cyan"))
+
+
+def write_new_file(directory: Path, name: str, content: bytes) -> Path:
+    """Write `content` as `name` in `directory`, or as `name (1)`, `name (2)`... so no existing file is overwritten."""
+    own = Path(name).name  # a name never reaches outside `directory`
+    base = Path(own if own not in ("", "..") else "attachment")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for copy in range(_MAX_COPIES):
+            path = directory / (base.name if copy == 0 else f"{base.stem} ({copy}){base.suffix}")
+            try:
+                with path.open("xb") as file:  # exclusive: a file appearing meanwhile is never clobbered
+                    file.write(content)
+            except FileExistsError:
+                continue
+            except OSError:
+                path.unlink(missing_ok=True)  # no half-written file to mistake for the export
+                raise
+            return path
+    except OSError as exc:
+        raise OutputError(f"cannot write {base.name} to {directory}: {exc.strerror or exc}") from None
+    raise OutputError(f"{directory} already holds {_MAX_COPIES} copies of {base.name}; move some elsewhere")
 
 
 def render_digest(message: DigestMessage) -> RenderableType:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from bot.cli_ask import ask
 from bot.cli_common import cli_settings, command, err, open_bot, out, state
 from bot.cli_doctor import doctor
 from bot.cli_sources import sources_app, sources_table
@@ -29,6 +30,7 @@ app.add_typer(model_app, name="model")
 app.add_typer(discord_app, name="discord")
 app.add_typer(sources_app, name="sources")
 app.command("doctor")(doctor)
+app.command("ask")(ask)
 
 
 @app.callback()

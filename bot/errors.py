@@ -37,6 +37,10 @@ class ChannelNotFoundError(PaperbotError):
     """The channel has never been configured."""
 
 
+class OutputError(PaperbotError):
+    """A file the user asked for cannot be written (no permission, a full disk, a name taken too often)."""
+
+
 class StoreError(PaperbotError):
     """The store is unreachable, corrupt, or at a schema version this code does not know."""
 

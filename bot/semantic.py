@@ -145,6 +145,8 @@ class SemanticIndex:
 
     async def nearest_to(self, vector: np.ndarray, k: int, *, min_score: float = -1.0) -> list[tuple[str, float]]:
         matrix = await self.matrix()
+        if not matrix.ids:  # nothing embedded yet: the empty matrix has no columns to multiply with
+            return []
         return top_k(matrix.ids, matrix.rows @ vector, k, min_score)
 
     async def topic_matches(

@@ -56,6 +56,12 @@ async def test_nearest_sees_vectors_another_worker_stored_since_the_last_query(s
     assert [pid for pid, _ in await index.nearest_to(np.array([0.0, 1.0], dtype=np.float32), 1)] == ["p2"]
 
 
+async def test_nearest_finds_nothing_before_any_paper_is_embedded(sqlite_store: SqlStore) -> None:
+    index = SemanticIndex(sqlite_store, SentenceEncoder())  # only the model's name is used
+    await sqlite_store.add_papers([make_paper(1)])
+    assert await index.nearest_to(np.array([0.0, 1.0], dtype=np.float32), 5) == []
+
+
 @pytest.mark.slow
 async def test_embeddings_are_stored_once_with_the_summarizers_loaded_model(sqlite_store, encoder) -> None:
     text = "We train a small network on images. It learns quickly from few labels. The results beat the baseline."

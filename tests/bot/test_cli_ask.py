@@ -1,0 +1,116 @@
+"""`paperbot ask`: the /papers chat commands from a terminal, on a fresh SQLite store."""
+
+from __future__ import annotations
+
+import json
+
+import bibtexparser
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+ADVERSARIAL = "Adversarial patches fool detectors"
+GRAPHS = "Graph networks for molecules"
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PAPERBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    monkeypatch.setenv("COLUMNS", "200")
+    return CliRunner()
+
+
+@pytest.fixture
+def ids(runner, tmp_path) -> dict[str, str]:
+    """Two ingested papers: headline -> id."""
+    papers = tmp_path / "papers.jsonl"
+    records = [
+        {"title": ADVERSARIAL, "authors": ["A. Author"], "url": "https://example.org/a",
+         "summary": "We show that printed adversarial patches fool object detectors in the physical world."},
+        {"title": GRAPHS, "authors": ["B. Author"], "url": "https://example.org/b",
+         "summary": "Message passing over molecular graphs predicts chemical properties."},
+    ]
+    papers.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    assert invoke(runner, "ingest", str(papers)).exit_code == 0
+    listed = invoke(runner, "list", "--json").stdout.splitlines()
+    return {record["headline"]: record["id"] for record in map(json.loads, listed)}
+
+
+def invoke(runner, *args):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_saved_export_bibtex_writes_a_new_file_each_time_and_never_overwrites(runner, ids, tmp_path):
+    saved = invoke(runner, "ask", f"save {ids[GRAPHS]}")
+    assert saved.exit_code == 0 and f"Saved “{GRAPHS}”" in saved.output
+
+    exports = tmp_path / "exports"  # not there yet: made on first export
+    first = invoke(runner, "ask", "/papers saved export bibtex", "--out", str(exports))
+    assert first.exit_code == 0, first.output
+    written = exports / "reading-list.bib"
+    assert f"wrote {written}" in first.output
+    entries = bibtexparser.parse_string(written.read_text(encoding="utf-8")).entries
+    assert [entry["title"] for entry in entries] == [GRAPHS]
+    before = written.read_bytes()
+
+    second = invoke(runner, "ask", "saved export bibtex", "--out", str(exports))
+    copy = exports / "reading-list (1).bib"
+    assert second.exit_code == 0 and f"wrote {copy}" in second.output
+    assert written.read_bytes() == before and copy.read_bytes() == before
+
+    markdown = invoke(runner, "ask", "saved", "export", "markdown")  # unquoted words work too; default --out is .
+    assert markdown.exit_code == 0 and GRAPHS in (tmp_path / "reading-list.md").read_text(encoding="utf-8")
+
+
+def test_an_unwritable_out_is_one_line(runner, ids, tmp_path):
+    assert invoke(runner, "ask", "save", ids[GRAPHS]).exit_code == 0
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    result = invoke(runner, "ask", "saved export bibtex", "--out", str(blocker))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("error: cannot write reading-list.bib") and len(result.output.splitlines()) == 1
+    assert blocker.read_text(encoding="utf-8") == "not a directory"
+
+
+def test_reading_lists_are_per_user(runner, ids):
+    assert invoke(runner, "ask", "save", ids[ADVERSARIAL], "--user", "ada").exit_code == 0
+    theirs = invoke(runner, "ask", "saved", "--user", "ada")
+    mine = invoke(runner, "ask", "saved")
+    assert ADVERSARIAL in theirs.output and ids[ADVERSARIAL] in theirs.output
+    assert mine.exit_code == 0 and "Your reading list is empty" in mine.output
+
+
+def test_search_prints_the_matching_papers_headline_and_id(runner, ids):
+    result = invoke(runner, "ask", "search adversarial")
+    assert result.exit_code == 0, result.output
+    assert ADVERSARIAL in result.output and ids[ADVERSARIAL] in result.output
+    assert GRAPHS not in result.output
+
+
+def test_digest_posts_to_the_terminal_then_says_nothing_is_new(runner, ids):
+    first = invoke(runner, "ask", "digest")
+    assert first.exit_code == 0, first.output
+    assert ADVERSARIAL in first.output and GRAPHS in first.output and "Posted a digest of 2 papers" in first.output
+    again = invoke(runner, "ask", "digest")
+    assert again.exit_code == 0 and "No new papers" in again.output and ADVERSARIAL not in again.output
+
+
+def test_unknown_command_is_one_line_naming_the_commands(runner):
+    result = invoke(runner, "ask", "frobnicate everything")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Unknown command 'frobnicate'" in result.output and "search" in result.output and "help" in result.output
+
+
+def test_a_10_kb_query_is_refused_in_one_line(runner):
+    result = invoke(runner, "ask", "search " + "adversarial " * 850)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "too long" in result.output and "500" in result.output
+
+
+def test_ask_has_help(runner):
+    result = invoke(runner, "ask", "--help")
+    assert result.exit_code == 0 and "--out" in result.output and "--user" in result.output
+    assert "ask" in invoke(runner, "--help").output
