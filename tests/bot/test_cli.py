@@ -6,19 +6,10 @@ import json
 import re
 
 import pytest
-from typer.testing import CliRunner
 
 from bot.cli import app
 
 ID = re.compile(r"id (ss-[0-9a-f]{12})")
-
-
-@pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PAPERBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
-    monkeypatch.setenv("COLUMNS", "200")
-    return CliRunner()
 
 
 def invoke(runner, *args):

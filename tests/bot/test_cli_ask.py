@@ -6,20 +6,11 @@ import json
 
 import bibtexparser
 import pytest
-from typer.testing import CliRunner
 
 from bot.cli import app
 
 ADVERSARIAL = "Adversarial patches fool detectors"
 GRAPHS = "Graph networks for molecules"
-
-
-@pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PAPERBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
-    monkeypatch.setenv("COLUMNS", "200")
-    return CliRunner()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from typing import Any
 
 import discord
 import pytest
-from typer.testing import CliRunner
 
 import bot.cli_common
 from adapters.discord.doctor import discord_checks
@@ -168,13 +167,11 @@ async def test_sources_without_contact_warn_and_a_failing_source_fails_with_its_
 
 
 @pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PAPERBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
-    monkeypatch.setenv("COLUMNS", "200")
+def runner(runner, monkeypatch):
+    """The CLI runner, with no platform tokens from the environment."""
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "DISCORD_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    return CliRunner()
+    return runner
 
 
 def test_malformed_config_is_one_failed_check_and_exit_1(runner, tmp_path):
