@@ -302,8 +302,7 @@ class CommandRouter:
 
     async def _papers(self, paper_ids: Sequence[str], skip: set[str]) -> list[Paper]:
         """The papers of `paper_ids` in order, leaving out `skip` and any deleted since they were embedded."""
-        found = [await self._store.get_paper(pid) for pid in paper_ids if pid not in skip]
-        return [paper for paper in found if paper is not None]
+        return await self._store.get_papers([pid for pid in paper_ids if pid not in skip])
 
     async def _update(self, channel: Channel) -> None:
         stored = await self._store.upsert_channel(channel)

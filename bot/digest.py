@@ -133,7 +133,7 @@ class DigestService:
             planned = await self._store.planned_digests(channel.ref)
         if planned:
             digest_id, paper_ids = next(iter(planned.items()))
-            papers = [paper for paper in [await self._store.get_paper(pid) for pid in paper_ids] if paper]
+            papers = await self._store.get_papers(paper_ids)
             message = await self._message(channel, papers, digest_id)
             return replace(message, continued=await self._store.sent_count(digest_id) > 0), True
         digest_id = _new_digest_id()

@@ -76,6 +76,10 @@ class Store(Protocol):
 
     async def get_paper(self, paper_id: str) -> Paper | None: ...
 
+    async def get_papers(self, paper_ids: Sequence[str]) -> list[Paper]:
+        """The known ones of these papers, in the order asked, in one round trip (unknown ids left out)."""
+        ...
+
     async def list_papers(self, limit: int | None = None, offset: int = 0) -> list[Paper]:
         """All papers, newest first."""
         ...

@@ -47,7 +47,7 @@ async def _choose(store: Store, channel: Channel, size: int, semantic: SemanticI
     scores = await semantic.topic_matches(channel.topics, size * POOL, delivered)
     scores.update({paper.id: 1.0 for paper in keyword})
     known = {paper.id for paper in keyword}
-    extra = [paper for pid in scores if pid not in known and (paper := await store.get_paper(pid)) is not None]
+    extra = await store.get_papers([pid for pid in scores if pid not in known])
     repeats = await semantic.repeats(list(scores), delivered)
     votes = await store.channel_votes(channel.ref)
     vectors = await semantic.vectors([*scores, *votes])

@@ -151,6 +151,15 @@ class SqlStore(OutboxClaims, PaperMerge, SourceRecords):
             row = await session.get(PaperRow, paper_id)
             return None if row is None else to_paper(row)
 
+    async def get_papers(self, paper_ids: Sequence[str]) -> list[Paper]:
+        found: dict[str, Paper] = {}
+        async with self._tx() as session:
+            for chunk in chunks(list(dict.fromkeys(paper_ids)), IN_CHUNK):
+                found.update((row.id, to_paper(row)) for row in await session.scalars(
+                    select(PaperRow).where(PaperRow.id.in_(chunk))
+                ))
+        return [found[pid] for pid in paper_ids if pid in found]
+
     async def list_papers(self, limit: int | None = None, offset: int = 0) -> list[Paper]:
         query = select(PaperRow).order_by(*NEWEST).limit(limit).offset(offset)
         async with self._tx() as session:

@@ -19,6 +19,16 @@ async def test_add_papers_counts_new_and_duplicate_papers(store: SqlStore) -> No
     assert await store.count_papers() == 3
 
 
+async def test_get_papers_keeps_the_order_asked_and_leaves_unknown_ids_out(store: SqlStore) -> None:
+    await store.add_papers([paper(n) for n in range(1, 1202)])  # more ids than one IN list holds
+    wanted = ["p003", "nope", "p001", *(f"p{n:03d}" for n in range(1201, 3, -1))]
+
+    found = await store.get_papers(wanted)
+
+    assert [p.id for p in found] == [pid for pid in wanted if pid != "nope"]
+    assert found[0] == await store.get_paper("p003")
+
+
 async def test_a_known_id_or_fingerprint_is_a_duplicate(store: SqlStore) -> None:
     await store.add_papers([paper(1)])
 
