@@ -6,8 +6,9 @@ Slack runs in a process of its own with Slack's limits (1 post/s per channel, a 
 channel's cron fires at the same UTC minute. Prints, per configuration, the time from that minute to the last accepted
 post beside the workspace-rate floor (channels / rate), duplicates (must be 0), lost digests (must be 0), 429s, the
 workers' CPU and PostgreSQL transactions per digest, and the machine's load (the cores are shared: PostgreSQL, the fake
-and anything else running compete with the workers, so read times beside the load and the CPU per digest). It creates
-and drops its own databases.
+and anything else running compete with the workers, so read times beside the load and the CPU per digest). Digests
+choose papers as `paperbot run` does, with the semantic index (ranking, twins, repeats of sent papers); `--keyword`
+measures the store-only path beside it. It creates and drops its own databases.
 
     PAPERBOT_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres python -m bench.schedule
 """
@@ -84,7 +85,7 @@ def _fake_slack(rate: float, pipe: Connection) -> None:
     asyncio.run(main())
 
 
-def _worker(url: str, api_url: str, rate: float, conf: dict[str, Any], pipe: Connection) -> None:
+def _worker(url: str, api_url: str, rate: float, conf: dict[str, Any], semantic: bool, pipe: Connection) -> None:
     """Child process: one `paperbot run`-like worker (store, Slack adapter, scheduler) until told to stop."""
 
     # APScheduler warns of every fire that starts late; with thousands due at one instant most do, by design.
@@ -101,7 +102,8 @@ def _worker(url: str, api_url: str, rate: float, conf: dict[str, Any], pipe: Con
         adapter = _adapter(store, api_url, RateLimiter(rate, burst=max(1, int(rate))))
         senders, finders = {"slack": adapter.send_digest}, {"slack": adapter.find_posted}
         scheduler = DigestScheduler(
-            store, digests(store), senders, finders=finders, settings=SchedulerSettings(**conf)
+            store, digests(store, _index(store) if semantic else None), senders, finders=finders,
+            settings=SchedulerSettings(**conf),
         )
         pipe.send("loaded")
         await asyncio.to_thread(pipe.recv)  # "go": the channels' cron is set now
@@ -143,9 +145,18 @@ async def _admin(admin_url: str, *statements: str) -> list[Any]:
         await engine.dispose()
 
 
+def _index(store: Any) -> Any:
+    """The semantic index `paperbot run` digests with; only its model name is used (no topic is embedded)."""
+    from bot.semantic import SemanticIndex
+    from bot.summarize.embedding import SentenceEncoder
+
+    return SemanticIndex(store, SentenceEncoder())
+
+
 async def _seed(admin_url: str, channels: int) -> str:
-    """A template database holding the papers and `channels` Slack channels of one workspace."""
+    """A template database holding the papers (with vectors) and `channels` Slack channels of one workspace."""
     from bot.models import Channel, ChannelRef
+    from bot.semantic import to_bytes
     from storage.sql_store import SqlStore
     from tests.adapters.slack.conftest import paper
 
@@ -155,6 +166,8 @@ async def _seed(admin_url: str, channels: int) -> str:
     store = await SqlStore.connect(url)
     try:
         await store.add_papers([paper(n) for n in range(1, 3)])
+        unit = [[1.0 if i == n else 0.0 for i in range(384)] for n in range(2)]  # two unrelated papers
+        await store.add_embeddings(_index(store).model, {paper(n + 1).id: to_bytes(unit[n]) for n in range(2)})
         await store.upsert_channel(Channel(ChannelRef("slack", "T1", "C00000"), digest_size=1))
     finally:
         await store.close()
@@ -167,7 +180,7 @@ async def _seed(admin_url: str, channels: int) -> str:
     return name
 
 
-async def run(admin_url: str, template: str, channels: int, workers: int, rate: float) -> Result:
+async def run(admin_url: str, template: str, channels: int, workers: int, rate: float, semantic: bool) -> Result:
     """One configuration on a fresh copy of the template database and a fresh fake Slack."""
     name = f"{template}_w{workers}"
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
@@ -181,7 +194,9 @@ async def run(admin_url: str, template: str, channels: int, workers: int, rate: 
     try:
         for _ in range(workers):
             pipe, child = _SPAWN.Pipe()
-            proc = _SPAWN.Process(target=_worker, args=(url, api_url, rate / workers, conf, child), daemon=True)
+            proc = _SPAWN.Process(
+                target=_worker, args=(url, api_url, rate / workers, conf, semantic, child), daemon=True
+            )
             proc.start()
             pipes.append(pipe)
             procs.append(proc)
@@ -288,7 +303,7 @@ async def main(args: argparse.Namespace) -> None:
     results = []
     try:
         for workers in args.workers:
-            results.append(await run(args.url, template, args.channels, workers, args.rate))
+            results.append(await run(args.url, template, args.channels, workers, args.rate, not args.keyword))
             print("\n".join(_table(results[-1:], args.rate).splitlines()[2:]), flush=True)
     finally:
         await _admin(args.url, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
@@ -298,6 +313,8 @@ async def main(args: argparse.Namespace) -> None:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=10_000)
+    parser.add_argument("--keyword", action="store_true",
+                        help="digests without the semantic index (paperbot run always has it: ranking, twins, repeats)")
     parser.add_argument("--rate", type=float, default=200.0, help="fake workspace-wide posts/s (token bucket)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4], help="worker processes, one run each")
     parser.add_argument("--url", default=os.environ.get("PAPERBOT_TEST_POSTGRES_URL", ""))

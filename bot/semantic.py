@@ -124,9 +124,14 @@ class SemanticIndex:
         return len(papers)
 
     async def vectors(self, paper_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored vectors of these papers (papers without one left out)."""
-        stored = await self._store.embeddings(self.model, paper_ids)
-        return {pid: np.frombuffer(vector, dtype=np.float32) for pid, vector in stored.items()}
+        """The stored vectors of these papers (papers without one left out): from the cached matrix, and from the
+        store only for papers embedded since it was read."""
+        matrix = await self.matrix()
+        found = {pid: matrix.rows[row] for pid in paper_ids if (row := matrix.positions.get(pid)) is not None}
+        if missing := [pid for pid in paper_ids if pid not in found]:
+            stored = await self._store.embeddings(self.model, missing)
+            found |= {pid: np.frombuffer(vector, dtype=np.float32) for pid, vector in stored.items()}
+        return found
 
     async def similar(self, paper_id: str, k: int = 5) -> list[tuple[str, float]]:
         """The `k` papers closest to this one (itself excluded), best first; embeds it first if it has no vector."""

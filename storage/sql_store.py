@@ -152,6 +152,8 @@ class SqlStore(OutboxClaims, PaperMerge, SourceRecords):
             return None if row is None else to_paper(row)
 
     async def get_papers(self, paper_ids: Sequence[str]) -> list[Paper]:
+        if not paper_ids:
+            return []
         found: dict[str, Paper] = {}
         async with self._tx() as session:
             for chunk in chunks(list(dict.fromkeys(paper_ids)), IN_CHUNK):

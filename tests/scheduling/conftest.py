@@ -14,6 +14,7 @@ from adapters.slack.adapter import SlackAdapter
 from bot.digest import DigestService
 from bot.models import Channel, ChannelRef
 from bot.ratelimit import RetryPolicy
+from bot.semantic import SemanticIndex
 from storage.sql_store import SqlStore
 from tests.adapters.slack.conftest import FirstWords, build_adapter, paper, slack_settings
 from tests.adapters.slack.fake_slack import FakeSlack
@@ -53,8 +54,8 @@ def slack_adapter(store: SqlStore, fake: FakeSlack, timeout: float | None = None
     return adapter
 
 
-def digests(store: SqlStore) -> DigestService:
-    return DigestService(store, FirstWords(), header="Papers", retry=FAST_RETRY)
+def digests(store: SqlStore, semantic: SemanticIndex | None = None) -> DigestService:
+    return DigestService(store, FirstWords(), header="Papers", retry=FAST_RETRY, semantic=semantic)
 
 
 async def seed(
