@@ -20,7 +20,13 @@ from bot.reactions import ReactionHandler
 from bot.summarize.factory import build_summarizer
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from adapters.console import ConsoleAdapter
     from adapters.discord.adapter import DiscordAdapter
+    from bot.doctor import Check, Probes
     from bot.health import HealthReport
     from bot.semantic import SemanticIndex
     from bot.sources.http import HttpFetcher
@@ -58,6 +64,29 @@ def make_summarizer(settings: Settings) -> Summarizer:
     return build_summarizer(
         conf.kind, conf.model, max_words=conf.max_words, batch_size=conf.batch_size, device=conf.device
     )
+
+
+def doctor_probes() -> Probes:
+    """The doctor's checks of the database and of each platform's token, from the packages that can make them."""
+    from adapters.discord.doctor import discord_checks
+    from adapters.slack.doctor import slack_checks
+    from bot.doctor import Probes
+    from storage.doctor import database_check, stored_source_states
+
+    async def slack(settings: Settings) -> list[Check]:
+        return await slack_checks(settings.slack)
+
+    async def discord(settings: Settings) -> list[Check]:
+        return await discord_checks(settings.discord)
+
+    return Probes(database=database_check, platforms=(slack, discord), source_states=stored_source_states)
+
+
+def console_adapter(console: Console | None = None, files: Path | None = None) -> ConsoleAdapter:
+    """The terminal as a channel; `files` is where it writes attachments (an exported reading list)."""
+    from adapters.console import ConsoleAdapter
+
+    return ConsoleAdapter(console, files=files)
 
 
 def make_semantic(settings: Settings, store: Store, summarizer: Summarizer) -> SemanticIndex:

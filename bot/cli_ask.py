@@ -30,11 +30,10 @@ async def ask(
     The same commands (and answers) as in Slack and Discord; a digest prints here, and an exported reading list is
     written as a new file under --out. `paperbot ask help` lists them.
     """
-    from adapters.console import ConsoleAdapter
-    from bot.app import command_router
+    from bot.app import command_router, console_adapter
     from bot.commands import IncomingCommand
 
-    console = ConsoleAdapter(out, files=out_dir)
+    console = console_adapter(out, files=out_dir)
     async with open_bot() as bot:
         ref = bot.console_ref()
         request = IncomingCommand(

@@ -20,10 +20,11 @@ async def doctor() -> None:
 
     Exits with 1 when any check failed; warnings and skipped checks do not count.
     """
+    from bot.app import doctor_probes
     from bot.config import default_config_path
     from bot.doctor import diagnose
 
-    checks = await diagnose(cli_settings, state["config"] or default_config_path())
+    checks = await diagnose(cli_settings, doctor_probes(), state["config"] or default_config_path())
     out.print(checks_table(checks))
     fixes = [check for check in checks if check.fix and (check.failed or check.warning)]
     if fixes:

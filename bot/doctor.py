@@ -1,19 +1,21 @@
 """`paperbot doctor`: check config, store, platform tokens, model and sources, and say what to fix.
 
-Each check is data (`Check`); the CLI renders them. The platform checks live with their adapters (they need the SDKs);
-no check changes anything (no migration, no post), and none ever puts a token into its text.
+Each check is data (`Check`); the CLI renders them. The checks that need an SDK or the database live with their
+adapters and in storage/, and reach this module as `Probes` from the composition root (`bot.app.doctor_probes`). No
+check changes anything (no migration, no post), and none ever puts a token into its text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import ConfigError, PaperbotError, StoreError
+from bot.models import SourceState
 from bot.redaction import RedactingFilter, configured_secrets
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,21 @@ def skipped(name: str, why: str) -> Check:
     return Check(name, None, why)
 
 
-async def diagnose(load: Callable[[], Settings], where: Path | None = None) -> list[Check]:
+PlatformChecks = Callable[[Settings], Awaitable[list[Check]]]
+SourceStates = Callable[[str], Awaitable[list[SourceState]]]
+"""Every source's health record from the store at a URL (raises `StoreError` when it cannot be read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Probes:
+    """The checks that need the outer layers (the database, the platforms' SDKs), as `bot.app` wires them."""
+
+    database: Callable[[str], Awaitable[Check]]
+    platforms: Sequence[PlatformChecks]
+    source_states: SourceStates
+
+
+async def diagnose(load: Callable[[], Settings], probes: Probes, where: Path | None = None) -> list[Check]:
     """Load the settings with `load`, then run every check; a bad config fails one check and skips the rest."""
     try:
         settings = load()
@@ -51,40 +67,18 @@ async def diagnose(load: Callable[[], Settings], where: Path | None = None) -> l
         failed = Check(CONFIG, False, str(exc), fix)
         return _scrubbed([failed, *(skipped(name, "skipped: the config did not load") for name in _NEED_SETTINGS)], [])
     loaded = Check(CONFIG, True, f"loaded {where}" if where else "no config file: defaults and the environment")
-    return [loaded, *await run_checks(settings)]
+    return [loaded, *await run_checks(settings, probes)]
 
 
-async def run_checks(settings: Settings) -> list[Check]:
+async def run_checks(settings: Settings, probes: Probes) -> list[Check]:
     """Every check that needs the settings; the independent ones (store, Slack, Discord, model) run concurrently."""
-    from adapters.discord.doctor import discord_checks
-    from adapters.slack.doctor import slack_checks
-
-    url = settings.database.resolved_url()
-    database, slack, discord, summarizer = await asyncio.gather(
-        database_check(url), slack_checks(settings.slack), discord_checks(settings.discord), summarizer_check(settings)
+    database, summarizer, *platforms = await asyncio.gather(
+        probes.database(settings.database.resolved_url()), summarizer_check(settings),
+        *(check(settings) for check in probes.platforms),
     )
-    sources = await source_checks(settings, store_ready=database.ok is True)
-    return _scrubbed([database, *slack, *discord, summarizer, *sources], configured_secrets(settings))
-
-
-async def database_check(url: str) -> Check:
-    """The store answers and its schema is at the revision this code expects; nothing is created or migrated."""
-    from storage.engine import describe
-    from storage.migrate import current_revision, head_revision
-
-    path = _sqlite_path(url)
-    if path is not None and not path.exists():
-        return Check(DATABASE, False, f"no database at {path} yet", UPGRADE)
-    try:
-        current = await current_revision(url)
-    except StoreError as exc:
-        return Check(DATABASE, False, str(exc), "check database.url (DATABASE_URL) and that the database is up")
-    head = head_revision()
-    if current is None:
-        return Check(DATABASE, False, f"{describe(url)} is empty (never migrated)", UPGRADE)
-    if current != head:
-        return Check(DATABASE, False, f"schema at revision {current}, this paperbot expects {head}", UPGRADE)
-    return Check(DATABASE, True, f"{describe(url)}, schema at the newest revision ({head})")
+    sources = await source_checks(settings, probes.source_states if database.ok is True else None)
+    found = [database, *(check for checks in platforms for check in checks), summarizer, *sources]
+    return _scrubbed(found, configured_secrets(settings))
 
 
 async def summarizer_check(settings: Settings) -> Check:
@@ -116,7 +110,7 @@ def _model_fix(kind: str, model: str | None) -> str:
     return f"on a machine with internet run `paperbot model fetch {model}`, or point summarizer.model at a folder"
 
 
-async def source_checks(settings: Settings, *, store_ready: bool) -> list[Check]:
+async def source_checks(settings: Settings, read_states: SourceStates | None) -> list[Check]:
     """Whether sources identify us ([fetch].contact), and each configured source's last fetch from the store."""
     if not settings.sources:
         return [skipped(SOURCES, "no [[sources]] configured")]
@@ -126,16 +120,10 @@ async def source_checks(settings: Settings, *, store_ready: bool) -> list[Check]
             "fetch contact", True, "[fetch] contact is empty: arXiv and other sources ask clients for a contact",
             'set [fetch] contact = "mailto:you@your-lab.org" (sent in the User-Agent)', warning=True,
         ))
-    if not store_ready:
+    if read_states is None:  # the database is not ready
         return [*checks, skipped(SOURCES, "skipped: the database is not ready")]
-    from storage.sql_store import SqlStore
-
     try:
-        store = await SqlStore.connect(settings.database.resolved_url(), migrate=False)
-        try:
-            states = {state.name: state for state in await store.source_states()}
-        finally:
-            await store.close()
+        states = {state.name: state for state in await read_states(settings.database.resolved_url())}
     except StoreError as exc:
         return [*checks, skipped(SOURCES, f"skipped: {exc}")]
     for source in settings.sources:
@@ -154,14 +142,6 @@ async def source_checks(settings: Settings, *, store_ready: bool) -> list[Check]
             last = f"{state.last_success:%Y-%m-%d %H:%M} UTC" if state.last_success else "never"
             checks.append(Check(name, True, f"last success {last}, {state.papers_added} papers added"))
     return checks
-
-
-def _sqlite_path(url: str) -> Path | None:
-    """The file of a SQLite URL (so a missing one is reported, not created); None for other databases."""
-    scheme, sep, rest = url.partition(":///")
-    if not sep or not scheme.lower().startswith("sqlite"):
-        return None
-    return Path(rest.partition("?")[0]).expanduser()
 
 
 def _scrubbed(checks: Sequence[Check], secrets: list[str]) -> list[Check]:

@@ -135,13 +135,13 @@ class SemanticIndex:
 
     async def similar(self, paper_id: str, k: int = 5) -> list[tuple[str, float]]:
         """The `k` papers closest to this one (itself excluded), best first; embeds it first if it has no vector."""
-        own = (await self._store.embeddings(self.model, [paper_id])).get(paper_id)
+        own = (await self.vectors([paper_id])).get(paper_id)
         if own is None:
             paper = await self._store.get_paper(paper_id)
             if paper is None:
                 raise PaperNotFoundError(f"No paper has id {paper_id[:40]!r}.")
-            own = (await self.embed_papers([paper]))[paper.id]
-        found = await self.nearest_to(np.frombuffer(own, dtype=np.float32), k + 1)
+            own = np.frombuffer((await self.embed_papers([paper]))[paper.id], dtype=np.float32)
+        found = await self.nearest_to(own, k + 1)
         return [(other, score) for other, score in found if other != paper_id][:k]
 
     async def nearest(self, text: str, k: int, *, min_score: float = -1.0) -> list[tuple[str, float]]:

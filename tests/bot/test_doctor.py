@@ -18,8 +18,9 @@ from adapters.discord.doctor import discord_checks
 from adapters.slack.doctor import slack_checks
 from bot.cli import app
 from bot.config import DiscordSettings, Settings, SlackSettings
-from bot.doctor import Check, database_check, source_checks, summarizer_check
+from bot.doctor import Check, source_checks, summarizer_check
 from bot.models import SourceState
+from storage.doctor import database_check, stored_source_states
 from storage.migrate import downgrade, upgrade
 from storage.sql_store import SqlStore
 from tests.adapters.discord.fake_api import FakeDiscord, serve
@@ -154,7 +155,7 @@ async def test_sources_without_contact_warn_and_a_failing_source_fails_with_its_
             {"name": "off", "kind": "arxiv", "categories": ["cs.LG"], "enabled": False},
         ],
     )
-    checks = by_name(await source_checks(settings, store_ready=True))
+    checks = by_name(await source_checks(settings, stored_source_states))
     contact = checks["fetch contact"]
     assert contact.warning and contact.ok is True and "contact" in contact.fix
     assert checks["source feed"].ok is True and "not fetched yet" in checks["source feed"].detail

@@ -1,0 +1,49 @@
+"""The store's part of `paperbot doctor`: is the database there and at the newest schema, and what the sources did.
+
+Nothing here creates or migrates anything: a missing SQLite file is reported, not made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.doctor import DATABASE, UPGRADE, Check
+from bot.errors import StoreError
+from bot.models import SourceState
+from storage.engine import describe
+from storage.migrate import current_revision, head_revision
+from storage.sql_store import SqlStore
+
+
+async def database_check(url: str) -> Check:
+    """The store answers and its schema is at the revision this code expects; nothing is created or migrated."""
+    path = _sqlite_path(url)
+    if path is not None and not path.exists():
+        return Check(DATABASE, False, f"no database at {path} yet", UPGRADE)
+    try:
+        current = await current_revision(url)
+    except StoreError as exc:
+        return Check(DATABASE, False, str(exc), "check database.url (DATABASE_URL) and that the database is up")
+    head = head_revision()
+    if current is None:
+        return Check(DATABASE, False, f"{describe(url)} is empty (never migrated)", UPGRADE)
+    if current != head:
+        return Check(DATABASE, False, f"schema at revision {current}, this paperbot expects {head}", UPGRADE)
+    return Check(DATABASE, True, f"{describe(url)}, schema at the newest revision ({head})")
+
+
+async def stored_source_states(url: str) -> list[SourceState]:
+    """Every source's health record from the store at `url`, opened without migrating."""
+    store = await SqlStore.connect(url, migrate=False)
+    try:
+        return await store.source_states()
+    finally:
+        await store.close()
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (so a missing one is reported, not created); None for other databases."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or not scheme.lower().startswith("sqlite"):
+        return None
+    return Path(rest.partition("?")[0]).expanduser()
