@@ -10,9 +10,9 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from bot.commands import Reply
+from bot.delivery.assembly import summary_credit
 from bot.errors import OutputError
-from bot.formatting import summary_credit
+from bot.events import Reply
 from bot.models import ChannelRef, CommunitySummary, DigestItem, DigestMessage, Paper, PostedMessage
 
 _MAX_COPIES = 1000

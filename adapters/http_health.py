@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.health import HealthReport
+from bot.ops.health import HealthReport
 
 log = logging.getLogger(__name__)
 

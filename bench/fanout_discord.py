@@ -21,7 +21,7 @@ from aiohttp import web
 from adapters.discord.adapter import DiscordAdapter
 from bot.config import DiscordSettings
 from bot.models import ChannelRef, DigestItem, DigestMessage
-from tests.adapters.discord.fake_api import FakeDiscord
+from testing.discord_api import FakeDiscord
 
 TOKEN = "bench-token"
 GLOBAL_LIMIT = 50.0

@@ -24,14 +24,14 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from adapters.slack.adapter import SlackAdapter  # noqa: E402
-from bot.commands import CommandRouter  # noqa: E402
+from bot.chat.reactions import ReactionHandler  # noqa: E402
+from bot.chat.router import CommandRouter  # noqa: E402
 from bot.config import SlackSettings  # noqa: E402
-from bot.digest import DigestService  # noqa: E402
+from bot.delivery.digest import DigestService  # noqa: E402
 from bot.models import Channel, ChannelRef, DigestItem, DigestMessage  # noqa: E402
-from bot.reactions import ReactionHandler  # noqa: E402
 from storage.sql_store import SqlStore  # noqa: E402
+from testing.slack_api import FakeSlack  # noqa: E402
 from tests.adapters.slack.conftest import FirstWords  # noqa: E402
-from tests.adapters.slack.fake_slack import FakeSlack  # noqa: E402
 
 
 def _serve(limits: dict[str, float], urls: multiprocessing.Queue) -> None:

@@ -56,7 +56,7 @@ class Result:
 
 def _fake_slack(rate: float, pipe: Connection) -> None:
     """Child process: a fresh fake Slack; sends its URL, then on request its counts and the last post's time."""
-    from tests.adapters.slack.fake_slack import FakeSlack
+    from testing.slack_api import FakeSlack
 
     async def main() -> None:
         fake = await FakeSlack(channel_interval=1.0, workspace_rate=rate, workspace_burst=int(rate)).start()
@@ -93,8 +93,8 @@ def _worker(url: str, api_url: str, rate: float, conf: dict[str, Any], semantic:
 
     async def main() -> None:
         from bot.config import SchedulerSettings
-        from bot.ratelimit import RateLimiter
-        from bot.scheduler import DigestScheduler
+        from bot.delivery.pacing import RateLimiter
+        from bot.delivery.scheduler import DigestScheduler
         from storage.sql_store import SqlStore
         from tests.scheduling.conftest import digests
 
@@ -118,12 +118,12 @@ def _worker(url: str, api_url: str, rate: float, conf: dict[str, Any], semantic:
 
 
 def _adapter(store: Any, api_url: str, limiter: Any) -> Any:
-    """A Slack adapter wired as bot/app.py wires it, with this worker's share of the workspace rate."""
+    """A Slack adapter wired as app/wiring.py wires it, with this worker's share of the workspace rate."""
     from adapters.slack.adapter import SlackAdapter
-    from bot.commands import CommandRouter
+    from bot.chat.reactions import ReactionHandler
+    from bot.chat.router import CommandRouter
     from bot.config import SlackSettings
     from bot.models import Channel, ChannelRef
-    from bot.reactions import ReactionHandler
     from tests.adapters.slack.conftest import BOT_TOKEN, SIGNING_SECRET
     from tests.scheduling.conftest import digests
 
@@ -147,7 +147,7 @@ async def _admin(admin_url: str, *statements: str) -> list[Any]:
 
 def _index(store: Any) -> Any:
     """The semantic index `paperbot run` digests with; only its model name is used (no topic is embedded)."""
-    from bot.semantic import SemanticIndex
+    from bot.selection.semantic import SemanticIndex
     from bot.summarize.embedding import SentenceEncoder
 
     return SemanticIndex(store, SentenceEncoder())
@@ -156,7 +156,7 @@ def _index(store: Any) -> Any:
 async def _seed(admin_url: str, channels: int) -> str:
     """A template database holding the papers (with vectors) and `channels` Slack channels of one workspace."""
     from bot.models import Channel, ChannelRef
-    from bot.semantic import to_bytes
+    from bot.selection.semantic import to_bytes
     from storage.sql_store import SqlStore
     from tests.adapters.slack.conftest import paper
 

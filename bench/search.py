@@ -30,8 +30,8 @@ from sqlalchemy import or_, select
 
 from bench.selection import _papers, _vocabulary
 from bot.models import ChannelRef
-from bot.query import parse_query
-from bot.semantic import SemanticIndex, to_bytes, to_matrix, top_k
+from bot.selection.query import parse_query
+from bot.selection.semantic import SemanticIndex, to_bytes, to_matrix, top_k
 from bot.summarize.embedding import SentenceEncoder
 from storage.sql_store import SqlStore
 from storage.tables import PaperRow

@@ -27,7 +27,7 @@ from sqlalchemy import Text, and_, cast, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models import Channel, ChannelRef, Paper
-from bot.terms import topic_terms
+from bot.selection.terms import topic_terms
 from storage.engine import open_engine
 from storage.sql_store import SqlStore
 from storage.tables import ChannelRow, DeliveryRow, PaperRow

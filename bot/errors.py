@@ -66,3 +66,19 @@ class ChannelGoneError(PostError):
 
 class NotInstalledError(ChannelGoneError):
     """The bot is not installed in the channel's workspace (uninstalled, or its token revoked): nothing can post."""
+
+
+class CommandError(PaperbotError):
+    """The command was understood but cannot be done; the message says why in one line."""
+
+
+class UsageError(CommandError):
+    """The command text is malformed, unknown or too long."""
+
+
+class RateLimitedError(CommandError):
+    """The user sent more commands than the configured per-minute quota."""
+
+
+class PermissionDeniedError(CommandError):
+    """The user may not change this channel's settings."""

@@ -21,7 +21,7 @@ from bot.models import (
     SourceState,
     Summary,
 )
-from bot.query import SearchQuery
+from bot.selection.query import SearchQuery
 
 
 class Summarizer(Protocol):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.doctor import DATABASE, UPGRADE, Check
 from bot.errors import StoreError
 from bot.models import SourceState
+from bot.ops.doctor import DATABASE, UPGRADE, Check
 from storage.engine import describe
 from storage.migrate import current_revision, head_revision
 from storage.sql_store import SqlStore

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.models import Channel, ChannelRef, CommunitySummary, Paper, Save, SourceState, Summary
-from bot.terms import terms_of
+from bot.selection.terms import terms_of
 from storage.tables import ChannelRow, CommunitySummaryRow, PaperRow, SaveRow, SourceStateRow, SummaryRow
 
 # Columns that map one to one onto dataclass fields.

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, Text, column, delete, exists, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChannelRef, DeliveryState, Paper
-from bot.query import SearchQuery
+from bot.selection.query import SearchQuery
 from storage.queries import NEWEST, chunks, is_channel, is_user
 from storage.rows import to_paper
 from storage.tables import ChannelRow, DeliveryRow, FeedbackRow, PaperEmbeddingRow, PaperRow, SaveRow

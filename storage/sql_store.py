@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from bot.errors import PaperNotFoundError, StoreError
 from bot.models import Channel, ChannelRef, DeliveryState, IngestReport, Paper, Save, Summary
-from bot.query import SearchQuery
+from bot.selection.query import SearchQuery
 from storage import search
 from storage.engine import STORE_FAILURES, WRITE, open_engine, store_error
 from storage.merge import PaperMerge

@@ -57,7 +57,7 @@ async def sqlite_store(tmp_path):
 @pytest.fixture
 async def fake_slack():
     """A local server speaking the Slack Web API methods the bot uses; the real slack_sdk client talks to it."""
-    from tests.adapters.slack.fake_slack import FakeSlack
+    from testing.slack_api import FakeSlack
 
     server = await FakeSlack().start()
     try:
@@ -69,7 +69,7 @@ async def fake_slack():
 @pytest.fixture
 def feed_server():
     """A local HTTP server (in a thread, so the CLI's own event loop can reach it too) serving canned feeds."""
-    from tests.sources.feed_server import FeedServer
+    from testing.feed_server import FeedServer
 
     server = FeedServer().start()
     try:

@@ -17,12 +17,13 @@ from discord import app_commands
 from adapters.discord.outbox import HISTORY_LIMIT, message_nonce, posted_in, refusals
 from adapters.discord.render import MAX_CONTENT, RenderedMessage, render_digest, render_reply, safe_text
 from adapters.discord.translate import command_from_interaction, command_text, reaction_from_event
-from bot.commands import CommandRouter, Reply
+from bot.chat.reactions import ReactionHandler
+from bot.chat.router import CommandRouter
 from bot.config import DiscordSettings
 from bot.errors import ConfigError, PaperbotError, TransientPostError
+from bot.events import Reply
 from bot.models import ChannelRef, DigestMessage, PostedMessage
 from bot.ports import Store
-from bot.reactions import ReactionHandler
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import aiohttp
 import discord
 
 from bot.config import DiscordSettings
-from bot.doctor import Check, skipped
+from bot.ops.doctor import Check, skipped
 
 NAME = "discord"
 NEW_TOKEN = "reset the token on the Bot page at discord.com/developers/applications and set DISCORD_TOKEN"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import discord
 from discord.utils import escape_mentions
 
-from bot.commands import Reply
+from bot.events import Reply
 from bot.models import DigestItem, DigestMessage, Twin
 
 MAX_CONTENT = 2000

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.commands import IncomingCommand
-from bot.reactions import IncomingReaction
+from bot.events import IncomingCommand, IncomingReaction
 
 PLATFORM = "discord"
 

@@ -29,13 +29,14 @@ from adapters.http_health import HealthSource, add_health_route
 from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
 from adapters.slack.render import escape, render_digest, render_reply
 from adapters.slack.translate import command_from_payload, reaction_from_event
-from bot.commands import CommandRouter, IncomingCommand, Reply
+from bot.chat.reactions import ReactionHandler
+from bot.chat.router import CommandRouter
 from bot.config import SlackSettings
 from bot.crashpoint import crash_point
+from bot.delivery.pacing import RateLimiter
 from bot.errors import ChannelGoneError, ConfigError, PaperbotError
+from bot.events import IncomingCommand, Reply
 from bot.models import ChannelRef, DigestMessage, PostedMessage
-from bot.ratelimit import RateLimiter
-from bot.reactions import ReactionHandler
 
 if TYPE_CHECKING:
     from adapters.slack.oauth import SlackInstallations

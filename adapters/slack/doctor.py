@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.adapter import api_base_url
 from bot.config import SlackSettings
-from bot.doctor import Check, skipped
+from bot.ops.doctor import Check, skipped
 
 # What each scope is for; adapters/slack calls chat.postMessage, conversations.history (find_posted reads back a
 # resumed digest: a missing scope there reads as "channel gone" and pauses the channel), conversations.open and the

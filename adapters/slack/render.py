@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from bot.models import DigestItem, DigestMessage, Twin
 
 if TYPE_CHECKING:
-    from bot.commands import Reply
+    from bot.events import Reply
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000

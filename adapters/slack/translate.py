@@ -9,8 +9,7 @@ import logging
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from bot.commands import IncomingCommand
-from bot.reactions import IncomingReaction
+from bot.events import IncomingCommand, IncomingReaction
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from typing import Self
 import aiohttp
 from yarl import URL
 
+from bot.delivery.pacing import RetryPolicy
 from bot.errors import SourceError
 from bot.models import HttpValidators
-from bot.ratelimit import RetryPolicy
 
 log = logging.getLogger(__name__)
 

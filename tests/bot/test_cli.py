@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.cli import app
+from app.cli.main import app
 
 ID = re.compile(r"id (ss-[0-9a-f]{12})")
 

@@ -7,7 +7,7 @@ import json
 import bibtexparser
 import pytest
 
-from bot.cli import app
+from app.cli.main import app
 
 ADVERSARIAL = "Adversarial patches fool detectors"
 GRAPHS = "Graph networks for molecules"

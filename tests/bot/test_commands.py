@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import CommandError, CommandRouter, IncomingCommand, PermissionDeniedError, UsageError
-from bot.digest import DigestService
-from bot.errors import PaperNotFoundError
+from bot.chat.router import CommandRouter
+from bot.delivery.digest import DigestService
+from bot.errors import CommandError, PaperNotFoundError, PermissionDeniedError, UsageError
+from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef
-from tests.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
+from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 
 @pytest.fixture
@@ -135,8 +136,8 @@ async def test_digest_command_posts_the_next_unseen_papers(router):
 
 
 async def test_a_user_over_the_per_minute_quota_is_asked_to_wait(store):
-    from bot.commands import RateLimitedError
-    from bot.ratelimit import UserQuota
+    from bot.delivery.pacing import UserQuota
+    from bot.errors import RateLimitedError
 
     now = [0.0]
 

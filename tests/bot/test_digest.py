@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
 from bot.models import Channel, ChannelRef
-from bot.selection import next_papers
-from tests.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
+from bot.selection.choose import next_papers
+from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 ALICE = ChannelRef("console", "ws1", "alice")
 BOB = ChannelRef("console", "ws1", "bob")

@@ -13,18 +13,18 @@ from typing import Any
 import discord
 import pytest
 
-import bot.cli_common
 from adapters.discord.doctor import discord_checks
 from adapters.slack.doctor import slack_checks
-from bot.cli import app
+from app.cli import common as cli_common
+from app.cli.main import app
 from bot.config import DiscordSettings, Settings, SlackSettings
-from bot.doctor import Check, source_checks, summarizer_check
 from bot.models import SourceState
+from bot.ops.doctor import Check, source_checks, summarizer_check
 from storage.doctor import database_check, stored_source_states
 from storage.migrate import downgrade, upgrade
 from storage.sql_store import SqlStore
-from tests.adapters.discord.fake_api import FakeDiscord, serve
-from tests.adapters.slack.fake_slack import FakeSlack
+from testing.discord_api import FakeDiscord, serve
+from testing.slack_api import FakeSlack
 
 SLACK_TOKEN = "xoxb-4242-4343-doctorSLACKsecret"
 APP_TOKEN = "xoxb-not-an-app-token-DOCTORappSECRET"  # the wrong kind of token where the app-level one belongs
@@ -222,13 +222,13 @@ def fakes_in_a_thread() -> Iterator[tuple[FakeSlack, str]]:
 
 def test_the_whole_output_and_every_log_record_are_free_of_tokens(runner, tmp_path, monkeypatch, caplog):
     asyncio.run(upgrade(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"))
-    configure = bot.cli_common._configure_logging
+    configure = cli_common._configure_logging
 
     def keep_caplog_first(level: int, *, secrets: list[str]) -> None:
         configure(level, secrets=secrets)  # replaces the root handlers (force=True)...
         logging.getLogger().handlers.insert(0, caplog.handler)  # ...so capture raw records, before any redaction
 
-    monkeypatch.setattr(bot.cli_common, "_configure_logging", keep_caplog_first)
+    monkeypatch.setattr(cli_common, "_configure_logging", keep_caplog_first)
     caplog.set_level(logging.DEBUG)
     with fakes_in_a_thread() as (slack, discord_url):
         slack.bot_token = SLACK_TOKEN

@@ -11,14 +11,15 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http_health import start_health_server
-from bot.app import App, run_worker
+from app.wiring import App
+from app.worker import run_worker
 from bot.config import Settings
-from bot.digest import DigestService
-from bot.health import HealthReport, health_report
+from bot.delivery.digest import DigestService
 from bot.models import Channel, ChannelRef, PostedMessage, SourceState
+from bot.ops.health import HealthReport, health_report
 from storage.sql_store import SqlStore
+from testing.fakes import FirstWordsSummarizer, make_paper
 from tests.adapters.slack.conftest import build_adapter, slack_settings
-from tests.fakes import FirstWordsSummarizer, make_paper
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SLACK_A = ChannelRef("slack", "T1", "C1")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.digest import DigestService
+from bot.chat.reactions import ReactionHandler
+from bot.delivery.digest import DigestService
+from bot.events import IncomingReaction
 from bot.models import Channel, ChannelRef
-from bot.reactions import IncomingReaction, ReactionHandler
-from tests.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
+from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 LAB = ChannelRef("slack", "T1", "C1")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.redaction import RedactingFilter
+from bot.ops.redaction import RedactingFilter
 
 SLACK = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
 APP = "xapp-1-A0123456789-1234567890123-abcdef0123456789"

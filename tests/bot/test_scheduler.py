@@ -7,12 +7,13 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.app import App, run_worker
+from app.wiring import App
+from app.worker import run_worker
 from bot.config import Settings
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
+from bot.delivery.scheduler import DigestScheduler
 from bot.models import Channel, ChannelRef
-from bot.scheduler import DigestScheduler
-from tests.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
+from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 BERLIN = ChannelRef("console", "w", "berlin")
 TOKYO = ChannelRef("console", "w", "tokyo")

@@ -12,16 +12,16 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.slack.adapter import SlackAdapter
-from bot.commands import CommandRouter
+from bot.chat.reactions import ReactionHandler
+from bot.chat.router import CommandRouter
 from bot.config import DiscordSettings
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
 from bot.models import Channel, ChannelRef
-from bot.reactions import ReactionHandler
 from storage.sql_store import SqlStore
-from tests.adapters.discord.fake_api import FakeDiscord, serve
+from testing.discord_api import FakeDiscord, serve
+from testing.fakes import FirstWordsSummarizer, make_paper
+from testing.slack_api import FakeSlack
 from tests.adapters.slack.conftest import build_adapter, slack_settings
-from tests.adapters.slack.fake_slack import FakeSlack
-from tests.fakes import FirstWordsSummarizer, make_paper
 from tests.fuzz.hostile import HUGE, PINGS
 
 T = TypeVar("T")
@@ -48,7 +48,7 @@ async def store(sqlite_store: SqlStore) -> SqlStore:
 
 
 def wire_router(store: SqlStore) -> CommandRouter:
-    """The router as bot/app.py wires it."""
+    """The router as app/wiring.py wires it."""
 
     async def load(ref: ChannelRef) -> Channel:
         return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))

@@ -20,15 +20,16 @@ from hypothesis import strategies as st
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.translate import command_text
 from adapters.slack.adapter import SORRY, SlackAdapter
-from bot.commands import CommandRouter, IncomingCommand
+from bot.chat.router import CommandRouter
 from bot.errors import PaperbotError, PaperNotFoundError
+from bot.events import IncomingCommand
 from storage.sql_store import SqlStore
+from testing.fakes import RecordingAdapter
 from tests.adapters.discord.payloads import interaction_payload
 from tests.adapters.discord.test_render import assert_inert as assert_discord_inert
 from tests.adapters.discord.test_render import assert_limits as assert_discord_limits
 from tests.adapters.slack.test_render import assert_inert as assert_slack_inert
 from tests.adapters.slack.test_render import assert_within_limits as assert_slack_limits
-from tests.fakes import RecordingAdapter
 from tests.fuzz.conftest import awaiter, wire_router
 from tests.fuzz.harness import fuzz
 from tests.fuzz.hostile import SUBCOMMANDS, command_texts, hostile_text

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from adapters.discord import render as discord_render
 from adapters.slack import render as slack_render
-from bot.commands import Reply
+from bot.events import Reply
 from bot.models import ChannelRef, DigestItem, DigestMessage
 from tests.adapters.discord.test_render import assert_inert as assert_discord_inert
 from tests.adapters.discord.test_render import assert_limits as assert_discord_limits

@@ -11,13 +11,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.slack.adapter import SlackAdapter
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
+from bot.delivery.pacing import RetryPolicy
 from bot.models import Channel, ChannelRef
-from bot.ratelimit import RetryPolicy
-from bot.semantic import SemanticIndex
+from bot.selection.semantic import SemanticIndex
 from storage.sql_store import SqlStore
+from testing.slack_api import FakeSlack
 from tests.adapters.slack.conftest import FirstWords, build_adapter, paper, slack_settings
-from tests.adapters.slack.fake_slack import FakeSlack
 
 FAST_RETRY = RetryPolicy(attempts=4, base_s=0.01, cap_s=0.05)
 

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import make_summarizer
+from app.wiring import make_summarizer
 from bot.config import Settings
 from bot.crashpoint import CRASH_ENV
 from bot.models import ChannelRef, Summary
 from storage.sql_store import SqlStore
+from testing.processes import PAPERS, exited, free_port, serving
 from tests.adapters.slack.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.scheduling.conftest import delivered, seed
-from tests.scheduling.processes import PAPERS, exited, free_port, serving
 
 C1 = ChannelRef("slack", "T1", "C1")
 
@@ -38,7 +38,7 @@ def _config(tmp_path: Path, api_url: str) -> Path:
 
 def _worker(config: Path, crash_at: str | None, port: int | None = None) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != CRASH_ENV} | ({CRASH_ENV: crash_at} if crash_at else {})
-    code = "from bot.cli import app; app()"
+    code = "from app.cli.main import app; app()"
     args = [sys.executable, "-c", code, "--config", str(config), "run", "--http", "--port", str(port or free_port())]
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

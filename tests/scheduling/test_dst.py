@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.schedule import fire_times, latest_slot, next_fire, slot_of
+from bot.delivery.cron import fire_times, latest_slot, next_fire, slot_of
 
 
 def _slots(cron: str, tz: str, start: datetime, days: int) -> tuple[list[datetime], list[str]]:
@@ -40,8 +40,8 @@ def test_missed_runs_coalesce_into_the_newest_slot_within_the_grace() -> None:
 
 def test_the_schedulers_quick_slot_agrees_with_the_walk_over_the_grace_window_across_dst() -> None:
     from bot.config import SchedulerSettings
+    from bot.delivery.scheduler import DigestScheduler
     from bot.models import Channel, ChannelRef
-    from bot.scheduler import DigestScheduler
 
     scheduler = DigestScheduler(None, None, {})  # type: ignore[arg-type] # only the slot arithmetic is used
     grace = SchedulerSettings().misfire_grace_s

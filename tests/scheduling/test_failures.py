@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.config import SchedulerSettings
+from bot.delivery.scheduler import DigestScheduler
 from bot.errors import TransientPostError
 from bot.models import ChannelRef
-from bot.scheduler import DigestScheduler
 from tests.scheduling.conftest import delivered, digests, seed, slack_adapter
 
 C1, C2 = ChannelRef("slack", "T1", "C1"), ChannelRef("slack", "T1", "C2")

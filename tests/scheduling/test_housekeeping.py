@@ -13,12 +13,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import SchedulerSettings
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
+from bot.delivery.scheduler import RUN_RETENTION_S, DigestScheduler
 from bot.errors import StoreError
 from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage
-from bot.scheduler import RUN_RETENTION_S, DigestScheduler
 from storage.sql_store import SqlStore
-from tests.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
+from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 A, B, C = (ChannelRef("console", "w", name) for name in "abc")

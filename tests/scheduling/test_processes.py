@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import make_summarizer
+from app.wiring import make_summarizer
 from bot.config import Settings
+from bot.delivery.cron import slot_of
 from bot.models import ChannelRef, Summary
-from bot.schedule import slot_of
 from storage.sql_store import SqlStore
+from testing.processes import PAPERS, free_port, serving
+from testing.slack_api import FakeSlack
 from tests.adapters.slack.conftest import SIGNING_SECRET
-from tests.adapters.slack.fake_slack import FakeSlack
 from tests.scheduling.conftest import delivered, seed
-from tests.scheduling.processes import PAPERS, free_port, serving
 
 pytestmark = pytest.mark.postgres
 
@@ -54,7 +54,7 @@ def _token(number: int) -> str:
 def _start(config: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     """`paperbot run --http` in a process of its own, logging to a file (a pipe nobody reads would fill up and stall
     the worker)."""
-    args = [sys.executable, "-c", "from bot.cli import app; app()", "--config", str(config),
+    args = [sys.executable, "-c", "from app.cli.main import app; app()", "--config", str(config),
             "run", "--http", "--port", str(port)]
     with log.open("wb") as sink:
         return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=sink)

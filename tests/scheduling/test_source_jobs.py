@@ -7,14 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import App, SourceFetchers, scheduled_fetch
+from app.wiring import App
+from app.worker import SourceFetchers, scheduled_fetch
 from bot.config import FetchSettings, SchedulerSettings, Settings, SourceSettings
-from bot.digest import DigestService
-from bot.scheduler import DigestScheduler
+from bot.delivery.digest import DigestService
+from bot.delivery.scheduler import DigestScheduler
 from bot.sources.http import HttpFetcher
 from bot.sources.service import SourceFetcher
 from storage.sql_store import SqlStore
-from tests.fakes import FirstWordsSummarizer
+from testing.fakes import FirstWordsSummarizer
 
 NOW = datetime(2024, 1, 9, 6, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from bot.config import SchedulerSettings
-from bot.scheduler import DigestScheduler
+from bot.delivery.scheduler import DigestScheduler
 from storage.sql_store import SqlStore
 from tests.scheduling.conftest import delivered, digests, seed, slack_adapter
 

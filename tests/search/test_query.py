@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.models import ChannelRef
-from bot.query import QueryError, SearchQuery, parse_query
+from bot.selection.query import QueryError, SearchQuery, parse_query
 
 HERE = ChannelRef("slack", "w1", "c1")
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

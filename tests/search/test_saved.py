@@ -7,11 +7,13 @@ from datetime import timedelta
 import bibtexparser
 import pytest
 
-from bot.commands import CommandRouter, IncomingCommand, UsageError
-from bot.digest import DigestService
+from bot.chat.router import CommandRouter
+from bot.delivery.digest import DigestService
+from bot.errors import UsageError
+from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef, Paper, Save, Summary
 from storage.sql_store import SqlStore
-from tests.fakes import FirstWordsSummarizer
+from testing.fakes import FirstWordsSummarizer
 from tests.storage.conftest import T0, paper
 
 TRICKY = Paper(
@@ -83,7 +85,7 @@ async def test_lists_are_private_to_each_user_and_workspace(router: CommandRoute
 def test_adapters_carry_the_exported_file() -> None:
     from adapters.discord.render import render_reply as discord_reply
     from adapters.slack.render import render_reply as slack_reply
-    from bot.commands import Reply
+    from bot.events import Reply
 
     reply = Reply("Your list", attachment=("reading-list.md", b"# Reading list\n- **A** ```x```\n"))
     [message] = discord_reply(reply)

@@ -8,12 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from bot.commands import CommandRouter, IncomingCommand, UsageError
-from bot.digest import DigestService
+from bot.chat.router import CommandRouter
+from bot.delivery.digest import DigestService
+from bot.errors import UsageError
+from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef, Paper, PostedMessage, Save
-from bot.query import SearchQuery, parse_query
+from bot.selection.query import SearchQuery, parse_query
 from storage.sql_store import SqlStore
-from tests.fakes import FirstWordsSummarizer
+from testing.fakes import FirstWordsSummarizer
 from tests.storage.conftest import T0, paper
 
 HERE = ChannelRef("slack", "w1", "c1")

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.models import Paper
-from bot.semantic import SemanticIndex, document_text, to_bytes
+from bot.selection.semantic import SemanticIndex, document_text, to_bytes
 from bot.summarize.embedding import SentenceEncoder
 from storage.sql_store import SqlStore
 from tests.search.conftest import corpus_papers, corpus_store  # noqa: F401 - re-exported fixtures

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.ranking import preference, rank
-from tests.fakes import make_paper
+from bot.selection.ranking import preference, rank
+from testing.fakes import make_paper
 
 
 def unit(*values: float) -> np.ndarray:

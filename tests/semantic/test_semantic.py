@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.commands import CommandRouter, IncomingCommand
-from bot.digest import DigestService
+from bot.chat.router import CommandRouter
+from bot.delivery.digest import DigestService
+from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef
-from bot.semantic import SemanticIndex, embed_pending, to_bytes, to_matrix, top_k
+from bot.selection.semantic import SemanticIndex, embed_pending, to_bytes, to_matrix, top_k
 from bot.summarize import embedding
 from bot.summarize.embedding import SentenceEncoder
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.service import summarize_pending
 from storage.sql_store import SqlStore
-from tests.fakes import FirstWordsSummarizer, make_paper
+from testing.fakes import FirstWordsSummarizer, make_paper
 from tests.storage.conftest import paper
 
 HERE = ChannelRef("slack", "w1", "c1")

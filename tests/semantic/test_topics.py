@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.models import Channel, ChannelRef
-from bot.selection import next_papers
-from bot.semantic import DEFAULT_THRESHOLD, SemanticIndex
+from bot.selection.choose import next_papers
+from bot.selection.semantic import DEFAULT_THRESHOLD, SemanticIndex
 
 HERE = ChannelRef("slack", "w1", "c1")
 TOPIC = "robustness of image classifiers to adversarial attacks"

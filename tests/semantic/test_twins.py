@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
 from bot.models import Channel, ChannelRef, DigestMessage, Paper, PostedMessage
-from bot.ranking import DUPLICATE_COSINE
-from bot.semantic import SemanticIndex
+from bot.selection.ranking import DUPLICATE_COSINE
+from bot.selection.semantic import SemanticIndex
 from storage.sql_store import SqlStore
-from tests.fakes import FirstWordsSummarizer, RecordingAdapter
+from testing.fakes import FirstWordsSummarizer, RecordingAdapter
 from tests.storage.conftest import paper
 
 REF = ChannelRef("console", "lab", "reading")

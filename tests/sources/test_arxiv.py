@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,8 +12,8 @@ from bot.ingest.clean import fingerprint
 from bot.models import Paper, SourceEntry
 from bot.sources.arxiv import api_url, arxiv_id_from_link, normalize_arxiv_id, parse_api, parse_listing
 from bot.sources.base import ParsedPage
+from testing.feed_server import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 API = "https://export.arxiv.org/api/query?search_query=cat%3Acs.LG&start=0&max_results=2"
 LISTING = "https://rss.arxiv.org/rss/cs.LG"
 ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}

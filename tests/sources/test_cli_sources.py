@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from tests.sources.feed_server import Document
+from app.cli.main import app
+from testing.feed_server import Document
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
@@ -17,9 +16,9 @@ from bot.models import Paper, SourceEntry
 from bot.sources.base import ParsedPage
 from bot.sources.entries import html_to_text
 from bot.sources.feeds import parse_feed
+from testing.feed_server import FIXTURES
 from tests.fuzz.harness import fuzz
 
-FIXTURES = Path(__file__).parent / "fixtures"
 URL = "https://blog.example.org/feed.xml"
 
 

@@ -6,16 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.commands import CommandRouter, IncomingCommand
+from bot.chat.router import CommandRouter
 from bot.config import FetchSettings, SourceSettings
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
+from bot.delivery.pacing import RetryPolicy
+from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef
-from bot.ratelimit import RetryPolicy
 from bot.sources.http import HttpFetcher
 from bot.sources.service import SourceFetcher, fetch_sources
 from bot.summarize.service import summarize_pending
-from tests.fakes import FirstWordsSummarizer, RecordingAdapter
-from tests.sources.feed_server import Document, FeedServer
+from testing.fakes import FirstWordsSummarizer, RecordingAdapter
+from testing.feed_server import Document, FeedServer
 
 NOW = datetime(2024, 1, 9, 12, 0, tzinfo=UTC)  # a Tuesday
 CHANNEL = Channel(ChannelRef("console", "lab", "ml"), digest_size=10)

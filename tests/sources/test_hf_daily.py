@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,8 @@ from bot.errors import SourceError
 from bot.ingest.clean import fingerprint
 from bot.models import Paper, SourceEntry
 from bot.sources.hf_daily import daily_papers_url, parse_daily_papers
+from testing.feed_server import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 URL = "https://huggingface.co/api/daily_papers?date=2024-01-05"
 
 

@@ -12,11 +12,11 @@ from email.utils import format_datetime
 import pytest
 from aiohttp import web
 
+from bot.delivery.pacing import RetryPolicy
 from bot.errors import SourceError
 from bot.models import HttpValidators
-from bot.ratelimit import RetryPolicy
 from bot.sources.http import ARXIV_MIN_INTERVAL_S, FetchResult, HttpFetcher, user_agent
-from tests.sources.http_server import LocalServer
+from testing.http_server import LocalServer
 
 UA = "paperbot/test (+mailto:ops@example.org)"
 

@@ -9,8 +9,8 @@ from bot.ingest.clean import fingerprint
 from bot.ingest.shortscience import parse_shortscience
 from bot.models import CommunitySummary, Paper, SourceEntry
 from bot.sources.shortscience_feed import parse_shortscience_feed
+from testing.feed_server import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 URL = "https://www.shortscience.org/rss.xml"
 PERMALINK = "https://www.shortscience.org/paper?bibtexKey="
 TITLE = "Sparse Mixtures of Tiny Experts for On-Device Translation"

@@ -7,7 +7,7 @@ import pytest
 from bot.errors import StoreError
 from storage.backup import backup, restore
 from storage.sql_store import SqlStore
-from tests.fakes import make_paper
+from testing.fakes import make_paper
 
 
 async def test_backup_then_restore_brings_back_the_papers(tmp_path):

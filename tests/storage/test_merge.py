@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 
 from bot.models import ChannelRef, CommunitySummary, IngestReport, SourceEntry, Summary
-from bot.query import SearchQuery
-from bot.terms import terms_of
+from bot.selection.query import SearchQuery
+from bot.selection.terms import terms_of
 from storage import merge
 from storage.sql_store import SqlStore
 from tests.storage.conftest import T0, paper

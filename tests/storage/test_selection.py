@@ -6,8 +6,8 @@ import pytest
 
 from bot.errors import ChannelNotFoundError, StoreError
 from bot.models import Channel, ChannelRef, PostedMessage
-from bot.query import SearchQuery
-from bot.terms import topic_terms
+from bot.selection.query import SearchQuery
+from bot.selection.terms import topic_terms
 from storage.sql_store import SqlStore
 from tests.storage.conftest import T0, paper
 

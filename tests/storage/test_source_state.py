@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from bot.models import Channel, ChannelRef, HttpValidators, SourceEntry, SourceState, Summary
-from bot.query import SearchQuery
+from bot.selection.query import SearchQuery
 from storage import migrate
 from storage.engine import open_engine
 from storage.sql_store import SqlStore

@@ -1,4 +1,4 @@
-"""Fixtures: the real SQL store, the core wired like bot/app.py, and a DiscordAdapter logged in to a fake API."""
+"""Fixtures: the real SQL store, the core wired like app/wiring.py, and a DiscordAdapter logged in to a fake API."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import discord
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter
-from bot.commands import CommandRouter
+from bot.chat.reactions import ReactionHandler
+from bot.chat.router import CommandRouter
 from bot.config import DiscordSettings
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
 from bot.models import Channel, ChannelRef, Paper
-from bot.reactions import ReactionHandler
 from storage.sql_store import SqlStore
-from tests.adapters.discord.fake_api import FakeDiscord, serve
-from tests.fakes import FirstWordsSummarizer
+from testing.discord_api import FakeDiscord, serve
+from testing.fakes import FirstWordsSummarizer
 
 TOKEN = "MTIz.secret-discord-token.for-tests"
 # The store's message -> paper mapping is landing separately; these tests run as soon as it does.

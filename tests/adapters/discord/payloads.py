@@ -6,7 +6,7 @@ from typing import Any
 
 import discord
 
-from tests.adapters.discord.fake_api import APP_ID, snowflake, user_payload
+from testing.discord_api import APP_ID, snowflake, user_payload
 
 GUILD = 300000000000000001
 OTHER_GUILD = 300000000000000002

@@ -13,8 +13,8 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.models import ChannelRef
+from testing.discord_api import FakeDiscord
 from tests.adapters.discord.conftest import Core, needs_message_map, paper
-from tests.adapters.discord.fake_api import FakeDiscord
 from tests.adapters.discord.payloads import CHANNEL, GUILD, SEND_MESSAGES, interaction_payload
 
 EPHEMERAL = 1 << 6

@@ -10,12 +10,12 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.render import footer_ids
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
+from bot.delivery.pacing import RetryPolicy
 from bot.errors import ChannelGoneError, TransientPostError
 from bot.models import Channel, ChannelRef, DigestItem, DigestMessage, PostedMessage
-from bot.ratelimit import RetryPolicy
+from testing.discord_api import FakeDiscord, message_payload
 from tests.adapters.discord.conftest import Core, FirstWords, paper
-from tests.adapters.discord.fake_api import FakeDiscord, message_payload
 from tests.adapters.discord.payloads import CHANNEL, GUILD, USER
 
 REF = ChannelRef("discord", str(GUILD), str(CHANNEL))

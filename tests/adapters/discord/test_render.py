@@ -21,7 +21,7 @@ from adapters.discord.render import (
     render_reply,
     source_colour,
 )
-from bot.commands import Reply
+from bot.events import Reply
 from bot.models import ChannelRef, DigestItem, DigestMessage, Twin
 
 HOSTILE = ["@everyone", "@here", "<@123456789012345678>", "<@&223456789012345678>", "**bold**", "__u__", "`code`",

@@ -16,14 +16,15 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.adapter import SlackAdapter
-from bot.commands import CommandRouter
+from bot.chat.reactions import ReactionHandler
+from bot.chat.router import CommandRouter
 from bot.config import SlackSettings
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
+from bot.events import IncomingReaction
 from bot.models import Channel, ChannelRef, Paper
-from bot.reactions import IncomingReaction, ReactionHandler
 from storage.sql_store import SqlStore
-from tests.adapters.slack.fake_slack import FakeSlack
-from tests.fakes import FirstWordsSummarizer
+from testing.fakes import FirstWordsSummarizer
+from testing.slack_api import FakeSlack
 
 BOT_TOKEN = "xoxb-1111-2222-SECRETbotTOKEN"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -169,7 +170,7 @@ def slack_settings(fake: FakeSlack, **overrides: Any) -> SlackSettings:
 def build_adapter(
     store: SqlStore, settings: SlackSettings, channel_interval: float = 0
 ) -> tuple[SlackAdapter, CountingReactions]:
-    """Wire the core around the store as bot/app.py does, with the Slack adapter on top."""
+    """Wire the core around the store as app/wiring.py does, with the Slack adapter on top."""
     digests = DigestService(store, FirstWords(), header="Papers")
 
     async def load_channel(ref: ChannelRef) -> Channel:

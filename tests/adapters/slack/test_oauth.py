@@ -26,15 +26,15 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.oauth import SlackInstallations, open_installations
-from bot.commands import CommandRouter
+from bot.chat.reactions import ReactionHandler
+from bot.chat.router import CommandRouter
 from bot.config import SlackSettings, load_settings
-from bot.digest import DigestService
+from bot.delivery.digest import DigestService
 from bot.errors import ConfigError, NotInstalledError
 from bot.models import Channel, ChannelRef, DigestItem, DigestMessage
-from bot.reactions import ReactionHandler
 from storage.sql_store import SqlStore
+from testing.slack_api import FakeSlack
 from tests.adapters.slack.conftest import SIGNING_SECRET, FirstWords, sign
-from tests.adapters.slack.fake_slack import FakeSlack
 
 CLIENT_ID = "1234567890.0987654321"
 CLIENT_SECRET = "c1ient-SECRET-5f2d9a"

@@ -20,7 +20,7 @@ from adapters.slack.render import (
     render_digest,
     render_reply,
 )
-from bot.commands import Reply
+from bot.events import Reply
 from bot.models import ChannelRef, DigestItem, DigestMessage, Twin
 
 REF = ChannelRef("slack", "T1", "C1")

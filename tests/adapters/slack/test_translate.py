@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from adapters.slack.translate import command_from_payload, reaction_from_event
-from bot.commands import IncomingCommand
-from bot.reactions import IncomingReaction
+from bot.events import IncomingCommand, IncomingReaction
 
 COMMAND = {"team_id": "T1", "channel_id": "C1", "user_id": "U1", "text": "search graph nets", "command": "/papers"}
 EVENT = {"type": "reaction_added", "user": "U2", "reaction": "bookmark",

@@ -1,7 +1,7 @@
 """`paperbot doctor`: check config, store, platform tokens, model and sources, and say what to fix.
 
 Each check is data (`Check`); the CLI renders them. The checks that need an SDK or the database live with their
-adapters and in storage/, and reach this module as `Probes` from the composition root (`bot.app.doctor_probes`). No
+adapters and in storage/, and reach this module as `Probes` from the composition root (`app.wiring.doctor_probes`). No
 check changes anything (no migration, no post), and none ever puts a token into its text.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.errors import ConfigError, PaperbotError, StoreError
 from bot.models import SourceState
-from bot.redaction import RedactingFilter, configured_secrets
+from bot.ops.redaction import RedactingFilter, configured_secrets
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ SourceStates = Callable[[str], Awaitable[list[SourceState]]]
 
 @dataclass(frozen=True, slots=True)
 class Probes:
-    """The checks that need the outer layers (the database, the platforms' SDKs), as `bot.app` wires them."""
+    """The checks that need the outer layers (the database, the platforms' SDKs), as `app.wiring` wires them."""
 
     database: Callable[[str], Awaitable[Check]]
     platforms: Sequence[PlatformChecks]
@@ -83,7 +83,7 @@ async def run_checks(settings: Settings, probes: Probes) -> list[Check]:
 
 async def summarizer_check(settings: Settings) -> Check:
     """The configured summarization model is on disk, so summaries work offline (nothing is downloaded)."""
-    from bot.app import make_summarizer
+    from app.wiring import make_summarizer
 
     conf = settings.summarizer
 

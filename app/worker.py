@@ -1,120 +1,28 @@
-"""Composition root: the one place that picks concrete store and summarizer for the configured settings."""
+"""The long-running worker: platforms connected, schedules kept, sources fetched, until told to stop."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.commands import ChannelListener, CommandRouter
-from bot.config import Settings, SourceSettings
-from bot.digest import DigestService, FindPosted, Notify, Send, channel_template, ensure_channel
-from bot.models import Channel, ChannelRef
-from bot.ports import Store, Summarizer
-from bot.ratelimit import RetryPolicy, UserQuota
-from bot.reactions import ReactionHandler
-from bot.summarize.factory import build_summarizer
+from app.wiring import App, command_router, discord_adapter, reaction_handler
+from bot.config import SourceSettings
+from bot.delivery.digest import FindPosted, Notify, Send
+from bot.delivery.pacing import RetryPolicy
+from bot.models import ChannelRef
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
-    from rich.console import Console
 
-    from adapters.console import ConsoleAdapter
-    from adapters.discord.adapter import DiscordAdapter
-    from bot.doctor import Check, Probes
-    from bot.health import HealthReport
-    from bot.semantic import SemanticIndex
+    from bot.ops.health import HealthReport
     from bot.sources.http import HttpFetcher
     from bot.sources.service import SourceFetcher
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class App:
-    """Everything a command needs, built once per process from the settings."""
-
-    settings: Settings
-    store: Store
-    summarizer: Summarizer
-    digests: DigestService
-    semantic: SemanticIndex | None = None
-
-    async def channel(self, ref: ChannelRef) -> Channel:
-        """The stored channel, created with the configured defaults on first use."""
-        digest = self.settings.digest
-        template = channel_template(
-            ref, topics=digest.topics, size=digest.size, cron=digest.cron, timezone=digest.timezone
-        )
-        return await ensure_channel(self.store, template)
-
-    def console_ref(self) -> ChannelRef:
-        console = self.settings.console
-        return ChannelRef(platform="console", workspace=console.workspace, channel_id=console.channel)
-
-
-def make_summarizer(settings: Settings) -> Summarizer:
-    """The configured summarizer; its model loads lazily on first use."""
-    conf = settings.summarizer
-    return build_summarizer(
-        conf.kind, conf.model, max_words=conf.max_words, batch_size=conf.batch_size, device=conf.device
-    )
-
-
-def doctor_probes() -> Probes:
-    """The doctor's checks of the database and of each platform's token, from the packages that can make them."""
-    from adapters.discord.doctor import discord_checks
-    from adapters.slack.doctor import slack_checks
-    from bot.doctor import Probes
-    from storage.doctor import database_check, stored_source_states
-
-    async def slack(settings: Settings) -> list[Check]:
-        return await slack_checks(settings.slack)
-
-    async def discord(settings: Settings) -> list[Check]:
-        return await discord_checks(settings.discord)
-
-    return Probes(database=database_check, platforms=(slack, discord), source_states=stored_source_states)
-
-
-def console_adapter(console: Console | None = None, files: Path | None = None) -> ConsoleAdapter:
-    """The terminal as a channel; `files` is where it writes attachments (an exported reading list)."""
-    from adapters.console import ConsoleAdapter
-
-    return ConsoleAdapter(console, files=files)
-
-
-def make_semantic(settings: Settings, store: Store, summarizer: Summarizer) -> SemanticIndex:
-    """Paper embeddings from the extractive summarizer's own encoder (one model in memory), else a fresh MiniLM."""
-    from bot.semantic import SemanticIndex
-    from bot.summarize.embedding import SentenceEncoder
-
-    encoder = getattr(summarizer, "encoder", None)
-    if not isinstance(encoder, SentenceEncoder):
-        encoder = SentenceEncoder(batch_size=settings.summarizer.batch_size, device=settings.summarizer.device)
-    return SemanticIndex(store, encoder, threshold=settings.digest.semantic_threshold)
-
-
-@asynccontextmanager
-async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
-    """Connect the store (migrating it to the current schema) and wire the core around it."""
-    from storage.sql_store import SqlStore
-
-    store = await SqlStore.connect(settings.database.resolved_url(), migrate=migrate)
-    try:
-        summarizer = make_summarizer(settings)
-        conf = settings.scheduler
-        retry = RetryPolicy(conf.retry_attempts, conf.retry_base_s, conf.retry_cap_s)
-        semantic = make_semantic(settings, store, summarizer)
-        digests = DigestService(store, summarizer, header=settings.digest.header, retry=retry, semantic=semantic)
-        yield App(settings=settings, store=store, summarizer=summarizer, digests=digests, semantic=semantic)
-    finally:
-        await store.close()
 
 
 async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Event) -> None:
@@ -125,8 +33,8 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     On `stop`, in-flight posts get `scheduler.shutdown_s` to finish; unfinished digests stay planned for the next run.
     """
     from adapters.console import ConsoleAdapter
-    from bot.ratelimit import RateLimiter
-    from bot.scheduler import DigestScheduler
+    from bot.delivery.pacing import RateLimiter
+    from bot.delivery.scheduler import DigestScheduler
 
     settings = bot.settings
     conf = settings.scheduler
@@ -191,8 +99,8 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
 
 async def _health(bot: App, senders: Mapping[str, Send]) -> HealthReport:
     """The health report for the platforms this worker posts to and the enabled sources."""
-    from bot.digest import utcnow
-    from bot.health import health_report
+    from bot.delivery.digest import utcnow
+    from bot.ops.health import health_report
 
     sources = [source.name for source in bot.settings.sources if source.enabled]
     return await health_report(bot.store, sorted(senders), utcnow(), sources=sources)
@@ -228,7 +136,7 @@ class SourceFetchers:
 
 def source_fetcher(bot: App, *, notify: Notify | None = None) -> SourceFetchers:
     """One polite HTTP client (its arXiv pacing shared by every source) and the fetcher that stores what it gets."""
-    from bot.digest import utcnow
+    from bot.delivery.digest import utcnow
     from bot.sources.http import HttpFetcher, user_agent
     from bot.sources.service import SourceFetcher
 
@@ -263,31 +171,3 @@ async def _notify(notifiers: Mapping[str, Notify], ref: ChannelRef, text: str) -
     if (notify := notifiers.get(ref.platform)) is not None:
         await notify(ref, text)
 
-
-def command_router(bot: App, *, on_channel_change: ChannelListener | None = None) -> CommandRouter:
-    """The /papers router every platform shares, with the configured per-user quota."""
-    quota = UserQuota(bot.settings.commands.per_user_per_minute)
-    return CommandRouter(
-        bot.store, bot.digests, bot.channel, on_channel_change=on_channel_change, semantic=bot.semantic, quota=quota
-    )
-
-
-def reaction_handler(bot: App) -> ReactionHandler:
-    """Each platform's save emoji adds papers to reading lists; its up/down emoji vote on them for the channel."""
-    settings = bot.settings
-    saves = {"slack": settings.slack.save_emoji, "discord": settings.discord.save_emoji}
-    votes = {
-        platform: {conf.upvote_emoji: 1, conf.downvote_emoji: -1}
-        for platform, conf in (("slack", settings.slack), ("discord", settings.discord))
-    }
-    return ReactionHandler(bot.store, saves, vote_emoji=votes)
-
-
-def discord_adapter(
-    bot: App, router: CommandRouter | None = None, reactions: ReactionHandler | None = None
-) -> DiscordAdapter:
-    """The Discord adapter wired to the core (a router without a scheduler serves one-shot commands)."""
-    from adapters.discord.adapter import DiscordAdapter
-
-    router = router or command_router(bot)
-    return DiscordAdapter(bot.settings.discord, router, reactions or reaction_handler(bot), bot.store)

@@ -23,7 +23,7 @@ import numpy as np
 from bot.errors import PaperNotFoundError
 from bot.models import Paper
 from bot.ports import Store
-from bot.ranking import DUPLICATE_COSINE
+from bot.selection.ranking import DUPLICATE_COSINE
 from bot.summarize.embedding import SentenceEncoder, model_fingerprint
 
 log = logging.getLogger(__name__)

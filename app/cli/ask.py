@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_common import command, open_bot, out
+from app.cli.common import command, open_bot, out
 
 _SLASH = re.compile(r"^\s*/papers(?:\s+|$)", re.IGNORECASE)
 
@@ -30,8 +30,8 @@ async def ask(
     The same commands (and answers) as in Slack and Discord; a digest prints here, and an exported reading list is
     written as a new file under --out. `paperbot ask help` lists them.
     """
-    from bot.app import command_router, console_adapter
-    from bot.commands import IncomingCommand
+    from app.wiring import command_router, console_adapter
+    from bot.events import IncomingCommand
 
     console = console_adapter(out, files=out_dir)
     async with open_bot() as bot:

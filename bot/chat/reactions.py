@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.models import ChannelRef, Save
+from bot.events import IncomingReaction
+from bot.models import Save
 from bot.ports import Store
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class IncomingReaction:
-    """A reaction added or removed, as every platform delivers it after translation at the edge."""
-
-    platform: str
-    workspace: str
-    channel_id: str
-    message_id: str
-    user_id: str
-    emoji: str
-    added: bool
-
-    @property
-    def channel(self) -> ChannelRef:
-        return ChannelRef(self.platform, self.workspace, self.channel_id)
 
 
 class ReactionHandler:

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from bot.models import Channel, Paper
 from bot.ports import Store
-from bot.ranking import preference, rank, twin_groups
-from bot.terms import topic_terms
+from bot.selection.ranking import preference, rank, twin_groups
+from bot.selection.terms import topic_terms
 
 if TYPE_CHECKING:
-    from bot.semantic import SemanticIndex
+    from bot.selection.semantic import SemanticIndex
 
 POOL = 4  # candidates per digest slot from each source, so ranking has something to choose from
 

@@ -17,7 +17,7 @@ from rich.markup import escape
 from bot.errors import PaperbotError
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from app.wiring import App
     from bot.config import Settings
 
 P = ParamSpec("P")
@@ -45,7 +45,7 @@ def command(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
 def cli_settings(*, service: bool = False) -> Settings:
     """Load the config; one-shot commands log warnings only, the worker (`service`) logs at the configured level."""
     from bot.config import load_settings
-    from bot.redaction import configured_secrets
+    from bot.ops.redaction import configured_secrets
 
     loaded = load_settings(state["config"])
     level = getattr(logging, loaded.logging.level)
@@ -60,7 +60,7 @@ def cli_settings(*, service: bool = False) -> Settings:
 def _configure_logging(level: int, *, secrets: list[str]) -> None:
     from rich.logging import RichHandler
 
-    from bot.redaction import RedactingFilter
+    from bot.ops.redaction import RedactingFilter
 
     # The CLI draws its own progress bars; the Hugging Face libraries read this before their first import.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -73,6 +73,6 @@ def _configure_logging(level: int, *, secrets: list[str]) -> None:
 
 def open_bot(*, service: bool = False) -> AbstractAsyncContextManager[App]:
     """The wired-up app for one command, from the config the top-level options name."""
-    from bot.app import open_app
+    from app.wiring import open_app
 
     return open_app(cli_settings(service=service))

@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.digest import DigestService, Send
-from bot.errors import PaperbotError, PaperNotFoundError
-from bot.export import FORMATS, export
-from bot.formatting import best_community, digest_item, summary_credit
+from bot.chat.export import FORMATS, export
+from bot.delivery.assembly import best_community, digest_item, summary_credit
+from bot.delivery.digest import DigestService, Send
+from bot.delivery.pacing import UserQuota
+from bot.errors import CommandError, PaperNotFoundError, PermissionDeniedError, RateLimitedError, UsageError
+from bot.events import IncomingCommand, Reply
 from bot.models import Channel, ChannelRef, DigestItem, Paper, Save
 from bot.ports import Store
-from bot.query import QueryError, SearchQuery, parse_query
-from bot.ratelimit import UserQuota
-from bot.terms import terms_of
+from bot.selection.query import QueryError, SearchQuery, parse_query
+from bot.selection.terms import terms_of
 
 if TYPE_CHECKING:
-    from bot.semantic import SemanticIndex
+    from bot.selection.semantic import SemanticIndex
 
 MAX_COMMAND_CHARS = 500
 MAX_TOPIC_CHARS = 100
@@ -40,48 +41,6 @@ HELP = (
     "unsubscribe <topic> · topics · schedule <HH:MM> [time zone] [count] · quiet notice|silent · pause · resume · "
     "digest · help"
 )
-
-
-class CommandError(PaperbotError):
-    """The command was understood but cannot be done; the message says why in one line."""
-
-
-class UsageError(CommandError):
-    """The command text is malformed, unknown or too long."""
-
-
-class RateLimitedError(CommandError):
-    """The user sent more commands than the configured per-minute quota."""
-
-
-class PermissionDeniedError(CommandError):
-    """The user may not change this channel's settings."""
-
-
-@dataclass(frozen=True, slots=True)
-class IncomingCommand:
-    """A slash command as every platform delivers it, after translation at the edge."""
-
-    platform: str
-    workspace: str
-    channel_id: str
-    user_id: str
-    text: str
-    can_manage: bool = True
-
-    @property
-    def channel(self) -> ChannelRef:
-        return ChannelRef(self.platform, self.workspace, self.channel_id)
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What the bot answers: a line of text and optionally papers; ephemeral means only the caller sees it."""
-
-    text: str
-    items: tuple[DigestItem, ...] = ()
-    ephemeral: bool = True
-    attachment: tuple[str, bytes] | None = None  # (file name, content), e.g. an exported reading list
 
 
 ChannelLoader = Callable[[ChannelRef], Awaitable[Channel]]

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import Progress, TaskID
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from app.wiring import App
     from bot.models import IngestReport
 
 Advance = Callable[[int, int], None]

@@ -8,8 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli_common import cli_settings, command, out, state
-from bot.doctor import Check
+from app.cli.common import cli_settings, command, out, state
+from bot.ops.doctor import Check
 
 _MARKS = {True: "[green]✓[/green]", False: "[red]✗[/red]", None: "[dim]–[/dim]"}
 
@@ -20,9 +20,9 @@ async def doctor() -> None:
 
     Exits with 1 when any check failed; warnings and skipped checks do not count.
     """
-    from bot.app import doctor_probes
+    from app.wiring import doctor_probes
     from bot.config import default_config_path
-    from bot.doctor import diagnose
+    from bot.ops.doctor import diagnose
 
     checks = await diagnose(cli_settings, doctor_probes(), state["config"] or default_config_path())
     out.print(checks_table(checks))

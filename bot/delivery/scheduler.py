@@ -21,12 +21,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from bot.config import SchedulerSettings
-from bot.digest import DigestService, FindPosted, Notify, Send, utcnow
-from bot.dispatch import Dispatcher, Outcome
+from bot.delivery.cron import cron_trigger, latest_slot, slot_of
+from bot.delivery.digest import DigestService, FindPosted, Notify, Send, utcnow
+from bot.delivery.dispatch import Dispatcher, Outcome
 from bot.errors import ChannelGoneError, StoreError
 from bot.models import Channel, ChannelClaim, ChannelRef
 from bot.ports import Store
-from bot.schedule import cron_trigger, latest_slot, slot_of
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger

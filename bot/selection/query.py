@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.errors import PaperbotError
 from bot.models import ChannelRef
-from bot.terms import terms_of
+from bot.selection.terms import terms_of
 
 MAX_QUERY_CHARS = 400
 MAX_QUERY_WORDS = 16

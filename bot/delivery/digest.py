@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.crashpoint import crash_point
+from bot.delivery.assembly import best_community, build_digest
+from bot.delivery.pacing import RetryPolicy
 from bot.errors import PostError, TransientPostError
-from bot.formatting import best_community, build_digest
 from bot.models import Channel, ChannelRef, CommunitySummary, DigestMessage, Paper, PostedMessage
 from bot.ports import Store, Summarizer
-from bot.ratelimit import RetryPolicy
-from bot.selection import digest_groups, next_papers, plan_next_papers
+from bot.selection.choose import digest_groups, next_papers, plan_next_papers
 from bot.summarize.service import ensure_summaries
 
 if TYPE_CHECKING:
-    from bot.semantic import SemanticIndex
+    from bot.selection.semantic import SemanticIndex
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.delivery.cron import next_fire
 from bot.models import ChannelRef
 from bot.ports import Store
-from bot.schedule import next_fire
 
 
 @dataclass(frozen=True, slots=True)

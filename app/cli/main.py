@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from bot.cli_ask import ask
-from bot.cli_common import cli_settings, command, err, open_bot, out, state
-from bot.cli_doctor import doctor
-from bot.cli_sources import sources_app, sources_table
-from bot.progress import ingest_with_progress, summarize_with_progress
+from app.cli.ask import ask
+from app.cli.common import cli_settings, command, err, open_bot, out, state
+from app.cli.doctor import doctor
+from app.cli.progress import ingest_with_progress, summarize_with_progress
+from app.cli.sources import sources_app, sources_table
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from app.wiring import App
 
 app = typer.Typer(help="paperbot: research-paper digests for Slack, Discord and the terminal.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
@@ -244,8 +244,9 @@ async def run(
     """
     import signal
 
-    from bot.app import open_app, run_worker
-    from bot.worker_lock import single_worker
+    from app.wiring import open_app
+    from app.worker import run_worker
+    from storage.worker_lock import single_worker
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -266,7 +267,7 @@ async def status() -> None:
 
     from rich.table import Table
 
-    from bot.status import channel_statuses
+    from bot.ops.status import channel_statuses
 
     async with open_bot() as bot:
         rows = await channel_statuses(bot.store, datetime.now(UTC))
@@ -291,7 +292,7 @@ async def discord_sync(
     ] = None,
 ) -> None:
     """Register the /papers application commands with Discord (global sync can take up to an hour to show)."""
-    from bot.app import discord_adapter
+    from app.wiring import discord_adapter
 
     async with open_bot() as bot:
         adapter = discord_adapter(bot)

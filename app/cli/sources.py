@@ -9,9 +9,9 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from bot.cli_common import command, err, open_bot, out
+from app.cli.common import command, err, open_bot, out
+from app.cli.progress import summarize_with_progress
 from bot.errors import ConfigError
-from bot.progress import summarize_with_progress
 
 if TYPE_CHECKING:
     from bot.config import SourceSettings
@@ -58,7 +58,7 @@ async def fetch(
     all_sources: Annotated[bool, typer.Option("--all", help="Fetch every enabled source.")] = False,
 ) -> None:
     """Fetch a source now, store what is new or revised, and summarize it for the next digest."""
-    from bot.app import source_fetcher
+    from app.worker import source_fetcher
 
     async with open_bot() as bot:
         chosen = _chosen(bot.settings.sources, name, all_sources)

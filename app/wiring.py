@@ -1,0 +1,141 @@
+"""Composition root: the one place that picks concrete store and summarizer for the configured settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.chat.reactions import ReactionHandler
+from bot.chat.router import ChannelListener, CommandRouter
+from bot.config import Settings
+from bot.delivery.digest import DigestService, channel_template, ensure_channel
+from bot.delivery.pacing import RetryPolicy, UserQuota
+from bot.models import Channel, ChannelRef
+from bot.ports import Store, Summarizer
+from bot.summarize.factory import build_summarizer
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from adapters.console import ConsoleAdapter
+    from adapters.discord.adapter import DiscordAdapter
+    from bot.ops.doctor import Check, Probes
+    from bot.selection.semantic import SemanticIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class App:
+    """Everything a command needs, built once per process from the settings."""
+
+    settings: Settings
+    store: Store
+    summarizer: Summarizer
+    digests: DigestService
+    semantic: SemanticIndex | None = None
+
+    async def channel(self, ref: ChannelRef) -> Channel:
+        """The stored channel, created with the configured defaults on first use."""
+        digest = self.settings.digest
+        template = channel_template(
+            ref, topics=digest.topics, size=digest.size, cron=digest.cron, timezone=digest.timezone
+        )
+        return await ensure_channel(self.store, template)
+
+    def console_ref(self) -> ChannelRef:
+        console = self.settings.console
+        return ChannelRef(platform="console", workspace=console.workspace, channel_id=console.channel)
+
+
+def make_summarizer(settings: Settings) -> Summarizer:
+    """The configured summarizer; its model loads lazily on first use."""
+    conf = settings.summarizer
+    return build_summarizer(
+        conf.kind, conf.model, max_words=conf.max_words, batch_size=conf.batch_size, device=conf.device
+    )
+
+
+def doctor_probes() -> Probes:
+    """The doctor's checks of the database and of each platform's token, from the packages that can make them."""
+    from adapters.discord.doctor import discord_checks
+    from adapters.slack.doctor import slack_checks
+    from bot.ops.doctor import Probes
+    from storage.doctor import database_check, stored_source_states
+
+    async def slack(settings: Settings) -> list[Check]:
+        return await slack_checks(settings.slack)
+
+    async def discord(settings: Settings) -> list[Check]:
+        return await discord_checks(settings.discord)
+
+    return Probes(database=database_check, platforms=(slack, discord), source_states=stored_source_states)
+
+
+def console_adapter(console: Console | None = None, files: Path | None = None) -> ConsoleAdapter:
+    """The terminal as a channel; `files` is where it writes attachments (an exported reading list)."""
+    from adapters.console import ConsoleAdapter
+
+    return ConsoleAdapter(console, files=files)
+
+
+def make_semantic(settings: Settings, store: Store, summarizer: Summarizer) -> SemanticIndex:
+    """Paper embeddings from the extractive summarizer's own encoder (one model in memory), else a fresh MiniLM."""
+    from bot.selection.semantic import SemanticIndex
+    from bot.summarize.embedding import SentenceEncoder
+
+    encoder = getattr(summarizer, "encoder", None)
+    if not isinstance(encoder, SentenceEncoder):
+        encoder = SentenceEncoder(batch_size=settings.summarizer.batch_size, device=settings.summarizer.device)
+    return SemanticIndex(store, encoder, threshold=settings.digest.semantic_threshold)
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
+    """Connect the store (migrating it to the current schema) and wire the core around it."""
+    from storage.sql_store import SqlStore
+
+    store = await SqlStore.connect(settings.database.resolved_url(), migrate=migrate)
+    try:
+        summarizer = make_summarizer(settings)
+        conf = settings.scheduler
+        retry = RetryPolicy(conf.retry_attempts, conf.retry_base_s, conf.retry_cap_s)
+        semantic = make_semantic(settings, store, summarizer)
+        digests = DigestService(store, summarizer, header=settings.digest.header, retry=retry, semantic=semantic)
+        yield App(settings=settings, store=store, summarizer=summarizer, digests=digests, semantic=semantic)
+    finally:
+        await store.close()
+
+
+def command_router(bot: App, *, on_channel_change: ChannelListener | None = None) -> CommandRouter:
+    """The /papers router every platform shares, with the configured per-user quota."""
+    quota = UserQuota(bot.settings.commands.per_user_per_minute)
+    return CommandRouter(
+        bot.store, bot.digests, bot.channel, on_channel_change=on_channel_change, semantic=bot.semantic, quota=quota
+    )
+
+
+def reaction_handler(bot: App) -> ReactionHandler:
+    """Each platform's save emoji adds papers to reading lists; its up/down emoji vote on them for the channel."""
+    settings = bot.settings
+    saves = {"slack": settings.slack.save_emoji, "discord": settings.discord.save_emoji}
+    votes = {
+        platform: {conf.upvote_emoji: 1, conf.downvote_emoji: -1}
+        for platform, conf in (("slack", settings.slack), ("discord", settings.discord))
+    }
+    return ReactionHandler(bot.store, saves, vote_emoji=votes)
+
+
+def discord_adapter(
+    bot: App, router: CommandRouter | None = None, reactions: ReactionHandler | None = None
+) -> DiscordAdapter:
+    """The Discord adapter wired to the core (a router without a scheduler serves one-shot commands)."""
+    from adapters.discord.adapter import DiscordAdapter
+
+    router = router or command_router(bot)
+    return DiscordAdapter(bot.settings.discord, router, reactions or reaction_handler(bot), bot.store)
