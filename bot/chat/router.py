@@ -6,7 +6,9 @@ a CommandError subclass whose message is the polite one-line answer.
 
 from __future__ import annotations
 
+import logging
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -17,15 +19,25 @@ from bot.chat.export import FORMATS, export
 from bot.delivery.assembly import best_community, digest_item, summary_credit
 from bot.delivery.digest import DigestService, Send
 from bot.delivery.pacing import UserQuota
-from bot.errors import CommandError, PaperNotFoundError, PermissionDeniedError, RateLimitedError, UsageError
+from bot.errors import (
+    CommandError,
+    PaperNotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    StoreError,
+    UsageError,
+)
 from bot.events import IncomingCommand, Reply
 from bot.models import Channel, ChannelRef, DigestItem, Paper, Save
+from bot.numbers import parse_count
 from bot.ports import Store
 from bot.selection.query import QueryError, SearchQuery, parse_query
 from bot.selection.terms import terms_of
 
 if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
+
+log = logging.getLogger(__name__)
 
 MAX_COMMAND_CHARS = 500
 MAX_TOPIC_CHARS = 100
@@ -34,6 +46,7 @@ MAX_DIGEST_SIZE = 20
 SEARCH_RESULTS = 5
 SAVED_PAGE = 5
 MAX_LISTED = 10  # community summaries named by `show`
+STORE_FAILED = "The store failed; try again."
 
 HELP = (
     'search <words> ["phrase"] [author:NAME] [since:7d] [in:channel|saved] · show <paper-id> · similar <paper-id> · '
@@ -45,7 +58,7 @@ HELP = (
 
 ChannelLoader = Callable[[ChannelRef], Awaitable[Channel]]
 ChannelListener = Callable[[Channel], None]
-_TIME = re.compile(r"^(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)$")
+_TIME = re.compile(r"^(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])$")
 _MANAGING = frozenset({"subscribe", "unsubscribe", "schedule", "quiet", "pause", "resume", "digest"})
 _QUIET_CHOICES = {"notice": True, "silent": False}
 _COMMANDS = (
@@ -85,8 +98,10 @@ class CommandRouter:
                 f"That command is too long ({len(command.text):,} characters; the limit is {MAX_COMMAND_CHARS})."
             )
         # JSON transports can carry unpaired surrogates ("\\ud800"), which no store or platform encodes: make them "?".
-        text = command.text.encode("utf-8", "replace").decode("utf-8")
-        name, _, argument = " ".join(text.split()).partition(" ")
+        text = " ".join(command.text.encode("utf-8", "replace").decode("utf-8").split())
+        if control := next((c for c in text if unicodedata.category(c) == "Cc"), None):
+            raise UsageError(f"Commands cannot contain control characters (found U+{ord(control):04X}).")
+        name, _, argument = text.partition(" ")
         name = name.lower() or "help"
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:
@@ -94,9 +109,13 @@ class CommandRouter:
             raise UsageError(f"Unknown command {name[:30]!r}. Commands: {known} (`help` shows how to use them).")
         if name in _MANAGING and not command.can_manage:
             raise PermissionDeniedError("Sorry, only channel managers can change this channel's digest settings.")
-        if name == "digest":
-            return await self._cmd_digest(command, argument, send)
-        return await handler(command, argument)
+        try:
+            if name == "digest":
+                return await self._cmd_digest(command, argument, send)
+            return await handler(command, argument)
+        except StoreError as exc:  # its text names the database and the driver's words: for the log, not the channel
+            log.error("command %r in %s: %s", name, command.channel, exc)
+            raise CommandError(STORE_FAILED) from exc
 
     async def _cmd_help(self, command: IncomingCommand, argument: str) -> Reply:
         return Reply(f"Commands: {HELP}")
@@ -140,7 +159,8 @@ class CommandRouter:
 
     async def _cmd_saved(self, command: IncomingCommand, argument: str) -> Reply:
         action, _, fmt = argument.lower().partition(" ")
-        if action not in ("", "export") and not action.isdigit():
+        page = parse_count(action or "1")
+        if action != "export" and page is None:
             raise UsageError("Usage: saved [page] or saved export bibtex|markdown")
         if action == "export" and fmt.strip() not in FORMATS:
             raise UsageError("Usage: saved export bibtex|markdown")
@@ -153,8 +173,7 @@ class CommandRouter:
             name, content = export(entries, fmt.strip())
             return Reply(f"Your reading list ({len(saved)} papers) as {name}.", attachment=(name, content))
         pages = -(-len(saved) // SAVED_PAGE)
-        page = int(action or 1)
-        if not 1 <= page <= pages:
+        if page is None or not 1 <= page <= pages:
             raise UsageError(f"Your reading list has {pages} page{'s' if pages > 1 else ''}; ask for 1 to {pages}.")
         shown = saved[(page - 1) * SAVED_PAGE : page * SAVED_PAGE]
         items = await self._items([paper for _, paper in shown])
@@ -298,10 +317,10 @@ def _parse_schedule(argument: str, channel: Channel) -> tuple[str, str, int]:
         raise UsageError(f"{parts[0][:20]!r} is not a time; use 24-hour HH:MM, e.g. 09:00.")
     timezone, size = channel.timezone, channel.digest_size
     for part in parts[1:3]:
-        if part.isdigit():
-            size = int(part)
-            if not 1 <= size <= MAX_DIGEST_SIZE:
+        if (count := parse_count(part)) is not None:
+            if not 1 <= count <= MAX_DIGEST_SIZE:
                 raise UsageError(f"A digest holds 1 to {MAX_DIGEST_SIZE} papers.")
+            size = count
         else:
             timezone = _zone(part)
     if len(parts) > 3:
@@ -319,6 +338,6 @@ def _zone(name: str) -> str:
 
 def _describe_cron(cron: str) -> str:
     minute, hour, *_ = cron.split()
-    if minute.isdigit() and hour.isdigit():
-        return f"{int(hour):02d}:{int(minute):02d}"
+    if (m := parse_count(minute)) is not None and (h := parse_count(hour)) is not None:
+        return f"{h:02d}:{m:02d}"
     return f"cron {cron!r}"
