@@ -61,7 +61,7 @@ ChannelListener = Callable[[Channel], None]
 _TIME = re.compile(r"^(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])$")
 _MANAGING = frozenset({"subscribe", "unsubscribe", "schedule", "quiet", "pause", "resume", "digest"})
 _QUIET_CHOICES = {"notice": True, "silent": False}
-_COMMANDS = (
+COMMANDS = (
     "search", "show", "similar", "saved", "save", "unsave", "subscribe", "unsubscribe", "topics", "schedule", "quiet",
     "pause", "resume", "digest", "help",
 )
@@ -105,7 +105,7 @@ class CommandRouter:
         name = name.lower() or "help"
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:
-            known = ", ".join(_COMMANDS)
+            known = ", ".join(COMMANDS)
             raise UsageError(f"Unknown command {name[:30]!r}. Commands: {known} (`help` shows how to use them).")
         if name in _MANAGING and not command.can_manage:
             raise PermissionDeniedError("Sorry, only channel managers can change this channel's digest settings.")

@@ -137,3 +137,16 @@ async def test_time_zone_autocomplete(adapter: DiscordAdapter, fake) -> None:
     [callback] = fake[0].callbacks
     assert callback["type"] == 8
     assert [choice["value"] for choice in callback["data"]["choices"]] == ["Europe/Berlin"]
+
+
+async def test_echoed_topics_and_queries_render_no_masked_link_or_markup(adapter: DiscordAdapter, fake) -> None:
+    from tests.adapters.discord.test_render import assert_inert
+
+    hostile = "[click here](https://evil.example) **now** ||x|| `y`"
+    await invoke(adapter, "subscribe", {"topic": hostile})
+    await invoke(adapter, "search", {"query": "[free](https://evil.example/x) gpus"})
+    [(_, announced)] = fake[0].messages  # a settings change: posted to the whole channel
+    assert announced["content"].startswith("This channel now follows")
+    for content in (announced["content"], *replies(fake)):
+        assert "click here" in content or "free" in content
+        assert_inert(content)

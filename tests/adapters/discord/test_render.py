@@ -157,3 +157,14 @@ def test_many_long_papers_split_into_several_reply_messages() -> None:
     assert len(messages) == 25  # 4000-character embeds: one per message under the 6000 total
     short = render_reply(Reply("t", items=tuple(item(n) for n in range(25))))
     assert [len(m.embeds) for m in short] == [10, 10, 5]
+
+
+def test_a_reply_escapes_what_it_echoes_but_keeps_its_own_code_and_links() -> None:
+    [message] = render_reply(Reply(
+        "This channel now follows '[click here](https://evil.example) **x**'. (`saved 2` for more) "
+        "see https://www.shortscience.org/paper?bibtexKey=arxiv.org/abs/1706.03762"
+    ))
+    content = message.content or ""
+    assert not unescaped(content, r"\[[^\]]*\]\(") and not unescaped(content, r"\*")
+    assert "`saved 2`" in content and "https://www.shortscience.org/paper?bibtexKey=arxiv.org/abs/1706.03762" in content
+    assert_inert(re.sub(r"`saved 2`", "", content))
