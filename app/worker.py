@@ -143,7 +143,8 @@ def source_fetcher(bot: App, *, notify: Notify | None = None) -> SourceFetchers:
     conf = bot.settings.fetch
     http = HttpFetcher(
         user_agent=user_agent(conf.contact), timeout_s=conf.timeout_s, max_bytes=int(conf.max_mb * 2**20),
-        retry=RetryPolicy(attempts=conf.retry_attempts, base_s=2.0, cap_s=120.0),
+        retry=RetryPolicy(attempts=conf.retry_attempts, base_s=2.0, cap_s=120.0), max_wait_s=conf.max_wait_s,
+        allow_private_redirects=conf.allow_private_redirects,
     )
     return SourceFetchers(SourceFetcher(bot.store, http, conf, clock=utcnow, notify=notify), http)
 

@@ -241,6 +241,9 @@ class FetchSettings(_Section):
     timeout_s: float = Field(30.0, gt=0, le=600)
     max_mb: float = Field(20.0, gt=0, le=200)  # a response larger than this is refused, never stored in part
     retry_attempts: int = Field(4, ge=1, le=10)
+    max_wait_s: float = Field(120.0, ge=0, le=3600)  # the longest Retry-After honoured; longer fails the fetch
+    max_fetch_s: float = Field(900.0, gt=0, le=6 * 3600)  # one source's whole fetch: requests, waits and pacing
+    allow_private_redirects: bool = False  # may a configured private feed redirect to other private addresses?
     outage_notice_h: float = Field(24.0, gt=0)  # a source failing this long is announced, once, in its channels
 
 

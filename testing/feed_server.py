@@ -23,6 +23,7 @@ class Document:
     content_type: str = "application/xml; charset=utf-8"
     status: int = 200
     etag: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # sent as well: Location, Retry-After...
 
 
 @dataclass
@@ -45,14 +46,22 @@ class FeedServer:
                 elif document.etag and headers.get("if-none-match") == document.etag:
                     self._answer(304, b"", None, etag=document.etag)
                 else:
-                    self._answer(document.status, document.body, document.content_type, etag=document.etag)
+                    self._answer(
+                        document.status, document.body, document.content_type, etag=document.etag,
+                        extra=document.headers,
+                    )
 
-            def _answer(self, status: int, body: bytes, content_type: str | None, etag: str | None = None) -> None:
+            def _answer(
+                self, status: int, body: bytes, content_type: str | None, etag: str | None = None,
+                extra: dict[str, str] | None = None,
+            ) -> None:
                 self.send_response(status)
                 if content_type:
                     self.send_header("Content-Type", content_type)
                 if etag:
                     self.send_header("ETag", etag)
+                for name, value in (extra or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

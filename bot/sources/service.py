@@ -20,7 +20,7 @@ from bot.sources.base import ParsedPage, Parser
 
 if TYPE_CHECKING:
     from bot.config import FetchSettings, SourceSettings
-    from bot.sources.http import HttpFetcher
+    from bot.sources.http import Deadline, HttpFetcher
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,11 @@ class FetchReport:
 
 @dataclass(slots=True)
 class _Fetched:
-    """What a fetch gathered so far; stored only when every document of the source came through."""
+    """One fetch under way: what it may reach and until when, and what it gathered so far (stored only when every
+    document of the source came through)."""
 
+    configured: bool  # the source's URL is the operator's own, so it may be a private address
+    deadline: Deadline
     entries: list[SourceEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     validators: list[HttpValidators] = field(default_factory=list)
@@ -103,7 +106,7 @@ class SourceFetcher:
         return report
 
     async def _fetch_documents(self, source: SourceSettings, on_progress: Progress | None) -> _Fetched:
-        fetched = _Fetched()
+        fetched = _Fetched(source.url is not None, self._http.deadline(self._settings.max_fetch_s))
         if source.kind == "arxiv":
             await self._fetch_api_pages(source, fetched, on_progress)
             return fetched
@@ -136,7 +139,9 @@ class SourceFetcher:
 
     async def _fetch_one(self, url: str, parser: Parser, fetched: _Fetched, *, conditional: bool) -> ParsedPage:
         validators = await self._store.get_validators(url) if conditional else None
-        result = await self._http.get(url, validators=validators)
+        result = await self._http.get(
+            url, validators=validators, configured=fetched.configured, deadline=fetched.deadline
+        )
         fetched.documents += 1
         if result.not_modified:
             fetched.not_modified += 1
