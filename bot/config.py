@@ -240,6 +240,7 @@ class FetchSettings(_Section):
     contact: str | None = None  # e.g. "mailto:ops@your-lab.org" or a URL; sent in the User-Agent
     timeout_s: float = Field(30.0, gt=0, le=600)
     max_mb: float = Field(20.0, gt=0, le=200)  # a response larger than this is refused, never stored in part
+    max_field_chars: int = Field(100_000, ge=1000, le=10_000_000)  # a longer text of one paper is cut, with a line
     retry_attempts: int = Field(4, ge=1, le=10)
     max_wait_s: float = Field(120.0, ge=0, le=3600)  # the longest Retry-After honoured; longer fails the fetch
     max_fetch_s: float = Field(900.0, gt=0, le=6 * 3600)  # one source's whole fetch: requests, waits and pacing

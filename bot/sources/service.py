@@ -146,7 +146,9 @@ class SourceFetcher:
         if result.not_modified:
             fetched.not_modified += 1
             return ParsedPage(entries=())
-        page = await asyncio.to_thread(parser, result.body, result.url, result.headers)
+        page = await asyncio.to_thread(
+            parser, result.body, result.url, result.headers, max_chars=self._settings.max_field_chars
+        )
         fetched.entries.extend(page.entries)
         fetched.problems.extend(page.problems)
         if conditional and result.validators is not None:
