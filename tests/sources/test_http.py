@@ -88,7 +88,8 @@ def test_user_agent_names_version_and_contact():
 
 
 async def test_sends_user_agent_accept_and_encoding(server, fetcher):
-    result = await fetcher.get(server.on("/feed", reply(b"<feed/>", **{"Content-Type": "application/atom+xml"})), configured=True)
+    url = server.on("/feed", reply(b"<feed/>", **{"Content-Type": "application/atom+xml"}))
+    result = await fetcher.get(url, configured=True)
     assert result == FetchResult(result.url, 200, b"<feed/>", result.headers, None)
     assert result.headers["content-type"] == "application/atom+xml"
     sent = server.seen[0].headers

@@ -8,7 +8,6 @@ Redirects may not lead inside the network (the check runs on the address resolve
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
 
 from bot.delivery.pacing import RetryPolicy
 from bot.errors import SourceError
