@@ -294,7 +294,7 @@ async def test_a_feed_redirecting_into_the_network_fails_the_source_and_never_re
 
 
 async def test_a_source_asking_for_a_long_wait_is_marked_failing_with_that_reason(feed_server, sqlite_store, clock):
-    from tests.sources.test_http import FakeClock
+    from tests.sources.conftest import FakeClock
 
     feed_server.documents["/feed.xml"] = Document(b"busy", status=503, headers={"Retry-After": "1000"})
     feed_server.documents["/slow.xml"] = Document(b"busy", status=503, headers={"Retry-After": "100"})

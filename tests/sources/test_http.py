@@ -16,39 +16,9 @@ from bot.delivery.pacing import RetryPolicy
 from bot.errors import SourceError
 from bot.models import HttpValidators
 from bot.sources.http import ARXIV_MIN_INTERVAL_S, FetchResult, HttpFetcher, user_agent
-from testing.http_server import LocalServer
+from tests.sources.conftest import FakeClock, reply  # noqa: F401 - FakeClock for tests importing it from here
 
 UA = "paperbot/test (+mailto:ops@example.org)"
-
-
-class FakeClock:
-    """Monotonic time that moves only when the code under test sleeps, so pacing is checked instantly and exactly."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-async def server():
-    server = await LocalServer().start()
-    try:
-        yield server
-    finally:
-        await server.close()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -56,13 +26,6 @@ async def fetcher(clock):
     """Fast retries (fake sleep), a 1 KiB cap and no pacing unless a test asks for it."""
     async with HttpFetcher(user_agent=UA, max_bytes=1024, min_interval_s={}, clock=clock, sleep=clock.sleep) as f:
         yield f
-
-
-def reply(body: bytes = b"ok", status: int = 200, **headers: str):
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(body=body, status=status, headers=headers)
-
-    return handler
 
 
 def in_turn(*handlers):

@@ -14,16 +14,8 @@ from bot.errors import SourceError
 from bot.sources.http import HttpFetcher
 from bot.sources.netguard import is_public
 from testing.http_server import LocalServer
-from tests.sources.test_http import UA, FakeClock, reply
-
-
-@pytest.fixture
-async def feed_host():
-    server = await LocalServer().start()
-    try:
-        yield server
-    finally:
-        await server.close()
+from tests.sources.conftest import FakeClock, reply
+from tests.sources.test_http import UA
 
 
 @pytest.fixture
@@ -37,11 +29,6 @@ async def internal():
         await server.close()
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 def fetcher(clock: FakeClock, **options: object) -> HttpFetcher:
     return HttpFetcher(user_agent=UA, min_interval_s={}, clock=clock, sleep=clock.sleep, **options)  # type: ignore[arg-type]
 
@@ -52,9 +39,9 @@ def internal_urls(internal: LocalServer) -> list[str]:
 
 
 @pytest.mark.parametrize("which", [0, 1, 2], ids=["ip-literal", "name-resolving-to-127.0.0.1", "ipv4-mapped-ipv6"])
-async def test_a_redirect_into_the_network_is_refused_and_never_reaches_it(feed_host, internal, clock, which):
+async def test_a_redirect_into_the_network_is_refused_and_never_reaches_it(server, internal, clock, which):
     target = internal_urls(internal)[which]
-    url = feed_host.on("/feed", reply(status=302, Location=target))
+    url = server.on("/feed", reply(status=302, Location=target))
     async with fetcher(clock) as http:
         with pytest.raises(SourceError) as caught:
             await http.get(url, configured=True)  # the operator's own feed URL may be local; its redirect may not
@@ -70,8 +57,8 @@ async def test_a_derived_url_may_not_be_private_even_without_a_redirect(internal
     assert internal.seen == []
 
 
-async def test_a_configured_private_feed_works_and_may_redirect_inside_only_when_allowed(feed_host, internal, clock):
-    url = feed_host.on("/feed", reply(status=301, Location=internal.url("/admin")))
+async def test_a_configured_private_feed_works_and_may_redirect_inside_only_when_allowed(server, internal, clock):
+    url = server.on("/feed", reply(status=301, Location=internal.url("/admin")))
     async with fetcher(clock, allow_private_redirects=True) as http:
         result = await http.get(url, configured=True)
     assert result.url == internal.url("/admin") and b"secret" in result.body
@@ -81,22 +68,22 @@ async def test_a_configured_private_feed_works_and_may_redirect_inside_only_when
 
 
 @pytest.mark.parametrize("location", ["file:///etc/passwd", "ftp://example.org/feed", "gopher://127.0.0.1:70/"])
-async def test_only_http_and_https_redirects_are_followed(feed_host, clock, location):
-    url = feed_host.on("/feed", reply(status=307, Location=location))
+async def test_only_http_and_https_redirects_are_followed(server, clock, location):
+    url = server.on("/feed", reply(status=307, Location=location))
     async with fetcher(clock, allow_private_redirects=True) as http:
         with pytest.raises(SourceError, match="only http and https"):
             await http.get(url, configured=True)
 
 
-async def test_at_most_five_redirects(feed_host, clock):
+async def test_at_most_five_redirects(server, clock):
     for n in range(7):
-        feed_host.on(f"/r{n}", reply(status=302, Location=f"/r{n + 1}"))
-    feed_host.on("/r7", reply(b"<feed/>"))
+        server.on(f"/r{n}", reply(status=302, Location=f"/r{n + 1}"))
+    server.on("/r7", reply(b"<feed/>"))
     async with fetcher(clock, allow_private_redirects=True) as http:
-        assert (await http.get(feed_host.url("/r2"), configured=True)).body == b"<feed/>"  # five hops
+        assert (await http.get(server.url("/r2"), configured=True)).body == b"<feed/>"  # five hops
         with pytest.raises(SourceError, match="more than 5 redirects"):
-            await http.get(feed_host.url("/r1"), configured=True)  # six
-    assert feed_host.hits("/r7") == 1
+            await http.get(server.url("/r1"), configured=True)  # six
+    assert server.hits("/r7") == 1
 
 
 @pytest.mark.parametrize(
@@ -111,26 +98,26 @@ def test_which_addresses_count_as_public(address, public):
     assert is_public(address) is public
 
 
-async def test_a_long_retry_after_fails_at_once_naming_the_wait(feed_host, clock):
-    url = feed_host.on("/feed", reply(status=503, **{"Retry-After": "1000"}))
+async def test_a_long_retry_after_fails_at_once_naming_the_wait(server, clock):
+    url = server.on("/feed", reply(status=503, **{"Retry-After": "1000"}))
     async with fetcher(clock) as http:
         with pytest.raises(SourceError) as caught:
             await http.get(url, configured=True)
     assert "asks to wait 1000 s" in str(caught.value) and "120 s" in str(caught.value)
-    assert clock.sleeps == [] and feed_host.hits("/feed") == 1
+    assert clock.sleeps == [] and server.hits("/feed") == 1
 
 
-async def test_the_single_wait_cap_is_configurable(feed_host, clock):
-    url = feed_host.on("/feed", reply(status=429, **{"Retry-After": "30"}))
+async def test_the_single_wait_cap_is_configurable(server, clock):
+    url = server.on("/feed", reply(status=429, **{"Retry-After": "30"}))
     async with fetcher(clock, max_wait_s=10) as http:
         with pytest.raises(SourceError, match="asks to wait 30 s"):
             await http.get(url, configured=True)
 
 
-async def test_retries_stop_at_the_fetch_deadline(feed_host, clock):
-    url = feed_host.on("/feed", reply(status=503, **{"Retry-After": "100"}))  # under the cap, but 3 x 100 s in all
+async def test_retries_stop_at_the_fetch_deadline(server, clock):
+    url = server.on("/feed", reply(status=503, **{"Retry-After": "100"}))  # under the cap, but 3 x 100 s in all
     async with fetcher(clock, retry=RetryPolicy(attempts=4, base_s=1, cap_s=1)) as http:
         with pytest.raises(SourceError) as caught:
             await http.get(url, configured=True, deadline=http.deadline(250))
     assert "would pass the fetch's 250 s limit" in str(caught.value)
-    assert clock.sleeps == [100, 100] and feed_host.hits("/feed") == 3
+    assert clock.sleeps == [100, 100] and server.hits("/feed") == 3
