@@ -16,7 +16,7 @@ from bot.delivery.pacing import RetryPolicy
 from bot.errors import SourceError
 from bot.models import HttpValidators
 from bot.sources.http import ARXIV_MIN_INTERVAL_S, FetchResult, HttpFetcher, user_agent
-from tests.sources.conftest import FakeClock, reply  # noqa: F401 - FakeClock for tests importing it from here
+from tests.sources.conftest import reply
 
 UA = "paperbot/test (+mailto:ops@example.org)"
 
