@@ -89,17 +89,18 @@ def collect(
     start: int | None = None,
 ) -> ParsedPage:
     """Build an entry from each item, its fields first cut to `max_chars`; an item that raises `EntryProblem`
-    becomes a problem line instead, and so does each cut (those `cuts` made before parsing among them)."""
+    becomes a problem line instead, and each cut a line of `cuts` (with the `cuts` made before parsing)."""
     entries: list[SourceEntry] = []
-    problems = [f"{url}: {cut}" for cut in cuts]
+    problems: list[str] = []
+    cut_lines = [f"{url}: {cut}" for cut in cuts]
     for number, item in enumerate(items, start=1):
         if cut := sorted(set(cap_fields(item, max_chars))):
-            problems.append(f"{url}: entry {number}: {', '.join(cut)} cut to {max_chars:,} characters")
+            cut_lines.append(f"{url}: entry {number}: {', '.join(cut)} cut to {max_chars:,} characters")
         try:
             entries.append(build(item))
         except EntryProblem as exc:
             problems.append(f"{url}: entry {number}: {exc}")
-    return ParsedPage(tuple(entries), tuple(problems), total=total, start=start)
+    return ParsedPage(tuple(entries), tuple(problems), total=total, start=start, cuts=tuple(cut_lines))
 
 
 def cap_fields(record: Any, max_chars: int, name: str = "", depth: int = 0) -> list[str]:

@@ -41,6 +41,7 @@ class FetchReport:
     documents: int = 0
     not_modified: int = 0  # documents the server said are unchanged (304)
     problems: tuple[str, ...] = ()  # entries skipped, one line each
+    cuts: tuple[str, ...] = ()  # fields cut to `fetch.max_field_chars`, one line each (their papers are stored)
     error: str | None = None
 
 
@@ -53,6 +54,7 @@ class _Fetched:
     deadline: Deadline
     entries: list[SourceEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    cuts: list[str] = field(default_factory=list)
     validators: list[HttpValidators] = field(default_factory=list)
     documents: int = 0
     not_modified: int = 0
@@ -97,11 +99,12 @@ class SourceFetcher:
         report = FetchReport(
             source.name, added=merged.added, updated=merged.updated, duplicates=merged.duplicates,
             documents=fetched.documents, not_modified=fetched.not_modified, problems=tuple(fetched.problems),
+            cuts=tuple(fetched.cuts),
         )
         log.info(
-            "source=%s outcome=ok documents=%d not_modified=%d added=%d updated=%d duplicates=%d skipped=%d",
+            "source=%s outcome=ok documents=%d not_modified=%d added=%d updated=%d duplicates=%d skipped=%d cut=%d",
             source.name, report.documents, report.not_modified, report.added, report.updated, report.duplicates,
-            len(report.problems),
+            len(report.problems), len(report.cuts),
         )
         return report
 
@@ -151,6 +154,7 @@ class SourceFetcher:
         )
         fetched.entries.extend(page.entries)
         fetched.problems.extend(page.problems)
+        fetched.cuts.extend(page.cuts)
         if conditional and result.validators is not None:
             fetched.validators.append(result.validators)
         return page

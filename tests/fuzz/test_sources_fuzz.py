@@ -42,6 +42,8 @@ def check_contract(parse: Parser, body: bytes, response_headers: dict[str, str])
         assert all(summary.paper_id == paper.id and summary.text for summary in entry.summaries)
     for problem in page.problems:
         assert problem.startswith(f"{URL}: entry ") and "\n" not in problem
+    for cut in page.cuts:
+        assert cut.startswith((f"{URL}: entry ", f"{URL}: feed: ")) and "\n" not in cut
     return page
 
 

@@ -56,7 +56,7 @@ async def main():
     await http.close()
     await store.close()
     server.stop()
-    print(json.dumps({"growth_mb": growth, "error": report.error, "problems": report.problems, "texts": texts}))
+    print(json.dumps({"growth_mb": growth, "error": report.error, "cuts": report.cuts, "texts": texts}))
 
 
 asyncio.run(main())
@@ -76,7 +76,7 @@ def test_an_18_mb_item_is_cut_with_one_line_and_the_fetch_peak_stays_small(tmp_p
     assert result["growth_mb"] < MAX_GROWTH, f"peak grew {result['growth_mb']:.0f} MB for a {ITEM_MB} MB item"
     assert result["error"] is None
     assert len(result["texts"]) == 2 and max(result["texts"]) <= 100_000  # both stored, the huge one cut
-    cut = [line for line in result["problems"] if "cut to 100,000 characters" in line]
+    cut = [line for line in result["cuts"] if "cut to 100,000 characters" in line]
     assert cut and all("entry 1:" in line for line in cut)
 
 
@@ -91,7 +91,8 @@ def test_every_parser_cuts_each_over_long_field_with_one_line_and_keeps_the_rest
     page = parse_daily_papers(daily, "https://hf.example/api", {}, max_chars=1000)
     assert [len(entry.paper.text) <= 1000 for entry in page.entries] == [True, True]
     assert len(page.entries[0].paper.authors) == 21  # the names up to the one that passes 1,000 characters
-    assert page.problems == ("https://hf.example/api: entry 1: authors, summary cut to 1,000 characters",)
+    assert page.cuts == ("https://hf.example/api: entry 1: authors, summary cut to 1,000 characters",)
+    assert page.problems == ()
 
     atom = ('<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>https://e.org/1</id><title>Huge</title>'
             f'<link href="https://e.org/{"x" * 3000}"/><summary>{words}</summary></entry>'
@@ -101,4 +102,4 @@ def test_every_parser_cuts_each_over_long_field_with_one_line_and_keeps_the_rest
         page = parse_feed(body, "https://e.org/feed", {}, max_chars=1000)
         assert [entry.paper.headline for entry in page.entries] == ["Huge", "Fine"]
         assert max(len(entry.paper.text) for entry in page.entries) <= 1000
-        assert page.problems and all(line.startswith("https://e.org/feed: entry 1: ") for line in page.problems)
+        assert page.cuts and all(line.startswith("https://e.org/feed: entry 1: ") for line in page.cuts)
