@@ -89,7 +89,7 @@ async def list_papers(
     from rich.table import Table
 
     async with open_bot() as bot:
-        papers = await bot.store.list_papers(limit=limit)
+        papers = await bot.store.papers.list_papers(limit=limit)
         tldrs = await _tldrs(bot, [paper.id for paper in papers])
     if as_json:
         for paper in papers:
@@ -120,11 +120,11 @@ async def show(paper_id: Annotated[str, typer.Argument(help="A paper id from `pa
     from bot.errors import PaperNotFoundError
 
     async with open_bot() as bot:
-        paper = await bot.store.get_paper(paper_id.strip())
+        paper = await bot.store.papers.get_paper(paper_id.strip())
         if paper is None:
             raise PaperNotFoundError(f"no paper has id {paper_id.strip()[:40]!r}; `paperbot list` shows the ids")
         tldrs = await _tldrs(bot, [paper.id])
-        community = (await bot.store.community_summaries([paper.id])).get(paper.id, [])
+        community = (await bot.store.papers.community_summaries([paper.id])).get(paper.id, [])
     ConsoleAdapter(out).show_paper(paper, tldrs.get(paper.id), community)
 
 
@@ -217,15 +217,15 @@ async def _post_console_digest(bot: App) -> None:
     console = ConsoleAdapter(out)
     message = await bot.digests.deliver(await bot.channel(bot.console_ref()), console.send_digest)
     if message is None:
-        total = await bot.store.count_papers()
+        total = await bot.store.papers.count_papers()
         console.show_notice(f"No new papers for this channel: all {total} were sent. Add more with `paperbot ingest`.")
 
 
 async def _tldrs(bot: App, paper_ids: list[str]) -> dict[str, str]:
     """The configured summarizer's TL;DR where cached, else any cached one; never runs a model."""
     name, version = bot.summarizer.name, bot.summarizer.version
-    exact = await bot.store.get_summaries(paper_ids, name, version)
-    latest = await bot.store.latest_summaries([pid for pid in paper_ids if pid not in exact])
+    exact = await bot.store.summaries.get_summaries(paper_ids, name, version)
+    latest = await bot.store.summaries.latest_summaries([pid for pid in paper_ids if pid not in exact])
     return {pid: summary.text for pid, summary in {**latest, **exact}.items()}
 
 
@@ -270,8 +270,8 @@ async def status() -> None:
     from bot.ops.status import channel_statuses
 
     async with open_bot() as bot:
-        rows = await channel_statuses(bot.store, datetime.now(UTC))
-        states = {state.name: state for state in await bot.store.source_states()}
+        rows = await channel_statuses(bot.store.channels, bot.store.outbox, datetime.now(UTC))
+        states = {state.name: state for state in await bot.store.sources.source_states()}
         sources = bot.settings.sources
     if sources:
         out.print(sources_table(sources, states))

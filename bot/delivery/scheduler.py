@@ -26,7 +26,8 @@ from bot.delivery.digest import DigestService, FindPosted, Notify, Send, utcnow
 from bot.delivery.dispatch import Dispatcher, Outcome
 from bot.errors import ChannelGoneError, StoreError
 from bot.models import Channel, ChannelClaim, ChannelRef
-from bot.ports import Store
+from bot.ports.channels import Channels
+from bot.ports.leases import Leases
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
@@ -47,7 +48,8 @@ class DigestScheduler:
 
     def __init__(
         self,
-        store: Store,
+        channels: Channels,
+        leases: Leases,
         digests: DigestService,
         senders: Mapping[str, Send],
         *,
@@ -59,7 +61,8 @@ class DigestScheduler:
     ) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        self._store = store
+        self._channels = channels
+        self._leases = leases
         self._digests = digests
         self._senders = senders
         self._finders = finders if finders is not None else {}  # run_worker fills it after construction
@@ -72,21 +75,21 @@ class DigestScheduler:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._jobs: dict[str, Callable[[], Awaitable[None]]] = {}
-        self._channels: dict[ChannelRef, Channel] = {}  # channels with a job, as last scheduled
+        self._scheduled: dict[ChannelRef, Channel] = {}  # channels with a job, as last scheduled
         self._dispatch = Dispatcher(
-            store, self._deliver, owner=self._owner, settings=self._conf, clock=clock, spawn=self._spawn
+            leases, self._deliver, owner=self._owner, settings=self._conf, clock=clock, spawn=self._spawn
         )
 
     async def start(self) -> None:
         """Build jobs for every stored channel, record and serve runs missed while no worker ran, then tick."""
         now = self._clock()
         missed: dict[ChannelRef, str] = {}
-        for channel in await self._store.list_channels():
+        for channel in await self._channels.list_channels():
             self.schedule(channel)
-            if channel.ref in self._channels and (slot := self._slot(channel, now)):
+            if channel.ref in self._scheduled and (slot := self._slot(channel, now)):
                 missed[channel.ref] = slot
         if missed:
-            self._dispatch.enqueue(await self._store.add_runs(missed, now), holds=False)
+            self._dispatch.enqueue(await self._leases.add_runs(missed, now), holds=False)
         self._scheduler.add_job(
             self._sweep, "interval", seconds=self._conf.sweep_s, id="paperbot:sweep", next_run_time=now,
             max_instances=1, coalesce=True,
@@ -98,11 +101,11 @@ class DigestScheduler:
         """Add, replace or (when paused) remove the channel's job; called whenever its settings change."""
         job_id = str(channel.ref)
         if channel.paused or channel.ref.platform not in self._senders:
-            self._channels.pop(channel.ref, None)
+            self._scheduled.pop(channel.ref, None)
             if self._scheduler.get_job(job_id):
                 self._scheduler.remove_job(job_id)
             return
-        self._channels[channel.ref] = channel
+        self._scheduled[channel.ref] = channel
         self._scheduler.add_job(
             self._fire, _trigger(channel.cron, channel.timezone), args=[channel.ref], id=job_id,
             replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=self._conf.misfire_grace_s,
@@ -125,7 +128,7 @@ class DigestScheduler:
     def _exclusive(self, name: str, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             self._track()
-            if not await self._store.claim_job(name, self._owner, self._conf.lease_s, self._clock()):
+            if not await self._leases.claim_job(name, self._owner, self._conf.lease_s, self._clock()):
                 log.info("job=%s skipped: another worker runs it", name)
                 return
             await func()
@@ -193,7 +196,7 @@ class DigestScheduler:
     async def _fire(self, ref: ChannelRef) -> None:
         """A cron job fired: record the run for its slot (idempotent, batched), then wait until it is served."""
         self._track()
-        channel = self._channels.get(ref) or await self._store.get_channel(ref)  # not scheduled here: ask the store
+        channel = self._scheduled.get(ref) or await self._channels.get_channel(ref)  # not scheduled here: ask
         if channel is None or channel.paused:
             return
         now = self._clock()
@@ -206,8 +209,8 @@ class DigestScheduler:
         if self._pruned_at is None or (now - self._pruned_at).total_seconds() >= self._prune_every_s:
             self._pruned_at = now
             keep = timedelta(seconds=self._conf.misfire_grace_s + RUN_RETENTION_S)
-            await self._store.prune_runs(now - keep)
-        refs = await self._store.claimable_channels(now, self._conf.concurrency * 16)
+            await self._leases.prune_runs(now - keep)
+        refs = await self._leases.claimable_channels(now, self._conf.concurrency * 16)
         refs = [ref for ref in refs if ref.platform in self._senders and not self._dispatch.queued(ref)]
         if refs:
             log.info("sweep found %d channels with unfinished digests", len(refs))
@@ -240,7 +243,7 @@ class DigestScheduler:
         return Outcome()
 
     async def _pause(self, channel: Channel, reason: str) -> None:
-        paused = await self._store.upsert_channel(replace(channel, paused=True))
+        paused = await self._channels.upsert_channel(replace(channel, paused=True))
         self.schedule(paused)
         log.warning("channel paused channel=%s reason=%r (resume with /papers resume)", channel.ref, reason)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import ConfigError
-from bot.ports import Summarizer
+from bot.ports.summaries import Summarizer
 from bot.summarize.abstractive import AbstractiveSummarizer
 from bot.summarize.extractive import ExtractiveSummarizer
 

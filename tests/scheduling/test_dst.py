@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.delivery.cron import fire_times, latest_slot, next_fire, slot_of
+from bot.delivery.scheduler import DigestScheduler
 
 
 def _slots(cron: str, tz: str, start: datetime, days: int) -> tuple[list[datetime], list[str]]:
@@ -40,10 +41,9 @@ def test_missed_runs_coalesce_into_the_newest_slot_within_the_grace() -> None:
 
 def test_the_schedulers_quick_slot_agrees_with_the_walk_over_the_grace_window_across_dst() -> None:
     from bot.config import SchedulerSettings
-    from bot.delivery.scheduler import DigestScheduler
     from bot.models import Channel, ChannelRef
 
-    scheduler = DigestScheduler(None, None, {})  # type: ignore[arg-type] # only the slot arithmetic is used
+    scheduler = DigestScheduler(None, None, None, {})  # type: ignore[arg-type] # only the slot arithmetic is used
     grace = SchedulerSettings().misfire_grace_s
     for cron, tz, start in [
         ("30 2 * * *", "Europe/Berlin", datetime(2026, 3, 28, tzinfo=UTC)),  # spring forward: 02:30 is skipped

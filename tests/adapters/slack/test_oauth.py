@@ -26,10 +26,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.oauth import SlackInstallations, open_installations
-from bot.chat.reactions import ReactionHandler
-from bot.chat.router import CommandRouter
+from app.parts import command_router, digest_service, reaction_handler
 from bot.config import SlackSettings, load_settings
-from bot.delivery.digest import DigestService
 from bot.errors import ConfigError, NotInstalledError
 from bot.models import Channel, ChannelRef, DigestItem, DigestMessage
 from storage.sql_store import SqlStore
@@ -129,10 +127,10 @@ async def app(tmp_path: Path) -> AsyncIterator[Distributed]:
     assert installations is not None
 
     async def load_channel(ref: ChannelRef) -> Channel:
-        return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))
+        return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
-    router = CommandRouter(store, DigestService(store, FirstWords(), header="Papers"), load_channel)
-    adapter = SlackAdapter(settings, router, ReactionHandler(store, {"slack": settings.save_emoji}),
+    router = command_router(store, digest_service(store, FirstWords(), header="Papers"), load_channel)
+    adapter = SlackAdapter(settings, router, reaction_handler(store, {"slack": settings.save_emoji}),
                            channel_interval=0, installations=installations)
     async with TestClient(TestServer(adapter.http_app())) as http:
         yield Distributed(fake, installations, adapter, http, db)
