@@ -109,11 +109,15 @@ def build_app(
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
-    """Connect the store (migrating it to the current schema) and wire the core around it."""
+async def open_app(settings: Settings, *, migrate: bool = False) -> AsyncIterator[App]:
+    """Connect the store and wire the core around it.
+
+    Only `migrate` (db upgrade, run --migrate) changes an existing store's schema; a SQLite store used for the first
+    time gets its schema, so `paperbot demo` works on a fresh machine.
+    """
     from storage.sql_store import SqlStore
 
-    store = await SqlStore.connect(settings.database.resolved_url(), migrate=migrate)
+    store = await SqlStore.connect(settings.database.resolved_url(), migrate=migrate, create_sqlite=True)
     try:
         summarizer = make_summarizer(settings)
         yield build_app(settings, store, summarizer, semantic=make_semantic(settings, store, summarizer))

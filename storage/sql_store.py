@@ -38,14 +38,23 @@ class SqlStore:
         self.sources = SqlSourceRecords(db)
 
     @classmethod
-    async def connect(cls, url: str, *, migrate: bool = True) -> SqlStore:
-        """Open the store at `url`; migrate it to the newest schema, or (migrate=False) insist it is there already."""
+    async def connect(cls, url: str, *, migrate: bool = True, create_sqlite: bool = False) -> SqlStore:
+        """Open the store at `url`.
+
+        `migrate` upgrades it to the newest schema (`paperbot db upgrade`, `paperbot run --migrate`); otherwise the
+        schema must be there already, so a command never migrates a store under running workers. `create_sqlite`
+        creates the schema of a SQLite store used for the first time, so the embedded default just works.
+        """
         engine = open_engine(url)
         try:
-            if migrate:
+            current = await current_on(engine)
+            if migrate or (create_sqlite and current is None and engine.dialect.name == "sqlite"):
                 await upgrade_engine(engine)
-            elif (current := await current_on(engine)) != head_revision():
-                raise StoreError(f"the store's schema is at revision {current!r}, not {head_revision()!r}: migrate it")
+            elif current != head_revision():
+                raise StoreError(
+                    f"the store's schema is at revision {current or 'none (an empty database)'}, this paperbot needs "
+                    f"{head_revision()}: run `paperbot db upgrade`"
+                )
             return cls(Database(engine, url))
         except STORE_FAILURES as exc:
             await engine.dispose()

@@ -17,11 +17,10 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from bot.config import SchedulerSettings
-from bot.delivery.cron import cron_trigger, latest_slot, slot_of
+from bot.delivery.cron import cached_trigger, cron_trigger, fired_slot, slot_of
 from bot.delivery.digest import DigestService, FindPosted, Notify, Send, utcnow
 from bot.delivery.dispatch import Dispatcher, Outcome
 from bot.errors import ChannelGoneError, StoreError
@@ -30,7 +29,7 @@ from bot.ports.channels import Channels
 from bot.ports.leases import Leases
 
 if TYPE_CHECKING:
-    from apscheduler.triggers.cron import CronTrigger
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +85,12 @@ class DigestScheduler:
         missed: dict[ChannelRef, str] = {}
         for channel in await self._channels.list_channels():
             self.schedule(channel)
-            if channel.ref in self._scheduled and (slot := self._slot(channel, now)):
+            if channel.ref in self._scheduled and (slot := self._fired_slot(channel, now)):
                 missed[channel.ref] = slot
         if missed:
             self._dispatch.enqueue(await self._leases.add_runs(missed, now), holds=False)
         self._scheduler.add_job(
-            self._sweep, "interval", seconds=self._conf.sweep_s, id="paperbot:sweep", next_run_time=now,
+            self.sweep, "interval", seconds=self._conf.sweep_s, id="paperbot:sweep", next_run_time=now,
             max_instances=1, coalesce=True,
         )
         self._scheduler.start()
@@ -107,7 +106,7 @@ class DigestScheduler:
             return
         self._scheduled[channel.ref] = channel
         self._scheduler.add_job(
-            self._fire, _trigger(channel.cron, channel.timezone), args=[channel.ref], id=job_id,
+            self.fire, cached_trigger(channel.cron, channel.timezone), args=[channel.ref], id=job_id,
             replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=self._conf.misfire_grace_s,
         )
         log.debug("scheduled channel=%s cron=%r tz=%s", channel.ref, channel.cron, channel.timezone)
@@ -169,15 +168,8 @@ class DigestScheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
-    def _slot(self, channel: Channel, now: datetime) -> str | None:
-        """The run slot a fire at `now` serves: this minute when the cron fires in it, else the newest within grace."""
-        trigger, minute = _trigger(channel.cron, channel.timezone), now.replace(second=0, microsecond=0)
-        if trigger.get_next_fire_time(None, minute) == minute:
-            return slot_of(minute, channel.timezone)  # on time, the common case: no walk over the grace window
-        first = trigger.get_next_fire_time(None, now - timedelta(seconds=self._conf.misfire_grace_s))
-        if first is None or first > now:
-            return None  # nothing fired within the grace (a start on an ordinary minute): no walk either
-        return latest_slot(channel.cron, channel.timezone, now, self._conf.misfire_grace_s)
+    def _fired_slot(self, channel: Channel, now: datetime) -> str | None:
+        return fired_slot(channel.cron, channel.timezone, now, self._conf.misfire_grace_s)
 
     def _track(self) -> None:
         """Count the running job among the work `stop` waits for."""
@@ -193,16 +185,16 @@ class DigestScheduler:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _fire(self, ref: ChannelRef) -> None:
-        """A cron job fired: record the run for its slot (idempotent, batched), then wait until it is served."""
+    async def fire(self, ref: ChannelRef) -> None:
+        """What a channel's cron job runs (and a test may run at any time): record the run for its slot (idempotent, batched), then wait until it is served."""
         self._track()
         channel = self._scheduled.get(ref) or await self._channels.get_channel(ref)  # not scheduled here: ask
         if channel is None or channel.paused:
             return
         now = self._clock()
-        await self._dispatch.fire(ref, self._slot(channel, now) or slot_of(now, channel.timezone))
+        await self._dispatch.fire(ref, self._fired_slot(channel, now) or slot_of(now, channel.timezone))
 
-    async def _sweep(self) -> None:
+    async def sweep(self) -> None:
         """Prune old runs now and then; queue channels with due runs or planned digests that no live lease covers."""
         self._track()
         now = self._clock()
@@ -246,12 +238,6 @@ class DigestScheduler:
         paused = await self._channels.upsert_channel(replace(channel, paused=True))
         self.schedule(paused)
         log.warning("channel paused channel=%s reason=%r (resume with /papers resume)", channel.ref, reason)
-
-
-@lru_cache(maxsize=4096)
-def _trigger(cron: str, timezone: str) -> CronTrigger:
-    """Triggers are immutable: one per (cron, zone) serves every channel sharing it."""
-    return cron_trigger(cron, timezone)
 
 
 def _logged(name: str, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:

@@ -13,6 +13,7 @@ join searches a few seconds late.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -33,6 +34,7 @@ DOC_TOKENS = 256  # all-MiniLM-L6-v2's own max_seq_length
 DEFAULT_THRESHOLD = 0.45  # cosine; see tests/semantic/test_topics.py for how it was chosen on the corpus
 MATRIX_TTL_S = 600.0
 RECOUNT_S = 5.0
+TEXT_CACHE = 4096  # topic and query vectors kept (1.5 kB each): every channel's topics, and then some
 
 Progress = Callable[[int, int], None]
 """Called as (papers embedded so far, papers to embed)."""
@@ -86,7 +88,7 @@ class SemanticIndex:
         )
         self._embeddings = embeddings
         self._library = library
-        self._texts: dict[str, np.ndarray] = {}
+        self._texts: OrderedDict[str, np.ndarray] = OrderedDict()
         self._matrix: Matrix | None = None
         self._recount_s = recount_s
         self._reading = asyncio.Lock()
@@ -98,10 +100,15 @@ class SemanticIndex:
         return await asyncio.to_thread(self._docs.encode, list(texts))
 
     async def embed_text(self, text: str) -> np.ndarray:
-        """One query or topic vector; cached, since topics are embedded again for every digest."""
-        if text not in self._texts:
-            self._texts[text] = (await self.encode([text]))[0]
-        return self._texts[text]
+        """One query or topic vector; the most recent `TEXT_CACHE` are kept, since topics recur in every digest and
+        search queries are not worth remembering forever."""
+        if (vector := self._texts.get(text)) is not None:
+            self._texts.move_to_end(text)
+            return vector
+        vector = self._texts[text] = (await self.encode([text]))[0]
+        if len(self._texts) > TEXT_CACHE:
+            self._texts.popitem(last=False)
+        return vector
 
     async def embed_papers(self, papers: Sequence[Paper]) -> dict[str, bytes]:
         """Embed and store `papers`' vectors; return them as stored."""

@@ -103,10 +103,10 @@ async def test_a_slot_fired_twice_on_fall_back_night_posts_one_digest(store, fak
     adapter = slack_adapter(store, fake)
     now = [datetime(2026, 11, 1, 5, 30, 5, tzinfo=UTC)]  # 01:30:05 EDT
     scheduler = _scheduler(store, adapter, clock=lambda: now[0])
-    await scheduler._fire(C1)
+    await scheduler.fire(C1)
     now[0] = datetime(2026, 11, 1, 6, 30, 5, tzinfo=UTC)  # 01:30:05 EST, the same wall-clock minute
-    await scheduler._fire(C1)
+    await scheduler.fire(C1)
     assert len(delivered(fake)) == 3, "one digest of three papers, not two"
     now[0] = datetime(2026, 11, 2, 6, 30, 5, tzinfo=UTC)
-    await scheduler._fire(C1)
+    await scheduler.fire(C1)
     assert len(delivered(fake)) == 6

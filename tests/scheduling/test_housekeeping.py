@@ -53,9 +53,10 @@ async def _channels(store: SqlStore, *refs: ChannelRef, papers: int = 3) -> None
         await store.channels.upsert_channel(Channel(ref, digest_size=2))
 
 
-def _scheduler(store: SqlStore, send, **conf: object) -> DigestScheduler:
+def _scheduler(store: SqlStore, send, *, clock=None, **conf: object) -> DigestScheduler:
     digests = digest_service(store, FirstWordsSummarizer(), header="Papers")
-    return digest_scheduler(store, digests, {"console": send}, settings=SchedulerSettings(**conf))
+    extra = {"clock": clock} if clock else {}
+    return digest_scheduler(store, digests, {"console": send}, settings=SchedulerSettings(**conf), **extra)
 
 
 async def test_claims_go_to_one_owner_and_only_where_there_is_work(store: SqlStore) -> None:
@@ -95,8 +96,7 @@ async def test_served_runs_older_than_the_cutoff_are_pruned_and_nothing_else(sto
 async def test_the_sweep_prunes_runs_past_the_grace_at_most_every_few_minutes(sqlite_store: SqlStore) -> None:
     await _channels(sqlite_store, A)
     now = [T0]
-    scheduler = _scheduler(sqlite_store, RecordingAdapter().send_digest, misfire_grace_s=3600)
-    scheduler._clock = lambda: now[0]
+    scheduler = _scheduler(sqlite_store, RecordingAdapter().send_digest, clock=lambda: now[0], misfire_grace_s=3600)
     keep = timedelta(seconds=3600 + RUN_RETENTION_S)
 
     async def served_run(slot: str, at: datetime) -> None:
@@ -105,16 +105,16 @@ async def test_the_sweep_prunes_runs_past_the_grace_at_most_every_few_minutes(sq
 
     await served_run("expired", T0 - keep - timedelta(minutes=1))
     await served_run("kept", T0 - keep + timedelta(minutes=1))
-    await scheduler._sweep()
+    await scheduler.sweep()
     assert await _fires_anew(sqlite_store, A, "expired", T0), "pruned on the first sweep"
     assert not await _fires_anew(sqlite_store, A, "kept", T0)
 
     await served_run("expired-2", T0 - keep - timedelta(minutes=1))
     now[0] = T0 + timedelta(minutes=5)
-    await scheduler._sweep()
+    await scheduler.sweep()
     assert not await _fires_anew(sqlite_store, A, "expired-2", T0), "not again within ten minutes"
     now[0] = T0 + timedelta(minutes=11)
-    await scheduler._sweep()
+    await scheduler.sweep()
     assert await _fires_anew(sqlite_store, A, "expired-2", T0)
     await scheduler.stop()
 
@@ -185,9 +185,9 @@ async def test_a_store_failure_while_planning_leaves_the_run_due_for_the_next_sw
         return await original(*args, **kwargs)
 
     sqlite_store.outbox.plan_unsent = flaky  # type: ignore[method-assign]
-    await scheduler._fire(A)
+    await scheduler.fire(A)
     assert platform.sent == [] and [ref for ref in await sqlite_store.leases.claimable_channels(datetime.now(UTC), 10)] == [A]
-    await scheduler._sweep()  # no hold after a store failure: the next sweep serves it
+    await scheduler.sweep()  # no hold after a store failure: the next sweep serves it
     for _ in range(100):
         if platform.sent:
             break

@@ -9,7 +9,7 @@ from app.parts import command_router, digest_service, semantic_index
 from bot.chat.router import CommandRouter
 from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef
-from bot.selection.semantic import SemanticIndex, to_bytes, to_matrix, top_k
+from bot.selection.semantic import TEXT_CACHE, SemanticIndex, to_bytes, to_matrix, top_k
 from bot.summarize import embedding
 from bot.summarize.embedding import SentenceEncoder
 from bot.summarize.extractive import ExtractiveSummarizer
@@ -110,3 +110,22 @@ async def test_similar_without_embeddings_says_so(sqlite_store) -> None:
     await sqlite_store.papers.add_papers([paper(1)])
     with pytest.raises(Exception, match="embedding model"):
         await _router(sqlite_store, None).handle(_command("similar p001"))
+
+
+async def test_the_topic_and_query_vector_cache_is_bounded_and_keeps_what_recurs(sqlite_store) -> None:
+    index = semantic_index(sqlite_store, SentenceEncoder())  # the encoder is replaced: no model is loaded
+    encoded: list[str] = []
+
+    async def encode(texts):
+        encoded.extend(texts)
+        return np.ones((len(texts), 2), dtype=np.float32)
+
+    index.encode = encode  # type: ignore[method-assign]
+    for n in range(TEXT_CACHE + 50):
+        await index.embed_text("adversarial robustness")  # a channel's topic, asked for every digest
+        await index.embed_text(f"query {n}")
+
+    assert encoded.count("adversarial robustness") == 1, "the recurring topic stayed cached"
+    assert len(index._texts) == TEXT_CACHE
+    await index.embed_text("query 0")
+    assert encoded.count("query 0") == 2, "the oldest query was forgotten"

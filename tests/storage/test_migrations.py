@@ -66,7 +66,7 @@ async def test_downgrade_to_base_and_back_up(store_url: str) -> None:
     await migrate.downgrade(store_url, "base")
 
     assert await migrate.current_revision(store_url) is None
-    with pytest.raises(StoreError, match=f"not '{migrate.head_revision()}'"):
+    with pytest.raises(StoreError, match=f"needs {migrate.head_revision()}: run `paperbot db upgrade`"):
         await SqlStore.connect(store_url, migrate=False)
 
     await migrate.upgrade(store_url)
