@@ -16,7 +16,7 @@ from bot.delivery.digest import DigestService, channel_template, ensure_channel
 from bot.delivery.pacing import RetryPolicy, UserQuota
 from bot.models import Channel, ChannelRef
 from bot.ports.summaries import Summarizer
-from bot.summarize.factory import build_summarizer
+from bot.summarize.factory import configured_summarizer
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,10 +57,7 @@ class App:
 
 def make_summarizer(settings: Settings) -> Summarizer:
     """The configured summarizer; its model loads lazily on first use."""
-    conf = settings.summarizer
-    return build_summarizer(
-        conf.kind, conf.model, max_words=conf.max_words, batch_size=conf.batch_size, device=conf.device
-    )
+    return configured_summarizer(settings.summarizer)
 
 
 def doctor_probes() -> Probes:

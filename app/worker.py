@@ -51,9 +51,12 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     if settings.slack.bot_token or settings.slack.client_id or settings.slack.client_secret:
         from adapters.slack.adapter import SlackAdapter
         from adapters.slack.oauth import open_installations
+        from storage.engine import open_write_engine
 
         # With client_id/client_secret, 'Add to Slack' installs land in the bot's own database, one token per workspace.
-        installations = await open_installations(settings.slack, settings.database.resolved_url())
+        installations = await open_installations(
+            settings.slack, partial(open_write_engine, settings.database.resolved_url())
+        )
         slack = SlackAdapter(
             settings.slack, router, reactions, limiter=limiters.get("slack"), installations=installations
         )

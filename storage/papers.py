@@ -14,9 +14,9 @@ from bot.models import (
     CommunitySummary,
     IngestReport,
     Paper,
+    SearchQuery,
     SourceEntry,
 )
-from bot.selection.query import SearchQuery
 from storage import search
 from storage.database import Database
 from storage.merge import BEST_FIRST, SourceMerge, where_in

@@ -12,8 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, column, exists, func, literal_column, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import DeliveryState, Paper
-from bot.selection.query import SearchQuery
+from bot.models import DeliveryState, Paper, SearchQuery
 from storage.queries import NEWEST, is_channel, is_user
 from storage.rows import to_paper
 from storage.tables import ChannelRow, DeliveryRow, PaperRow, SaveRow

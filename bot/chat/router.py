@@ -19,12 +19,12 @@ from bot.delivery.digest import DigestService, Send
 from bot.delivery.pacing import UserQuota
 from bot.errors import CommandError, PaperNotFoundError, PermissionDeniedError, RateLimitedError, UsageError
 from bot.events import IncomingCommand, Reply
-from bot.models import Channel, ChannelRef, DigestItem, Paper, Save
+from bot.models import Channel, ChannelRef, DigestItem, Paper, Save, SearchQuery
 from bot.ports.channels import Channels
 from bot.ports.papers import Papers, PaperSearch
 from bot.ports.reading_lists import ReadingLists
 from bot.ports.summaries import SummaryCache
-from bot.selection.query import QueryError, SearchQuery, parse_query
+from bot.selection.query import QueryError, parse_query
 from bot.selection.terms import terms_of
 
 if TYPE_CHECKING:

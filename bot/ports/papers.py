@@ -9,9 +9,9 @@ from bot.models import (
     CommunitySummary,
     IngestReport,
     Paper,
+    SearchQuery,
     SourceEntry,
 )
-from bot.selection.query import SearchQuery
 
 
 class Papers(Protocol):

@@ -13,9 +13,9 @@ join searches a few seconds late.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
