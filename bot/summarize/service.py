@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable, Sequence
 
 from bot.models import Paper, Summary
-from bot.ports import Store, Summarizer
+from bot.ports.papers import Papers
+from bot.ports.summaries import Summarizer, SummaryCache
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +16,8 @@ Progress = Callable[[int, int], None]
 
 
 async def summarize_pending(
-    store: Store,
+    summaries: SummaryCache,
+    library: Papers,
     summarizer: Summarizer,
     *,
     limit: int | None = None,
@@ -23,40 +25,44 @@ async def summarize_pending(
     on_progress: Progress | None = None,
 ) -> int:
     """Summarize papers (newest first, at most `limit`) without a cached summary from this summarizer build."""
-    papers = await store.papers_without_summary(summarizer.name, summarizer.version, limit)
+    papers = await summaries.papers_without_summary(summarizer.name, summarizer.version, limit)
     if on_progress:
         on_progress(0, len(papers))
     for start in range(0, len(papers), batch_size):
         batch = papers[start : start + batch_size]
-        await _summarize_and_store(store, summarizer, batch)
+        await _summarize_and_store(summaries, library, summarizer, batch)
         if on_progress:
             on_progress(start + len(batch), len(papers))
     log.info("summarized %d papers with %s %s", len(papers), summarizer.name, summarizer.version)
     return len(papers)
 
 
-async def ensure_summaries(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, str]:
+async def ensure_summaries(
+    summaries: SummaryCache, library: Papers, summarizer: Summarizer, papers: Sequence[Paper]
+) -> dict[str, str]:
     """Return paper id -> TL;DR for `papers`, summarizing (and caching) only those the store has none for."""
     ids = [paper.id for paper in papers]
-    cached = await store.get_summaries(ids, summarizer.name, summarizer.version)
+    cached = await summaries.get_summaries(ids, summarizer.name, summarizer.version)
     tldrs = {paper_id: summary.text for paper_id, summary in cached.items()}
     missing = list({paper.id: paper for paper in papers if paper.id not in tldrs}.values())
     if missing:
-        tldrs.update(await _summarize_and_store(store, summarizer, missing))
+        tldrs.update(await _summarize_and_store(summaries, library, summarizer, missing))
     return {paper_id: tldrs[paper_id] for paper_id in ids}
 
 
-async def texts_to_condense(store: Store, papers: Sequence[Paper]) -> list[str]:
+async def texts_to_condense(library: Papers, papers: Sequence[Paper]) -> list[str]:
     """What each paper's TL;DR condenses: its best community summary (a reader's take) when it has one, else its own
     text (the abstract)."""
-    community = await store.community_summaries([paper.id for paper in papers])
+    community = await library.community_summaries([paper.id for paper in papers])
     return [community[paper.id][0].text if community.get(paper.id) else paper.text for paper in papers]
 
 
-async def _summarize_and_store(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, str]:
-    texts = await summarizer.summarize(await texts_to_condense(store, papers))
+async def _summarize_and_store(
+    cache: SummaryCache, library: Papers, summarizer: Summarizer, papers: Sequence[Paper]
+) -> dict[str, str]:
+    texts = await summarizer.summarize(await texts_to_condense(library, papers))
     summaries = [
         Summary(paper.id, summarizer.name, summarizer.version, text) for paper, text in zip(papers, texts, strict=True)
     ]
-    await store.add_summaries(summaries)
+    await cache.add_summaries(summaries)
     return {summary.paper_id: summary.text for summary in summaries}

@@ -11,8 +11,8 @@ import re
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.parts import command_router, digest_service
 from bot.chat.router import CommandRouter
-from bot.delivery.digest import DigestService
 from bot.errors import CommandError, UsageError
 from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef, Save
@@ -26,14 +26,14 @@ REF = ChannelRef("slack", "w1", "c1")
 
 @pytest.fixture
 async def router(store: SqlStore) -> CommandRouter:  # noqa: F811
-    await store.add_papers([paper(n) for n in range(1, 8)])
+    await store.papers.add_papers([paper(n) for n in range(1, 8)])
     for n in range(1, 8):
-        await store.save_paper(Save("slack", "w1", "u1", f"p{n:03d}", T0))
+        await store.reading_lists.save_paper(Save("slack", "w1", "u1", f"p{n:03d}", T0))
 
     async def load(ref: ChannelRef) -> Channel:
-        return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))
+        return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
-    return CommandRouter(store, DigestService(store, FirstWordsSummarizer(), header="Papers"), load)
+    return command_router(store, digest_service(store, FirstWordsSummarizer(), header="Papers"), load)
 
 
 def cmd(text: str) -> IncomingCommand:
@@ -50,8 +50,8 @@ async def test_control_characters_in_any_argument_are_refused_in_one_line(router
         await router.handle(cmd(text))
     message = str(caught.value)
     assert message.startswith("Commands cannot contain control characters") and "\n" not in message
-    assert await store.get_channel(REF) is None  # nothing stored, not even the channel
-    assert len(await store.saved_papers("slack", "w1", "u1")) == 7
+    assert await store.channels.get_channel(REF) is None  # nothing stored, not even the channel
+    assert len(await store.reading_lists.saved_papers("slack", "w1", "u1")) == 7
 
 
 @pytest.mark.parametrize(
@@ -63,14 +63,14 @@ async def test_control_characters_in_any_argument_are_refused_in_one_line(router
 async def test_digits_are_ascii_only_and_others_get_a_usage_line(router, store, text, fragment):  # noqa: F811
     with pytest.raises(UsageError, match=re.escape(fragment)):
         await router.handle(cmd(text))
-    channel = await store.get_channel(REF)
+    channel = await store.channels.get_channel(REF)
     assert channel is None or channel == Channel(REF)
 
 
 async def test_ascii_digits_still_work(router, store):  # noqa: F811
     assert "page 2/2" in (await router.handle(cmd("saved 2"))).text
     await router.handle(cmd("schedule 07:05 UTC 3"))
-    channel = await store.get_channel(REF)
+    channel = await store.channels.get_channel(REF)
     assert (channel.cron, channel.digest_size) == ("5 7 * * *", 3)
 
 

@@ -12,8 +12,8 @@ import pytest
 from markdown_it import MarkdownIt
 from pybtex.database import parse_string
 
+from app.parts import command_router, digest_service
 from bot.chat.router import CommandRouter
-from bot.delivery.digest import DigestService
 from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef, Save, Summary
 from storage.sql_store import SqlStore
@@ -36,15 +36,15 @@ TLDRS = {"p001": "TL;DR: Robust models resist 100% of {small} attacks.", "p002":
 
 @pytest.fixture
 async def router(store: SqlStore) -> CommandRouter:
-    await store.add_papers(PAPERS)
-    await store.add_summaries([Summary(pid, "s", "1", text) for pid, text in TLDRS.items()])
+    await store.papers.add_papers(PAPERS)
+    await store.summaries.add_summaries([Summary(pid, "s", "1", text) for pid, text in TLDRS.items()])
     for n, item in enumerate(PAPERS):
-        await store.save_paper(Save("slack", "w1", "u1", item.id, T0 + timedelta(hours=n)))
+        await store.reading_lists.save_paper(Save("slack", "w1", "u1", item.id, T0 + timedelta(hours=n)))
 
     async def load(ref: ChannelRef) -> Channel:
         return Channel(ref)
 
-    return CommandRouter(store, DigestService(store, FirstWordsSummarizer(), header="Papers"), load)
+    return command_router(store, digest_service(store, FirstWordsSummarizer(), header="Papers"), load)
 
 
 async def export(router: CommandRouter, fmt: str) -> str:

@@ -23,7 +23,7 @@ import asyncio, json, resource, sys, tempfile
 from datetime import UTC, datetime
 from bot.config import FetchSettings, SourceSettings
 from bot.sources.http import HttpFetcher
-from bot.sources.service import SourceFetcher
+from app.parts import source_fetcher
 from storage.sql_store import SqlStore
 from testing.feed_server import Document, FeedServer
 
@@ -48,11 +48,11 @@ async def main():
     server = FeedServer({"/feed": Document(body)}).start()
     store = await SqlStore.connect(f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/s.db")
     http = HttpFetcher(user_agent="paperbot-tests")
-    fetcher = SourceFetcher(store, http, FetchSettings(), clock=lambda: datetime.now(UTC))
+    fetcher = source_fetcher(store, http, FetchSettings(), clock=lambda: datetime.now(UTC))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report = await fetcher.fetch(SourceSettings(name="big", kind="rss", url=server.url + "/feed"))
     growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    texts = sorted(len(paper.text) for paper in await store.list_papers(limit=10))
+    texts = sorted(len(paper.text) for paper in await store.papers.list_papers(limit=10))
     await http.close()
     await store.close()
     server.stop()
