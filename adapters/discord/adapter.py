@@ -7,8 +7,10 @@ events, which work for messages the client never cached because the store maps m
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from typing import Literal
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Optional
 from zoneinfo import available_timezones
 
 import discord
@@ -17,8 +19,10 @@ from discord import app_commands
 from adapters.discord.outbox import HISTORY_LIMIT, message_nonce, posted_in, refusals
 from adapters.discord.render import MAX_CONTENT, RenderedMessage, render_digest, render_reply, safe_text
 from adapters.discord.translate import command_from_interaction, command_text, reaction_from_event
+from bot.chat.catalog import CATALOG
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import CommandRouter
+from bot.chat.spec import ArgKind, Argument, Command
 from bot.config import DiscordSettings
 from bot.errors import ConfigError, PaperbotError, TransientPostError
 from bot.events import Reply
@@ -32,6 +36,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 AUTOCOMPLETE_CHOICES = 25  # Discord's maximum
 AUTOCOMPLETE_SCAN = 500  # recent papers searched for an id prefix or headline match
 _ZONES = tuple(sorted(available_timezones()))
+Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
 class Pacer:
@@ -223,76 +228,48 @@ class DiscordAdapter:
 
 
 def _build_group(adapter: DiscordAdapter) -> app_commands.Group:
-    """The `/papers` group; every subcommand becomes the router's text command."""
+    """The `/papers` group: one subcommand per catalog command, whose options become the router's text command."""
     group = app_commands.Group(name="papers", description="Research-paper digests and reading lists", guild_only=True)
-    run = adapter.answer
-
-    @group.command(description="Search papers by words")
-    async def search(interaction: discord.Interaction, query: str) -> None:
-        await run(interaction, command_text("search", query))
-
-    @group.command(description="Show one paper")
-    @app_commands.autocomplete(paper_id=adapter.paper_choices)
-    async def show(interaction: discord.Interaction, paper_id: str) -> None:
-        await run(interaction, command_text("show", paper_id))
-
-    @group.command(description="Your reading list")
-    @app_commands.describe(options="a page number, or: export bibtex | export markdown")
-    async def saved(interaction: discord.Interaction, options: str | None = None) -> None:
-        await run(interaction, command_text("saved", options))
-
-    @group.command(description="Add a paper to your reading list")
-    @app_commands.autocomplete(paper_id=adapter.paper_choices)
-    async def save(interaction: discord.Interaction, paper_id: str) -> None:
-        await run(interaction, command_text("save", paper_id))
-
-    @group.command(description="Remove a paper from your reading list")
-    @app_commands.autocomplete(paper_id=adapter.paper_choices)
-    async def unsave(interaction: discord.Interaction, paper_id: str) -> None:
-        await run(interaction, command_text("unsave", paper_id))
-
-    @group.command(description="Follow a topic in this channel")
-    async def subscribe(interaction: discord.Interaction, topic: str) -> None:
-        await run(interaction, command_text("subscribe", topic))
-
-    @group.command(description="Stop following a topic in this channel")
-    async def unsubscribe(interaction: discord.Interaction, topic: str) -> None:
-        await run(interaction, command_text("unsubscribe", topic))
-
-    @group.command(description="This channel's topics and schedule")
-    async def topics(interaction: discord.Interaction) -> None:
-        await run(interaction, "topics")
-
-    @group.command(description="When this channel gets its digest")
-    @app_commands.describe(time="24-hour HH:MM", timezone="IANA time zone", count="papers per digest")
-    @app_commands.autocomplete(timezone=adapter.zone_choices)
-    async def schedule(
-        interaction: discord.Interaction, time: str, timezone: str | None = None, count: int | None = None
-    ) -> None:
-        await run(interaction, command_text("schedule", time, timezone, count))
-
-    @group.command(description="What this channel gets on a day with no new papers")
-    @app_commands.describe(mode="notice: a one-line notice; silent: nothing")
-    async def quiet(interaction: discord.Interaction, mode: Literal["notice", "silent"]) -> None:
-        await run(interaction, command_text("quiet", mode))
-
-    @group.command(description="Pause this channel's digests")
-    async def pause(interaction: discord.Interaction) -> None:
-        await run(interaction, "pause")
-
-    @group.command(description="Resume this channel's digests")
-    async def resume(interaction: discord.Interaction) -> None:
-        await run(interaction, "resume")
-
-    @group.command(description="Post a digest here now")
-    async def digest(interaction: discord.Interaction) -> None:
-        await run(interaction, "digest")
-
-    @group.command(name="help", description="What /papers can do")
-    async def help_(interaction: discord.Interaction) -> None:
-        await run(interaction, "help")
-
+    completers: dict[ArgKind, Completer] = {ArgKind.PAPER_ID: adapter.paper_choices, ArgKind.ZONE: adapter.zone_choices}
+    for spec in CATALOG:
+        group.add_command(_subcommand(spec, adapter.answer, completers))
     return group
+
+
+def _subcommand(
+    spec: Command, run: Callable[[discord.Interaction, str], Awaitable[None]], completers: dict[ArgKind, Completer]
+) -> app_commands.Command:
+    """A subcommand whose options are the catalog command's arguments, typed, described, with choices and completion.
+
+    discord.py reads a command's options from its callback's signature, so the callback takes `**options` and carries
+    a signature built from the arguments; describe/choices/autocomplete are discord.py's own decorators.
+    """
+    arguments = spec.arguments
+
+    async def callback(interaction: discord.Interaction, **options: str | int | None) -> None:
+        await run(interaction, command_text(spec.name, *(options.get(argument.name) for argument in arguments)))
+
+    first = inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)
+    callback.__signature__ = inspect.Signature([first, *map(_option, arguments)])  # type: ignore[attr-defined]
+    decorated = app_commands.describe(**{argument.name: argument.description for argument in arguments})(callback)
+    if choices := {a.name: [app_commands.Choice(name=c, value=c) for c in a.choices] for a in arguments if a.choices}:
+        decorated = app_commands.choices(**choices)(decorated)
+    if completions := {a.name: completers[a.kind] for a in arguments if a.kind in completers}:
+        decorated = app_commands.autocomplete(**completions)(decorated)
+    return app_commands.Command(name=spec.name, description=spec.summary, callback=decorated)
+
+
+def _option(argument: Argument) -> inspect.Parameter:
+    """The callback parameter discord.py turns into the argument's option: an integer (within its bounds) or text."""
+    annotation: Any = str
+    if argument.kind is ArgKind.INT:
+        annotation = app_commands.Range[int, argument.minimum, argument.maximum]
+    return inspect.Parameter(
+        argument.name,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Optional[annotation] if argument.optional else annotation,  # noqa: UP045 - Range is no type
+        default=None if argument.optional else inspect.Parameter.empty,
+    )
 
 
 def _clip(text: str, limit: int) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import discord
 from discord.utils import escape_mentions
 
-from bot.chat.router import COMMANDS
+from bot.chat.catalog import CATALOG
 from bot.events import Reply
 from bot.models import DigestItem, DigestMessage, Twin
 
@@ -36,10 +36,11 @@ DIGEST_MARK = "digest "
 MARK_LENGTH = 8  # hex digits of the digest id: 32 bits, ample among one channel's recent messages
 _INLINE = re.compile(r"([\\*_`~|\[\]<])")  # '<' too, so no channel, role or user mention renders
 _LINE_START = re.compile(r"^([ \t]*)([#>-]|\d+(?=\.))", re.MULTILINE)  # headings, quotes, lists
-# What a reply keeps as written: its own code spans naming a command (`saved 2`, `save <id>`) and bare links, both
-# made only of characters that cannot form markup, a masked link or a mention even if Discord read them differently.
+# What a reply keeps as written: its own code spans naming a command (`saved 2`, `quiet notice|silent`), where nothing
+# renders (no markup, masked link or mention inside code; '@' is left out all the same), and bare links made only of
+# characters that cannot form markup, a masked link or a mention even if Discord read them differently.
 _KEPT = re.compile(
-    rf"`(?:{'|'.join(COMMANDS)})(?: [0-9]{{1,6}}| <[a-z-]{{1,20}}>)?`|https?://[^\s\\`*~|\[\]<>\"'@]+"
+    rf"`(?:{'|'.join(CATALOG.names)})(?: [^`\n@]{{1,160}})?`|https?://[^\s\\`*~|\[\]<>\"'@]+"
 )
 _SOURCE_COLOURS = {
     "arxiv": discord.Colour(0xB31B1B),

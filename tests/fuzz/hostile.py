@@ -13,6 +13,8 @@ from functools import partial
 
 from hypothesis import strategies as st
 
+from bot.chat.catalog import CATALOG
+
 PINGS = [
     "@everyone", "@here", "<!channel>", "<!here>", "<!everyone>", "<@U0123ABCD>", "<@W0123ABCD|ada>",
     "<@123456789012345678>", "<@!123456789012345678>", "<@&223456789012345678>", "<#C0123ABCD>",
@@ -84,8 +86,8 @@ def hostile_text(max_parts: int = 8, *, huge: bool = True, surrogates: bool = Tr
     return st.integers(0, 2**63).map(partial(compose, max_parts=max_parts, huge=huge, surrogates=surrogates))
 
 
-SUBCOMMANDS = ["search", "show", "saved", "save", "unsave", "subscribe", "unsubscribe", "topics", "schedule", "pause",
-               "resume", "quiet", "digest", "help", "similar", "", "SEARCH", "nonsense"]
+# Every command in the catalog, none, one in capitals and one that does not exist.
+SUBCOMMANDS = [*CATALOG.names, "", "SEARCH", "nonsense"]
 
 
 def command_text(seed: int) -> str:
