@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from app import parts
+from app.crash import install_crash_hook_from_env
 from app.wiring import App, command_router, discord_adapter, reaction_handler
 from bot.config import SourceSettings
 from bot.delivery.digest import FindPosted, Notify, Send
@@ -36,6 +37,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     from adapters.console import ConsoleAdapter
     from bot.delivery.pacing import RateLimiter
 
+    install_crash_hook_from_env()
     settings = bot.settings
     conf = settings.scheduler
     senders: dict[str, Send] = {}
