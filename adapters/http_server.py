@@ -1,12 +1,15 @@
-"""`GET /healthz` over aiohttp: beside Slack's HTTP endpoint, or on its own when no Slack HTTP app runs.
+"""The worker's one HTTP listener: `GET /healthz`, beside the routes of adapters that take their platform's requests
+over HTTP (Slack's signed events) instead of a socket.
 
-200 while the store answers, 503 when it does not; the body is always the report's JSON, never an error page.
+/healthz answers 200 while the store answers, 503 when it does not; the body is always the report's JSON, never an
+error page.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Protocol, runtime_checkable
 
 from aiohttp import web
 
@@ -16,6 +19,15 @@ log = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
 HealthSource = Callable[[], Awaitable[HealthReport]]
+
+
+@runtime_checkable
+class HttpReceiver(Protocol):
+    """An adapter that can receive its platform's requests on the worker's HTTP server."""
+
+    def add_routes(self, web_app: web.Application) -> None:
+        """Serve the platform's requests on `web_app` from now on (in place of a socket of its own)."""
+        ...
 
 
 def add_health_route(app: web.Application, report: HealthSource) -> None:
@@ -34,10 +46,18 @@ def add_health_route(app: web.Application, report: HealthSource) -> None:
     app.router.add_get(HEALTH_PATH, healthz)
 
 
-async def start_health_server(report: HealthSource, port: int, host: str = "0.0.0.0") -> web.AppRunner:
-    """Listen on host:port with only /healthz; returns the runner, whose `cleanup()` stops it."""
+def http_app(receivers: Iterable[HttpReceiver] = (), *, health: HealthSource | None = None) -> web.Application:
+    """One aiohttp app with each receiver's routes, and /healthz when `health` is given."""
     app = web.Application()
-    add_health_route(app, report)
+    for receiver in receivers:
+        receiver.add_routes(app)
+    if health is not None:
+        add_health_route(app, health)
+    return app
+
+
+async def serve(app: web.Application, port: int, host: str = "0.0.0.0") -> web.AppRunner:
+    """Listen on host:port; returns the runner, whose `cleanup()` stops it."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
@@ -45,5 +65,5 @@ async def start_health_server(report: HealthSource, port: int, host: str = "0.0.
     except BaseException:
         await runner.cleanup()
         raise
-    log.info("health check listening on %s:%d%s", host, port, HEALTH_PATH)
+    log.info("listening for HTTP requests on %s:%d (health check at %s)", host, port, HEALTH_PATH)
     return runner
