@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 import aiohttp
 from aiohttp import web
 
-from adapters.discord.adapter import DiscordAdapter
-from bot.config import DiscordSettings
+from adapters.discord.adapter import DiscordAdapter, global_limiter
+from bot.config import DiscordSettings, SchedulerSettings
 from bot.models import ChannelRef, DigestItem, DigestMessage
 from testing.discord_api import FakeDiscord
 
@@ -48,7 +48,7 @@ def _digests(channels: int) -> list[DigestMessage]:
 
 async def _fan_out(base: str, channels: int, rate: float) -> dict[str, float]:
     settings = DiscordSettings(token=TOKEN, api_url=f"{base}/api/v10")
-    adapter = DiscordAdapter(settings, None, None, None, global_rate=rate)  # type: ignore[arg-type]  # sends only
+    adapter = DiscordAdapter(settings, None, None, None, limiter=global_limiter(rate))  # type: ignore[arg-type]  # sends only
     await adapter.login()
     before = await _stats(base)
     cpu, started = time.process_time(), time.perf_counter()
@@ -69,7 +69,7 @@ def _line(name: str, run: dict[str, float], floor: float) -> str:
 async def main(channels: int, port: int) -> None:
     base = f"http://127.0.0.1:{port}"
     floor = channels / GLOBAL_LIMIT
-    paced = await _fan_out(base, channels, rate=DiscordAdapter.__init__.__kwdefaults__["global_rate"])
+    paced = await _fan_out(base, channels, rate=SchedulerSettings().posts_per_s["discord"])
     await asyncio.sleep(1.5)  # let the fake's bucket refill between runs
     naive = await _fan_out(base, channels, rate=1e9)
     print(f"{channels} channels, global limit {GLOBAL_LIMIT:.0f} req/s, floor {floor:.1f} s")

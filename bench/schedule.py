@@ -101,9 +101,8 @@ def _worker(url: str, api_url: str, rate: float, conf: dict[str, Any], semantic:
 
         store = await SqlStore.connect(url, migrate=False)
         adapter = _adapter(store, api_url, RateLimiter(rate, burst=max(1, int(rate))))
-        senders, finders = {"slack": adapter.send_digest}, {"slack": adapter.find_posted}
         scheduler = digest_scheduler(
-            store, digests(store, _index(store) if semantic else None), senders, finders=finders,
+            store, digests(store, _index(store) if semantic else None), {"slack": adapter},
             settings=SchedulerSettings(**conf),
         )
         pipe.send("loaded")

@@ -10,7 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.models import ChannelRef
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,11 @@ class ConsoleSettings(_Section):
     channel: str = "demo"
     user: str = "me"
 
+    @property
+    def ref(self) -> ChannelRef:
+        """The terminal's one channel."""
+        return ChannelRef(platform="console", workspace=self.workspace, channel_id=self.channel)
+
 
 class SlackSettings(_Section):
     """Slack app credentials and behaviour; tokens come from env or an owner-only config file."""
@@ -158,6 +164,10 @@ class DiscordSettings(_Section):
     shard_count: int | None = Field(None, ge=1)
 
 
+# Slack: a second's worth may burst; Discord: just under its global 50 requests/s per bot token, spaced evenly.
+POSTS_PER_S: Mapping[str, float] = {"slack": 20.0, "discord": 48.0}
+
+
 class SchedulerSettings(_Section):
     """How `paperbot run` keeps schedules: missed runs, leases between workers, retries and pacing."""
 
@@ -169,8 +179,14 @@ class SchedulerSettings(_Section):
     retry_attempts: int = Field(5, ge=1, le=20)
     retry_base_s: float = Field(1.0, ge=0)
     retry_cap_s: float = Field(60.0, ge=0)
-    posts_per_s: dict[str, float] = Field(default_factory=lambda: {"slack": 20.0, "discord": 40.0})
+    # Each platform's shared pacing in this worker process; a platform left out keeps its default.
+    posts_per_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=lambda: dict(POSTS_PER_S))
     shutdown_s: float = Field(8.0, ge=0)  # SIGTERM: in-flight posts get this long to finish
+
+    @field_validator("posts_per_s")
+    @classmethod
+    def _defaults_for_the_rest(cls, rates: dict[str, float]) -> dict[str, float]:
+        return {**POSTS_PER_S, **rates}
 
 
 class IngestSettings(_Section):

@@ -53,10 +53,10 @@ async def _channels(store: SqlStore, *refs: ChannelRef, papers: int = 3) -> None
         await store.channels.upsert_channel(Channel(ref, digest_size=2))
 
 
-def _scheduler(store: SqlStore, send, *, clock=None, **conf: object) -> DigestScheduler:
+def _scheduler(store: SqlStore, platform: RecordingAdapter, *, clock=None, **conf: object) -> DigestScheduler:
     digests = digest_service(store, FirstWordsSummarizer(), header="Papers")
     extra = {"clock": clock} if clock else {}
-    return digest_scheduler(store, digests, {"console": send}, settings=SchedulerSettings(**conf), **extra)
+    return digest_scheduler(store, digests, {"console": platform}, settings=SchedulerSettings(**conf), **extra)
 
 
 async def test_claims_go_to_one_owner_and_only_where_there_is_work(store: SqlStore) -> None:
@@ -96,7 +96,7 @@ async def test_served_runs_older_than_the_cutoff_are_pruned_and_nothing_else(sto
 async def test_the_sweep_prunes_runs_past_the_grace_at_most_every_few_minutes(sqlite_store: SqlStore) -> None:
     await _channels(sqlite_store, A)
     now = [T0]
-    scheduler = _scheduler(sqlite_store, RecordingAdapter().send_digest, clock=lambda: now[0], misfire_grace_s=3600)
+    scheduler = _scheduler(sqlite_store, RecordingAdapter(), clock=lambda: now[0], misfire_grace_s=3600)
     keep = timedelta(seconds=3600 + RUN_RETENTION_S)
 
     async def served_run(slot: str, at: datetime) -> None:
@@ -145,8 +145,8 @@ class SlowPlatform(RecordingAdapter):
 async def test_a_delivery_longer_than_the_lease_renews_it_so_no_other_worker_claims_midpost(store: SqlStore) -> None:
     await _channels(store, A)
     platform, other = SlowPlatform(2.0), RecordingAdapter()
-    first = _scheduler(store, platform.send_digest, lease_s=0.6)
-    second = _scheduler(store, other.send_digest, lease_s=0.6)
+    first = _scheduler(store, platform, lease_s=0.6)
+    second = _scheduler(store, other, lease_s=0.6)
     delivery = asyncio.create_task(first.run_channel(A))
     await platform.started.wait()
     await asyncio.sleep(1.2)  # two leases' worth: without renewal it would have expired
@@ -162,7 +162,7 @@ async def test_a_delivery_longer_than_the_lease_renews_it_so_no_other_worker_cla
 async def test_a_worker_whose_lease_was_taken_stops_posting_and_the_digest_stays_planned(store: SqlStore) -> None:
     await _channels(store, A)
     platform = SlowPlatform(1.5)
-    stalled = _scheduler(store, platform.send_digest, lease_s=0.6)
+    stalled = _scheduler(store, platform, lease_s=0.6)
     delivery = asyncio.create_task(stalled.run_channel(A))
     await platform.started.wait()
     later = datetime.now(UTC) + timedelta(hours=1)  # another worker whose clock says the lease expired long ago
@@ -176,7 +176,7 @@ async def test_a_worker_whose_lease_was_taken_stops_posting_and_the_digest_stays
 async def test_a_store_failure_while_planning_leaves_the_run_due_for_the_next_sweep(sqlite_store: SqlStore) -> None:
     await _channels(sqlite_store, A)
     platform = RecordingAdapter()
-    scheduler = _scheduler(sqlite_store, platform.send_digest, misfire_grace_s=3600)
+    scheduler = _scheduler(sqlite_store, platform, misfire_grace_s=3600)
     original, failures = sqlite_store.outbox.plan_unsent, [StoreError("cannot use the store: too many clients")]
 
     async def flaky(*args, **kwargs):
