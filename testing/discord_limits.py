@@ -24,6 +24,7 @@ MAX_AUTHOR = 256
 MAX_EMBEDS_TOTAL = 6000  # title, description, field names and values, footer and author of every embed together
 MAX_ACTION_ROWS = 5
 MAX_ROW_COMPONENTS = 5  # buttons in one action row
+MAX_NONCE = 25
 _CONTENT_KEYS = ("content", "embeds", "attachments", "files", "components", "sticker_ids", "poll")
 
 
@@ -31,6 +32,7 @@ def form_errors(body: dict[str, Any]) -> dict[str, Any]:
     """Every way a message body breaks Discord's limits, nested as Discord nests them; empty when it would post."""
     errors: dict[str, Any] = {}
     _length(errors, ("content",), body.get("content"), MAX_CONTENT)
+    _length(errors, ("nonce",), None if body.get("nonce") is None else str(body["nonce"]), MAX_NONCE)
     embeds = body.get("embeds") or []
     _length(errors, ("embeds",), embeds, MAX_EMBEDS)
     if sum(_embed(errors, ("embeds", str(n)), embed) for n, embed in enumerate(embeds)) > MAX_EMBEDS_TOTAL:

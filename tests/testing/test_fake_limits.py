@@ -84,6 +84,7 @@ def _row(buttons: int) -> dict[str, Any]:
 # (what, a message body at Discord's limit n or one past it, the limit, the field path discord.py names)
 DISCORD_CASES = [
     ("content", lambda n: {"content": "c" * n}, dl.MAX_CONTENT, "content"),
+    ("nonce", lambda n: {"content": "c", "nonce": "n" * n}, dl.MAX_NONCE, "nonce"),
     ("embeds", lambda n: {"embeds": [_embed()] * n}, dl.MAX_EMBEDS, "embeds"),
     ("title", lambda n: {"embeds": [_embed(title="t" * n)]}, dl.MAX_TITLE, "embeds.0.title"),
     ("description", lambda n: {"embeds": [_embed(description="d" * n)]}, dl.MAX_DESCRIPTION, "embeds.0.description"),
