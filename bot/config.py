@@ -92,6 +92,13 @@ class DigestSettings(_Section):
     header: str = Field("Papers for you", min_length=1, max_length=100)
     semantic_threshold: float = Field(0.45, ge=-1.0, le=1.0)  # cosine; see config.example.toml
 
+    @field_validator("header")
+    @classmethod
+    def _visible(cls, header: str) -> str:
+        if not header.strip():  # Slack refuses an empty header block, Discord an empty message: every digest would fail
+            raise ValueError("the digest header must contain a visible character")
+        return header
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:

@@ -1,7 +1,8 @@
 """Hostile papers and replies render within Slack's and Discord's limits, with no live mention, link or markup.
 
-The checks are the renderer tests' own (tests/adapters/*/test_render.py); these targets feed them cheap hostile
-input (pings, markup, control and bidi characters, 100 kB strings) 1,000 times each.
+The checks are the renderer tests' own (tests/adapters/*/test_render.py: the limits through the fake APIs' validators);
+these targets feed them cheap hostile input (pings, markup, control and bidi characters, 100 kB strings) 1,000 times
+each.
 """
 
 from __future__ import annotations
@@ -68,14 +69,15 @@ def _repeat(drawn: tuple[list[DigestItem], int]) -> tuple[DigestItem, ...]:
                  for n in range(count))
 
 
+visible = text().filter(str.strip)  # a header or a reply's text: config and the core never leave them blank
 seeds = st.integers(0, 2**63)
 # A few items, any of them 100 kB; or up to 60 (past Slack's 50 blocks and Discord's 10 embeds) of ordinary size.
 item_lists = st.lists(seeds.map(partial(digest_item, huge=True)), max_size=3).map(tuple) | st.tuples(
     st.lists(seeds.map(partial(digest_item, huge=False)), min_size=1, max_size=3), st.integers(4, 60)
 ).map(_repeat)
-attachments = st.tuples(text(2), st.binary(max_size=64) | text().map(str.encode))
+attachments = st.tuples(text(2).filter(str.strip), st.binary(max_size=64) | text().map(str.encode))  # named files
 replies = st.builds(
-    Reply, text=text(), items=item_lists, ephemeral=st.booleans(), attachment=st.none() | attachments
+    Reply, text=visible, items=item_lists, ephemeral=st.booleans(), attachment=st.none() | attachments
 )
 
 def digest(platform: str, header: str, items: tuple[DigestItem, ...]) -> DigestMessage:
@@ -83,7 +85,7 @@ def digest(platform: str, header: str, items: tuple[DigestItem, ...]) -> DigestM
 
 
 @fuzz("render: Slack digest (Block Kit)")
-@given(header=text(), items=item_lists)
+@given(header=visible, items=item_lists)
 def test_slack_digests_fit_and_are_inert(header: str, items: tuple[DigestItem, ...]) -> None:
     rendered = slack_render.render_digest(digest("slack", header, items))
     assert len(rendered) == max(1, len(items))
@@ -101,7 +103,7 @@ def test_slack_replies_fit_and_are_inert(reply: Reply) -> None:
 
 
 @fuzz("render: Discord digest (embeds)")
-@given(header=text(), items=item_lists)
+@given(header=visible, items=item_lists)
 def test_discord_digests_fit_and_are_inert(header: str, items: tuple[DigestItem, ...]) -> None:
     messages = discord_render.render_digest(digest("discord", header, items))
     assert_discord_limits(messages)

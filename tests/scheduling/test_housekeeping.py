@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.parts import digest_scheduler, digest_service
 from bot.config import SchedulerSettings
@@ -18,6 +14,7 @@ from bot.delivery.scheduler import RUN_RETENTION_S, DigestScheduler
 from bot.errors import StoreError
 from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage
 from storage.sql_store import SqlStore
+from testing.databases import private_postgres
 from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -30,21 +27,12 @@ async def store(request: pytest.FixtureRequest, sqlite_store: SqlStore) -> Async
     if request.param == "sqlite":
         yield sqlite_store
         return
-    admin_url = request.getfixturevalue("postgres_url")
-    name = f"paperbot_house_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        store = await SqlStore.connect(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    async with private_postgres(request.getfixturevalue("postgres_url"), "paperbot_house") as url:
+        store = await SqlStore.connect(url)
         try:
             yield store
         finally:
             await store.close()
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 async def _channels(store: SqlStore, *refs: ChannelRef, papers: int = 3) -> None:
@@ -156,7 +144,8 @@ async def test_a_delivery_longer_than_the_lease_renews_it_so_no_other_worker_cla
     assert await store.leases.claim_channels([A], "intruder", 0.6, now, only_due=False) == [], "the lease is still held"
     await delivery
     assert [len(m.items) for m in platform.sent] == [2] and other.sent == [], "one worker posted, once"
-    assert await store.leases.claim_channels([A], "next", 0.6, datetime.now(UTC), only_due=False), "then the channel is free"
+    freed = await store.leases.claim_channels([A], "next", 0.6, datetime.now(UTC), only_due=False)
+    assert freed, "then the channel is free"
 
 
 async def test_a_worker_whose_lease_was_taken_stops_posting_and_the_digest_stays_planned(store: SqlStore) -> None:
@@ -186,7 +175,7 @@ async def test_a_store_failure_while_planning_leaves_the_run_due_for_the_next_sw
 
     sqlite_store.outbox.plan_unsent = flaky  # type: ignore[method-assign]
     await scheduler.fire(A)
-    assert platform.sent == [] and [ref for ref in await sqlite_store.leases.claimable_channels(datetime.now(UTC), 10)] == [A]
+    assert platform.sent == [] and list(await sqlite_store.leases.claimable_channels(datetime.now(UTC), 10)) == [A]
     await scheduler.sweep()  # no hold after a store failure: the next sweep serves it
     for _ in range(100):
         if platform.sent:
