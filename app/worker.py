@@ -47,7 +47,10 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
             scheduler.schedule(channel)
 
     core = CoreParts(
-        command_router(bot, on_channel_change=channel_changed), reaction_handler(bot), bot.store.papers, bot.channel,
+        command_router(bot, on_channel_change=channel_changed),
+        reaction_handler(bot),
+        bot.store.papers,
+        bot.channel,
         open_database=partial(open_write_engine, settings.database.resolved_url()),
     )
     async with AsyncExitStack() as running:  # leaving undoes what was done, in reverse, however far it got
@@ -123,8 +126,11 @@ def source_fetcher(bot: App, *, notify: Notify | None = None) -> SourceFetchers:
 
     conf = bot.settings.fetch
     http = HttpFetcher(
-        user_agent=user_agent(conf.contact), timeout_s=conf.timeout_s, max_bytes=int(conf.max_mb * 2**20),
-        retry=RetryPolicy(attempts=conf.retry_attempts, base_s=2.0, cap_s=120.0), max_wait_s=conf.max_wait_s,
+        user_agent=user_agent(conf.contact),
+        timeout_s=conf.timeout_s,
+        max_bytes=int(conf.max_mb * 2**20),
+        retry=RetryPolicy(attempts=conf.retry_attempts, base_s=2.0, cap_s=120.0),
+        max_wait_s=conf.max_wait_s,
         allow_private_redirects=conf.allow_private_redirects,
     )
     return SourceFetchers(parts.source_fetcher(bot.store, http, conf, clock=utcnow, notify=notify), http)

@@ -47,12 +47,19 @@ class FeedServer:
                     self._answer(304, b"", None, etag=document.etag)
                 else:
                     self._answer(
-                        document.status, document.body, document.content_type, etag=document.etag,
+                        document.status,
+                        document.body,
+                        document.content_type,
+                        etag=document.etag,
                         extra=document.headers,
                     )
 
             def _answer(
-                self, status: int, body: bytes, content_type: str | None, etag: str | None = None,
+                self,
+                status: int,
+                body: bytes,
+                content_type: str | None,
+                etag: str | None = None,
                 extra: dict[str, str] | None = None,
             ) -> None:
                 self.send_response(status)

@@ -35,7 +35,7 @@ def twin(paper: Paper, community: CommunitySummary | None) -> Twin:
 
 
 def summary_credit(community: CommunitySummary) -> str:
-    """"summary by Ada on shortscience (12 votes)": the author, the site and how much readers liked it."""
+    """ "summary by Ada on shortscience (12 votes)": the author, the site and how much readers liked it."""
     by = f"summary by {community.author}" if community.author else "community summary"
     votes = f" ({community.votes} votes)" if community.votes else ""
     return f"{by} on {community.source}{votes}"
