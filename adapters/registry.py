@@ -12,8 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.chat.actions import ActionHandler
+from bot.chat.home import HomeService
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelLoader, CommandRouter
+from bot.chat.saves import ObservedReadingLists
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.ports.chat import ChatAdapter
@@ -24,15 +27,18 @@ CONSOLE = "console"
 
 @dataclass(frozen=True)
 class CoreParts:
-    """What the composition root hands every adapter: commands and reactions to pass on, papers to look up, channels
-    to load, and the bot's database for a platform that keeps tables of its own there (Slack's installations), opened
-    with writes announced at BEGIN."""
+    """What the composition root hands every adapter: commands, reactions and paper buttons to pass on, papers to look
+    up, channels to load, the bot's database for a platform that keeps tables of its own there (Slack's installations),
+    opened with writes announced at BEGIN; the reading lists to watch and the home view (Slack's App Home)."""
 
     router: CommandRouter
     reactions: ReactionHandler
     papers: Papers
     load_channel: ChannelLoader
     open_database: Callable[[], AsyncEngine]
+    actions: ActionHandler | None = None
+    home: HomeService | None = None
+    saves: ObservedReadingLists | None = None
 
 
 AdapterFactory = Callable[[Settings, CoreParts], Awaitable[ChatAdapter]]
@@ -54,7 +60,16 @@ async def _slack(settings: Settings, core: CoreParts) -> ChatAdapter:
     installations = await open_installations(settings.slack, core.open_database)
     try:
         limiter = workspace_limiter(settings.scheduler.posts_per_s["slack"])
-        return SlackAdapter(settings.slack, core.router, core.reactions, installations=installations, limiter=limiter)
+        return SlackAdapter(
+            settings.slack,
+            core.router,
+            core.reactions,
+            installations=installations,
+            limiter=limiter,
+            actions=core.actions,
+            home=core.home,
+            saves=core.saves,
+        )
     except BaseException:
         if installations is not None:
             await installations.close()
@@ -65,7 +80,9 @@ async def _discord(settings: Settings, core: CoreParts) -> ChatAdapter:
     from adapters.discord.adapter import DiscordAdapter, global_limiter
 
     limiter = global_limiter(settings.scheduler.posts_per_s["discord"])
-    return DiscordAdapter(settings.discord, core.router, core.reactions, core.papers, limiter=limiter)
+    return DiscordAdapter(
+        settings.discord, core.router, core.reactions, core.papers, limiter=limiter, actions=core.actions
+    )
 
 
 async def _console(settings: Settings, core: CoreParts) -> ChatAdapter:

@@ -9,15 +9,19 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.chat.actions import ActionHandler
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelListener, ChannelLoader, CommandRouter
+from bot.chat.services import ChatServices
 from bot.config import FetchSettings, SchedulerSettings
 from bot.delivery.digest import DigestService, Notify, utcnow
 from bot.delivery.pacing import RetryPolicy, UserQuota
 from bot.delivery.scheduler import PRUNE_EVERY_S, DigestScheduler
 from bot.ports.chat import DigestPoster
+from bot.ports.reading_lists import ReadingLists
 from bot.ports.summaries import Summarizer
 from bot.selection.choose import PaperSelector
+from bot.selection.unwanted import HIDE_COSINE
 
 if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
@@ -27,9 +31,14 @@ if TYPE_CHECKING:
     from storage.sql_store import SqlStore
 
 
-def paper_selector(store: SqlStore, *, semantic: SemanticIndex | None = None) -> PaperSelector:
-    """Chooses channels' next papers from the outbox; by meaning and votes too when `semantic` is given."""
-    return PaperSelector(store.outbox, store.papers, store.votes, semantic=semantic)
+def paper_selector(
+    store: SqlStore, *, semantic: SemanticIndex | None = None, hide_threshold: float = HIDE_COSINE
+) -> PaperSelector:
+    """Chooses channels' next papers from the outbox; by meaning and votes too when `semantic` is given, leaving out
+    papers like those a channel marked not interested."""
+    return PaperSelector(
+        store.outbox, store.papers, store.votes, semantic=semantic, hidden=store.hidden, hide_threshold=hide_threshold
+    )
 
 
 def digest_service(
@@ -40,9 +49,10 @@ def digest_service(
     semantic: SemanticIndex | None = None,
     retry: RetryPolicy | None = None,
     clock: Callable[[], datetime] = utcnow,
+    hide_threshold: float = HIDE_COSINE,
 ) -> DigestService:
     """Plans, posts and records digests through the outbox."""
-    selector = paper_selector(store, semantic=semantic)
+    selector = paper_selector(store, semantic=semantic, hide_threshold=hide_threshold)
     return DigestService(
         store.outbox, store.papers, store.summaries, summarizer, selector, header=header, retry=retry, clock=clock
     )
@@ -57,13 +67,14 @@ def command_router(
     on_channel_change: ChannelListener | None = None,
     quota: UserQuota | None = None,
     clock: Callable[[], datetime] = utcnow,
+    reading_lists: ReadingLists | None = None,
 ) -> CommandRouter:
-    """The /papers router every platform shares."""
+    """The /papers router every platform shares; `reading_lists` stands in for the store's (an observed one)."""
     return CommandRouter(
         library=store.papers,
         search=store.papers,
         summaries=store.summaries,
-        reading_lists=store.reading_lists,
+        reading_lists=reading_lists or store.reading_lists,
         channels=store.channels,
         digests=digests,
         load_channel=load_channel,
@@ -80,9 +91,39 @@ def reaction_handler(
     *,
     vote_emoji: dict[str, dict[str, int]] | None = None,
     clock: Callable[[], datetime] | None = None,
+    reading_lists: ReadingLists | None = None,
 ) -> ReactionHandler:
     """Reactions on digest messages: saves to reading lists, votes for the channel's ranking."""
-    return ReactionHandler(store.outbox, store.reading_lists, store.votes, save_emoji, clock, vote_emoji=vote_emoji)
+    lists = reading_lists or store.reading_lists
+    return ReactionHandler(store.outbox, lists, store.votes, save_emoji, clock, vote_emoji=vote_emoji)
+
+
+def chat_services(
+    store: SqlStore,
+    digests: DigestService,
+    load_channel: ChannelLoader,
+    *,
+    semantic: SemanticIndex | None = None,
+    reading_lists: ReadingLists | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> ChatServices:
+    """The roles paper buttons and the App Home act through (the commands' own, built by their router)."""
+    return ChatServices(
+        library=store.papers,
+        search=store.papers,
+        summaries=store.summaries,
+        reading_lists=reading_lists or store.reading_lists,
+        channels=store.channels,
+        digests=digests,
+        load_channel=load_channel,
+        clock=clock,
+        semantic=semantic,
+    )
+
+
+def action_handler(store: SqlStore, services: ChatServices, *, quota: UserQuota | None = None) -> ActionHandler:
+    """Buttons on papers: saves, votes, not interested, similar papers and BibTeX, for every platform."""
+    return ActionHandler(services, store.votes, store.hidden, store.outbox, quota=quota)
 
 
 def digest_scheduler(

@@ -6,11 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from app import parts
+from bot.chat.actions import ActionHandler
+from bot.chat.home import HomeService
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelListener, CommandRouter
+from bot.chat.saves import ObservedReadingLists
 from bot.config import Settings
 from bot.delivery.digest import DigestService, channel_template, ensure_channel
 from bot.delivery.pacing import RetryPolicy, UserQuota
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
 
     from adapters.console import ConsoleAdapter
     from adapters.discord.adapter import DiscordAdapter
+    from bot.chat.services import ChatServices
     from bot.ops.doctor import Check, Probes
     from bot.selection.semantic import SemanticIndex
     from storage.sql_store import SqlStore
@@ -52,6 +57,12 @@ class App:
 
     def console_ref(self) -> ChannelRef:
         return self.settings.console.ref
+
+    @cached_property
+    def saves(self) -> ObservedReadingLists:
+        """The store's reading lists, telling listeners (Slack's App Home) of every change: one per process, shared by
+        commands, reactions and buttons."""
+        return ObservedReadingLists(self.store.reading_lists)
 
 
 def make_summarizer(settings: Settings) -> Summarizer:
@@ -98,7 +109,14 @@ def build_app(
     """Wire the core around an open store and summarizer, as every command and the worker get it."""
     conf = settings.scheduler
     retry = RetryPolicy(conf.retry_attempts, conf.retry_base_s, conf.retry_cap_s)
-    digests = parts.digest_service(store, summarizer, header=settings.digest.header, semantic=semantic, retry=retry)
+    digests = parts.digest_service(
+        store,
+        summarizer,
+        header=settings.digest.header,
+        semantic=semantic,
+        retry=retry,
+        hide_threshold=settings.digest.hide_threshold,
+    )
     return App(settings=settings, store=store, summarizer=summarizer, digests=digests, semantic=semantic)
 
 
@@ -123,8 +141,29 @@ def command_router(bot: App, *, on_channel_change: ChannelListener | None = None
     """The /papers router every platform shares, with the configured per-user quota."""
     quota = UserQuota(bot.settings.commands.per_user_per_minute)
     return parts.command_router(
-        bot.store, bot.digests, bot.channel, semantic=bot.semantic, on_channel_change=on_channel_change, quota=quota
+        bot.store,
+        bot.digests,
+        bot.channel,
+        semantic=bot.semantic,
+        on_channel_change=on_channel_change,
+        quota=quota,
+        reading_lists=bot.saves,
     )
+
+
+def chat_services(bot: App) -> ChatServices:
+    return parts.chat_services(bot.store, bot.digests, bot.channel, semantic=bot.semantic, reading_lists=bot.saves)
+
+
+def action_handler(bot: App) -> ActionHandler:
+    """Paper buttons on every platform, under the same per-user quota as commands."""
+    quota = UserQuota(bot.settings.commands.per_user_per_minute)
+    return parts.action_handler(bot.store, chat_services(bot), quota=quota)
+
+
+def home_service(bot: App) -> HomeService:
+    """A user's reading list and channels, for Slack's App Home."""
+    return HomeService(chat_services(bot))
 
 
 def reaction_handler(bot: App) -> ReactionHandler:
@@ -135,7 +174,7 @@ def reaction_handler(bot: App) -> ReactionHandler:
         platform: {conf.upvote_emoji: 1, conf.downvote_emoji: -1}
         for platform, conf in (("slack", settings.slack), ("discord", settings.discord))
     }
-    return parts.reaction_handler(bot.store, saves, vote_emoji=votes)
+    return parts.reaction_handler(bot.store, saves, vote_emoji=votes, reading_lists=bot.saves)
 
 
 def discord_adapter(bot: App) -> DiscordAdapter:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from adapters.registry import CoreParts, build_adapter, configured_platforms
 from app import parts
 from app.crash import install_crash_hook_from_env
-from app.wiring import App, command_router, reaction_handler
+from app.wiring import App, action_handler, command_router, home_service, reaction_handler
 from bot.config import SourceSettings
 from bot.delivery.digest import Notify
 from bot.delivery.pacing import RetryPolicy
@@ -52,6 +52,9 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
         bot.store.papers,
         bot.channel,
         open_database=partial(open_write_engine, settings.database.resolved_url()),
+        actions=action_handler(bot),
+        home=home_service(bot),
+        saves=bot.saves,
     )
     async with AsyncExitStack() as running:  # leaving undoes what was done, in reverse, however far it got
         platforms: dict[str, ChatAdapter] = {}
@@ -76,6 +79,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
             if source.enabled:
                 fetch = partial(scheduled_fetch, bot, fetchers, source)
                 scheduler.add_cron(f"source:{source.name}", source.cron, source.timezone, fetch)
+        running.push_async_callback(bot.saves.settled)  # App Home refreshes under way finish before the platforms stop
         running.push_async_callback(scheduler.stop)  # first out: in-flight posts finish while the platforms are up
         await scheduler.start()
         log.info("paperbot running: platforms=%s", ",".join(sorted(platforms)))

@@ -95,6 +95,13 @@ class ChannelRef:
         return f"{self.platform}:{self.workspace}/{self.channel_id}"
 
 
+class DigestLayout(StrEnum):
+    """How a channel's digest is laid out: a message per paper, or one message with every paper in its thread."""
+
+    MESSAGES = "messages"
+    THREAD = "thread"
+
+
 @dataclass(frozen=True, slots=True)
 class Channel:
     """A channel's digest settings: what it wants to read, how much, and when (cron in its own time zone)."""
@@ -106,6 +113,7 @@ class Channel:
     timezone: str = "UTC"
     paused: bool = False
     empty_notice: bool = False  # on a day with nothing new, post a short notice instead of staying silent
+    layout: DigestLayout = DigestLayout.MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +143,15 @@ class Delivery:
     state: DeliveryState
     at: datetime
     message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Whose reading list: users are only unique within (platform, workspace)."""
+
+    platform: str
+    workspace: str
+    user_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +205,7 @@ class DigestItem:
     authors: tuple[str, ...] = ()
     credit: str | None = None  # whose community summary the TL;DR condenses, e.g. "summary by Ada on shortscience"
     twins: tuple[Twin, ...] = ()  # the same work again, delivered with this item rather than in a later digest
+    pdf_url: str | None = None
 
     @property
     def paper_ids(self) -> tuple[str, ...]:

@@ -42,6 +42,7 @@ class SqlChannels:
             "timezone": channel.timezone,
             "paused": channel.paused,
             "empty_notice": channel.empty_notice,
+            "layout": channel.layout.value,
         }
         upsert = self._db.insert(ChannelRow.__table__).values(
             **fields(channel.ref, "platform", "workspace", "channel_id"), **settings, created_at=datetime.now(UTC)

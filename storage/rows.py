@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from bot.models import Channel, ChannelRef, CommunitySummary, Paper, Save, SourceState, Summary
+from bot.models import Channel, ChannelRef, CommunitySummary, DigestLayout, Paper, Save, SourceState, Summary
 from bot.selection.terms import terms_of
 from storage.tables import ChannelRow, CommunitySummaryRow, PaperRow, SaveRow, SourceStateRow, SummaryRow
 
@@ -84,6 +84,7 @@ def to_channel(row: ChannelRow) -> Channel:
         ref=ChannelRef(**fields(row, "platform", "workspace", "channel_id")),
         topics=tuple(row.topics),
         **fields(row, "digest_size", "cron", "timezone", "paused", "empty_notice"),
+        layout=DigestLayout(row.layout),
     )
 
 

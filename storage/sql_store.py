@@ -12,6 +12,7 @@ from storage.database import Database
 from storage.embeddings import SqlEmbeddings
 from storage.engine import STORE_FAILURES, open_engine, store_error
 from storage.feedback import SqlVotes
+from storage.hidden import SqlHiddenPapers
 from storage.leases import SqlLeases
 from storage.migrate import current_on, head_revision, upgrade_engine
 from storage.outbox import SqlOutbox
@@ -32,6 +33,7 @@ class SqlStore:
         self.embeddings = SqlEmbeddings(db)
         self.channels = SqlChannels(db)
         self.votes = SqlVotes(db)
+        self.hidden = SqlHiddenPapers(db)
         self.reading_lists = SqlReadingLists(db)
         self.outbox = SqlOutbox(db)
         self.leases = SqlLeases(db)

@@ -138,6 +138,7 @@ class ChannelRow(Base):
     paused: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     empty_notice: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    layout: Mapped[str] = mapped_column(String, server_default="messages")
 
 
 class DeliveryRow(Base):
@@ -211,6 +212,17 @@ class FeedbackRow(Base):
     paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String, primary_key=True)
     vote: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class HiddenPaperRow(Base):
+    """A paper a channel marked not interesting, and who did: its digests leave out papers close in meaning to it."""
+
+    __tablename__ = "hidden_papers"
+
+    channel: Mapped[int] = mapped_column(ForeignKey("channels.pk", ondelete="CASCADE"), primary_key=True)
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -59,7 +59,7 @@ def message_payload(channel_id: str, body: dict[str, Any], *, author_id: int = B
         "timestamp": "2025-01-01T00:00:00.000000+00:00",
         "edited_timestamp": None,
         "flags": body.get("flags", 0),
-        "components": [],
+        "components": body.get("components", []),
         **({"nonce": body["nonce"]} if "nonce" in body else {}),
     }
 
@@ -74,6 +74,7 @@ class FakeDiscord:
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     followups: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)  # interaction responses edited in place (@original)
     commands: list[dict[str, Any]] = field(default_factory=list)
     posted_ids: list[str] = field(default_factory=list)
     rate_limited: int = 0
@@ -98,6 +99,7 @@ class FakeDiscord:
         app.router.add_post("/api/v10/interactions/{interaction_id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app_id}/{token}", self._followup)
         app.router.add_delete("/api/v10/webhooks/{app_id}/{token}/messages/@original", self._delete_original)
+        app.router.add_patch("/api/v10/webhooks/{app_id}/{token}/messages/@original", self._edit_original)
         app.router.add_put("/api/v10/applications/{app_id}/commands", self._sync)
         app.router.add_put("/api/v10/applications/{app_id}/guilds/{guild_id}/commands", self._sync)
         app.router.add_get("/_stats", self._stats)
@@ -213,6 +215,13 @@ class FakeDiscord:
         if refusal := self._refusal_of(body):
             return refusal
         self.followups.append(body)
+        return _json({**message_payload(snowflake(), body), "webhook_id": str(APP_ID)})
+
+    async def _edit_original(self, request: web.Request) -> web.Response:
+        body = await _message_body(request)
+        if refusal := self._refusal_of(body):
+            return refusal
+        self.edits.append(body)
         return _json({**message_payload(snowflake(), body), "webhook_id": str(APP_ID)})
 
     async def _delete_original(self, request: web.Request) -> web.Response:

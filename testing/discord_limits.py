@@ -24,6 +24,8 @@ MAX_AUTHOR = 256
 MAX_EMBEDS_TOTAL = 6000  # title, description, field names and values, footer and author of every embed together
 MAX_ACTION_ROWS = 5
 MAX_ROW_COMPONENTS = 5  # buttons in one action row
+MAX_CUSTOM_ID = 100
+MAX_BUTTON_LABEL = 80
 MAX_NONCE = 25
 _CONTENT_KEYS = ("content", "embeds", "attachments", "files", "components", "sticker_ids", "poll")
 
@@ -39,8 +41,22 @@ def form_errors(body: dict[str, Any]) -> dict[str, Any]:
         _put(errors, ("embeds",), "MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {MAX_EMBEDS_TOTAL}")
     rows = body.get("components") or []
     _length(errors, ("components",), rows, MAX_ACTION_ROWS)
+    seen: set[str] = set()
     for n, row in enumerate(rows):
-        _length(errors, ("components", str(n), "components"), row.get("components") or [], MAX_ROW_COMPONENTS)
+        buttons = row.get("components") or []
+        _length(errors, ("components", str(n), "components"), buttons, MAX_ROW_COMPONENTS)
+        for m, button in enumerate(buttons):
+            at = ("components", str(n), "components", str(m))
+            _length(errors, (*at, "custom_id"), button.get("custom_id"), MAX_CUSTOM_ID)
+            _length(errors, (*at, "label"), button.get("label"), MAX_BUTTON_LABEL)
+            if (found := button.get("custom_id")) is not None and found in seen:
+                _put(
+                    errors,
+                    (*at, "custom_id"),
+                    "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    "Component custom id cannot be duplicated",
+                )
+            seen.add(found)
     return errors
 
 

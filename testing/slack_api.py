@@ -7,6 +7,10 @@ a workspace-wide token bucket, each answering 429 + Retry-After. GET /stats coun
 the benchmark). auth.test names the granted scopes in `x-oauth-scopes` and, when `bot_token` is set, refuses other
 tokens. Direct messages (conversations.open) and the three-step file upload (files.getUploadURLExternal, the upload URL,
 files.completeUploadExternal) work as Slack's do and refuse with missing_scope without im:write / files:write.
+Interactive pieces too: chat.postEphemeral, chat.update (a posted message's text and blocks; metadata kept),
+views.publish (the App Home: a view within Slack's limits, `testing.slack_limits.view_errors`, kept per user in
+`views`) and users.conversations (channel membership from `members`, paged by cursor, missing_scope without
+channels:read).
 """
 
 from __future__ import annotations
@@ -21,11 +25,21 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from testing.slack_limits import block_errors
+from testing.slack_limits import block_errors, view_errors
 
 BOT_USER = "UBOT"
 TEAM = "T0001"
-SCOPES = ("chat:write", "commands", "reactions:read", "channels:history", "groups:history", "im:write", "files:write")
+SCOPES = (
+    "chat:write",
+    "commands",
+    "reactions:read",
+    "channels:history",
+    "groups:history",
+    "im:write",
+    "files:write",
+    "channels:read",
+    "groups:read",
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,9 @@ class FakeSlack:
         self.outside_channels: set[str] = set()  # channels the bot was never invited to
         self.deleted_channels: set[str] = set()  # channels that no longer exist
         self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, newest first
+        self.members: dict[str, set[str]] = {}  # channel -> its members' user ids (BOT_USER where the bot is in)
+        self.views: dict[str, dict[str, Any]] = {}  # user -> the App Home view last published for them
+        self._called = asyncio.Event()
         self._fail_status = 429
         self._stall_next = 0
         self._stall_s = 0.0
@@ -128,6 +145,24 @@ class FakeSlack:
         self._stall_next = count
         self._stall_s = seconds
 
+    def accepted_calls(self, method: str) -> list[Call]:
+        """The calls of `method` Slack accepted, in order."""
+        return [call for call in self.calls if call.method == method and call.answer.get("ok")]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until `count` calls of `method` were accepted (bolt acts on presses after acking them)."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.accepted_calls(method)) < count:
+            self._called.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(found)} of {count} {method} calls arrived")
+            try:
+                await asyncio.wait_for(self._called.wait(), remaining)
+            except TimeoutError:
+                continue
+        return found
+
     def posts(self, channel: str | None = None) -> list[Call]:
         """The accepted chat.postMessage calls, optionally to one channel."""
         return [
@@ -165,6 +200,7 @@ class FakeSlack:
             status, answer = self._answer(method, body)
         if self._record:
             self.calls.append(Call(method, body, dict(request.headers), status, answer))
+            self._called.set()
         if self._latency:
             await asyncio.sleep(self._latency)
         if status == 200 and self._stall_next > 0 and method == "chat.postMessage":
@@ -201,6 +237,8 @@ class FakeSlack:
             return 200, {"ok": False, "error": "missing_scope", "needed": _NEEDS[method]}
         if method in {"conversations.open", "files.getUploadURLExternal", "files.completeUploadExternal"}:
             return 200, self._files_answer(method, body)
+        if method in {"views.publish", "users.conversations"}:
+            return 200, self._home_answer(method, body)
         channel = str(body.get("channel", ""))
         if channel in self.deleted_channels:
             return 200, {"ok": False, "error": "channel_not_found"}
@@ -208,6 +246,8 @@ class FakeSlack:
             metadata = str(body.get("include_all_metadata", "")).lower() in {"1", "true"}
             messages = self.history.get(channel, [])[: int(body.get("limit", 100))]
             return 200, {"ok": True, "messages": [m if metadata else {**m, "metadata": None} for m in messages]}
+        if method == "chat.update":
+            return 200, self._update(channel, body)
         if method not in {"chat.postMessage", "chat.postEphemeral"}:
             return 200, {"ok": False, "error": "unknown_method"}
         if not channel:
@@ -232,6 +272,41 @@ class FakeSlack:
         }
         self.history.setdefault(channel, []).insert(0, message)
         return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _update(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
+        """chat.update: the bot's own message in `channel` gets new text and blocks (its metadata unless given)."""
+        message = next((m for m in self.history.get(channel, []) if m["ts"] == body.get("ts")), None)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        if message.get("user") != BOT_USER:
+            return {"ok": False, "error": "cant_update_message"}
+        if refusal := _refusal(body):
+            return refusal
+        blocks = body.get("blocks") or []
+        message.update(text=body.get("text", ""), blocks=json.loads(blocks) if isinstance(blocks, str) else blocks)
+        if body.get("metadata"):
+            message["metadata"] = body["metadata"]
+        return {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"], "message": message}
+
+    def _home_answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """views.publish (a user's App Home) and users.conversations (whose channels, a page at a time)."""
+        if method == "views.publish":
+            raw = body.get("view")
+            view = json.loads(raw) if isinstance(raw, str) else raw
+            if not body.get("user_id"):
+                return {"ok": False, "error": "invalid_arguments"}
+            if errors := view_errors(view):
+                return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": errors}}
+            self.views[str(body["user_id"])] = view
+            return {"ok": True, "view": {"id": f"V{len(self.views)}", "type": "home", **view}}
+        user = str(body.get("user") or BOT_USER)
+        channels = sorted(channel for channel, members in self.members.items() if user in members)
+        start = int(body.get("cursor") or 0)
+        limit = min(int(body.get("limit") or 100), 1000)
+        page = channels[start : start + limit]
+        cursor = str(start + limit) if start + limit < len(channels) else ""
+        listed = [{"id": channel, "name": channel.lower(), "is_channel": True, "is_member": True} for channel in page]
+        return {"ok": True, "channels": listed, "response_metadata": {"next_cursor": cursor}}
 
     def _files_answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         """A direct message channel per user, and the upload steps: a URL to post the bytes to, then sharing them."""
@@ -291,6 +366,7 @@ class FakeSlack:
 
 
 _NEEDS = {
+    "users.conversations": "channels:read",
     "conversations.open": "im:write",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",

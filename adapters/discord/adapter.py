@@ -1,7 +1,8 @@
-"""The Discord adapter: `/papers` slash commands, raw reaction saves, and paced digest fan-out over REST.
+"""The Discord adapter: `/papers` slash commands, paper buttons, raw reaction saves, and paced digest fan-out over REST.
 
-Least intents (guilds, guild reactions; no message content): commands arrive as interactions and reactions as raw
-events, which work for messages the client never cached because the store maps message ids back to papers.
+Least intents (guilds, guild reactions; no message content): commands and button presses arrive as interactions and
+reactions as raw events, which work for messages the client never cached because the store maps message ids back to
+papers and each button's custom_id names its paper.
 """
 
 from __future__ import annotations
@@ -10,15 +11,22 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
 
+from adapters.discord.components import PaperButton, PaperClient
 from adapters.discord.outbox import HISTORY_LIMIT, message_nonce, posted_in, refusals
 from adapters.discord.render import MAX_CONTENT, RenderedMessage, render_digest, render_reply, safe_text
-from adapters.discord.translate import command_from_interaction, command_text, reaction_from_event
+from adapters.discord.translate import (
+    action_from_interaction,
+    command_from_interaction,
+    command_text,
+    reaction_from_event,
+)
+from bot.chat.actions import ActionHandler
 from bot.chat.catalog import CATALOG
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import CommandRouter
@@ -26,11 +34,12 @@ from bot.chat.spec import ArgKind, Argument, Command
 from bot.config import DiscordSettings
 from bot.delivery.pacing import RateLimiter
 from bot.errors import ConfigError, PaperbotError, TransientPostError
-from bot.events import Reply
+from bot.events import PaperAction, Reply
 from bot.models import ChannelRef, DigestMessage, PostedMessage
 from bot.ports.papers import Papers
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 NO_MENTIONS = discord.AllowedMentions.none()
 AUTOCOMPLETE_CHOICES = 25  # Discord's maximum
@@ -67,10 +76,12 @@ class DiscordAdapter:
         library: Papers,
         *,
         limiter: RateLimiter | None = None,
+        actions: ActionHandler | None = None,
     ) -> None:
         self._settings = settings
         self._router = router
         self._reactions = reactions
+        self._actions = actions
         self._library = library
         self._limiter = limiter
         self._gateway: asyncio.Task[None] | None = None
@@ -82,13 +93,15 @@ class DiscordAdapter:
         intents.guild_reactions = True
         # Discord requires shards past 2,500 guilds; without a configured count the client asks the gateway for the
         # recommended one at connect (a single shard for small bots), so growth never needs a config change.
-        self.client: discord.Client = discord.AutoShardedClient(
-            intents=intents, allowed_mentions=NO_MENTIONS, shard_count=settings.shard_count
-        )
+        self.client = PaperClient(intents=intents, allowed_mentions=NO_MENTIONS, shard_count=settings.shard_count)
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(_build_group(self))
         self.client.event(self.on_raw_reaction_add)
         self.client.event(self.on_raw_reaction_remove)
+        # Paper buttons are matched by their custom_id, so registering the item class once serves every digest
+        # message ever posted, by this process or another, before a restart or after.
+        self.client.answer_press = self.answer_press
+        self.client.add_dynamic_items(PaperButton)
 
     async def login(self) -> None:
         """Log in over REST only: enough to post digests and sync commands without a gateway connection."""
@@ -130,7 +143,9 @@ class DiscordAdapter:
         posted: list[PostedMessage] = []
         for rendered in render_digest(message):
             nonce = message_nonce(message.digest_id, rendered.paper_ids)
-            sent = await self._post(ref, rendered.content, list(rendered.embeds), posted=posted, nonce=nonce)
+            sent = await self._post(
+                ref, rendered.content, list(rendered.embeds), posted=posted, nonce=nonce, view=rendered.view
+            )
             posted.append(PostedMessage(str(sent.id), rendered.paper_ids))
         return posted
 
@@ -157,12 +172,19 @@ class DiscordAdapter:
         *,
         posted: list[PostedMessage],
         nonce: str | None = None,
+        view: discord.ui.View | None = None,
     ) -> discord.Message:
         """Send one paced message; Discord's refusals become the core's post errors (with what went out before)."""
         channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
         await self._pace()
         with refusals(ref, posted):
-            sent = await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS, nonce=_given(nonce))
+            sent = await channel.send(
+                content=content,
+                embeds=embeds,
+                allowed_mentions=NO_MENTIONS,
+                nonce=_given(nonce),
+                view=_given(view),
+            )
         return sent
 
     async def _pace(self) -> None:
@@ -210,6 +232,48 @@ class DiscordAdapter:
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
+
+    async def answer_press(self, interaction: discord.Interaction, action: PaperAction, paper_id: str) -> None:
+        """A paper button: acknowledged at once (Discord waits 3 s), done by the core, answered to the presser alone.
+
+        A press on a digest message gets an ephemeral answer; a press on an answer's own button ("Saved ✓") edits that
+        answer in place.
+        """
+        on_answer = interaction.message is not None and interaction.message.flags.ephemeral
+        if on_answer:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        messages = render_reply(await self._press(interaction, action, paper_id))
+        if on_answer:
+            first = messages[0]
+            await interaction.edit_original_response(
+                content=first.content, embeds=list(first.embeds), view=first.view, allowed_mentions=NO_MENTIONS
+            )
+            return
+        for rendered in messages:
+            await interaction.followup.send(
+                content=_given(rendered.content),
+                embeds=list(rendered.embeds),
+                files=rendered.files(),
+                view=_given(rendered.view),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+    async def _press(self, interaction: discord.Interaction, action: PaperAction, paper_id: str) -> Reply:
+        incoming = action_from_interaction(interaction, action, paper_id)
+        if incoming is None:
+            return Reply("These buttons work in a server channel.")
+        if self._actions is None:
+            return Reply("Sorry, this bot does not answer buttons.")
+        try:
+            return await self._actions.handle(incoming)
+        except PaperbotError as exc:
+            return Reply(str(exc))
+        except Exception:
+            log.exception("button %s on %r in %s failed", action, paper_id[:80], incoming.channel)
+            return Reply("Sorry, something went wrong.")
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> tuple[list[RenderedMessage], bool]:
         command = command_from_interaction(interaction, text, self._settings.admin_role)
@@ -298,7 +362,7 @@ def _gateway_ended(task: asyncio.Task[None]) -> None:
         log.error("discord gateway stopped: commands and reactions no longer arrive", exc_info=error)
 
 
-def _given(value: str | None) -> str:
+def _given(value: _T | None) -> _T:
     """The value, or discord.py's "not given" (it sends nothing for the field) where there is none."""
     return discord.utils.MISSING if value is None else value
 

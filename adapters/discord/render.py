@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import discord
 from discord.utils import escape_mentions
 
+from adapters.discord.components import offer_view, paper_view
 from bot.chat.catalog import CATALOG
 from bot.events import Reply
 from bot.models import DigestItem, DigestMessage, Twin
@@ -50,12 +51,13 @@ _SOURCE_COLOURS = {
 
 @dataclass(frozen=True, slots=True)
 class RenderedMessage:
-    """One Discord message to send, and the papers it carries (so a reaction on it maps back to them)."""
+    """One Discord message to send, and the papers it carries (so a reaction or a button on it maps back to them)."""
 
     content: str | None
     embeds: tuple[discord.Embed, ...] = ()
     paper_ids: tuple[str, ...] = ()
     file: tuple[str, bytes] | None = None  # (file name, content), sent as an attachment
+    view: discord.ui.View | None = None  # its buttons
 
     def files(self) -> list[discord.File]:
         """The attachment as discord.py sends it (a fresh File each time: sending consumes its stream)."""
@@ -152,22 +154,35 @@ def footer_ids(footer: str) -> tuple[str, str] | None:
 
 
 def render_digest(message: DigestMessage) -> list[RenderedMessage]:
-    """The header on the first message (not on the rest of a resumed digest), then one message per paper."""
+    """The header on the first message (not on the rest of a resumed digest), then one message per paper, each with
+    its buttons (Save, More like this, 👍, 👎)."""
     header = None if message.continued else safe_text(message.header, MAX_CONTENT)
     if not message.items:
         return [RenderedMessage(header)]
     return [
-        RenderedMessage(header if number == 0 else None, (paper_embed(item, message.digest_id),), (item.paper_id,))
+        RenderedMessage(
+            header if number == 0 else None,
+            (paper_embed(item, message.digest_id),),
+            (item.paper_id,),
+            view=paper_view(item.paper_id),
+        )
         for number, item in enumerate(message.items)
     ]
 
 
 def render_reply(reply: Reply) -> list[RenderedMessage]:
-    """A command's answer: its line of text, then its papers packed into as few messages as Discord allows."""
+    """A command's (or a button's) answer: its line of text, then its papers packed into as few messages as Discord
+    allows; the button it offers (e.g. "Saved ✓") rides on the first."""
     text = reply_text(reply.text, MAX_CONTENT)
     batches = pack_embeds(paper_embed(item) for item in reply.items) or [()]
+    offered = offer_view(reply.offer) if reply.offer else None
     return [
-        RenderedMessage(text if number == 0 else None, batch, file=reply.attachment if number == 0 else None)
+        RenderedMessage(
+            text if number == 0 else None,
+            batch,
+            file=reply.attachment if number == 0 else None,
+            view=offered if number == 0 else None,
+        )
         for number, batch in enumerate(batches)
     ]
 

@@ -1,4 +1,5 @@
-"""Translate Discord interactions and raw reaction events into the core's IncomingCommand / IncomingReaction.
+"""Translate Discord interactions and raw reaction events into the core's IncomingCommand / IncomingReaction /
+IncomingAction.
 
 This is the only place Discord objects meet the core; direct messages (no guild) are ignored, as digests and
 reading lists are scoped by server.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.events import IncomingCommand, IncomingReaction
+from bot.events import IncomingAction, IncomingCommand, IncomingReaction, PaperAction
 
 PLATFORM = "discord"
 
@@ -55,4 +56,26 @@ def reaction_from_event(payload: discord.RawReactionActionEvent) -> IncomingReac
         user_id=str(payload.user_id),
         emoji=str(payload.emoji),
         added=payload.event_type == "REACTION_ADD",
+    )
+
+
+def action_from_interaction(
+    interaction: discord.Interaction, action: PaperAction, paper_id: str
+) -> IncomingAction | None:
+    """The press a component interaction stands for (its button's custom_id already parsed), or None outside a server.
+
+    `message_id` names the digest message pressed on; an answer's own button (on an ephemeral message) has none.
+    """
+    if interaction.guild_id is None or interaction.channel_id is None:
+        return None
+    message = interaction.message
+    on_digest = message is not None and not message.flags.ephemeral
+    return IncomingAction(
+        platform=PLATFORM,
+        workspace=str(interaction.guild_id),
+        user_id=str(interaction.user.id),
+        action=action,
+        paper_id=paper_id,
+        channel_id=str(interaction.channel_id),
+        message_id=str(message.id) if on_digest and message is not None else None,
     )

@@ -1,13 +1,16 @@
-"""The Slack side of paperbot: a bolt app that answers `/papers`, saves papers on reactions and posts digests.
+"""The Slack side of paperbot: a bolt app that answers `/papers`, saves papers on reactions and buttons, keeps each
+user's App Home, and posts digests.
 
-Payloads are translated once (translate.py) and answers rendered once (render.py); this module only wires bolt to the
-core and talks to the Web API, retrying rate limits (honouring Retry-After) and pacing posts per channel.
+Payloads are translated once (translate.py) and answers rendered once (render.py, home.py); this module only wires bolt
+to the core and talks to the Web API, retrying rate limits (honouring Retry-After) and pacing posts per channel. Bolt
+verifies every request's signature and acks each button press before the work starts (Slack waits 3 s at most).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,7 +28,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.home_tab import HomeTab
 from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
+from adapters.slack.presses import Presses
 from adapters.slack.render import escape, render_digest, render_reply
 from adapters.slack.translate import command_from_payload, reaction_from_event
 from bot.chat.reactions import ReactionHandler
@@ -39,6 +44,9 @@ from bot.models import ChannelRef, DigestMessage, PostedMessage
 
 if TYPE_CHECKING:
     from adapters.slack.oauth import SlackInstallations
+    from bot.chat.actions import ActionHandler
+    from bot.chat.home import HomeService
+    from bot.chat.saves import ObservedReadingLists
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +102,9 @@ class SlackAdapter:
         max_rate_limit_retries: int = 3,
         installations: SlackInstallations | None = None,
         limiter: RateLimiter | None = None,
+        actions: ActionHandler | None = None,
+        home: HomeService | None = None,
+        saves: ObservedReadingLists | None = None,
     ) -> None:
         self._settings = settings
         self._limiter = limiter  # shared by every digest of this platform in the process
@@ -123,6 +134,13 @@ class SlackAdapter:
         self.app.command(settings.command)(self._on_command)
         self.app.event("reaction_added")(self._on_reaction)
         self.app.event("reaction_removed")(self._on_reaction)
+        self.home = HomeTab(self, home, actions, command=settings.command, save_emoji=settings.save_emoji)
+        self.presses = Presses(self, actions, self.home)
+        self.app.action(re.compile(r"^paper\."))(self.presses.on_paper)
+        self.app.action(re.compile(r"^home\."))(self.home.on_press)
+        self.app.event("app_home_opened")(self.home.on_opened)
+        if saves is not None:  # a save or unsave anywhere (reaction, button, command) refreshes that user's home
+            saves.listen(self.home.on_reading_list_changed)
 
     async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
         """Post one message per paper to the digest's channel; each message's ts maps a reaction back to its paper."""
@@ -229,19 +247,28 @@ class SlackAdapter:
         if self._installations is not None:
             await self._installations.close()
 
+    async def token(self, workspace: str) -> str | None:
+        """The bot token to call the Web API with for `workspace` (None: the client's own, single-workspace token)."""
+        return await self._installations.bot_token(workspace) if self._installations else None
+
     async def send_file(self, command: IncomingCommand, name: str, content: bytes) -> bool:
         """Send a command's file (an exported reading list) to its user in a direct message: a file belongs in a file,
         and a reading list is its owner's. False when Slack refuses (im:write or files:write not granted)."""
-        token = await self._installations.bot_token(command.workspace) if self._installations else None
+        comment = f"Your reading list, as requested in <#{command.channel_id}>."
+        return await self.send_file_to(command.workspace, command.user_id, name, content, comment)
+
+    async def send_file_to(self, workspace: str, user_id: str, name: str, content: bytes, comment: str) -> bool:
+        """Send a file to a user in a direct message; False when Slack refuses (im:write or files:write not granted)."""
+        token = await self.token(workspace)
         try:
-            opened = await self.client.conversations_open(token=token, users=command.user_id)
+            opened = await self.client.conversations_open(token=token, users=user_id)
             await self.client.files_upload_v2(
                 token=token,
                 channel=opened["channel"]["id"],
                 filename=name,
                 title=name,
                 content=content,
-                initial_comment=f"Your reading list, as requested in <#{command.channel_id}>.",
+                initial_comment=comment,
             )
         except (SlackApiError, SlackRequestError) as exc:
             error = exc.response.get("error", "") if isinstance(exc, SlackApiError) and exc.response else str(exc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from adapters.slack.buttons import offer_blocks, paper_buttons
 from bot.models import DigestItem, DigestMessage, Twin
 
 if TYPE_CHECKING:
@@ -64,21 +65,22 @@ def plain(text: str, limit: int) -> str:
 
 
 def render_digest(message: DigestMessage) -> list[SlackMessage]:
-    """One Slack message per paper, in digest order, so a reaction on a message maps to exactly one paper.
+    """One Slack message per paper, in digest order, so a reaction or a button on a message maps to exactly one paper.
 
-    The header rides on the first message (not on the rest of a digest resumed after part went out) and the date
-    footer on the last; an empty digest is one message.
+    Each paper carries its buttons (Save, More like this, a menu, 👍 / 👎). The header rides on the first message (not
+    on the rest of a digest resumed after part went out) and the date footer on the last; an empty digest is one
+    message.
     """
     header = {"type": "header", "text": {"type": "plain_text", "text": plain(message.header, MAX_HEADER_CHARS)}}
     footer_text = f"{message.created:%A %d %B %Y} · {len(message.items)} papers"
-    footer = [{"type": "divider"}, _context(footer_text)]
+    footer = [{"type": "divider"}, context_block(footer_text)]
     if not message.items:
         return [{"text": fit(message.header, MAX_FALLBACK_CHARS), "blocks": [header, *footer]}]
     rendered = []
     last = len(message.items) - 1
     for index, item in enumerate(message.items):
         blocks = [header] if index == 0 and not message.continued else []
-        blocks += item_blocks(item)
+        blocks += item_blocks(item) + paper_buttons(item.paper_id, item.pdf_url)
         if index == last:
             blocks += footer
         rendered.append({"text": _fallback(item), "blocks": blocks})
@@ -86,10 +88,12 @@ def render_digest(message: DigestMessage) -> list[SlackMessage]:
 
 
 def render_reply(reply: Reply) -> SlackMessage:
-    """A command's answer as one message; papers beyond the block budget become an "and N more" line."""
-    blocks: list[dict[str, Any]] = [_section(fit(reply.text, MAX_SECTION_CHARS))]
-    # Keep one block for the "more" line and two for the attachment.
-    budget = MAX_BLOCKS - len(blocks) - 1 - (2 if reply.attachment else 0)
+    """A command's (or a button's) answer as one message; papers beyond the block budget become an "and N more" line,
+    and the button it offers (e.g. "Saved ✓") comes last."""
+    blocks: list[dict[str, Any]] = [section_block(fit(reply.text, MAX_SECTION_CHARS))]
+    offered = offer_blocks(reply.offer) if reply.offer else []
+    # Keep one block for the "more" line, two for the attachment and the offered button's.
+    budget = MAX_BLOCKS - len(blocks) - 1 - (2 if reply.attachment else 0) - len(offered)
     shown = 0
     for item in reply.items:
         item_parts = item_blocks(item)
@@ -99,22 +103,22 @@ def render_reply(reply: Reply) -> SlackMessage:
         budget -= len(item_parts)
         shown += 1
     if shown < len(reply.items):
-        blocks.append(_context(f"…and {len(reply.items) - shown} more"))
+        blocks.append(context_block(f"…and {len(reply.items) - shown} more"))
     if reply.attachment:  # left here only when it could not be sent as a file (no files:write or im:write scope)
         name, content = reply.attachment
         body = fit(content.decode(errors="replace").replace(FENCE, "` ` `"), MAX_SECTION_CHARS - 2 * len(FENCE) - 2)
-        blocks += [_context(name), _section(f"{FENCE}\n{body}\n{FENCE}")]
-    return {"text": fit(reply.text, MAX_FALLBACK_CHARS), "blocks": blocks}
+        blocks += [context_block(name), section_block(f"{FENCE}\n{body}\n{FENCE}")]
+    return {"text": fit(reply.text, MAX_FALLBACK_CHARS), "blocks": blocks + offered}
 
 
 def item_blocks(item: DigestItem) -> list[dict[str, Any]]:
     """A paper: a section with its linked headline and TL;DR, then a context line naming source, authors and id, and
     one listing its twins (the same work summarized again) when it has any."""
     headline = fit(item.headline, MAX_HEADLINE_CHARS)
-    url = _safe_url(item.url)
+    url = safe_url(item.url)
     title = f"*<{url}|{headline}>*" if url else f"*{headline}*"
     tldr = fit(item.tldr, MAX_SECTION_CHARS - len(title) - 1)
-    blocks = [_section(f"{title}\n{tldr}" if tldr else title), _context(_meta(item), escaped=True)]
+    blocks = [section_block(f"{title}\n{tldr}" if tldr else title), context_block(_meta(item), escaped=True)]
     if item.twins:
         blocks.append(_twins(item.twins))
     return blocks
@@ -124,7 +128,7 @@ def _twins(twins: tuple[Twin, ...]) -> dict[str, Any]:
     """One context block: "Also summarized:" and each twin linked, with its id (what `show` takes) and its author."""
     elements = [_mrkdwn("Also summarized:")]
     for twin in twins[:MAX_TWINS]:
-        url, headline = _safe_url(twin.url), fit(twin.headline, MAX_HEADLINE_CHARS)
+        url, headline = safe_url(twin.url), fit(twin.headline, MAX_HEADLINE_CHARS)
         parts = [f"<{url}|{headline}>" if url else headline, f"id {fit(twin.paper_id, 200)}"]
         parts += [fit(twin.credit, 300)] if twin.credit else []
         elements.append(_mrkdwn(" · ".join(parts)))
@@ -149,11 +153,11 @@ def _fallback(item: DigestItem) -> str:
     return fit(f"{item.headline} — {item.tldr}", MAX_FALLBACK_CHARS)
 
 
-def _section(text: str) -> dict[str, Any]:
+def section_block(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def _context(text: str, *, escaped: bool = False) -> dict[str, Any]:
+def context_block(text: str, *, escaped: bool = False) -> dict[str, Any]:
     return {"type": "context", "elements": [_mrkdwn(text if escaped else fit(text, MAX_CONTEXT_CHARS))]}
 
 
@@ -161,7 +165,7 @@ def _mrkdwn(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": text}
 
 
-def _safe_url(url: str | None) -> str | None:
+def safe_url(url: str | None) -> str | None:
     """Only http(s) links, with the characters that would end Slack's `<url|label>` syntax percent-encoded."""
     url = (url or "").strip()
     try:

@@ -1,4 +1,4 @@
-"""Translate raw Slack payloads into the core's IncomingCommand / IncomingReaction, once, at the edge.
+"""Translate raw Slack payloads into the core's IncomingCommand / IncomingReaction / IncomingAction, once, at the edge.
 
 Nothing past this module sees a Slack dict; malformed or irrelevant payloads become None rather than exceptions.
 """
@@ -9,7 +9,9 @@ import logging
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from bot.events import IncomingCommand, IncomingReaction
+from adapters.slack.buttons import ACTION_PREFIX, MENU, VOTE, paper_of
+from bot.events import IncomingAction, IncomingCommand, IncomingReaction, PaperAction
+from bot.models import Reader
 
 log = logging.getLogger(__name__)
 
@@ -62,3 +64,79 @@ def reaction_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> In
         emoji=str(emoji),
         added=_REACTION_EVENTS[kind],
     )
+
+
+def action_from_payload(body: Mapping[str, Any], action: Mapping[str, Any]) -> IncomingAction | None:
+    """A press on a paper's button (a `block_actions` payload and the one action in it); None for the PDF link (Slack
+    opens it; nothing is left to do) and for anything malformed.
+
+    The paper rides in the block id. The channel's workspace is the payload's team; the presser's own may differ in a
+    channel shared between workspaces (`user.team_id`), and their reading list is the one in their own workspace.
+    """
+    paper_id = paper_of(str(action.get("block_id") or ""))
+    kind = _paper_action(action)
+    workspace = _team_of(body)
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, Mapping) else None
+    if not (paper_id and kind and workspace and isinstance(user_id, str) and user_id):
+        return None
+    container = body.get("container")
+    if not isinstance(container, Mapping):
+        container = {}
+    channel_id = message_id = None
+    if container.get("type") == "message":
+        channel = body.get("channel")
+        channel_id = (channel.get("id") if isinstance(channel, Mapping) else None) or container.get("channel_id")
+        if not container.get("is_ephemeral"):  # a digest message; an answer's button is on an ephemeral one
+            message_id = container.get("message_ts")
+    user_team = user.get("team_id") if isinstance(user, Mapping) else None
+    return IncomingAction(
+        platform=PLATFORM,
+        workspace=workspace,
+        user_id=user_id,
+        action=kind,
+        paper_id=paper_id,
+        channel_id=str(channel_id) if channel_id else None,
+        message_id=str(message_id) if message_id else None,
+        # A workspace id starts with T; an Enterprise Grid user's team_id names the org (E...), not a workspace.
+        user_workspace=user_team if isinstance(user_team, str) and user_team.startswith("T") else None,
+    )
+
+
+def home_reader(body: Mapping[str, Any], user_id: Any = None) -> Reader | None:
+    """Whose App Home a payload is about: an `app_home_opened` event (`user_id` given) or a press in the tab."""
+    if user_id is None:
+        user = body.get("user")
+        user_id = user.get("id") if isinstance(user, Mapping) else None
+    workspace = _team_of(body)
+    if not (workspace and isinstance(user_id, str) and user_id):
+        return None
+    return Reader(PLATFORM, workspace, user_id)
+
+
+def _team_of(body: Mapping[str, Any]) -> str | None:
+    """The workspace of an interaction (`team.id`) or an event (`team_id`); an org-wide one without a team: the org."""
+    team = body.get("team")
+    if isinstance(team, Mapping) and team.get("id"):
+        return str(team["id"])
+    enterprise = body.get("enterprise")
+    if isinstance(enterprise, Mapping) and enterprise.get("id"):
+        return str(enterprise["id"])
+    return workspace_of(body)
+
+
+def _paper_action(action: Mapping[str, Any]) -> PaperAction | None:
+    """Which paper action a press asks for: the button's own, the chosen menu entry, or the feedback button's."""
+    name = str(action.get("action_id") or "")
+    value: Any = None
+    if name == MENU:
+        option = action.get("selected_option")
+        value = option.get("value") if isinstance(option, Mapping) else None
+    elif name == VOTE:
+        value = action.get("value")
+    elif name.startswith(ACTION_PREFIX):
+        value = name.removeprefix(ACTION_PREFIX)
+    try:
+        return PaperAction(str(value))
+    except ValueError:
+        return None

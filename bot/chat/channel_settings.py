@@ -28,7 +28,6 @@ _TIME = re.compile(r"^(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])$")  # A
 async def topics(services: ChatServices, call: Invocation) -> Reply:
     channel = await services.load_channel(call.command.channel)
     followed = ", ".join(channel.topics) if channel.topics else "everything (no topics set)"
-    state = "paused" if channel.paused else f"at {_describe_cron(channel.cron)} {channel.timezone}"
     quiet = "a notice" if channel.empty_notice else "silence"
     ranking = (
         "topic match (keywords or meaning), this channel's up/down votes, then recency"
@@ -36,8 +35,7 @@ async def topics(services: ChatServices, call: Invocation) -> Reply:
         else "topic keywords, newest first"
     )
     return Reply(
-        f"Topics: {followed}. {channel.digest_size} papers {state}; ranked by: {ranking}. "
-        f"Days with nothing new: {quiet}."
+        f"Topics: {followed}. {schedule_summary(channel)}; ranked by: {ranking}. Days with nothing new: {quiet}."
     )
 
 
@@ -99,6 +97,12 @@ async def digest(services: ChatServices, call: Invocation) -> Reply:
     if message is None:
         return Reply("No new papers for this channel right now.")
     return Reply(f"Posted a digest of {len(message.items)} papers.")
+
+
+def schedule_summary(channel: Channel) -> str:
+    """`5 papers at 09:00 Europe/Berlin`, or `5 papers paused`."""
+    state = "paused" if channel.paused else f"at {_describe_cron(channel.cron)} {channel.timezone}"
+    return f"{channel.digest_size} papers {state}"
 
 
 def _describe_cron(cron: str) -> str:

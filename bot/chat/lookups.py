@@ -43,7 +43,12 @@ async def show(services: ChatServices, call: Invocation) -> Reply:
 
 
 async def similar(services: ChatServices, call: Invocation) -> Reply:
-    paper = await services.paper(call.argument)
+    return await similar_to(services, call.argument)
+
+
+async def similar_to(services: ChatServices, paper_id: str) -> Reply:
+    """The papers nearest in meaning to one paper (`similar`, and a paper's *More like this* button)."""
+    paper = await services.paper(paper_id)
     if services.semantic is None:
         raise CommandError("Similar papers need the embedding model, which this bot runs without.")
     near = await services.semantic.similar(paper.id, SEARCH_RESULTS)

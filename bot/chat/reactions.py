@@ -1,4 +1,5 @@
-"""Reactions on digest messages: the save emoji adds the message's paper to the reacting user's reading list."""
+"""Reactions on digest messages: the save emoji adds the message's paper to the reacting user's reading list, the vote
+emoji steer the channel's ranking (so do the vote buttons, through `vote_on_message`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.events import IncomingReaction
-from bot.models import Save
+from bot.models import ChannelRef, Save
 from bot.ports.channels import Votes
 from bot.ports.outbox import DeliveredMessages
 from bot.ports.reading_lists import ReadingLists
@@ -62,7 +63,23 @@ class ReactionHandler:
 
     async def _vote(self, reaction: IncomingReaction, vote: int) -> list[str]:
         """Record (or, on removal, withdraw) the user's vote on each paper the digest message carries."""
-        paper_ids = await self._messages.papers_for_message(reaction.channel, reaction.message_id)
-        for paper_id in paper_ids:
-            await self._votes.record_vote(reaction.channel, paper_id, reaction.user_id, vote, self._clock())
-        return paper_ids
+        return await vote_on_message(
+            self._messages, self._votes, reaction.channel, reaction.message_id, reaction.user_id, vote, self._clock()
+        )
+
+
+async def vote_on_message(
+    messages: DeliveredMessages,
+    votes: Votes,
+    ref: ChannelRef,
+    message_id: str,
+    user_id: str,
+    vote: int,
+    at: datetime,
+) -> list[str]:
+    """Record a user's vote (+1, -1; 0 withdraws it) on each paper a digest message carries: its paper and twins.
+    Returns those papers (none for a message that is not a digest's)."""
+    paper_ids = await messages.papers_for_message(ref, message_id)
+    for paper_id in paper_ids:
+        await votes.record_vote(ref, paper_id, user_id, vote, at)
+    return paper_ids

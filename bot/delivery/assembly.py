@@ -8,6 +8,13 @@ from datetime import datetime
 from bot.models import Channel, CommunitySummary, DigestItem, DigestMessage, Paper, Twin
 
 _FALLBACK_WORDS = 60
+_ARXIV_PDF = "https://arxiv.org/pdf/"
+_ARXIV_ABS = (
+    "https://arxiv.org/abs/",
+    "http://arxiv.org/abs/",
+    "https://www.arxiv.org/abs/",
+    "http://www.arxiv.org/abs/",
+)
 
 
 def digest_item(
@@ -26,7 +33,22 @@ def digest_item(
         authors=paper.authors,
         credit=summary_credit(community) if community else None,
         twins=tuple(twins),
+        pdf_url=pdf_link(paper),
     )
+
+
+def pdf_link(paper: Paper) -> str | None:
+    """The paper's PDF: as its source gave it, else derived from its arXiv id (an arXiv paper's id is the bare arXiv
+    id; another paper whose link is an arXiv abstract page has its PDF beside it)."""
+    if paper.pdf_url:
+        return paper.pdf_url
+    if paper.source == "arxiv":
+        return f"{_ARXIV_PDF}{paper.id}"
+    url = (paper.url or "").split("?")[0].split("#")[0]
+    for prefix in _ARXIV_ABS:
+        if url.startswith(prefix) and len(url) > len(prefix):
+            return f"{_ARXIV_PDF}{url[len(prefix) :]}"
+    return None
 
 
 def twin(paper: Paper, community: CommunitySummary | None) -> Twin:

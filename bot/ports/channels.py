@@ -1,4 +1,4 @@
-"""Channels: their digest settings and what their members voted."""
+"""Channels: their digest settings, what their members voted, and the papers they marked not interesting."""
 
 from __future__ import annotations
 
@@ -30,4 +30,22 @@ class Votes(Protocol):
 
     async def channel_votes(self, ref: ChannelRef) -> dict[str, int]:
         """Net votes per paper in this channel (papers without votes left out), for ranking its digests."""
+        ...
+
+
+class HiddenPapers(Protocol):
+    """Papers a channel marked "not interested": its digests leave out papers close in meaning to them."""
+
+    async def hide_paper(self, ref: ChannelRef, paper_id: str, user_id: str, at: datetime) -> bool:
+        """Mark a paper not interesting for the channel (remembering who); False when it was already.
+
+        Raises ChannelNotFoundError for a channel never configured, PaperNotFoundError for an unknown paper."""
+        ...
+
+    async def unhide_paper(self, ref: ChannelRef, paper_id: str) -> bool:
+        """Take the mark off again; False when the paper was not hidden there."""
+        ...
+
+    async def hidden_papers(self, ref: ChannelRef) -> list[str]:
+        """The channel's hidden papers, most recently hidden first."""
         ...

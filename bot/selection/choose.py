@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.models import Channel, Paper
-from bot.ports.channels import Votes
+from bot.ports.channels import HiddenPapers, Votes
 from bot.ports.outbox import Outbox
 from bot.ports.papers import Papers
 from bot.selection.ranking import preference, rank, twin_groups
 from bot.selection.terms import topic_terms
+from bot.selection.unwanted import HIDE_COSINE, avoid_rows, close_to_any
 
 if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
@@ -28,12 +29,24 @@ class _Choice:
 
 class PaperSelector:
     """Picks a channel's next papers from the outbox's unsent ones, by keyword topics alone or, with `semantic`,
-    by meaning, age and the channel's votes too."""
+    by meaning, age and the channel's votes too; with `hidden`, leaving out papers close in meaning to those the channel
+    marked not interested (`hide_threshold`, cosine)."""
 
-    def __init__(self, outbox: Outbox, library: Papers, votes: Votes, *, semantic: SemanticIndex | None = None) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        library: Papers,
+        votes: Votes,
+        *,
+        semantic: SemanticIndex | None = None,
+        hidden: HiddenPapers | None = None,
+        hide_threshold: float = HIDE_COSINE,
+    ) -> None:
         self._outbox = outbox
         self._library = library
         self._votes = votes
+        self._hidden = hidden
+        self._hide_threshold = hide_threshold
         self.semantic = semantic
 
     async def next_papers(self, channel: Channel, limit: int | None = None) -> list[Paper]:
@@ -87,5 +100,16 @@ class PaperSelector:
         votes = await self._votes.channel_votes(channel.ref)
         vectors = await semantic.vectors([*scores, *votes])
         fresh = [paper for paper in [*keyword, *extra] if paper.id not in repeats]
+        unwanted = await self._unwanted(channel, fresh, semantic)
+        fresh = [paper for paper in fresh if paper.id not in unwanted]
         groups = rank(fresh, scores, vectors=vectors, taste=preference(votes, vectors))[:size]
         return _Choice([paper for group in groups for paper in group], sorted(repeats))
+
+    async def _unwanted(self, channel: Channel, candidates: Sequence[Paper], semantic: SemanticIndex) -> set[str]:
+        """Candidates close in meaning to a paper the channel marked not interested."""
+        hidden = await self._hidden.hidden_papers(channel.ref) if self._hidden else []
+        if not hidden or not candidates:
+            return set()
+        vectors = await semantic.vectors([*hidden, *(paper.id for paper in candidates)])
+        avoid = avoid_rows(vectors, hidden)
+        return close_to_any(vectors, [paper.id for paper in candidates], avoid, self._hide_threshold)

@@ -92,10 +92,10 @@ def _embed(**fields: Any) -> dict[str, Any]:
     return {"title": "t", "description": "d", **fields}
 
 
-def _row(buttons: int) -> dict[str, Any]:
+def _row(buttons: int, row: int = 0) -> dict[str, Any]:
     return {
         "type": 1,
-        "components": [{"type": 2, "style": 1, "label": "b", "custom_id": f"c{n}"} for n in range(buttons)],
+        "components": [{"type": 2, "style": 1, "label": "b", "custom_id": f"r{row}c{n}"} for n in range(buttons)],
     }
 
 
@@ -125,7 +125,12 @@ DISCORD_CASES = [
         dl.MAX_EMBEDS_TOTAL,
         "embeds",
     ),
-    ("action rows", lambda n: {"content": "c", "components": [_row(1)] * n}, dl.MAX_ACTION_ROWS, "components"),
+    (
+        "action rows",
+        lambda n: {"content": "c", "components": [_row(1, row) for row in range(n)]},
+        dl.MAX_ACTION_ROWS,
+        "components",
+    ),
     (
         "buttons in a row",
         lambda n: {"content": "c", "components": [_row(n)]},
