@@ -19,7 +19,8 @@ from bot.ops.doctor import Check, skipped
 
 # What each scope is for; adapters/slack calls chat.postMessage, conversations.history (find_posted reads back a
 # resumed digest: a missing scope there reads as "channel gone" and pauses the channel), conversations.open and the
-# file upload (exports; without them an export is shown inline) and receives reactions.
+# file upload (exports; without them an export is shown inline), users.conversations (the App Home's channels) and
+# receives reactions.
 NEEDED_SCOPES: Mapping[str, str] = {
     "chat:write": "post digests",
     "commands": "/papers",
@@ -28,6 +29,8 @@ NEEDED_SCOPES: Mapping[str, str] = {
     "groups:history": "resume a digest in a private channel",
     "im:write": "send an exported reading list in a direct message",
     "files:write": "send an exported reading list as a file",
+    "channels:read": "list a user's public channels in the App Home",
+    "groups:read": "list a user's private channels in the App Home",
 }
 REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
 NEW_TOKEN = (

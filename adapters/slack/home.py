@@ -15,8 +15,8 @@ from bot.chat.export import FORMATS
 from bot.chat.home import HomeView, SavedEntry
 from bot.events import PaperAction
 
-PAGE = "home.page"  # a pager button; its value is the page to show
-EXPORT = "home.export"  # an export button; its value is the format
+PAGE = "home.page"  # the pager buttons' prefix (.newer, .older; action ids are unique within a block); value: the page
+EXPORT = "home.export"  # the export buttons' prefix (.bibtex, .markdown); value: the format
 MAX_TOPICS_CHARS = 300
 _FORMAT_LABELS = {"bibtex": "Export BibTeX", "markdown": "Export Markdown"}
 
@@ -40,11 +40,11 @@ def render_home(
         blocks.append(context_block(f"{view.total} papers, newest first · page {view.page} of {view.pages}"))
         for entry in view.saved:
             blocks += _saved(entry)
-        pager = [button("← Newer", PAGE, value=str(view.page - 1))] if view.page > 1 else []
-        pager += [button("Older →", PAGE, value=str(view.page + 1))] if view.page < view.pages else []
+        pager = [button("← Newer", f"{PAGE}.newer", value=str(view.page - 1))] if view.page > 1 else []
+        pager += [button("Older →", f"{PAGE}.older", value=str(view.page + 1))] if view.page < view.pages else []
         if pager:
             blocks.append({"type": "actions", "block_id": "home.pager", "elements": pager})
-        exports = [button(_FORMAT_LABELS.get(fmt, fmt), EXPORT, value=fmt) for fmt in FORMATS]
+        exports = [button(_FORMAT_LABELS.get(fmt, fmt), f"{EXPORT}.{fmt}", value=fmt) for fmt in FORMATS]
         blocks.append({"type": "actions", "block_id": "home.export", "elements": exports})
         blocks.append(context_block("An export arrives as a file in your direct messages with the app."))
     blocks += [{"type": "divider"}, _header("Your channels with paperbot")]

@@ -76,11 +76,11 @@ class HomeTab:
         reader = home_reader(body)
         if reader is None:
             return
-        value = str(action.get("value") or "")
-        if action.get("action_id") == PAGE and value.isdigit():
+        name, value = str(action.get("action_id") or ""), str(action.get("value") or "")
+        if name.startswith(PAGE) and value.isdigit():
             self._remember(reader, int(value))
             await self.refresh(reader)
-        elif action.get("action_id") == EXPORT and value in FORMATS:
+        elif name.startswith(EXPORT) and value in FORMATS:
             await self.refresh(reader, await self._export(reader, value))
 
     async def pressed(self, incoming: IncomingAction, reply: Reply, done: bool) -> None:

@@ -38,16 +38,16 @@ def digest_item(
 
 
 def pdf_link(paper: Paper) -> str | None:
-    """The paper's PDF: as its source gave it, else derived from its arXiv id (an arXiv paper's id is the bare arXiv
-    id; another paper whose link is an arXiv abstract page has its PDF beside it)."""
+    """The paper's PDF: as its source gave it, else derived from its arXiv id: the one its arXiv abstract link names,
+    or an arXiv paper's own id (the bare arXiv id)."""
     if paper.pdf_url:
         return paper.pdf_url
-    if paper.source == "arxiv":
-        return f"{_ARXIV_PDF}{paper.id}"
     url = (paper.url or "").split("?")[0].split("#")[0]
     for prefix in _ARXIV_ABS:
         if url.startswith(prefix) and len(url) > len(prefix):
             return f"{_ARXIV_PDF}{url[len(prefix) :]}"
+    if paper.source == "arxiv" and ":" not in paper.id:
+        return f"{_ARXIV_PDF}{paper.id}"
     return None
 
 

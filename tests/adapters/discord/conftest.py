@@ -9,7 +9,8 @@ import discord
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter
-from app.parts import command_router, digest_service, reaction_handler
+from app.parts import action_handler, chat_services, command_router, digest_service, reaction_handler
+from bot.chat.actions import ActionHandler
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import CommandRouter
 from bot.config import DiscordSettings
@@ -46,6 +47,7 @@ class Core:
     digests: DigestService
     router: CommandRouter
     reactions: ReactionHandler
+    actions: ActionHandler
 
 
 @pytest.fixture
@@ -60,7 +62,8 @@ def core(store: SqlStore) -> Core:
 
     digests = digest_service(store, FirstWords(), header="Papers")
     router = command_router(store, digests, load_channel)
-    return Core(store, digests, router, reaction_handler(store, {"discord": "🔖"}))
+    actions = action_handler(store, chat_services(store, digests, load_channel))
+    return Core(store, digests, router, reaction_handler(store, {"discord": "🔖"}), actions)
 
 
 @pytest.fixture
@@ -76,7 +79,7 @@ async def fake() -> AsyncIterator[tuple[FakeDiscord, str]]:
 @pytest.fixture
 async def adapter(core: Core, fake: tuple[FakeDiscord, str]) -> AsyncIterator[DiscordAdapter]:
     settings = DiscordSettings(token=TOKEN, api_url=fake[1], admin_role="Librarian")
-    adapter = DiscordAdapter(settings, core.router, core.reactions, core.store.papers)
+    adapter = DiscordAdapter(settings, core.router, core.reactions, core.store.papers, actions=core.actions)
     await adapter.login()
     yield adapter
     await adapter.stop()

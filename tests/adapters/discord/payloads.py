@@ -102,3 +102,24 @@ def reaction_event(
         data |= {"message_author_id": "900000000000000001", "burst_colors": []}
     event_type = "REACTION_ADD" if added else "REACTION_REMOVE"
     return discord.RawReactionActionEvent(data, discord.PartialEmoji.from_dict(data["emoji"]), event_type)
+
+
+def component_payload(
+    message: dict[str, Any],
+    custom_id: str,
+    *,
+    guild_id: int | None = GUILD,
+    user_id: int = USER,
+    channel_id: int = CHANNEL,
+) -> dict[str, Any]:
+    """INTERACTION_CREATE of type 3: a button pressed on `message` (a message object as Discord sends it, components
+    and all)."""
+    payload = interaction_payload("help", guild_id=guild_id, user_id=user_id)
+    payload |= {
+        "type": 3,
+        "channel_id": str(channel_id),
+        "data": {"custom_id": custom_id, "component_type": 2},
+        "message": message,
+    }
+    payload["channel"]["id"] = str(channel_id)
+    return payload

@@ -1,4 +1,5 @@
-"""Fixtures: the fake Slack server, the real SQL store, and a SlackAdapter wired to both like the app wires it."""
+"""Fixtures: the fake Slack server, the real SQL store, and a SlackAdapter wired to both like the app wires it; signed
+requests as Slack sends them (slash commands, events, button presses, the App Home)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http_server import http_app
 from adapters.slack.adapter import SlackAdapter
-from app.parts import command_router, digest_service
+from app.parts import action_handler, chat_services, command_router, digest_service
+from bot.chat.home import HomeService
 from bot.chat.reactions import ReactionHandler
+from bot.chat.saves import ObservedReadingLists
 from bot.config import SlackSettings
 from bot.events import IncomingReaction
 from bot.models import Channel, ChannelRef, Paper
@@ -77,6 +80,7 @@ class World:
     adapter: SlackAdapter
     reactions: CountingReactions
     http: TestClient
+    saves: ObservedReadingLists
 
     async def command(self, text: str, *, user: str = "U1", channel: str = "C1", team: str = "T1") -> dict[str, Any]:
         """POST a signed slash command; return what the bot sent to response_url."""
@@ -143,6 +147,87 @@ class World:
                 assert time.monotonic() < deadline, "reaction was never handled"
                 await asyncio.sleep(0.01)
 
+    async def signed_payload(self, payload: dict[str, Any], secret: str = SIGNING_SECRET) -> int:
+        """POST an interaction payload (form field `payload`, as Slack sends it); the HTTP status bolt answered."""
+        body = urlencode({"payload": json.dumps(payload)})
+        headers = {**sign(body, secret), "Content-Type": "application/x-www-form-urlencoded"}
+        response = await self.http.post("/slack/events", data=body, headers=headers)
+        return response.status
+
+    def message(self, ts: str, channel: str = "C1") -> dict[str, Any]:
+        """A channel message as the fake holds it (what Slack puts in a press's `message`)."""
+        return next(m for m in self.fake.history[channel] if m["ts"] == ts)
+
+    async def press(
+        self,
+        ts: str,
+        action_id: str,
+        *,
+        choose: str | None = None,
+        user: str = "U1",
+        team: str = "T1",
+        user_team: str | None = None,
+        channel: str = "C1",
+        secret: str = SIGNING_SECRET,
+    ) -> int:
+        """Press a button of a posted channel message (`choose`: the overflow entry or feedback button's value)."""
+        message = self.message(ts, channel)
+        payload = press_payload(message["blocks"], action_id, choose, user=user, team=team, user_team=user_team)
+        payload |= {
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+            "channel": {"id": channel, "name": "papers"},
+            "message": message,
+            "response_url": self.fake.response_url("press"),
+        }
+        return await self.signed_payload(payload, secret)
+
+    async def press_ephemeral(
+        self, blocks: list[dict[str, Any]], action_id: str, *, user: str = "U1", team: str = "T1", channel: str = "C1"
+    ) -> int:
+        """Press a button of an ephemeral message (an answer): Slack sends no `message` for those."""
+        payload = press_payload(blocks, action_id, None, user=user, team=team)
+        payload |= {
+            "container": {
+                "type": "message",
+                "message_ts": "1700000099.000001",
+                "channel_id": channel,
+                "is_ephemeral": True,
+            },
+            "channel": {"id": channel, "name": "papers"},
+            "response_url": self.fake.response_url("ephemeral"),
+        }
+        return await self.signed_payload(payload)
+
+    async def press_home(self, action_id: str, *, user: str = "U1", team: str = "T1", value: str | None = None) -> int:
+        """Press a button in the user's published App Home (the view as the fake holds it)."""
+        view = self.fake.views[user]
+        payload = press_payload(view["blocks"], action_id, None, user=user, team=team, value=value)
+        payload |= {
+            "container": {"type": "view", "view_id": "V1"},
+            "view": {"id": "V1", "team_id": team, "type": "home", **view, "hash": "1.abc"},
+        }
+        return await self.signed_payload(payload)
+
+    async def open_home(self, user: str = "U1", team: str = "T1") -> dict[str, Any]:
+        """Send `app_home_opened` for the Home tab; return the view the bot published."""
+        before = len(self.fake.accepted_calls("views.publish"))
+        event = {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home", "event_ts": "1.2"}
+        payload = {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{time.monotonic_ns()}",
+            "event_time": int(time.time()),
+        }
+        body = json.dumps(payload)
+        response = await self.http.post(
+            "/slack/events", data=body, headers={**sign(body), "Content-Type": "application/json"}
+        )
+        assert response.status == 200, await response.text()
+        return (await self.fake.wait_for("views.publish", before + 1))[-1].body["view"]
+
     async def post_digest(self, channel: str = "C1", team: str = "T1") -> list[str]:
         """Deliver the channel's digest through the adapter as the scheduler would; return the new messages' ts."""
         ref = ChannelRef("slack", team, channel)
@@ -168,21 +253,81 @@ def slack_settings(fake: FakeSlack, **overrides: Any) -> SlackSettings:
 
 
 def build_adapter(
-    store: SqlStore, settings: SlackSettings, channel_interval: float = 0
+    store: SqlStore,
+    settings: SlackSettings,
+    channel_interval: float = 0,
+    *,
+    saves: ObservedReadingLists | None = None,
+    semantic: Any = None,
 ) -> tuple[SlackAdapter, CountingReactions]:
     """Wire the core around the store as app/wiring.py does, with the Slack adapter on top."""
     digests = digest_service(store, FirstWords(), header="Papers")
+    saves = saves or ObservedReadingLists(store.reading_lists)
 
     async def load_channel(ref: ChannelRef) -> Channel:
         return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
-    reactions = CountingReactions(store.outbox, store.reading_lists, store.votes, {"slack": settings.save_emoji})
-    router = command_router(store, digests, load_channel)
-    return SlackAdapter(settings, router, reactions, channel_interval=channel_interval), reactions
+    votes = {"slack": {"+1": 1, "-1": -1}}
+    reactions = CountingReactions(store.outbox, saves, store.votes, {"slack": settings.save_emoji}, vote_emoji=votes)
+    router = command_router(store, digests, load_channel, reading_lists=saves, semantic=semantic)
+    services = chat_services(store, digests, load_channel, reading_lists=saves, semantic=semantic)
+    adapter = SlackAdapter(
+        settings,
+        router,
+        reactions,
+        channel_interval=channel_interval,
+        actions=action_handler(store, services),
+        home=HomeService(services),
+        saves=saves,
+    )
+    return adapter, reactions
+
+
+def press_payload(
+    blocks: list[dict[str, Any]],
+    action_id: str,
+    choose: str | None,
+    *,
+    user: str,
+    team: str,
+    user_team: str | None = None,
+    value: str | None = None,
+) -> dict[str, Any]:
+    """A block_actions payload for the element `action_id` of `blocks` as rendered (`choose`: the overflow option's
+    or feedback button's value; `value`: which of several same-named buttons), without where it was pressed."""
+    for block in blocks:
+        for element in [*block.get("elements", []), *([block["accessory"]] if "accessory" in block else [])]:
+            if element.get("action_id") != action_id or (value is not None and element.get("value") != value):
+                continue
+            action = {"type": element["type"], "action_id": action_id, "block_id": block.get("block_id", "b")}
+            if element["type"] == "overflow":
+                option = next(o for o in element["options"] if o["value"] == choose)
+                action["selected_option"] = {"text": option["text"], "value": option["value"]}
+            elif element["type"] == "feedback_buttons":
+                side = next(b for b in (element["positive_button"], element["negative_button"]) if b["value"] == choose)
+                action |= {"value": side["value"], "text": side["text"]}
+            else:
+                action |= {"text": element["text"]} | ({"value": element["value"]} if "value" in element else {})
+            action["action_ts"] = f"{time.time():.6f}"
+            return {
+                "type": "block_actions",
+                "user": {"id": user, "username": "ada", "name": "ada", "team_id": user_team or team},
+                "api_app_id": "A1",
+                "token": "legacy",
+                "trigger_id": "12345.98765.abcd",
+                "team": {"id": team, "domain": "acme"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "state": {"values": {}},
+                "actions": [action],
+            }
+    raise AssertionError(f"no element {action_id!r} in the blocks")
 
 
 @pytest.fixture
 async def world(fake: FakeSlack, store: SqlStore) -> AsyncIterator[World]:
-    adapter, reactions = build_adapter(store, slack_settings(fake, admins=["U1"]))
+    saves = ObservedReadingLists(store.reading_lists)
+    adapter, reactions = build_adapter(store, slack_settings(fake, admins=["U1"]), saves=saves)
     async with TestClient(TestServer(http_app([adapter]))) as http:
-        yield World(fake, store, adapter, reactions, http)
+        yield World(fake, store, adapter, reactions, http, saves)
+        await saves.settled()
