@@ -30,6 +30,19 @@ def _button(n: int) -> dict[str, Any]:
     return {"type": "button", "text": {"type": "plain_text", "text": f"b{n}"}, "action_id": f"a{n}"}
 
 
+def _option(n: int) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": f"o{n}"}, "value": f"v{n}"}
+
+
+def _feedback(n: int) -> dict[str, Any]:
+    side = {"text": {"type": "plain_text", "text": "👍"}, "value": "up"}
+    return {"type": "feedback_buttons", "action_id": f"f{n}", "positive_button": side, "negative_button": side}
+
+
+def _actions(*elements: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"type": "actions", "elements": list(elements)}]
+
+
 # (what, blocks at Slack's limit, the same one past it, the JSON pointer Slack names)
 SLACK_CASES = [
     ("blocks", lambda n: [{"type": "divider"}] * n, sl.MAX_BLOCKS, "/blocks"),
@@ -53,6 +66,42 @@ SLACK_CASES = [
         "/blocks/0/elements",
     ),
     (
+        "context_actions elements",
+        lambda n: [{"type": "context_actions", "elements": [_feedback(i) for i in range(n)]}],
+        sl.MAX_CONTEXT_ACTIONS_ELEMENTS,
+        "/blocks/0/elements",
+    ),
+    (
+        "overflow options",
+        lambda n: _actions({"type": "overflow", "action_id": "m", "options": [_option(i) for i in range(n)]}),
+        sl.MAX_OVERFLOW_OPTIONS,
+        "/blocks/0/elements/0/options",
+    ),
+    (
+        "option value",
+        lambda n: _actions({"type": "overflow", "action_id": "m", "options": [_option(0) | {"value": "v" * n}]}),
+        sl.MAX_OPTION_VALUE,
+        "/blocks/0/elements/0/options/0/value",
+    ),
+    (
+        "button text",
+        lambda n: _actions(_button(0) | {"text": {"type": "plain_text", "text": "b" * n}}),
+        sl.MAX_BUTTON_TEXT,
+        "/blocks/0/elements/0/text/text",
+    ),
+    (
+        "button value",
+        lambda n: _actions(_button(0) | {"value": "v" * n}),
+        sl.MAX_BUTTON_VALUE,
+        "/blocks/0/elements/0/value",
+    ),
+    (
+        "block_id",
+        lambda n: [{"type": "divider", "block_id": "b" * n}],
+        sl.MAX_BLOCK_ID,
+        "/blocks/0/block_id",
+    ),
+    (
         "section fields",
         lambda n: [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * n}],
         sl.MAX_SECTION_FIELDS,
@@ -70,6 +119,31 @@ async def test_slack_posts_at_the_limit_and_refuses_one_past_it(fake_slack: Fake
     assert refused.value.response["error"] == "invalid_blocks"
     assert any(error.endswith(f"[json-pointer:{pointer}]") for error in refused.value.response["errors"])
     assert len(fake_slack.posts("C1")) == 1  # only the one within limits is in the channel
+
+
+async def test_slack_refuses_a_repeated_block_id_or_action_id(fake_slack: FakeSlack) -> None:
+    client = AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    twice = [{"type": "divider", "block_id": "same"}] * 2
+    for blocks in (twice, _actions(_button(0), _button(0))):
+        with pytest.raises(SlackApiError, match="invalid_blocks") as refused:
+            await client.chat_postMessage(channel="C1", text="fallback", blocks=blocks)
+        assert "duplicate" in refused.value.response["errors"][0]
+
+
+async def test_a_home_view_holds_100_blocks_and_not_101(fake_slack: FakeSlack) -> None:
+    client = AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    await client.views_publish(
+        user_id="U1", view={"type": "home", "blocks": [{"type": "divider"}] * sl.MAX_VIEW_BLOCKS}
+    )
+    with pytest.raises(SlackApiError) as refused:
+        await client.views_publish(
+            user_id="U1", view={"type": "home", "blocks": [{"type": "divider"}] * (sl.MAX_VIEW_BLOCKS + 1)}
+        )
+    assert refused.value.response["error"] == "invalid_arguments"
+    assert refused.value.response["response_metadata"]["messages"] == [
+        f"no more than {sl.MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]"
+    ]
+    assert len(fake_slack.views["U1"]["blocks"]) == sl.MAX_VIEW_BLOCKS
 
 
 async def test_slack_refuses_an_empty_text_object(fake_slack: FakeSlack) -> None:
@@ -130,6 +204,24 @@ DISCORD_CASES = [
         lambda n: {"content": "c", "components": [_row(1, row) for row in range(n)]},
         dl.MAX_ACTION_ROWS,
         "components",
+    ),
+    (
+        "custom_id",
+        lambda n: {
+            "content": "c",
+            "components": [{"type": 1, "components": [_row(1)["components"][0] | {"custom_id": "c" * n}]}],
+        },
+        dl.MAX_CUSTOM_ID,
+        "components.0.components.0.custom_id",
+    ),
+    (
+        "button label",
+        lambda n: {
+            "content": "c",
+            "components": [{"type": 1, "components": [_row(1)["components"][0] | {"label": "l" * n}]}],
+        },
+        dl.MAX_BUTTON_LABEL,
+        "components.0.components.0.label",
     ),
     (
         "buttons in a row",

@@ -43,7 +43,8 @@ VISIBLE = st.one_of(TEXT, LONG).filter(str.strip)  # a header or a reply's text:
 
 
 def item(number: int, headline: str = "A headline", tldr: str = "A summary.", **kw: object) -> DigestItem:
-    return DigestItem(paper_id=f"p{number}", headline=headline, tldr=tldr, source="arxiv", **kw)  # type: ignore[arg-type]
+    fields = {"paper_id": f"p{number}", "headline": headline, "tldr": tldr, "source": "arxiv", **kw}
+    return DigestItem(**fields)  # type: ignore[arg-type]
 
 
 def digest(*items: DigestItem, header: str = "Papers") -> DigestMessage:
@@ -69,7 +70,13 @@ def assert_inert(text: str) -> None:
 def wire_body(message: RenderedMessage) -> dict:
     """The message as discord.py puts it on the wire."""
     files = [{"filename": file.filename} for file in message.files()]
-    return {"content": message.content, "embeds": [embed.to_dict() for embed in message.embeds], "files": files}
+    components = message.view.to_components() if message.view else []
+    return {
+        "content": message.content,
+        "embeds": [embed.to_dict() for embed in message.embeds],
+        "files": files,
+        "components": components,
+    }
 
 
 def assert_limits(messages: list[RenderedMessage]) -> None:
@@ -87,6 +94,9 @@ def test_digest_posts_header_then_one_message_per_paper() -> None:
     assert [len(m.embeds) for m in messages] == [1, 1, 1]
     assert messages[1].embeds[0].url == "https://arxiv.org/abs/1"
     assert messages[0].embeds[0].footer.text == "arxiv · p1 · digest d1"
+    rows = [wire_body(m)["components"] for m in messages]
+    assert all(len(r) == 1 and len(r[0]["components"]) == 4 for r in rows), "one row of four buttons a paper"
+    assert [b["custom_id"] for b in rows[1][0]["components"]] == ["pb:save:p2", "pb:more:p2", "pb:up:p2", "pb:down:p2"]
 
 
 def test_a_digest_footer_carries_its_paper_and_a_short_digest_mark_even_when_clipped() -> None:
@@ -146,10 +156,18 @@ def test_colour_is_stable_per_source() -> None:
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(header=VISIBLE, headlines=st.lists(st.one_of(TEXT, LONG), min_size=1, max_size=12), tldr=st.one_of(TEXT, LONG))
-def test_any_digest_fits_and_is_inert(header: str, headlines: list[str], tldr: str) -> None:
+@given(
+    header=VISIBLE,
+    headlines=st.lists(st.one_of(TEXT, LONG), min_size=1, max_size=12),
+    tldr=st.one_of(TEXT, LONG),
+    ids=st.lists(st.text(min_size=1, max_size=120), min_size=12, max_size=12),
+)
+def test_any_digest_fits_and_is_inert(header: str, headlines: list[str], tldr: str, ids: list[str]) -> None:
     twins = tuple(Twin(f"t{n}", h, None, h) for n, h in enumerate(headlines))
-    items = [item(n, headline=h, tldr=tldr, authors=(h[:500],), twins=twins) for n, h in enumerate(headlines)]
+    items = [
+        item(n, headline=h, tldr=tldr, authors=(h[:500],), twins=twins, paper_id=ids[n])
+        for n, h in enumerate(headlines)
+    ]
     messages = render_digest(digest(*items, header=header))
     assert_limits(messages)
     assert [m.paper_ids for m in messages] == [(i.paper_id,) for i in items]
