@@ -223,6 +223,8 @@ class DigestMessage:
     created: datetime
     items: tuple[DigestItem, ...]
     continued: bool = False  # the rest of a digest whose first part went out already: not headed again
+    layout: DigestLayout = DigestLayout.MESSAGES
+    thread_id: str | None = None  # THREAD layout: the parent message, once posted (the rest goes into its thread)
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,7 @@ class FakeSlack:
         self.outside_channels: set[str] = set()  # channels the bot was never invited to
         self.deleted_channels: set[str] = set()  # channels that no longer exist
         self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, newest first
+        self.threads: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (channel, parent ts) -> replies, oldest first
         self.members: dict[str, set[str]] = {}  # channel -> its members' user ids (BOT_USER where the bot is in)
         self.views: dict[str, dict[str, Any]] = {}  # user -> the App Home view last published for them
         self._called = asyncio.Event()
@@ -97,6 +98,8 @@ class FakeSlack:
         self._record = record
         self._latency = latency
         self._fail_next = 0
+        self._fail_at: tuple[int, int] | None = None
+        self._api_calls = 0
         self._channel_interval = channel_interval
         self._last_post: dict[str, float] = {}
         self._rate = workspace_rate
@@ -140,10 +143,19 @@ class FakeSlack:
         self._fail_next = count
         self._fail_status = status
 
+    def fail_nth(self, n: int, status: int = 500) -> None:
+        """Answer the `n`-th API call from now (1: the next) with `status`: a failure in the middle of a digest."""
+        self._fail_at = (self._api_calls + n, status)
+
     def stall_next(self, count: int, seconds: float) -> None:
         """Accept the next `count` posts but answer only after `seconds`, so the client times out after the post."""
         self._stall_next = count
         self._stall_s = seconds
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """A message the bot posted to `channel`, in the channel or in a thread."""
+        replies = (m for (where, _), thread in self.threads.items() if where == channel for m in thread)
+        return next((m for m in (*self.history.get(channel, []), *replies) if m["ts"] == ts), None)
 
     def accepted_calls(self, method: str) -> list[Call]:
         """The calls of `method` Slack accepted, in order."""
@@ -219,6 +231,9 @@ class FakeSlack:
         return self.bot_token is not None and authorization != f"Bearer {self.bot_token}"
 
     def _answer(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self._api_calls += 1
+        if self._fail_at is not None and self._fail_at[0] == self._api_calls:
+            return self._fail_at[1], {}
         if self._fail_next > 0:
             self._fail_next -= 1
             return self._fail_status, {}
@@ -242,9 +257,15 @@ class FakeSlack:
         channel = str(body.get("channel", ""))
         if channel in self.deleted_channels:
             return 200, {"ok": False, "error": "channel_not_found"}
-        if method == "conversations.history":  # newest first, like Slack; metadata only when asked for
+        if method in {"conversations.history", "conversations.replies"}:  # metadata only when asked for
             metadata = str(body.get("include_all_metadata", "")).lower() in {"1", "true"}
-            messages = self.history.get(channel, [])[: int(body.get("limit", 100))]
+            if method == "conversations.history":  # the channel's own messages, newest first; no thread replies
+                messages = self.history.get(channel, [])[: int(body.get("limit", 100))]
+            else:  # a thread: its parent, then the replies oldest first
+                parent = [m for m in self.history.get(channel, []) if m["ts"] == body.get("ts")]
+                if not parent:
+                    return 200, {"ok": False, "error": "thread_not_found"}
+                messages = [*parent, *self.threads.get((channel, str(body["ts"])), [])][: int(body.get("limit", 1000))]
             return 200, {"ok": True, "messages": [m if metadata else {**m, "metadata": None} for m in messages]}
         if method == "chat.update":
             return 200, self._update(channel, body)
@@ -267,25 +288,32 @@ class FakeSlack:
             "user": BOT_USER,
             "ts": ts,
             "text": body.get("text", ""),
-            "blocks": body.get("blocks", []),
-            "metadata": body.get("metadata"),
+            "blocks": _blocks(body),
+            "metadata": _json_field(body.get("metadata")),
         }
-        self.history.setdefault(channel, []).insert(0, message)
+        if parent_ts := body.get("thread_ts"):  # a reply: in its thread, not in the channel's history
+            parent = next((m for m in self.history.get(channel, []) if m["ts"] == parent_ts), None)
+            if parent is None:
+                return 200, {"ok": False, "error": "thread_not_found"}
+            parent.update(thread_ts=parent_ts, reply_count=parent.get("reply_count", 0) + 1)
+            message["thread_ts"] = parent_ts
+            self.threads.setdefault((channel, str(parent_ts)), []).append(message)
+        else:
+            self.history.setdefault(channel, []).insert(0, message)
         return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _update(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
         """chat.update: the bot's own message in `channel` gets new text and blocks (its metadata unless given)."""
-        message = next((m for m in self.history.get(channel, []) if m["ts"] == body.get("ts")), None)
+        message = self.message(channel, str(body.get("ts")))
         if message is None:
             return {"ok": False, "error": "message_not_found"}
         if message.get("user") != BOT_USER:
             return {"ok": False, "error": "cant_update_message"}
         if refusal := _refusal(body):
             return refusal
-        blocks = body.get("blocks") or []
-        message.update(text=body.get("text", ""), blocks=json.loads(blocks) if isinstance(blocks, str) else blocks)
+        message.update(text=body.get("text", ""), blocks=_blocks(body))
         if body.get("metadata"):
-            message["metadata"] = body["metadata"]
+            message["metadata"] = _json_field(body["metadata"])
         return {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"], "message": message}
 
     def _home_answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -381,6 +409,15 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         return query | dict(await request.json())
     return query | {key: str(value) for key, value in (await request.post()).items()}
+
+
+def _blocks(body: dict[str, Any]) -> list[Any]:
+    """The blocks of a call (slack_sdk sends form-encoded calls' blocks as a JSON string)."""
+    return _json_field(body.get("blocks")) or []
+
+
+def _json_field(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) and value else value
 
 
 def _refusal(body: dict[str, Any]) -> dict[str, Any] | None:

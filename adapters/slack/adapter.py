@@ -31,7 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.home_tab import HomeTab
 from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
 from adapters.slack.presses import Presses
-from adapters.slack.render import escape, render_digest, render_reply
+from adapters.slack.render import digest_papers, escape, render_digest, render_reply
 from adapters.slack.translate import command_from_payload, reaction_from_event
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import CommandRouter
@@ -40,7 +40,7 @@ from bot.crashpoint import crash_point
 from bot.delivery.pacing import RateLimiter
 from bot.errors import ChannelGoneError, ConfigError, PaperbotError
 from bot.events import IncomingCommand, Reply
-from bot.models import ChannelRef, DigestMessage, PostedMessage
+from bot.models import ChannelRef, DigestLayout, DigestMessage, PostedMessage
 
 if TYPE_CHECKING:
     from adapters.slack.oauth import SlackInstallations
@@ -143,11 +143,13 @@ class SlackAdapter:
             saves.listen(self.home.on_reading_list_changed)
 
     async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
-        """Post one message per paper to the digest's channel; each message's ts maps a reaction back to its paper."""
+        """Post one message per paper to the digest's channel (THREAD layout: into the thread of a parent listing them,
+        posted first unless it is already); each message's ts maps a reaction or a button back to its paper."""
         channel = message.channel.channel_id
-        paper_ids: list[tuple[str, ...]] = [(item.paper_id,) for item in message.items] or [()]
+        paper_ids = digest_papers(message)
         token = await self._installations.bot_token(message.channel.workspace) if self._installations else None
         posted: list[PostedMessage] = []
+        thread = message.thread_id  # THREAD layout: the parent's ts, once posted; every paper replies under it
         for payload, ids in zip(render_digest(message), paper_ids, strict=True):
             await self._pacer.wait(channel)
             if self._limiter:
@@ -162,10 +164,13 @@ class SlackAdapter:
                         unfurl_links=False,
                         unfurl_media=False,
                         metadata=digest_metadata(message.digest_id, ids),
+                        thread_ts=thread,
                     )
             except Exception as exc:
                 raise post_error(exc, posted) from exc
             posted.append(PostedMessage(str(response["ts"]), ids))
+            if message.layout is DigestLayout.THREAD and thread is None:
+                thread = str(response["ts"])
             crash_point("slack-message-posted")
         log.info("slack digest posted channel=%s messages=%d", message.channel, len(posted))
         return posted
@@ -195,9 +200,19 @@ class SlackAdapter:
             response = await self.client.conversations_history(
                 token=token, channel=ref.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True
             )
+            found = posted_in(response.get("messages") or [], digest_id)
+            for parent in [posted for posted in found if not posted.paper_ids]:  # a thread digest's replies
+                thread = await self.client.conversations_replies(
+                    token=token,
+                    channel=ref.channel_id,
+                    ts=parent.message_id,
+                    limit=HISTORY_LIMIT,
+                    include_all_metadata=True,
+                )
+                found += [m for m in posted_in(thread.get("messages") or [], digest_id) if m.paper_ids]
         except Exception as exc:
             raise post_error(exc, ()) from exc
-        return posted_in(response.get("messages") or [], digest_id)
+        return sorted(found, key=lambda posted: float(posted.message_id))
 
     async def answer(self, command: IncomingCommand) -> Reply:
         """Run a command through the router; every failure becomes a polite one-line reply, never an exception."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from adapters.slack.buttons import offer_blocks, paper_buttons
-from bot.models import DigestItem, DigestMessage, Twin
+from bot.models import DigestItem, DigestLayout, DigestMessage, Twin
 
 if TYPE_CHECKING:
     from bot.events import Reply
@@ -24,6 +24,7 @@ MAX_FALLBACK_CHARS = 500
 MAX_AUTHORS = 3
 MAX_URL_CHARS = 1000
 MAX_TWINS = 8  # a context block holds 10 elements: the label, the twins, an "and N more"
+MAX_LISTED_TITLE = 140  # a title in a thread parent's numbered list
 FENCE = "```"
 ELLIPSIS = "…"
 
@@ -71,6 +72,8 @@ def render_digest(message: DigestMessage) -> list[SlackMessage]:
     on the rest of a digest resumed after part went out) and the date footer on the last; an empty digest is one
     message.
     """
+    if message.layout is DigestLayout.THREAD:
+        return _thread(message)
     header = {"type": "header", "text": {"type": "plain_text", "text": plain(message.header, MAX_HEADER_CHARS)}}
     footer_text = f"{message.created:%A %d %B %Y} · {len(message.items)} papers"
     footer = [{"type": "divider"}, context_block(footer_text)]
@@ -85,6 +88,39 @@ def render_digest(message: DigestMessage) -> list[SlackMessage]:
             blocks += footer
         rendered.append({"text": _fallback(item), "blocks": blocks})
     return rendered
+
+
+def digest_papers(message: DigestMessage) -> list[tuple[str, ...]]:
+    """The papers each of `render_digest`'s messages carries, in order (a thread's parent carries none)."""
+    papers: list[tuple[str, ...]] = [(item.paper_id,) for item in message.items]
+    if message.layout is DigestLayout.THREAD:
+        return papers if message.thread_id is not None else [(), *papers]
+    return papers or [()]
+
+
+def _thread(message: DigestMessage) -> list[SlackMessage]:
+    """THREAD layout: a compact parent (the header, each paper's title numbered, the date), unless it is posted
+    already, then one reply per paper with its TL;DR and buttons, posted into the parent's thread."""
+    replies = [
+        {"text": _fallback(item), "blocks": item_blocks(item) + paper_buttons(item.paper_id, item.pdf_url)}
+        for item in message.items
+    ]
+    if message.thread_id is not None:
+        return replies
+    title = message.header if not message.continued else f"{message.header} (continued)"
+    header = {"type": "header", "text": {"type": "plain_text", "text": plain(title, MAX_HEADER_CHARS)}}
+    listed, blocks = [], [header]
+    for number, item in enumerate(message.items, 1):
+        line = f"{number}. {fit(item.headline, MAX_LISTED_TITLE)}"
+        if sum(len(text) + 1 for text in listed) + len(line) > MAX_SECTION_CHARS:
+            blocks.append(section_block("\n".join(listed)))
+            listed = []
+        listed.append(line)
+    if listed:
+        blocks.append(section_block("\n".join(listed)))
+    footer = f"{message.created:%A %d %B %Y} · {len(message.items)} papers · each in the thread below"
+    parent = {"text": fit(message.header, MAX_FALLBACK_CHARS), "blocks": [*blocks, context_block(footer)]}
+    return [parent, *replies]
 
 
 def render_reply(reply: Reply) -> SlackMessage:

@@ -128,6 +128,20 @@ _COMMANDS = (
         ),
         manages=True,
     ),
+    Command(
+        "layout",
+        "How this channel's digest looks: a message per paper, or one message with the papers in its thread",
+        channel_settings.layout,
+        (
+            Argument(
+                "mode",
+                "messages: one message per paper; thread: one message listing them, each paper in its thread",
+                ArgKind.CHOICE,
+                choices=tuple(layout.value for layout in channel_settings.LAYOUTS),
+            ),
+        ),
+        manages=True,
+    ),
     Command("pause", "Pause this channel's digests", channel_settings.pause, manages=True),
     Command("resume", "Resume this channel's digests", channel_settings.resume, manages=True),
     Command("digest", "Post this channel's next digest here now", channel_settings.digest, manages=True),

@@ -1,4 +1,4 @@
-"""Handlers for a channel's digest: its topics, schedule, quiet days, pausing, and posting one now.
+"""Handlers for a channel's digest: its topics, schedule, quiet days, layout, pausing, and posting one now.
 
 All but `topics` change the channel; the catalog limits those to channel managers.
 """
@@ -14,7 +14,7 @@ from bot.chat.services import ChatServices
 from bot.chat.spec import Invocation
 from bot.errors import CommandError, UsageError
 from bot.events import Reply
-from bot.models import Channel
+from bot.models import Channel, DigestLayout
 from bot.numbers import parse_count
 from bot.selection.terms import terms_of
 
@@ -22,6 +22,10 @@ MAX_TOPIC_CHARS = 100
 MAX_TOPICS = 20
 MAX_DIGEST_SIZE = 20
 QUIET_CHOICES = {"notice": True, "silent": False}  # does a day with nothing new get a one-line notice?
+LAYOUTS = {
+    DigestLayout.MESSAGES: "one message per paper",
+    DigestLayout.THREAD: "one message listing the papers, each paper in its thread",
+}
 _TIME = re.compile(r"^(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])$")  # ASCII digits only
 
 
@@ -29,6 +33,7 @@ async def topics(services: ChatServices, call: Invocation) -> Reply:
     channel = await services.load_channel(call.command.channel)
     followed = ", ".join(channel.topics) if channel.topics else "everything (no topics set)"
     quiet = "a notice" if channel.empty_notice else "silence"
+    layout = LAYOUTS[channel.layout]
     ranking = (
         "topic match (keywords or meaning), this channel's up/down votes, then recency"
         if services.semantic
@@ -75,6 +80,14 @@ async def quiet(services: ChatServices, call: Invocation) -> Reply:
     if notice:
         return Reply("On days with no new papers this channel gets a one-line notice.", ephemeral=False)
     return Reply("On days with no new papers this channel hears nothing.", ephemeral=False)
+
+
+async def layout(services: ChatServices, call: Invocation) -> Reply:
+    """How the channel's digest is laid out: a message per paper, or one message with the papers in its thread."""
+    chosen = DigestLayout(call.argument.lower())
+    channel = await services.load_channel(call.command.channel)
+    await services.update(replace(channel, layout=chosen))
+    return Reply(f"From the next digest on, this channel gets {LAYOUTS[chosen]}.", ephemeral=False)
 
 
 async def pause(services: ChatServices, call: Invocation) -> Reply:

@@ -84,6 +84,7 @@ def build_digest(
         channel=channel.ref,
         header=header,
         created=created,
+        layout=channel.layout,
         items=tuple(
             digest_item(lead, tldrs.get(lead.id), community.get(lead.id), [twin(p, community.get(p.id)) for p in rest])
             for lead, *rest in groups

@@ -15,7 +15,7 @@ from bot.crashpoint import crash_point
 from bot.delivery.assembly import best_community, build_digest
 from bot.delivery.pacing import RetryPolicy
 from bot.errors import PostError, TransientPostError
-from bot.models import Channel, ChannelRef, CommunitySummary, DigestMessage, Paper, PostedMessage
+from bot.models import Channel, ChannelRef, CommunitySummary, DigestLayout, DigestMessage, Paper, PostedMessage
 from bot.ports.channels import Channels
 from bot.ports.outbox import Outbox
 from bot.ports.papers import Papers
@@ -116,7 +116,7 @@ class DigestService:
             except (PostError, TimeoutError) as exc:
                 gone_out = _carried(message, exc.posted) if isinstance(exc, PostError) else []
                 await self._outbox.mark_posted(message.digest_id, gone_out, self._clock())
-                remaining = _without(remaining, gone_out)
+                remaining = _in_thread(_without(remaining, gone_out), gone_out)
                 attempt += 1
                 if not isinstance(exc, TransientPostError | TimeoutError) or attempt >= self._retry.attempts:
                     _log_outcome(message, started, f"failed:{type(exc).__name__}", logging.WARNING)
@@ -155,11 +155,12 @@ class DigestService:
 
     async def _reconcile(self, message: DigestMessage, find_posted: FindPosted) -> DigestMessage:
         """Mark what the platform already shows for this digest as sent; return the part still to post."""
-        found = _carried(message, [m for m in await find_posted(message.channel, message.digest_id) if m.paper_ids])
+        landed = await find_posted(message.channel, message.digest_id)
+        found = _carried(message, [m for m in landed if m.paper_ids])
         if found:
             log.info("digest channel=%s id=%s reconciled=%d", message.channel, message.digest_id, len(found))
             await self._outbox.mark_posted(message.digest_id, found, self._clock())
-        return _without(message, found)
+        return _in_thread(_without(message, found), landed)
 
     async def _message(self, channel: Channel, papers: Sequence[Paper], digest_id: str) -> DigestMessage:
         texts = await self._texts(papers)
@@ -230,6 +231,15 @@ def _without(message: DigestMessage, posted: Sequence[PostedMessage]) -> DigestM
     out = {paper_id for m in posted for paper_id in m.paper_ids}
     items = tuple(item for item in message.items if item.paper_id not in out)
     return message if len(items) == len(message.items) else replace(message, items=items, continued=True)
+
+
+def _in_thread(message: DigestMessage, posted: Sequence[PostedMessage]) -> DigestMessage:
+    """A thread digest whose parent message is among `posted` (the one that carries no paper): the rest goes into its
+    thread, and the parent is never posted again."""
+    if message.layout is not DigestLayout.THREAD or message.thread_id is not None:
+        return message
+    parent = next((m for m in posted if not m.paper_ids), None)
+    return message if parent is None else replace(message, thread_id=parent.message_id)
 
 
 def _carried(message: DigestMessage, posted: Sequence[PostedMessage]) -> list[PostedMessage]:

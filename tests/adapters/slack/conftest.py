@@ -155,8 +155,10 @@ class World:
         return response.status
 
     def message(self, ts: str, channel: str = "C1") -> dict[str, Any]:
-        """A channel message as the fake holds it (what Slack puts in a press's `message`)."""
-        return next(m for m in self.fake.history[channel] if m["ts"] == ts)
+        """A message the bot posted (in the channel or a thread) as the fake holds it: a press's `message`."""
+        found = self.fake.message(channel, ts)
+        assert found is not None, f"no message {ts} in {channel}"
+        return found
 
     async def press(
         self,
