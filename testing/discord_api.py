@@ -1,9 +1,10 @@
 """A local stand-in for the few Discord REST routes the adapter uses, speaking Discord's JSON and rate-limit headers.
 
-Shared by the tests and bench/fanout_discord.py. It can enforce a global requests-per-second limit (token bucket,
-as Discord's global limit behaves) and inject 429s, answering them the way Discord does: a JSON body with
-`retry_after` and `global`, plus `Retry-After`, `X-RateLimit-Global`, `X-RateLimit-Scope` and `Via` headers
-(discord.py treats a 429 without `Via` as a Cloudflare ban). Messages over Discord's own limits
+Shared by the tests and bench/fanout_discord.py. It can enforce a global requests-per-second limit (token bucket, as
+Discord's global limit behaves) and inject 429s, answering them the way Discord does: a JSON body with `retry_after`
+and `global`, plus `Retry-After`, `X-RateLimit-Global`, `X-RateLimit-Scope` and `Via` headers (discord.py treats a 429
+without `Via` as a Cloudflare ban). Threads start from a message (the thread's id is the message's) and take messages
+like a channel; GET /channels/{id} answers with a thread or a text channel. Messages over Discord's own limits
 (`testing.discord_limits`) get HTTP 400 with code 50035 and Discord's nested `errors`, an empty one 50006, on channel
 messages, interaction responses and follow-ups alike; refusals are kept in `refused`. Multipart bodies (messages with
 files) are read as Discord reads them: `payload_json` plus the files.
@@ -19,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from testing.discord_limits import EMPTY_MESSAGE, INVALID_FORM_BODY, form_errors, is_empty
+from testing.discord_limits import EMPTY_MESSAGE, INVALID_FORM_BODY, MAX_THREAD_NAME, form_errors, is_empty
 
 BOT_ID = 900000000000000001
 APP_ID = 900000000000000002
@@ -75,6 +76,8 @@ class FakeDiscord:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     followups: list[dict[str, Any]] = field(default_factory=list)
     edits: list[dict[str, Any]] = field(default_factory=list)  # interaction responses edited in place (@original)
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)  # thread id (its parent message's) -> channel
+    guild_id: str = "300000000000000001"  # the guild channels answer as theirs (GET /channels/{id})
     commands: list[dict[str, Any]] = field(default_factory=list)
     posted_ids: list[str] = field(default_factory=list)
     rate_limited: int = 0
@@ -96,6 +99,8 @@ class FakeDiscord:
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_post("/api/v10/channels/{channel_id}/messages", self._create_message)
         app.router.add_get("/api/v10/channels/{channel_id}/messages", self._read_history)
+        app.router.add_post("/api/v10/channels/{channel_id}/messages/{message_id}/threads", self._start_thread)
+        app.router.add_get("/api/v10/channels/{channel_id}", self._channel)
         app.router.add_post("/api/v10/interactions/{interaction_id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app_id}/{token}", self._followup)
         app.router.add_delete("/api/v10/webhooks/{app_id}/{token}/messages/@original", self._delete_original)
@@ -178,6 +183,42 @@ class FakeDiscord:
             self._nonces[key] = (time.monotonic(), message)
         return _json(message)
 
+    async def _start_thread(self, request: web.Request) -> web.Response:
+        """Start a thread from a message: the thread's id is the message's; a second start is refused (160004)."""
+        channel_id, message_id = request.match_info["channel_id"], request.match_info["message_id"]
+        if channel_id in self.deleted_channels:
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        if not any(m["id"] == message_id for m in self.history.get(channel_id, [])):
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        if message_id in self.threads:
+            return _json({"message": "A thread has already been created for this message", "code": 160004}, 400)
+        body = await request.json()
+        if not 1 <= len(body.get("name") or "") <= MAX_THREAD_NAME:
+            errors = {"name": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100"}]}}
+            return _json({"message": "Invalid Form Body", "code": INVALID_FORM_BODY, "errors": errors}, status=400)
+        self.threads[message_id] = _thread_payload(message_id, channel_id, self.guild_id, body["name"])
+        return _json(self.threads[message_id], status=201)
+
+    async def _channel(self, request: web.Request) -> web.Response:
+        """GET /channels/{id}: a thread started here, else a text channel of the guild."""
+        channel_id = request.match_info["channel_id"]
+        if channel_id in self.deleted_channels:
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        if channel_id in self.threads:
+            return _json(self.threads[channel_id])
+        return _json(
+            {
+                "id": channel_id,
+                "type": 0,
+                "guild_id": self.guild_id,
+                "name": "papers",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+            }
+        )
+
     async def _read_history(self, request: web.Request) -> web.Response:
         """GET /channels/{id}/messages: newest first, `limit` (at most 100) older than `before` / newer than `after`."""
         self.history_reads += 1
@@ -251,6 +292,28 @@ class FakeDiscord:
 
     async def _stats(self, request: web.Request) -> web.Response:
         return _json({"messages": len(self.messages), "rate_limited": self.rate_limited})
+
+
+def _thread_payload(thread_id: str, parent_id: str, guild_id: str, name: str) -> dict[str, Any]:
+    return {
+        "id": thread_id,
+        "type": 11,
+        "guild_id": guild_id,
+        "parent_id": parent_id,
+        "owner_id": str(BOT_ID),
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 10080,
+            "archive_timestamp": "2025-01-01T00:00:00.000000+00:00",
+            "locked": False,
+        },
+    }
 
 
 async def _message_body(request: web.Request) -> dict[str, Any]:

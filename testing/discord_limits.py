@@ -26,6 +26,7 @@ MAX_ACTION_ROWS = 5
 MAX_ROW_COMPONENTS = 5  # buttons in one action row
 MAX_CUSTOM_ID = 100
 MAX_BUTTON_LABEL = 80
+MAX_THREAD_NAME = 100
 MAX_NONCE = 25
 _CONTENT_KEYS = ("content", "embeds", "attachments", "files", "components", "sticker_ids", "poll")
 

@@ -11,6 +11,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from typing import Any, Optional, TypeVar
 from zoneinfo import available_timezones
 
@@ -19,9 +20,18 @@ from discord import app_commands
 
 from adapters.discord.components import PaperButton, PaperClient
 from adapters.discord.outbox import HISTORY_LIMIT, message_nonce, posted_in, refusals
-from adapters.discord.render import MAX_CONTENT, RenderedMessage, render_digest, render_reply, safe_text
+from adapters.discord.presses import Presses
+from adapters.discord.render import (
+    MAX_CONTENT,
+    NO_MENTIONS,
+    RenderedMessage,
+    render_digest,
+    render_reply,
+    safe_text,
+    thread_name,
+)
+from adapters.discord.threads import Threads
 from adapters.discord.translate import (
-    action_from_interaction,
     command_from_interaction,
     command_text,
     reaction_from_event,
@@ -34,14 +44,13 @@ from bot.chat.spec import ArgKind, Argument, Command
 from bot.config import DiscordSettings
 from bot.delivery.pacing import RateLimiter
 from bot.errors import ConfigError, PaperbotError, TransientPostError
-from bot.events import PaperAction, Reply
-from bot.models import ChannelRef, DigestMessage, PostedMessage
+from bot.events import Reply
+from bot.models import ChannelRef, DigestLayout, DigestMessage, PostedMessage
 from bot.ports.papers import Papers
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-NO_MENTIONS = discord.AllowedMentions.none()
 AUTOCOMPLETE_CHOICES = 25  # Discord's maximum
 AUTOCOMPLETE_SCAN = 500  # recent papers searched for an id prefix or headline match
 _ZONES = tuple(sorted(available_timezones()))
@@ -81,7 +90,6 @@ class DiscordAdapter:
         self._settings = settings
         self._router = router
         self._reactions = reactions
-        self._actions = actions
         self._library = library
         self._limiter = limiter
         self._gateway: asyncio.Task[None] | None = None
@@ -100,8 +108,9 @@ class DiscordAdapter:
         self.client.event(self.on_raw_reaction_remove)
         # Paper buttons are matched by their custom_id, so registering the item class once serves every digest
         # message ever posted, by this process or another, before a restart or after.
-        self.client.answer_press = self.answer_press
+        self.client.answer_press = Presses(actions).answer
         self.client.add_dynamic_items(PaperButton)
+        self._threads = Threads(self.client, self._pace)
 
     async def login(self) -> None:
         """Log in over REST only: enough to post digests and sync commands without a gateway connection."""
@@ -138,15 +147,23 @@ class DiscordAdapter:
         return [command.name for command in synced]
 
     async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
-        """Post a digest as one message per paper, paced by the shared global limiter."""
+        """Post a digest as one message per paper, paced by the shared global limiter. THREAD layout: a parent listing
+        the papers (unless it is out already), a thread started from it, and each paper posted into that thread."""
         ref = message.channel
         posted: list[PostedMessage] = []
+        thread = message.thread_id
+        if message.layout is DigestLayout.THREAD and thread is not None:  # resumed: its thread may not be started
+            await self._threads.start(ref, thread, thread_name(message), posted)
         for rendered in render_digest(message):
             nonce = message_nonce(message.digest_id, rendered.paper_ids)
+            target = ref if thread is None else replace(ref, channel_id=thread)
             sent = await self._post(
-                ref, rendered.content, list(rendered.embeds), posted=posted, nonce=nonce, view=rendered.view
+                target, rendered.content, list(rendered.embeds), posted=posted, nonce=nonce, view=rendered.view
             )
             posted.append(PostedMessage(str(sent.id), rendered.paper_ids))
+            if message.layout is DigestLayout.THREAD and thread is None:
+                thread = str(sent.id)  # a thread started from a message has the message's id
+                await self._threads.start(ref, thread, thread_name(message), posted)
         return posted
 
     async def send_notice(self, ref: ChannelRef, text: str) -> None:
@@ -162,7 +179,11 @@ class DiscordAdapter:
         await self._pace()
         with refusals(ref):
             messages = [message async for message in channel.history(limit=HISTORY_LIMIT)]
-        return posted_in(messages, me.id, digest_id)
+        found = posted_in(messages, me.id, digest_id)
+        for parent in [posted for posted in found if not posted.paper_ids]:  # a thread digest's papers
+            replies = posted_in(await self._threads.history(ref, parent.message_id), me.id, digest_id)
+            found += [posted for posted in replies if posted.paper_ids]
+        return sorted(found, key=lambda posted: int(posted.message_id))
 
     async def _post(
         self,
@@ -204,7 +225,8 @@ class DiscordAdapter:
         if reaction is None:
             return
         try:
-            await self._reactions.handle(reaction)
+            channel = await self._threads.parent_of(payload.channel_id)  # a thread digest's papers are its channel's
+            await self._reactions.handle(replace(reaction, channel_id=str(channel)))
         except Exception:
             log.exception("reaction on message %s in %s failed", reaction.message_id, reaction.channel)
 
@@ -232,48 +254,6 @@ class DiscordAdapter:
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
-
-    async def answer_press(self, interaction: discord.Interaction, action: PaperAction, paper_id: str) -> None:
-        """A paper button: acknowledged at once (Discord waits 3 s), done by the core, answered to the presser alone.
-
-        A press on a digest message gets an ephemeral answer; a press on an answer's own button ("Saved ✓") edits that
-        answer in place.
-        """
-        on_answer = interaction.message is not None and interaction.message.flags.ephemeral
-        if on_answer:
-            await interaction.response.defer()
-        else:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        messages = render_reply(await self._press(interaction, action, paper_id))
-        if on_answer:
-            first = messages[0]
-            await interaction.edit_original_response(
-                content=first.content, embeds=list(first.embeds), view=first.view, allowed_mentions=NO_MENTIONS
-            )
-            return
-        for rendered in messages:
-            await interaction.followup.send(
-                content=_given(rendered.content),
-                embeds=list(rendered.embeds),
-                files=rendered.files(),
-                view=_given(rendered.view),
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
-
-    async def _press(self, interaction: discord.Interaction, action: PaperAction, paper_id: str) -> Reply:
-        incoming = action_from_interaction(interaction, action, paper_id)
-        if incoming is None:
-            return Reply("These buttons work in a server channel.")
-        if self._actions is None:
-            return Reply("Sorry, this bot does not answer buttons.")
-        try:
-            return await self._actions.handle(incoming)
-        except PaperbotError as exc:
-            return Reply(str(exc))
-        except Exception:
-            log.exception("button %s on %r in %s failed", action, paper_id[:80], incoming.channel)
-            return Reply("Sorry, something went wrong.")
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> tuple[list[RenderedMessage], bool]:
         command = command_from_interaction(interaction, text, self._settings.admin_role)

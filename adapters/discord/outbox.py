@@ -14,12 +14,13 @@ from contextlib import contextmanager
 import aiohttp
 import discord
 
-from adapters.discord.render import digest_mark, footer_ids
+from adapters.discord.render import digest_mark, footer_ids, parent_mark
 from bot.errors import ChannelGoneError, TransientPostError
 from bot.models import ChannelRef, PostedMessage
 
 HISTORY_LIMIT = 200  # a digest is at most 50 messages; two pages of history also cover chatter in between
 NONCE_LENGTH = 25  # Discord's maximum
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 
 
 def message_nonce(digest_id: str, paper_ids: Sequence[str]) -> str:
@@ -33,7 +34,8 @@ def message_nonce(digest_id: str, paper_ids: Sequence[str]) -> str:
 
 
 def posted_in(messages: Iterable[discord.Message], bot_id: int, digest_id: str) -> list[PostedMessage]:
-    """The messages `bot_id` itself posted for `digest_id`, oldest first; anyone else's look-alikes are ignored."""
+    """The messages `bot_id` itself posted for `digest_id`, oldest first (a thread digest's parent carries no paper);
+    anyone else's look-alikes are ignored."""
     mark = digest_mark(digest_id)
     found = []
     for message in messages:
@@ -41,7 +43,7 @@ def posted_in(messages: Iterable[discord.Message], bot_id: int, digest_id: str) 
             continue
         marked = [footer_ids(embed.footer.text or "") for embed in message.embeds]
         paper_ids = tuple(ids[0] for ids in marked if ids is not None and ids[1] == mark)
-        if paper_ids:
+        if paper_ids or any(parent_mark(embed.footer.text or "") == mark for embed in message.embeds):
             found.append(PostedMessage(str(message.id), paper_ids))
     return sorted(found, key=lambda posted: int(posted.message_id))
 

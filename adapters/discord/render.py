@@ -19,8 +19,9 @@ from discord.utils import escape_mentions
 from adapters.discord.components import offer_view, paper_view
 from bot.chat.catalog import CATALOG
 from bot.events import Reply
-from bot.models import DigestItem, DigestMessage, Twin
+from bot.models import DigestItem, DigestLayout, DigestMessage, Twin
 
+NO_MENTIONS = discord.AllowedMentions.none()
 MAX_CONTENT = 2000
 MAX_TITLE = 256
 MAX_DESCRIPTION = 4096
@@ -35,6 +36,8 @@ _ELLIPSIS = "…"
 _SEPARATOR = " · "
 DIGEST_MARK = "digest "
 MARK_LENGTH = 8  # hex digits of the digest id: 32 bits, ample among one channel's recent messages
+MAX_LISTED_TITLE = 150  # a title in a thread parent's numbered list
+MAX_THREAD_NAME = 100
 _INLINE = re.compile(r"([\\*_`~|\[\]<])")  # '<' too, so no channel, role or user mention renders
 _LINE_START = re.compile(r"^([ \t]*)([#>-]|\d+(?=\.))", re.MULTILINE)  # headings, quotes, lists
 # What a reply keeps as written: its own code spans naming a command (`saved 2`, `quiet notice|silent`), where nothing
@@ -153,9 +156,23 @@ def footer_ids(footer: str) -> tuple[str, str] | None:
     return parts[1], parts[-1]
 
 
+def parent_mark(footer: str) -> str | None:
+    """The digest mark of a thread digest's parent ("3 papers in the thread · digest 3f9c1a2b"), else None."""
+    parts = footer.split(_SEPARATOR)
+    return parts[-1] if len(parts) == 2 and parts[-1].startswith(DIGEST_MARK) else None
+
+
+def thread_name(message: DigestMessage) -> str:
+    """The name of a thread digest's thread: its header and date."""
+    return _clip(f"{message.header} · {message.created:%d %b %Y}", MAX_THREAD_NAME)
+
+
 def render_digest(message: DigestMessage) -> list[RenderedMessage]:
     """The header on the first message (not on the rest of a resumed digest), then one message per paper, each with
-    its buttons (Save, More like this, 👍, 👎)."""
+    its buttons (Save, More like this, 👍, 👎). THREAD layout: first a parent listing the papers (unless it is out
+    already), whose thread the papers then go into."""
+    if message.layout is DigestLayout.THREAD:
+        return _thread(message)
     header = None if message.continued else safe_text(message.header, MAX_CONTENT)
     if not message.items:
         return [RenderedMessage(header)]
@@ -168,6 +185,20 @@ def render_digest(message: DigestMessage) -> list[RenderedMessage]:
         )
         for number, item in enumerate(message.items)
     ]
+
+
+def _thread(message: DigestMessage) -> list[RenderedMessage]:
+    replies = [
+        RenderedMessage(None, (paper_embed(item, message.digest_id),), (item.paper_id,), view=paper_view(item.paper_id))
+        for item in message.items
+    ]
+    if message.thread_id is not None:
+        return replies
+    lines = [f"{number}. {safe_text(item.headline, MAX_LISTED_TITLE)}" for number, item in enumerate(message.items, 1)]
+    listed = discord.Embed(description=_clip("\n".join(lines), MAX_DESCRIPTION), colour=discord.Colour.blurple())
+    listed.set_footer(text=f"{len(message.items)} papers in the thread{_SEPARATOR}{digest_mark(message.digest_id)}")
+    header = message.header if not message.continued else f"{message.header} (continued)"
+    return [RenderedMessage(safe_text(header, MAX_CONTENT), (listed,)), *replies]
 
 
 def render_reply(reply: Reply) -> list[RenderedMessage]:

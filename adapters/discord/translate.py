@@ -70,12 +70,14 @@ def action_from_interaction(
         return None
     message = interaction.message
     on_digest = message is not None and not message.flags.ephemeral
+    channel = interaction.channel  # in a thread digest's thread, the digest is its parent channel's
+    channel_id = channel.parent_id if isinstance(channel, discord.Thread) else interaction.channel_id
     return IncomingAction(
         platform=PLATFORM,
         workspace=str(interaction.guild_id),
         user_id=str(interaction.user.id),
         action=action,
         paper_id=paper_id,
-        channel_id=str(interaction.channel_id),
+        channel_id=str(channel_id),
         message_id=str(message.id) if on_digest and message is not None else None,
     )

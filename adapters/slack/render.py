@@ -109,7 +109,8 @@ def _thread(message: DigestMessage) -> list[SlackMessage]:
         return replies
     title = message.header if not message.continued else f"{message.header} (continued)"
     header = {"type": "header", "text": {"type": "plain_text", "text": plain(title, MAX_HEADER_CHARS)}}
-    listed, blocks = [], [header]
+    listed: list[str] = []
+    blocks: list[dict[str, Any]] = [header]
     for number, item in enumerate(message.items, 1):
         line = f"{number}. {fit(item.headline, MAX_LISTED_TITLE)}"
         if sum(len(text) + 1 for text in listed) + len(line) > MAX_SECTION_CHARS:
