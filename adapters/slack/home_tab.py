@@ -3,12 +3,14 @@ anywhere: reaction, button, command), and after a press in it (Unsave, a page, a
 
 Publishing is coalesced per user: a change that lands while that user's home is being published makes one more
 publish afterwards, never a pile of them. Which page a user is on is remembered per process (a worker that did not
-serve their last press shows the first page).
+serve their last press shows the first page). Channel memberships are remembered for `CHANNELS_TTL_S`:
+users.conversations allows about 50 calls a minute, and a busy workspace saves more often than that.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,7 @@ CHANNEL_TYPES = "public_channel,private_channel"
 CHANNELS_PAGE = 200  # users.conversations' page size (Slack allows up to 1000, recommends at most 200)
 MAX_CHANNEL_PAGES = 5
 REMEMBERED_PAGES = 10_000
+CHANNELS_TTL_S = 120.0
 NO_FILE = "I couldn't send the file: the app needs the im:write and files:write scopes."
 
 Key = tuple[str, str]
@@ -59,6 +62,7 @@ class HomeTab:
         self._pages: OrderedDict[Key, int] = OrderedDict()
         self._publishing: set[Key] = set()
         self._stale: dict[Key, str | None] = {}  # changed while publishing: publish again (with this notice)
+        self._memberships: OrderedDict[Key, tuple[float, list[str]]] = OrderedDict()  # (workspace, user or "") -> ids
 
     async def on_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """`app_home_opened`: the Home tab (not the Messages tab) gets the user's current view."""
@@ -126,8 +130,8 @@ class HomeTab:
     async def _shared_channels(self, token: str | None, reader: Reader) -> tuple[list[str], str | None]:
         """The channels both the user and the bot are in (the bot's order), or why they cannot be listed."""
         try:
-            bots = await self._member_of(token, None)
-            users = set(await self._member_of(token, reader.user_id))
+            bots = await self._member_of(token, reader.workspace, None)
+            users = set(await self._member_of(token, reader.workspace, reader.user_id))
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
             log.warning("slack channels of %s not listed: %s", reader.user_id, error)
@@ -136,8 +140,20 @@ class HomeTab:
             return [], f"Your channels can't be listed just now (Slack said {error})."
         return [channel for channel in bots if channel in users], None
 
-    async def _member_of(self, token: str | None, user: str | None) -> list[str]:
-        """users.conversations: the channels `user` is in (None: the bot's own), page by page."""
+    async def _member_of(self, token: str | None, workspace: str, user: str | None) -> list[str]:
+        """The channels `user` is in (None: the bot's own), as users.conversations said within `CHANNELS_TTL_S`."""
+        key = (workspace, user or "")
+        if (known := self._memberships.get(key)) is not None and time.monotonic() - known[0] < CHANNELS_TTL_S:
+            return known[1]
+        found = await self._list_member_of(token, user)
+        self._memberships[key] = (time.monotonic(), found)
+        self._memberships.move_to_end(key)
+        if len(self._memberships) > REMEMBERED_PAGES:
+            self._memberships.popitem(last=False)
+        return found
+
+    async def _list_member_of(self, token: str | None, user: str | None) -> list[str]:
+        """users.conversations, page by page."""
         found: list[str] = []
         cursor = None
         for _ in range(MAX_CHANNEL_PAGES):

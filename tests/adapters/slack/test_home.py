@@ -116,6 +116,7 @@ async def test_the_home_refreshes_on_a_save_anywhere(world: World) -> None:
     await world.saves.settled()
     assert len(saved_titles(world.fake.views["U1"])) == 2
     assert "U2" not in world.fake.views, "only the user whose list changed"
+    assert len(world.fake.accepted_calls("users.conversations")) == 2, "memberships asked once (the bot's, the user's)"
 
 
 async def test_export_buttons_send_the_file_to_a_direct_message(world: World) -> None:
@@ -148,3 +149,16 @@ async def test_without_channels_read_the_home_says_what_the_app_needs(world: Wor
     world.fake.scopes = ["chat:write", "commands"]
     view = await world.open_home()
     assert "Your channels can't be listed: the app needs the channels:read and groups:read scopes." in texts(view)
+
+
+async def test_saves_landing_while_the_home_is_being_published_make_one_more_publish(world: World) -> None:
+    """Four saves race a slow views.publish: the home ends up showing all four, without a publish per save."""
+    await world.store.papers.add_papers([paper(n) for n in range(1, 5)])
+    await world.open_home()
+    opened = len(world.fake.accepted_calls("views.publish"))
+    world.fake._latency = 0.5  # every answer takes a while: the later saves land mid-publish
+    for n in range(1, 5):
+        await world.saves.save_paper(Save("slack", "T1", "U1", paper(n).id, T0 + timedelta(minutes=n)))
+    await world.saves.settled()
+    assert len(saved_titles(world.fake.views["U1"])) == 4
+    assert len(world.fake.accepted_calls("views.publish")) - opened == 2
