@@ -70,19 +70,16 @@ def command_router(
     reading_lists: ReadingLists | None = None,
 ) -> CommandRouter:
     """The /papers router every platform shares; `reading_lists` stands in for the store's (an observed one)."""
-    return CommandRouter(
-        library=store.papers,
-        search=store.papers,
-        summaries=store.summaries,
-        reading_lists=reading_lists or store.reading_lists,
-        channels=store.channels,
-        digests=digests,
-        load_channel=load_channel,
+    services = chat_services(
+        store,
+        digests,
+        load_channel,
+        semantic=semantic,
+        reading_lists=reading_lists,
         on_channel_change=on_channel_change,
         clock=clock,
-        semantic=semantic,
-        quota=quota,
     )
+    return CommandRouter(services, quota=quota)
 
 
 def reaction_handler(
@@ -105,9 +102,10 @@ def chat_services(
     *,
     semantic: SemanticIndex | None = None,
     reading_lists: ReadingLists | None = None,
+    on_channel_change: ChannelListener | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> ChatServices:
-    """The roles paper buttons and the App Home act through (the commands' own, built by their router)."""
+    """The roles commands, paper buttons and the App Home act through."""
     return ChatServices(
         library=store.papers,
         search=store.papers,
@@ -117,6 +115,7 @@ def chat_services(
         digests=digests,
         load_channel=load_channel,
         clock=clock,
+        on_channel_change=on_channel_change,
         semantic=semantic,
     )
 

@@ -25,21 +25,12 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.config import SlackSettings
 from testing.slack_limits import block_errors, view_errors
 
 BOT_USER = "UBOT"
 TEAM = "T0001"
-SCOPES = (
-    "chat:write",
-    "commands",
-    "reactions:read",
-    "channels:history",
-    "groups:history",
-    "im:write",
-    "files:write",
-    "channels:read",
-    "groups:read",
-)
+SCOPES = tuple(SlackSettings().scopes)  # a token granted what the app asks for at install
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ async def topics(services: ChatServices, call: Invocation) -> Reply:
         else "topic keywords, newest first"
     )
     return Reply(
-        f"Topics: {followed}. {schedule_summary(channel)}; ranked by: {ranking}. Days with nothing new: {quiet}."
+        f"Topics: {followed}. {schedule_summary(channel)}; ranked by: {ranking}. Days with nothing new: {quiet}. "
+        f"Layout: {layout}."
     )
 
 

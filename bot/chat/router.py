@@ -9,24 +9,14 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from bot.chat.catalog import CATALOG
 from bot.chat.services import ChannelListener, ChannelLoader, ChatServices
 from bot.chat.spec import Invocation
-from bot.delivery.digest import DigestService, Send
+from bot.delivery.digest import Send
 from bot.delivery.pacing import UserQuota
 from bot.errors import CommandError, PermissionDeniedError, RateLimitedError, StoreError, UsageError
 from bot.events import IncomingCommand, Reply
-from bot.ports.channels import Channels
-from bot.ports.papers import Papers, PaperSearch
-from bot.ports.reading_lists import ReadingLists
-from bot.ports.summaries import SummaryCache
-
-if TYPE_CHECKING:
-    from bot.selection.semantic import SemanticIndex
 
 __all__ = ["ChannelListener", "ChannelLoader", "CommandRouter"]
 
@@ -39,34 +29,9 @@ STORE_FAILED = "The store failed; try again."
 class CommandRouter:
     """Routes `/papers <subcommand> ...` to the core; one instance serves every platform."""
 
-    def __init__(
-        self,
-        *,
-        library: Papers,
-        search: PaperSearch,
-        summaries: SummaryCache,
-        reading_lists: ReadingLists,
-        channels: Channels,
-        digests: DigestService,
-        load_channel: ChannelLoader,
-        on_channel_change: ChannelListener | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        semantic: SemanticIndex | None = None,
-        quota: UserQuota | None = None,
-    ) -> None:
+    def __init__(self, services: ChatServices, *, quota: UserQuota | None = None) -> None:
         self._quota = quota
-        self._services = ChatServices(
-            library=library,
-            search=search,
-            summaries=summaries,
-            reading_lists=reading_lists,
-            channels=channels,
-            digests=digests,
-            load_channel=load_channel,
-            clock=clock,
-            on_channel_change=on_channel_change,
-            semantic=semantic,
-        )
+        self._services = services
 
     async def handle(self, command: IncomingCommand, send: Send | None = None) -> Reply:
         """Answer one command; raises CommandError (or PaperNotFoundError) with a user-facing line on bad input."""

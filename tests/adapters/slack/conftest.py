@@ -126,6 +126,16 @@ class World:
             "item": item,
             "event_ts": "1700000001.000200",
         }
+        before = self.reactions.handled
+        await self.send_event(event, team)
+        if item_type == "message":
+            deadline = time.monotonic() + 5
+            while self.reactions.handled == before:
+                assert time.monotonic() < deadline, "reaction was never handled"
+                await asyncio.sleep(0.01)
+
+    async def send_event(self, event: dict[str, Any], team: str) -> None:
+        """POST a signed Events API callback carrying `event`, as Slack sends it."""
         payload = {
             "token": "legacy",
             "team_id": team,
@@ -136,16 +146,10 @@ class World:
             "event_time": int(time.time()),
         }
         body = json.dumps(payload)
-        before = self.reactions.handled
         response = await self.http.post(
             "/slack/events", data=body, headers={**sign(body), "Content-Type": "application/json"}
         )
         assert response.status == 200, await response.text()
-        if item_type == "message":
-            deadline = time.monotonic() + 5
-            while self.reactions.handled == before:
-                assert time.monotonic() < deadline, "reaction was never handled"
-                await asyncio.sleep(0.01)
 
     async def signed_payload(self, payload: dict[str, Any], secret: str = SIGNING_SECRET) -> int:
         """POST an interaction payload (form field `payload`, as Slack sends it); the HTTP status bolt answered."""
@@ -214,20 +218,7 @@ class World:
         """Send `app_home_opened` for the Home tab; return the view the bot published."""
         before = len(self.fake.accepted_calls("views.publish"))
         event = {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home", "event_ts": "1.2"}
-        payload = {
-            "token": "legacy",
-            "team_id": team,
-            "api_app_id": "A1",
-            "event": event,
-            "type": "event_callback",
-            "event_id": f"Ev{time.monotonic_ns()}",
-            "event_time": int(time.time()),
-        }
-        body = json.dumps(payload)
-        response = await self.http.post(
-            "/slack/events", data=body, headers={**sign(body), "Content-Type": "application/json"}
-        )
-        assert response.status == 200, await response.text()
+        await self.send_event(event, team)
         return (await self.fake.wait_for("views.publish", before + 1))[-1].body["view"]
 
     async def post_digest(self, channel: str = "C1", team: str = "T1") -> list[str]:
