@@ -83,8 +83,14 @@ class Presses:
                 text=message["text"],
                 blocks=message["blocks"],
             )
-        except (SlackApiError, SlackRequestError) as exc:
-            log.warning("slack answer to a press not delivered channel=%s: %s", incoming.channel, exc)
+        except (SlackApiError, SlackRequestError) as exc:  # e.g. a presser the bot cannot see: try the press's URL
+            log.warning("slack ephemeral answer refused channel=%s: %s", incoming.channel, exc)
+            try:
+                await respond(
+                    text=message["text"], blocks=message["blocks"], response_type="ephemeral", replace_original=False
+                )
+            except Exception:
+                log.exception("slack answer to a press not delivered channel=%s", incoming.channel)
 
     async def _mark(self, body: Mapping[str, Any], incoming: IncomingAction) -> None:
         """Show the channel that its paper was marked (or unmarked) not interesting, in the digest message itself."""

@@ -223,3 +223,14 @@ async def test_more_like_this_lists_the_papers_nearest_in_meaning(world: World) 
     assert answer["text"] == "Papers like “Adversarial examples”:"
     linked = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"][1:]
     assert "Robust classifiers" in linked[0] and "Protein folding" in linked[1], "nearest first"
+
+
+async def test_an_answer_slack_refuses_to_post_ephemerally_goes_through_the_press_url(
+    world: World, posted: list[str]
+) -> None:
+    world.fake.outside_channels.add("C1")  # chat.postEphemeral now answers not_in_channel
+    seen = len(world.fake.responses)
+    await world.press(posted[0], "paper.save")
+    answer = await world.fake.response_after(seen)
+    assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
+    assert answer["text"] == f"Saved “{PAPERS[0].headline}” to your reading list."
