@@ -43,9 +43,10 @@ DIGEST_BUTTONS = (PaperAction.SAVE, PaperAction.MORE, PaperAction.UPVOTE, PaperA
 
 
 def custom_id(action: PaperAction, paper_id: str) -> str | None:
-    """The button's custom_id, or None when the paper id is too long for one (that paper goes without buttons)."""
+    """The button's custom_id, or None when the paper id is empty or too long for one (that paper goes without
+    buttons)."""
     found = f"{PREFIX}:{action.value}:{paper_id}"
-    return found if len(found) <= MAX_CUSTOM_ID else None
+    return found if paper_id and len(found) <= MAX_CUSTOM_ID else None
 
 
 class PaperClient(discord.AutoShardedClient):

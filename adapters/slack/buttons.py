@@ -29,9 +29,9 @@ def action_id(action: PaperAction) -> str:
 
 
 def block_id(prefix: str, paper_id: str) -> str | None:
-    """The block id that carries `paper_id`, or None when the id is too long to fit one (no buttons, then)."""
+    """The block id that carries `paper_id`, or None when the id is empty or too long to fit one (no buttons, then)."""
     found = f"{prefix}:{paper_id}"
-    return found if len(found) <= MAX_BLOCK_ID else None
+    return found if paper_id and len(found) <= MAX_BLOCK_ID else None
 
 
 def paper_of(block: str) -> str | None:
