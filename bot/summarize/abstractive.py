@@ -69,8 +69,9 @@ class AbstractiveSummarizer:
             self._version = f"{ALGORITHM}-{digest}"
         return self._version
 
-    async def summarize(self, texts: Sequence[str]) -> list[str]:
-        """Return one TL;DR per text; generation runs in a worker thread so the event loop stays responsive."""
+    async def summarize(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
+        """Return one TL;DR per text; generation runs in a worker thread so the event loop stays responsive.
+        (`headlines` are not used: a seq2seq summary does not quote its source's sentences.)"""
         return await asyncio.to_thread(self.summarize_batch, list(texts))
 
     def summarize_batch(self, texts: Sequence[str]) -> list[str]:

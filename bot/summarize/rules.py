@@ -53,6 +53,10 @@ _BACK_REFERENCE = re.compile(
     r"(?![\w'’-])",
     re.I,
 )
+_THIS_PAPER = re.compile(r"this\s+(?:paper|work|article|study|thesis|survey|publication|manuscript|report)\b", re.I)
+_DEMONSTRATIVE = re.compile(
+    r"\b(?:these|those)\s+(?!papers?\b)[a-z]|^(?:left|right|top|bottom|middle|center|above|below|here)\s*[:,]", re.I
+)
 # "It is unclear whether ...": an expletive "it" points nowhere, so it is not a back-reference.
 _EXPLETIVE_IT = re.compile(
     r"^it\s+(?:is|was|has\s+been|remains|seems|turns\s+out)\s+(?:\w+ly\s+)?(?:not\s+)?\w+\s+(?:that|whether|to|how|if|why)\b",
@@ -142,6 +146,11 @@ STOPWORDS = frozenset(
     "about above after again against because before below between during over under further once too up down out "
     "off if own few many much new use used using uses based show shows shown paper work authors method approach".split()
 )
+_SELF_TALK = re.compile(
+    r"\b(?:summary|summari[sz]e[sd]?|tl;?\s?dr|title|one-sentence|two-sentence|sentences?|the\s+(?:text|passage|prompt)"
+    r"|the\s+paper\s+(?:is|says|describes)|this\s+paper\s+is\s+about|as\s+an\s+ai|here\s+is)\b",
+    re.I,
+)
 _FINITE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|can|could|may|might|will|would|should|must|does|do|did|seems?|works?)\b", re.I
 )
@@ -154,11 +163,18 @@ def sentences_of(text: str) -> list[str]:
 
 
 def opens_with_back_reference(sentence: str) -> bool:
-    """Whether a sentence opens by referring to text before it ("They", "Next", "However", "In practice", "This is")."""
+    """Whether a sentence leans on text before it: it opens with "They", "Next", "However", "In practice", "This is"
+    (also after a short lead such as "On MNIST, this allows"), or speaks of "these"/"those" things, or of a
+    figure's part ("Right: ...")."""
     sentence = sentence.lstrip()
     if sentence[:1].islower():  # a fragment: it continues a sentence the reader never saw
         return True
-    return bool(_BACK_REFERENCE.match(sentence)) and not _EXPLETIVE_IT.match(sentence)
+    if _BACK_REFERENCE.match(sentence) and not _EXPLETIVE_IT.match(sentence):
+        return True
+    lead, comma, rest = sentence.partition(", ")
+    if comma and len(lead.split()) <= 6 and re.match(r"(?:this|these|those|it|they|their|its)\b", rest, re.I):
+        return not (_EXPLETIVE_IT.match(rest) or _THIS_PAPER.match(rest))
+    return bool(_DEMONSTRATIVE.search(sentence))
 
 
 def drop_connective(sentence: str) -> str:
@@ -331,6 +347,12 @@ def ungrounded(text: str, source: str) -> list[str]:
 def is_clause(headline: str) -> bool:
     """Whether a headline reads as a clause (it has a finite verb) rather than a noun phrase, which titles prefer."""
     return bool(_FINITE.search(headline))
+
+
+def talks_about_itself(text: str, source: str) -> bool:
+    """Whether a generated text talks about the task instead of the paper ("The one-sentence summary of the paper
+    is: ...", "Title:", "TL;DR") in words its source does not use."""
+    return any(term.lower() not in source.lower() for term in _SELF_TALK.findall(text))
 
 
 def count_violations(problems: Iterable[Sequence[str]], rules: Sequence[str]) -> dict[str, int]:

@@ -54,7 +54,7 @@ async def texts_to_condense(store: Store, papers: Sequence[Paper]) -> list[str]:
 
 
 async def _summarize_and_store(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, str]:
-    texts = await summarizer.summarize(await texts_to_condense(store, papers))
+    texts = await summarizer.summarize(await texts_to_condense(store, papers), [paper.headline for paper in papers])
     summaries = [
         Summary(paper.id, summarizer.name, summarizer.version, text) for paper, text in zip(papers, texts, strict=True)
     ]
