@@ -26,6 +26,8 @@ class Paper:
     version: int | None = None  # arXiv's version number: a higher one replaces the stored record, never adds one
     upvotes: int | None = None  # community upvotes (Hugging Face daily papers); None = not known to this source
     provisional: bool = False  # known only through a community summary of it: real metadata replaces it
+    venue: str | None = None  # where it was published, from enrichment (Semantic Scholar); sources leave it alone
+    citations: int | None = None  # citation count, from enrichment
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class SourceEntry:
 
     paper: Paper
     summaries: tuple[CommunitySummary, ...] = ()
+    tldrs: tuple[Summary, ...] = ()  # curated TL;DRs the source carries (Hugging Face's ai_summary), shown before ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class Summary:
     summarizer: str
     version: str
     text: str
+    made_by: str | None = None  # the summarizer that wrote `text` when not `summarizer` itself (an instruct fallback)
 
 
 @dataclass(frozen=True, slots=True)

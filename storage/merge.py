@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.models import CommunitySummary, IngestReport, Paper, SourceEntry
+from storage.curated import write_curated
 from storage.queries import IN_CHUNK, chunks
 from storage.rows import (
     community_summary_id,
@@ -68,7 +69,9 @@ def combine(entries: Iterable[SourceEntry]) -> dict[str, SourceEntry]:
             best = entry.paper if replaces(best, entry.paper) else best
         upvotes = [entry.paper.upvotes for entry in group if entry.paper.upvotes is not None]
         best = replace(best, upvotes=upvotes[-1]) if upvotes else best
-        combined[paper_id] = SourceEntry(best, tuple(s for entry in group for s in entry.summaries))
+        combined[paper_id] = SourceEntry(
+            best, tuple(s for entry in group for s in entry.summaries), tuple(t for entry in group for t in entry.tldrs)
+        )
     return combined
 
 
@@ -121,6 +124,7 @@ class PaperMerge:
             await _set_upvotes(session, plan.upvotes)
             summarized = await self._write_summaries(session, writes)
             await _forget_stale_tldrs(session, basis)
+            await write_curated(session, self._insert, [t for entry in groups.values() for t in entry.tldrs])
         updated = len((set(plan.revised) | set(plan.upvotes) | summarized) - added)
         duplicates = len(entries) - len(added) - updated
         log.info("merged entries: %d added, %d updated, %d duplicates", len(added), updated, duplicates)

@@ -70,12 +70,15 @@ def fields(obj: object, *names: str) -> dict[str, Any]:
 
 def to_paper(row: PaperRow) -> Paper:
     """Convert a papers row to the domain object."""
-    return Paper(id=row.id, **fields(row, _PAPER_FIELDS), authors=tuple(row.authors), categories=tuple(row.categories))
+    return Paper(
+        id=row.id, **fields(row, _PAPER_FIELDS), authors=tuple(row.authors), categories=tuple(row.categories),
+        venue=row.venue, citations=row.citation_count,
+    )
 
 
 def to_summary(row: SummaryRow) -> Summary:
     """Convert a summaries row to the domain object."""
-    return Summary(**fields(row, "paper_id", "summarizer", "version", "text"))
+    return Summary(**fields(row, "paper_id", "summarizer", "version", "text", "made_by"))
 
 
 def to_channel(row: ChannelRow) -> Channel:

@@ -83,6 +83,8 @@ class PaperRow(Base):
     version: Mapped[int | None] = mapped_column(Integer)
     upvotes: Mapped[int | None] = mapped_column(Integer)
     provisional: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    venue: Mapped[str | None] = mapped_column(Text)
+    citation_count: Mapped[int | None] = mapped_column(Integer)
 
 
 class PaperTermRow(Base):
@@ -115,6 +117,7 @@ class SummaryRow(Base):
     version: Mapped[str] = mapped_column(String, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    made_by: Mapped[str | None] = mapped_column(String)
 
 
 class ChannelRow(Base):
