@@ -74,8 +74,9 @@ class DatabaseSettings(_Section):
 class SummarizerSettings(_Section):
     """Which local model condenses papers into TL;DRs."""
 
-    kind: Literal["extractive", "abstractive"] = "extractive"
-    model: str | None = None
+    kind: Literal["extractive", "abstractive", "instruct"] = "extractive"
+    model: str | None = None  # for "instruct", "folder::file.gguf" names a GGUF checkpoint
+    int8: bool = False  # instruct on CPU: dynamic int8 linear layers (faster, slightly different text)
     max_words: int = Field(60, ge=10, le=300)
     batch_size: int = Field(64, ge=1, le=1024)
     device: str = "cpu"

@@ -19,7 +19,7 @@ from bot.errors import PostError, TransientPostError
 from bot.models import Channel, ChannelRef, CommunitySummary, DigestMessage, Paper, PostedMessage
 from bot.ports import Store, Summarizer
 from bot.selection.choose import digest_groups, next_papers, plan_next_papers
-from bot.summarize.service import ensure_summaries
+from bot.summarize.service import ensure_tldrs, origin
 
 if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
@@ -31,8 +31,8 @@ FindPosted = Callable[[ChannelRef, str], Awaitable[Sequence[PostedMessage]]]
 Notify = Callable[[ChannelRef, str], Awaitable[None]]
 """Posts a short plain notice (no papers) to one channel."""
 
-Texts = tuple[str, CommunitySummary | None]
-"""A paper's TL;DR and its best community summary, if any."""
+Texts = tuple[str, CommunitySummary | None, str]
+"""A paper's TL;DR, its best community summary (if any) and who wrote the TL;DR."""
 
 _TEXTS_TTL_S = 60.0  # how long a paper's TL;DR and community pick are reused between digests
 _TEXTS_MAX = 10_000  # papers remembered at most; the memo starts over beyond
@@ -156,11 +156,13 @@ class DigestService:
 
     async def _message(self, channel: Channel, papers: Sequence[Paper], digest_id: str) -> DigestMessage:
         texts = await self._texts(papers)
-        tldrs = {paper_id: tldr for paper_id, (tldr, _) in texts.items()}
-        community = {paper_id: best for paper_id, (_, best) in texts.items() if best is not None}
+        tldrs = {paper_id: tldr for paper_id, (tldr, _, _) in texts.items()}
+        community = {paper_id: best for paper_id, (_, best, _) in texts.items() if best is not None}
+        origins = {paper_id: by for paper_id, (_, _, by) in texts.items()}
         groups = await digest_groups(papers, self._semantic)
         return build_digest(
-            channel, groups, tldrs, community, digest_id=digest_id, header=self._header, created=self._clock()
+            channel, groups, tldrs, community, digest_id=digest_id, header=self._header, created=self._clock(),
+            origins=origins,
         )
 
     async def _texts(self, papers: Sequence[Paper]) -> dict[str, Texts]:
@@ -188,9 +190,11 @@ class DigestService:
         done = asyncio.get_running_loop().create_future()
         self._fetching.update((paper.id, done) for paper in papers)
         try:
-            tldrs = await ensure_summaries(self._store, self._summarizer, papers)
+            tldrs = await ensure_tldrs(self._store, self._summarizer, papers)
             community = best_community(await self._store.community_summaries([paper.id for paper in papers]))
-            texts = {paper.id: (tldrs[paper.id], community.get(paper.id)) for paper in papers}
+            texts = {
+                paper.id: (tldrs[paper.id].text, community.get(paper.id), origin(tldrs[paper.id])) for paper in papers
+            }
             self._text_memo.update(texts)
             return texts
         finally:

@@ -6,14 +6,24 @@ from bot.errors import ConfigError
 from bot.ports import Summarizer
 from bot.summarize.abstractive import AbstractiveSummarizer
 from bot.summarize.extractive import ExtractiveSummarizer
+from bot.summarize.instruct import InstructSummarizer
 
-KINDS = ("extractive", "abstractive")
+KINDS = ("extractive", "abstractive", "instruct")
 
 
-def build_summarizer(kind: str, model: str | None, *, max_words: int, batch_size: int, device: str) -> Summarizer:
+def build_summarizer(
+    kind: str, model: str | None, *, max_words: int, batch_size: int, device: str, int8: bool = False
+) -> Summarizer:
     """Return the summarizer for `kind`; nothing is loaded until the first summary is asked for."""
     if kind == "extractive":
         return ExtractiveSummarizer(model, max_words=max_words, batch_size=batch_size, device=device)
+    if kind == "instruct":
+        if not model:
+            raise ConfigError("summarizer.kind 'instruct' needs summarizer.model (a chat model's hub name or folder)")
+        fallback = ExtractiveSummarizer(max_words=max_words, device=device)
+        return InstructSummarizer(
+            model, fallback=fallback, max_words=max_words, batch_size=min(batch_size, 16), device=device, int8=int8
+        )
     if kind == "abstractive":
         if not model:
             raise ConfigError("summarizer.kind 'abstractive' needs summarizer.model (a hub name or a local directory)")

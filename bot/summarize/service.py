@@ -7,11 +7,19 @@ from collections.abc import Callable, Sequence
 
 from bot.models import Paper, Summary
 from bot.ports import Store, Summarizer
+from bot.summarize.validate import AttributingSummarizer
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 """Called as (papers summarized so far, papers to summarize)."""
+
+CURATED_VERSION = "1"
+HF_AI_SUMMARY = "hf-ai-summary"
+SEMANTIC_SCHOLAR_TLDR = "semantic-scholar-tldr"
+CURATED = (HF_AI_SUMMARY, SEMANTIC_SCHOLAR_TLDR)
+"""Curated TL;DRs, stored as summaries under these names (version CURATED_VERSION), preferred in this order over a
+model's: a person or a service wrote them from the whole paper, not its abstract."""
 
 
 async def summarize_pending(
@@ -37,13 +45,35 @@ async def summarize_pending(
 
 async def ensure_summaries(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, str]:
     """Return paper id -> TL;DR for `papers`, summarizing (and caching) only those the store has none for."""
+    return {paper_id: summary.text for paper_id, summary in (await _ensure(store, summarizer, papers)).items()}
+
+
+async def ensure_tldrs(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, Summary]:
+    """Return paper id -> the TL;DR a reader is shown: a curated one where the store has it, else the summarizer's
+    (made and cached where missing); `origin` of each result names who wrote it."""
     ids = [paper.id for paper in papers]
-    cached = await store.get_summaries(ids, summarizer.name, summarizer.version)
-    tldrs = {paper_id: summary.text for paper_id, summary in cached.items()}
-    missing = list({paper.id: paper for paper in papers if paper.id not in tldrs}.values())
+    chosen: dict[str, Summary] = {}
+    for name in CURATED:
+        found = await store.get_summaries([i for i in ids if i not in chosen], name, CURATED_VERSION)
+        chosen.update((i, summary) for i, summary in found.items() if summary.text.strip())
+    rest = [paper for paper in papers if paper.id not in chosen]
+    if rest:
+        chosen.update(await _ensure(store, summarizer, rest))
+    return {paper_id: chosen[paper_id] for paper_id in ids}
+
+
+def origin(summary: Summary) -> str:
+    """Who wrote a TL;DR: the fallback that stood in for the configured summarizer, else the summarizer."""
+    return summary.made_by or summary.summarizer
+
+
+async def _ensure(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, Summary]:
+    ids = [paper.id for paper in papers]
+    found = await store.get_summaries(ids, summarizer.name, summarizer.version)
+    missing = list({paper.id: paper for paper in papers if paper.id not in found}.values())
     if missing:
-        tldrs.update(await _summarize_and_store(store, summarizer, missing))
-    return {paper_id: tldrs[paper_id] for paper_id in ids}
+        found.update(await _summarize_and_store(store, summarizer, missing))
+    return {paper_id: found[paper_id] for paper_id in ids}
 
 
 async def texts_to_condense(store: Store, papers: Sequence[Paper]) -> list[str]:
@@ -53,10 +83,18 @@ async def texts_to_condense(store: Store, papers: Sequence[Paper]) -> list[str]:
     return [community[paper.id][0].text if community.get(paper.id) else paper.text for paper in papers]
 
 
-async def _summarize_and_store(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, str]:
-    texts = await summarizer.summarize(await texts_to_condense(store, papers), [paper.headline for paper in papers])
+async def _summarize_and_store(
+    store: Store, summarizer: Summarizer, papers: Sequence[Paper]
+) -> dict[str, Summary]:
+    texts = await texts_to_condense(store, papers)
+    headlines = [paper.headline for paper in papers]
+    if isinstance(summarizer, AttributingSummarizer):
+        made = [(result.text, result.made_by) for result in await summarizer.summarize_attributed(texts, headlines)]
+    else:
+        made = [(text, summarizer.name) for text in await summarizer.summarize(texts, headlines)]
     summaries = [
-        Summary(paper.id, summarizer.name, summarizer.version, text) for paper, text in zip(papers, texts, strict=True)
+        Summary(paper.id, summarizer.name, summarizer.version, text, None if by == summarizer.name else by)
+        for paper, (text, by) in zip(papers, made, strict=True)
     ]
     await store.add_summaries(summaries)
-    return {summary.paper_id: summary.text for summary in summaries}
+    return {summary.paper_id: summary for summary in summaries}
