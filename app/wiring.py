@@ -57,7 +57,8 @@ def make_summarizer(settings: Settings) -> Summarizer:
     """The configured summarizer; its model loads lazily on first use."""
     conf = settings.summarizer
     return build_summarizer(
-        conf.kind, conf.model, max_words=conf.max_words, batch_size=conf.batch_size, device=conf.device
+        conf.kind, conf.model, max_words=conf.max_words, batch_size=conf.batch_size, device=conf.device,
+        int8=conf.int8,
     )
 
 

@@ -205,10 +205,10 @@ async def model_fetch(
     dest: Annotated[Path | None, typer.Option(help="Directory to download into.")] = None,
 ) -> None:
     """Download a summarization model (needs internet) so it can be used offline afterwards."""
-    from bot.summarize.hub import fetch_model
+    from bot.summarize.hub import fetch_model, local_model_ref
 
     path = await asyncio.to_thread(fetch_model, name, dest)
-    out.print(f"fetched {name} to {path}; set summarizer.model = {str(path)!r} to use it")
+    out.print(f"fetched {name} to {path}; set summarizer.model = {local_model_ref(name, path)!r} to use it")
 
 
 async def _post_console_digest(bot: App) -> None:

@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 
 from bot.errors import SourceError
 from bot.ingest.clean import clean_text
-from bot.models import SourceEntry
+from bot.models import SourceEntry, Summary
 from bot.sources.arxiv import abs_url, entry_arxiv_id, pdf_url
 from bot.sources.base import ParsedPage
 from bot.sources.entries import EntryProblem, build_paper, check_body, collect
+from bot.summarize.service import CURATED_VERSION, HF_AI_SUMMARY
 
 SOURCE = "huggingface"
 
@@ -52,6 +53,8 @@ def _entry(item: Any) -> SourceEntry:
         for author in (listed if isinstance(listed, list) else ())
         if isinstance(author, dict)
     )
+    ai_summary = clean_text(_text(paper, "ai_summary"))
+    curated = (Summary(arxiv_id, HF_AI_SUMMARY, CURATED_VERSION, ai_summary),) if ai_summary else ()
     return SourceEntry(
         build_paper(
             paper_id=arxiv_id,
@@ -64,7 +67,8 @@ def _entry(item: Any) -> SourceEntry:
             pdf_url=pdf_url(arxiv_id),
             upvotes=upvotes if isinstance(upvotes, int) and not isinstance(upvotes, bool) else None,
             published=_moment(_text(paper, "publishedAt")),
-        )
+        ),
+        tldrs=curated,
     )
 
 
