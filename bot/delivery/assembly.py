@@ -10,9 +10,9 @@ from bot.models import Channel, CommunitySummary, DigestItem, DigestMessage, Pap
 _FALLBACK_WORDS = 60
 
 
-# Who wrote a TL;DR, as the credit line names it; the default extractive summarizer quotes the text and goes unnamed.
+# Who wrote a TL;DR, as the credit line names it: curated ones and generated ones (an extract quotes the text).
 _ORIGINS = {"hf-ai-summary": "Hugging Face's AI summary", "semantic-scholar-tldr": "Semantic Scholar"}
-_UNNAMED_ORIGINS = frozenset({"extractive-minilm"})
+_GENERATED = ("instruct:", "abstractive:")
 
 
 def digest_item(
@@ -28,7 +28,7 @@ def digest_item(
     `origin` (the summarizer that wrote the TL;DR) is credited too when it is not the default extract.
     """
     credits = [summary_credit(community)] if community else []
-    if tldr and origin and origin not in _UNNAMED_ORIGINS:
+    if tldr and origin and (origin in _ORIGINS or origin.startswith(_GENERATED)):
         credits.append(tldr_credit(origin))
     return DigestItem(
         paper_id=paper.id,
