@@ -1,4 +1,4 @@
-"""Composition root: the one place that picks concrete store and summarizer for the configured settings."""
+"""Composition root: the one place that picks the concrete store, summarizer and platforms for the configured settings."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app import parts
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelListener, CommandRouter
 from bot.config import Settings
 from bot.delivery.digest import DigestService, channel_template, ensure_channel
 from bot.delivery.pacing import RetryPolicy, UserQuota
 from bot.models import Channel, ChannelRef
-from bot.ports import Store, Summarizer
-from bot.summarize.factory import build_summarizer
+from bot.ports.summaries import Summarizer
+from bot.summarize.factory import configured_summarizer
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter
     from bot.ops.doctor import Check, Probes
     from bot.selection.semantic import SemanticIndex
+    from storage.sql_store import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ class App:
     """Everything a command needs, built once per process from the settings."""
 
     settings: Settings
-    store: Store
+    store: SqlStore
     summarizer: Summarizer
     digests: DigestService
     semantic: SemanticIndex | None = None
@@ -46,7 +48,7 @@ class App:
         template = channel_template(
             ref, topics=digest.topics, size=digest.size, cron=digest.cron, timezone=digest.timezone
         )
-        return await ensure_channel(self.store, template)
+        return await ensure_channel(self.store.channels, template)
 
     def console_ref(self) -> ChannelRef:
         console = self.settings.console
@@ -55,11 +57,7 @@ class App:
 
 def make_summarizer(settings: Settings) -> Summarizer:
     """The configured summarizer; its model loads lazily on first use."""
-    conf = settings.summarizer
-    return build_summarizer(
-        conf.kind, conf.model, max_words=conf.max_words, batch_size=conf.batch_size, device=conf.device,
-        int8=conf.int8,
-    )
+    return configured_summarizer(settings.summarizer)
 
 
 def doctor_probes() -> Probes:
@@ -85,30 +83,41 @@ def console_adapter(console: Console | None = None, files: Path | None = None) -
     return ConsoleAdapter(console, files=files)
 
 
-def make_semantic(settings: Settings, store: Store, summarizer: Summarizer) -> SemanticIndex:
+def make_semantic(settings: Settings, store: SqlStore, summarizer: Summarizer) -> SemanticIndex:
     """Paper embeddings from the extractive summarizer's own encoder (one model in memory), else a fresh MiniLM."""
-    from bot.selection.semantic import SemanticIndex
     from bot.summarize.embedding import SentenceEncoder
 
     encoder = getattr(summarizer, "encoder", None)
     if not isinstance(encoder, SentenceEncoder):
         encoder = SentenceEncoder(batch_size=settings.summarizer.batch_size, device=settings.summarizer.device)
-    return SemanticIndex(store, encoder, threshold=settings.digest.semantic_threshold)
+    return parts.semantic_index(store, encoder, threshold=settings.digest.semantic_threshold)
+
+
+def build_app(
+    settings: Settings, store: SqlStore, summarizer: Summarizer, *, semantic: SemanticIndex | None = None
+) -> App:
+    """Wire the core around an open store and summarizer, as every command and the worker get it."""
+    conf = settings.scheduler
+    retry = RetryPolicy(conf.retry_attempts, conf.retry_base_s, conf.retry_cap_s)
+    digests = parts.digest_service(
+        store, summarizer, header=settings.digest.header, semantic=semantic, retry=retry
+    )
+    return App(settings=settings, store=store, summarizer=summarizer, digests=digests, semantic=semantic)
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
-    """Connect the store (migrating it to the current schema) and wire the core around it."""
+async def open_app(settings: Settings, *, migrate: bool = False) -> AsyncIterator[App]:
+    """Connect the store and wire the core around it.
+
+    Only `migrate` (db upgrade, run --migrate) changes an existing store's schema; a SQLite store used for the first
+    time gets its schema, so `paperbot demo` works on a fresh machine.
+    """
     from storage.sql_store import SqlStore
 
-    store = await SqlStore.connect(settings.database.resolved_url(), migrate=migrate)
+    store = await SqlStore.connect(settings.database.resolved_url(), migrate=migrate, create_sqlite=True)
     try:
         summarizer = make_summarizer(settings)
-        conf = settings.scheduler
-        retry = RetryPolicy(conf.retry_attempts, conf.retry_base_s, conf.retry_cap_s)
-        semantic = make_semantic(settings, store, summarizer)
-        digests = DigestService(store, summarizer, header=settings.digest.header, retry=retry, semantic=semantic)
-        yield App(settings=settings, store=store, summarizer=summarizer, digests=digests, semantic=semantic)
+        yield build_app(settings, store, summarizer, semantic=make_semantic(settings, store, summarizer))
     finally:
         await store.close()
 
@@ -116,8 +125,8 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
 def command_router(bot: App, *, on_channel_change: ChannelListener | None = None) -> CommandRouter:
     """The /papers router every platform shares, with the configured per-user quota."""
     quota = UserQuota(bot.settings.commands.per_user_per_minute)
-    return CommandRouter(
-        bot.store, bot.digests, bot.channel, on_channel_change=on_channel_change, semantic=bot.semantic, quota=quota
+    return parts.command_router(
+        bot.store, bot.digests, bot.channel, semantic=bot.semantic, on_channel_change=on_channel_change, quota=quota
     )
 
 
@@ -129,7 +138,7 @@ def reaction_handler(bot: App) -> ReactionHandler:
         platform: {conf.upvote_emoji: 1, conf.downvote_emoji: -1}
         for platform, conf in (("slack", settings.slack), ("discord", settings.discord))
     }
-    return ReactionHandler(bot.store, saves, vote_emoji=votes)
+    return parts.reaction_handler(bot.store, saves, vote_emoji=votes)
 
 
 def discord_adapter(
@@ -139,4 +148,4 @@ def discord_adapter(
     from adapters.discord.adapter import DiscordAdapter
 
     router = router or command_router(bot)
-    return DiscordAdapter(bot.settings.discord, router, reactions or reaction_handler(bot), bot.store)
+    return DiscordAdapter(bot.settings.discord, router, reactions or reaction_handler(bot), bot.store.papers)

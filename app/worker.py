@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from app import parts
 from app.wiring import App, command_router, discord_adapter, reaction_handler
 from bot.config import SourceSettings
 from bot.delivery.digest import FindPosted, Notify, Send
@@ -34,7 +35,6 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     """
     from adapters.console import ConsoleAdapter
     from bot.delivery.pacing import RateLimiter
-    from bot.delivery.scheduler import DigestScheduler
 
     settings = bot.settings
     conf = settings.scheduler
@@ -42,7 +42,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     finders: dict[str, FindPosted] = {}
     notifiers: dict[str, Notify] = {}
     limiters = {platform: RateLimiter(rate, burst=max(1, int(rate))) for platform, rate in conf.posts_per_s.items()}
-    scheduler = DigestScheduler(bot.store, bot.digests, senders, finders=finders, notifiers=notifiers, settings=conf)
+    scheduler = parts.digest_scheduler(bot.store, bot.digests, senders, finders=finders, notifiers=notifiers, settings=conf)
     router = command_router(bot, on_channel_change=scheduler.schedule)
     reactions = reaction_handler(bot)
     stoppers: list[Callable[[], Awaitable[None]]] = []
@@ -51,9 +51,12 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     if settings.slack.bot_token or settings.slack.client_id or settings.slack.client_secret:
         from adapters.slack.adapter import SlackAdapter
         from adapters.slack.oauth import open_installations
+        from storage.engine import open_write_engine
 
         # With client_id/client_secret, 'Add to Slack' installs land in the bot's own database, one token per workspace.
-        installations = await open_installations(settings.slack, settings.database.resolved_url())
+        installations = await open_installations(
+            settings.slack, partial(open_write_engine, settings.database.resolved_url())
+        )
         slack = SlackAdapter(
             settings.slack, router, reactions, limiter=limiters.get("slack"), installations=installations
         )
@@ -103,7 +106,7 @@ async def _health(bot: App, senders: Mapping[str, Send]) -> HealthReport:
     from bot.ops.health import health_report
 
     sources = [source.name for source in bot.settings.sources if source.enabled]
-    return await health_report(bot.store, sorted(senders), utcnow(), sources=sources)
+    return await health_report(bot.store.outbox, bot.store.sources, sorted(senders), utcnow(), sources=sources)
 
 
 async def scheduled_ingest(bot: App) -> None:
@@ -112,7 +115,7 @@ async def scheduled_ingest(bot: App) -> None:
 
     from bot.ingest.service import ingest_paths
 
-    report = await ingest_paths(bot.store, [Path(path).expanduser() for path in bot.settings.ingest.paths])
+    report = await ingest_paths(bot.store.papers, [Path(path).expanduser() for path in bot.settings.ingest.paths])
     summarized = await prepare_new_papers(bot)
     log.info(
         "scheduled ingest added=%d duplicates=%d errors=%d summarized=%d",
@@ -138,14 +141,13 @@ def source_fetcher(bot: App, *, notify: Notify | None = None) -> SourceFetchers:
     """One polite HTTP client (its arXiv pacing shared by every source) and the fetcher that stores what it gets."""
     from bot.delivery.digest import utcnow
     from bot.sources.http import HttpFetcher, user_agent
-    from bot.sources.service import SourceFetcher
 
     conf = bot.settings.fetch
     http = HttpFetcher(
         user_agent=user_agent(conf.contact), timeout_s=conf.timeout_s, max_bytes=int(conf.max_mb * 2**20),
         retry=RetryPolicy(attempts=conf.retry_attempts, base_s=2.0, cap_s=120.0),
     )
-    return SourceFetchers(SourceFetcher(bot.store, http, conf, clock=utcnow, notify=notify), http)
+    return SourceFetchers(parts.source_fetcher(bot.store, http, conf, clock=utcnow, notify=notify), http)
 
 
 async def scheduled_fetch(bot: App, fetchers: SourceFetchers, source: SourceSettings) -> None:
@@ -160,7 +162,7 @@ async def prepare_new_papers(bot: App) -> int:
     summarized."""
     from bot.summarize.service import summarize_pending
 
-    summarized = await summarize_pending(bot.store, bot.summarizer)
+    summarized = await summarize_pending(bot.store.summaries, bot.store.papers, bot.summarizer)
     if bot.semantic is not None:
         await bot.semantic.embed_pending()
     return summarized

@@ -21,13 +21,12 @@ from pathlib import Path
 
 import aiohttp
 
+from app.parts import command_router, digest_service, reaction_handler
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from adapters.slack.adapter import SlackAdapter  # noqa: E402
-from bot.chat.reactions import ReactionHandler  # noqa: E402
-from bot.chat.router import CommandRouter  # noqa: E402
 from bot.config import SlackSettings  # noqa: E402
-from bot.delivery.digest import DigestService  # noqa: E402
 from bot.models import Channel, ChannelRef, DigestItem, DigestMessage  # noqa: E402
 from storage.sql_store import SqlStore  # noqa: E402
 from testing.slack_api import FakeSlack  # noqa: E402
@@ -76,13 +75,13 @@ def digest_for(channel: str) -> DigestMessage:
 
 async def adapter_for(url: str, store: SqlStore, args: argparse.Namespace) -> SlackAdapter:
     settings = SlackSettings(bot_token="xoxb-bench", signing_secret="bench", api_url=url + "/api/")
-    digests = DigestService(store, FirstWords(), header="Papers")
+    digests = digest_service(store, FirstWords(), header="Papers")
 
     async def load(ref: ChannelRef) -> Channel:
         return Channel(ref)
 
-    router = CommandRouter(store, digests, load)
-    reactions = ReactionHandler(store, {"slack": "bookmark"})
+    router = command_router(store, digests, load)
+    reactions = reaction_handler(store, {"slack": "bookmark"})
     return SlackAdapter(settings, router, reactions, max_in_flight=args.in_flight, max_rate_limit_retries=args.retries)
 
 

@@ -32,6 +32,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.parts import command_router, digest_scheduler, reaction_handler, semantic_index
+
 _SPAWN = multiprocessing.get_context("spawn")  # fresh interpreters: nothing of the parent's loop or pools leaks in
 _LEAD_S = 20.0  # the channels' minute starts at least this long after the loaded workers are told to start
 
@@ -94,14 +96,13 @@ def _worker(url: str, api_url: str, rate: float, conf: dict[str, Any], semantic:
     async def main() -> None:
         from bot.config import SchedulerSettings
         from bot.delivery.pacing import RateLimiter
-        from bot.delivery.scheduler import DigestScheduler
         from storage.sql_store import SqlStore
         from tests.scheduling.conftest import digests
 
         store = await SqlStore.connect(url, migrate=False)
         adapter = _adapter(store, api_url, RateLimiter(rate, burst=max(1, int(rate))))
         senders, finders = {"slack": adapter.send_digest}, {"slack": adapter.find_posted}
-        scheduler = DigestScheduler(
+        scheduler = digest_scheduler(
             store, digests(store, _index(store) if semantic else None), senders, finders=finders,
             settings=SchedulerSettings(**conf),
         )
@@ -120,19 +121,17 @@ def _worker(url: str, api_url: str, rate: float, conf: dict[str, Any], semantic:
 def _adapter(store: Any, api_url: str, limiter: Any) -> Any:
     """A Slack adapter wired as app/wiring.py wires it, with this worker's share of the workspace rate."""
     from adapters.slack.adapter import SlackAdapter
-    from bot.chat.reactions import ReactionHandler
-    from bot.chat.router import CommandRouter
     from bot.config import SlackSettings
     from bot.models import Channel, ChannelRef
     from tests.adapters.slack.conftest import BOT_TOKEN, SIGNING_SECRET
     from tests.scheduling.conftest import digests
 
     async def load(ref: ChannelRef) -> Channel:
-        return await store.get_channel(ref) or Channel(ref)
+        return await store.channels.get_channel(ref) or Channel(ref)
 
     settings = SlackSettings(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=api_url)
-    router = CommandRouter(store, digests(store), load)
-    return SlackAdapter(settings, router, ReactionHandler(store, {"slack": "bookmark"}), limiter=limiter)
+    router = command_router(store, digests(store), load)
+    return SlackAdapter(settings, router, reaction_handler(store, {"slack": "bookmark"}), limiter=limiter)
 
 
 async def _admin(admin_url: str, *statements: str) -> list[Any]:
@@ -147,10 +146,9 @@ async def _admin(admin_url: str, *statements: str) -> list[Any]:
 
 def _index(store: Any) -> Any:
     """The semantic index `paperbot run` digests with; only its model name is used (no topic is embedded)."""
-    from bot.selection.semantic import SemanticIndex
     from bot.summarize.embedding import SentenceEncoder
 
-    return SemanticIndex(store, SentenceEncoder())
+    return semantic_index(store, SentenceEncoder())
 
 
 async def _seed(admin_url: str, channels: int) -> str:
@@ -165,10 +163,10 @@ async def _seed(admin_url: str, channels: int) -> str:
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     store = await SqlStore.connect(url)
     try:
-        await store.add_papers([paper(n) for n in range(1, 3)])
+        await store.papers.add_papers([paper(n) for n in range(1, 3)])
         unit = [[1.0 if i == n else 0.0 for i in range(384)] for n in range(2)]  # two unrelated papers
-        await store.add_embeddings(_index(store).model, {paper(n + 1).id: to_bytes(unit[n]) for n in range(2)})
-        await store.upsert_channel(Channel(ChannelRef("slack", "T1", "C00000"), digest_size=1))
+        await store.embeddings.add_embeddings(_index(store).model, {paper(n + 1).id: to_bytes(unit[n]) for n in range(2)})
+        await store.channels.upsert_channel(Channel(ChannelRef("slack", "T1", "C00000"), digest_size=1))
     finally:
         await store.close()
     copies = (  # the rest copy the row the store wrote: 10,000 upserts one by one would take longer than the run

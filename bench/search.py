@@ -28,10 +28,11 @@ from typing import TypeVar
 import numpy as np
 from sqlalchemy import or_, select
 
+from app.parts import semantic_index
 from bench.selection import _papers, _vocabulary
 from bot.models import ChannelRef
 from bot.selection.query import parse_query
-from bot.selection.semantic import SemanticIndex, to_bytes, to_matrix, top_k
+from bot.selection.semantic import to_bytes, to_matrix, top_k
 from bot.summarize.embedding import SentenceEncoder
 from storage.sql_store import SqlStore
 from storage.tables import PaperRow
@@ -65,11 +66,11 @@ async def _bench_store(
         start = perf_counter()
         generated = _papers(rng, vocab, weights, papers)
         for offset in range(0, papers, 20_000):
-            await store.add_papers(generated[offset : offset + 20_000])
-        print(f"{store._dialect}: {await store.count_papers():,} papers loaded in {perf_counter() - start:.1f} s")
+            await store.papers.add_papers(generated[offset : offset + 20_000])
+        print(f"{store._dialect}: {await store.papers.count_papers():,} papers loaded in {perf_counter() - start:.1f} s")
 
         async def fts(text: str) -> object:
-            return await store.search_papers(parse_query(text, channel=HERE, user_id="u"), LIMIT)
+            return await store.papers.search_papers(parse_query(text, channel=HERE, user_id="u"), LIMIT)
 
         async def like(text: str) -> object:
             where = [or_(PaperRow.headline.like(f"%{w}%"), PaperRow.text.like(f"%{w}%")) for w in text.split()]
@@ -88,16 +89,16 @@ async def _bench_store(
 async def _bench_semantic(store: SqlStore, ids: list[str], repeats: int, rng: random.Random) -> None:
     vectors = np.random.default_rng(rng.randrange(2**32)).standard_normal((len(ids), 384), dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    index = SemanticIndex(store, SentenceEncoder())  # the model names the stored vectors; nothing is encoded
+    index = semantic_index(store, SentenceEncoder())  # the model names the stored vectors; nothing is encoded
     start = perf_counter()
     for offset in range(0, len(ids), 20_000):
-        await store.add_embeddings(index.model, {pid: to_bytes(vectors[n]) for n, pid in
+        await store.embeddings.add_embeddings(index.model, {pid: to_bytes(vectors[n]) for n, pid in
                                                  enumerate(ids[offset : offset + 20_000], start=offset)})
     print(f"  {len(ids):,} vectors stored in {perf_counter() - start:.1f} s")
     queries = [vectors[n % len(ids)] for n in range(repeats)]
 
     async def read_all(query: np.ndarray) -> object:
-        found, rows = to_matrix(await store.embeddings(index.model))
+        found, rows = to_matrix(await store.embeddings.embeddings(index.model))
         return top_k(found, rows @ query, LIMIT)
 
     _report("semantic, reading all vectors", await _time(queries[:5], read_all))

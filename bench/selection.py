@@ -77,13 +77,13 @@ async def _deliver(store: SqlStore, rng: random.Random, channels: Sequence[Chann
         if rng.random() > 1 / 3:
             continue
         for round_ in range(rng.randint(1, 2)):
-            papers = await store.unsent_papers(channel.ref, topic_terms(channel.topics), LIMIT)
+            papers = await store.outbox.unsent_papers(channel.ref, topic_terms(channel.topics), LIMIT)
             if not papers:
                 break
             digest = f"{channel.ref.channel_id}-{round_}"
             now = datetime.now(UTC)
-            await store.plan_digest(channel.ref, digest, [p.id for p in papers], now)
-            await store.mark_digest_sent(digest, [f"msg-{digest}"], now)
+            await store.outbox.plan_digest(channel.ref, digest, [p.id for p in papers], now)
+            await store.outbox.mark_digest_sent(digest, [f"msg-{digest}"], now)
             delivered += len(papers)
     return delivered
 
@@ -135,15 +135,15 @@ async def run(args: argparse.Namespace, url: str) -> None:
 
     started = perf_counter()
     store = await SqlStore.connect(url)
-    if await store.count_papers():
+    if await store.papers.count_papers():
         raise SystemExit("the store already holds papers: point --url at an empty database")
     papers = _papers(rng, vocab, weights, args.papers)
     for start in range(0, len(papers), 20_000):
-        await store.add_papers(papers[start : start + 20_000])
+        await store.papers.add_papers(papers[start : start + 20_000])
     ingested = perf_counter()
     channels = _channels(rng, vocab, args.channels)
     for channel in channels:
-        await store.upsert_channel(channel)
+        await store.channels.upsert_channel(channel)
     delivered = await _deliver(store, rng, channels)
     ready = perf_counter()
     print(
@@ -152,7 +152,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
     )
 
     async def indexed(channel: Channel) -> object:
-        return await store.unsent_papers(channel.ref, topic_terms(channel.topics), LIMIT)
+        return await store.outbox.unsent_papers(channel.ref, topic_terms(channel.topics), LIMIT)
 
     engine = open_engine(url)
     sample = rng.sample(channels, min(args.naive_sample, len(channels)))

@@ -117,8 +117,9 @@ def _naive() -> Callable[[list[str]], list[str]]:
     """Per document: embed all its sentences in one padded batch (at most 256 tokens each), then select the same way."""
     import torch
 
-    from bot.summarize.embedding import default_model_path, load_model, mean_pool
+    from bot.summarize.embedding import default_model_path, load_model
     from bot.summarize.extractive import choose, compose, is_prose
+    from bot.summarize.pooling import mean_pool
     from bot.summarize.sentences import cut_words, split_sentences
 
     tokenizer, model = load_model(default_model_path())

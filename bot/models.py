@@ -209,3 +209,24 @@ class DigestMessage:
     created: datetime
     items: tuple[DigestItem, ...]
     continued: bool = False  # the rest of a digest whose first part went out already: not headed again
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A parsed search: every word and phrase must match; the filters narrow the result further."""
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    authors: tuple[str, ...] = ()
+    since: datetime | None = None
+    channel: ChannelRef | None = None
+    saved_by: tuple[str, str, str] | None = None  # (platform, workspace, user id): users are workspace-scoped
+
+    @property
+    def has_text(self) -> bool:
+        """True when there are words or phrases to rank by; a filter-only query lists newest first."""
+        return bool(self.words or self.phrases)
+
+    def text(self) -> str:
+        """The words and phrases as plain text (for semantic matching)."""
+        return " ".join([*self.words, *(" ".join(phrase) for phrase in self.phrases)])

@@ -36,7 +36,7 @@ async def stored_source_states(url: str) -> list[SourceState]:
     """Every source's health record from the store at `url`, opened without migrating."""
     store = await SqlStore.connect(url, migrate=False)
     try:
-        return await store.source_states()
+        return await store.sources.source_states()
     finally:
         await store.close()
 

@@ -47,6 +47,12 @@ def open_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def open_write_engine(url: str) -> AsyncEngine:
+    """An engine whose every transaction announces a write (BEGIN IMMEDIATE on SQLite), for libraries that read then
+    write in one transaction and must not lose a lock race (slack_sdk's installation and OAuth state stores)."""
+    return open_engine(url).execution_options(**{WRITE: True})
+
+
 def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
     # The driver's own implicit BEGIN (only before writes) would leave reads outside the transaction.
     dbapi_connection.isolation_level = None

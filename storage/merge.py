@@ -1,4 +1,4 @@
-"""Merging what sources yield, mixed into SqlStore: new papers, later records of known ones, community summaries.
+"""Merging what sources yield: new papers, later records of known ones, community summaries.
 
 One transaction per batch. It reads what the batch touches, plans every change in Python, then writes in a fixed
 order: new papers (ON CONFLICT DO NOTHING, as add_papers), revised papers and their terms, upvotes, community
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -20,15 +19,16 @@ from sqlalchemy import Row, Select, Table, bindparam, delete, func, select, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.models import CommunitySummary, IngestReport, Paper, SourceEntry
+from bot.models import IngestReport, Paper, SourceEntry
 from storage.curated import write_curated
+from storage.database import Database
+from storage.paper_index import PaperIndex
 from storage.queries import IN_CHUNK, chunks
 from storage.rows import (
     community_summary_id,
     community_summary_values,
     paper_values,
     term_rows,
-    to_community_summary,
     to_paper,
 )
 from storage.tables import CommunitySummaryRow, PaperEmbeddingRow, PaperRow, PaperTermRow, SummaryRow
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 _SUMMARY = CommunitySummaryRow
 # The digest condenses a paper's best community summary: most votes, then the longest, then the oldest.
-_BEST_FIRST = (_SUMMARY.votes.desc(), func.length(_SUMMARY.text).desc(), _SUMMARY.added_at, _SUMMARY.id)
+BEST_FIRST = (_SUMMARY.votes.desc(), func.length(_SUMMARY.text).desc(), _SUMMARY.added_at, _SUMMARY.id)
 _KEY = "b_id"  # bound name of the row key in executemany UPDATEs, apart from the column names they set
 
 
@@ -96,25 +96,23 @@ class _SummaryWrites:
     papers: set[str] = field(default_factory=set)  # papers whose summaries change (moved ones: old paper too)
 
 
-class PaperMerge:
-    """The merge half of `bot.ports.Store`; needs the host's `_tx`, `_insert`, `_insert_papers` and terms writers."""
+class SourceMerge:
+    """Merges batches of source entries into the papers table, its term index and the community summaries."""
 
-    _tx: Callable[..., AbstractAsyncContextManager[AsyncSession]]
-    _insert: Callable[[Table], Any]
-    _insert_papers: Callable[[AsyncSession, list[Paper]], Awaitable[set[str]]]
-    _insert_terms: Callable[[AsyncSession, list[tuple[str, str, Any]]], Awaitable[None]]
-    _recency_param: Callable[[datetime], Any]
+    def __init__(self, db: Database, index: PaperIndex) -> None:
+        self._db = db
+        self._index = index
 
-    async def merge_entries(self, entries: Sequence[SourceEntry]) -> IngestReport:
+    async def merge(self, entries: Sequence[SourceEntry]) -> IngestReport:
         """Add new papers, revise known ones and attach community summaries, all in one transaction.
 
         Every entry counts once: `added` (a new paper), `updated` (a known paper changed: its record, upvotes or
         summaries) or `duplicates` (nothing new, or folded into an earlier entry of the batch with the same id).
         """
         groups = combine(entries)
-        async with self._tx(write=True) as session:
+        async with self._db.tx(write=True) as session:
             plan = await _plan(session, groups)
-            added = await self._insert_papers(session, plan.new)
+            added = await self._index.insert_papers(session, plan.new)
             lost = await _owners_of(session, [p for p in plan.new if p.id not in added])
             targets = {key: owner for key, target in plan.targets.items() if (owner := lost.get(target, target))}
             writes = await _summary_writes(session, groups, targets)
@@ -124,20 +122,11 @@ class PaperMerge:
             await _set_upvotes(session, plan.upvotes)
             summarized = await self._write_summaries(session, writes)
             await _forget_stale_tldrs(session, basis)
-            await write_curated(session, self._insert, [t for entry in groups.values() for t in entry.tldrs])
+            await write_curated(session, self._db.insert, [t for entry in groups.values() for t in entry.tldrs])
         updated = len((set(plan.revised) | set(plan.upvotes) | summarized) - added)
         duplicates = len(entries) - len(added) - updated
         log.info("merged entries: %d added, %d updated, %d duplicates", len(added), updated, duplicates)
         return IngestReport(added=len(added), duplicates=duplicates, updated=updated)
-
-    async def community_summaries(self, paper_ids: Sequence[str]) -> dict[str, list[CommunitySummary]]:
-        """Community summaries of the papers that have any, best first (the one the digest condenses)."""
-        query = select(_SUMMARY).order_by(*_BEST_FIRST)
-        found: dict[str, list[CommunitySummary]] = {}
-        async with self._tx() as session:
-            for (row,) in await _where_in(session, query, _SUMMARY.paper_id, paper_ids):
-                found.setdefault(row.paper_id, []).append(to_community_summary(row))
-        return found
 
     async def _revise(self, session: AsyncSession, plan: _Plan) -> None:
         """Write the later records of known papers, re-index their terms and drop embeddings of changed texts."""
@@ -146,8 +135,8 @@ class PaperMerge:
         rows = [{_KEY: key, **paper_values(p), "recency": recency} for key, (p, recency) in plan.revised.items()]
         await _update_by_id(session, PaperRow.__table__, rows)
         await _delete_in(session, PaperTermRow.paper_id, plan.revised)
-        terms = await asyncio.to_thread(term_rows, plan.revised.values(), self._recency_param)
-        await self._insert_terms(session, terms)
+        terms = await asyncio.to_thread(term_rows, plan.revised.values(), self._index.recency_param)
+        await self._index.insert_terms(session, terms)
         await _delete_in(session, PaperEmbeddingRow.paper_id, plan.restated)
 
     async def _write_summaries(self, session: AsyncSession, writes: _SummaryWrites) -> set[str]:
@@ -155,7 +144,7 @@ class PaperMerge:
         written = {row[_KEY] for row in writes.updates}
         await _update_by_id(session, CommunitySummaryRow.__table__, writes.updates)
         # A concurrent merge may have stored the same summary since the plan was read: DO NOTHING skips it.
-        insert = self._insert(CommunitySummaryRow.__table__).on_conflict_do_nothing().returning(_SUMMARY.id)
+        insert = self._db.insert(CommunitySummaryRow.__table__).on_conflict_do_nothing().returning(_SUMMARY.id)
         for chunk in chunks(writes.inserts, IN_CHUNK):
             written.update((await session.execute(insert, chunk)).scalars())
         return {writes.entries[summary_id] for summary_id in written}
@@ -163,9 +152,9 @@ class PaperMerge:
 
 async def _plan(session: AsyncSession, groups: dict[str, SourceEntry]) -> _Plan:
     """Decide, against what is stored, which entries add a paper, revise one, only bring upvotes, or attach."""
-    stored = {row.id: row for (row,) in await _where_in(session, select(PaperRow), PaperRow.id, groups)}
+    stored = {row.id: row for (row,) in await where_in(session, select(PaperRow), PaperRow.id, groups)}
     prints = [entry.paper.fingerprint for entry in groups.values()]
-    owners = dict(await _where_in(session, select(PaperRow.fingerprint, PaperRow.id), PaperRow.fingerprint, prints))
+    owners = dict(await where_in(session, select(PaperRow.fingerprint, PaperRow.id), PaperRow.fingerprint, prints))
     plan = _Plan()
     for key, entry in groups.items():
         new, row = entry.paper, stored.get(key)
@@ -193,8 +182,8 @@ async def _owners_of(session: AsyncSession, lost: list[Paper]) -> dict[str, str 
     if not lost:
         return {}
     query = select(PaperRow.fingerprint, PaperRow.id)
-    by_id = {paper_id for _, paper_id in await _where_in(session, query, PaperRow.id, [p.id for p in lost])}
-    prints = dict(await _where_in(session, query, PaperRow.fingerprint, [p.fingerprint for p in lost]))
+    by_id = {paper_id for _, paper_id in await where_in(session, query, PaperRow.id, [p.id for p in lost])}
+    prints = dict(await where_in(session, query, PaperRow.fingerprint, [p.fingerprint for p in lost]))
     return {p.id: p.id if p.id in by_id else prints.get(p.fingerprint) for p in lost}
 
 
@@ -210,9 +199,9 @@ async def _summary_writes(
             if summary_id not in wanted and summary.fingerprint not in prints:
                 prints.add(summary.fingerprint)
                 wanted[summary_id] = (key, community_summary_values(summary, targets[key]))
-    stored = {row.id: row for (row,) in await _where_in(session, select(_SUMMARY), _SUMMARY.id, wanted)}
+    stored = {row.id: row for (row,) in await where_in(session, select(_SUMMARY), _SUMMARY.id, wanted)}
     query = select(_SUMMARY.fingerprint, _SUMMARY.id)
-    owners = dict(await _where_in(session, query, _SUMMARY.fingerprint, prints))
+    owners = dict(await where_in(session, query, _SUMMARY.fingerprint, prints))
     writes, now = _SummaryWrites(), datetime.now(UTC)
     for summary_id, (key, values) in wanted.items():
         old = stored.get(summary_id)
@@ -237,10 +226,10 @@ async def _set_upvotes(session: AsyncSession, upvotes: dict[str, int]) -> None:
 
 async def _tldr_basis(session: AsyncSession, paper_ids: Collection[str]) -> dict[str, str]:
     """What the digest condenses for each paper: its best community summary, else its text."""
-    texts = dict(await _where_in(session, select(PaperRow.id, PaperRow.text), PaperRow.id, paper_ids))
+    texts = dict(await where_in(session, select(PaperRow.id, PaperRow.text), PaperRow.id, paper_ids))
     best: dict[str, str] = {}
-    query = select(_SUMMARY.paper_id, _SUMMARY.text).order_by(*_BEST_FIRST)
-    for paper_id, text in await _where_in(session, query, _SUMMARY.paper_id, paper_ids):
+    query = select(_SUMMARY.paper_id, _SUMMARY.text).order_by(*BEST_FIRST)
+    for paper_id, text in await where_in(session, query, _SUMMARY.paper_id, paper_ids):
         best.setdefault(paper_id, text)
     return texts | best
 
@@ -251,7 +240,7 @@ async def _forget_stale_tldrs(session: AsyncSession, before: dict[str, str]) -> 
     await _delete_in(session, SummaryRow.paper_id, [key for key, text in before.items() if after.get(key) != text])
 
 
-async def _where_in(
+async def where_in(
     session: AsyncSession, query: Select[Any], column: InstrumentedAttribute[str], values: Iterable[str]
 ) -> list[Row[Any]]:
     """Run `query` restricted to rows whose `column` is one of `values`, in chunks every driver accepts."""

@@ -1,4 +1,4 @@
-"""Full-text search, stored embeddings and channel votes: FTS5 + bm25 on SQLite, tsvector + GIN + ts_rank on PostgreSQL.
+"""Full-text search: FTS5 + bm25 on SQLite, tsvector + GIN + ts_rank on PostgreSQL.
 
 Match expressions are built only from the parser's word tokens ([^\\W_]+), each double-quoted for FTS5 and passed as a
 bound parameter to PostgreSQL's plainto/phraseto_tsquery, so user text is never read as query syntax.
@@ -6,18 +6,16 @@ bound parameter to PostgreSQL's plainto/phraseto_tsquery, so user text is never 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, column, delete, exists, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Select, Text, column, exists, func, literal_column, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import ChannelRef, DeliveryState, Paper
-from bot.selection.query import SearchQuery
-from storage.queries import NEWEST, chunks, is_channel, is_user
+from bot.models import DeliveryState, Paper, SearchQuery
+from storage.queries import NEWEST, is_channel, is_user
 from storage.rows import to_paper
-from storage.tables import ChannelRow, DeliveryRow, FeedbackRow, PaperEmbeddingRow, PaperRow, SaveRow
+from storage.tables import ChannelRow, DeliveryRow, PaperRow, SaveRow
 
 _FTS = table("papers_fts", column("paper_id"))
 _BM25 = text("bm25(papers_fts, 0.0, 10.0, 4.0, 1.0)")  # paper_id (unindexed), headline, authors, text
@@ -82,54 +80,6 @@ async def search_papers(session: AsyncSession, dialect: str, query: SearchQuery,
     if limit <= 0:
         return []
     return [to_paper(row) for row in await session.scalars(search_statement(query, dialect, limit))]
-
-
-async def papers_without_embedding(session: AsyncSession, model: str, limit: int | None) -> list[Paper]:
-    """Newest papers lacking an embedding from `model`."""
-    stored = exists().where(PaperEmbeddingRow.paper_id == PaperRow.id, PaperEmbeddingRow.model == model)
-    query = select(PaperRow).where(~stored).order_by(*NEWEST).limit(limit)
-    return [to_paper(row) for row in await session.scalars(query)]
-
-
-async def load_embeddings(session: AsyncSession, model: str, paper_ids: Sequence[str] | None) -> dict[str, bytes]:
-    """Embeddings of `model` by paper id: of these papers, or of every paper when `paper_ids` is None."""
-    base = select(PaperEmbeddingRow.paper_id, PaperEmbeddingRow.vector).where(PaperEmbeddingRow.model == model)
-    if paper_ids is None:
-        return dict((await session.execute(base)).all())
-    found: dict[str, bytes] = {}
-    for chunk in chunks(set(paper_ids), 500):
-        found.update((await session.execute(base.where(PaperEmbeddingRow.paper_id.in_(chunk)))).all())
-    return found
-
-
-async def record_vote(
-    session: AsyncSession, insert: Any, ref: ChannelRef, paper_id: str, user_id: str, vote: int, at: datetime
-) -> None:
-    """Upsert (or, for 0, delete) one user's vote; votes in a channel never configured are dropped."""
-    channel = await session.scalar(select(ChannelRow.pk).where(*is_channel(ref)))
-    if channel is None:
-        return
-    key = (FeedbackRow.channel == channel, FeedbackRow.paper_id == paper_id, FeedbackRow.user_id == user_id)
-    if vote == 0:
-        await session.execute(delete(FeedbackRow).where(*key))
-        return
-    row = {"channel": channel, "paper_id": paper_id, "user_id": user_id, "vote": 1 if vote > 0 else -1, "at": at}
-    upsert = insert.values(**row)
-    await session.execute(
-        upsert.on_conflict_do_update(index_elements=["channel", "paper_id", "user_id"], set_={"vote": row["vote"],
-                                                                                               "at": at})
-    )
-
-
-async def channel_votes(session: AsyncSession, ref: ChannelRef) -> dict[str, int]:
-    """Net vote per paper in the channel, zero sums left out."""
-    query = (
-        select(FeedbackRow.paper_id, func.sum(FeedbackRow.vote))
-        .join(ChannelRow, ChannelRow.pk == FeedbackRow.channel)
-        .where(*is_channel(ref))
-        .group_by(FeedbackRow.paper_id)
-    )
-    return {paper_id: int(total) for paper_id, total in await session.execute(query) if total}
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:

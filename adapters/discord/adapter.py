@@ -23,7 +23,7 @@ from bot.config import DiscordSettings
 from bot.errors import ConfigError, PaperbotError, TransientPostError
 from bot.events import Reply
 from bot.models import ChannelRef, DigestMessage, PostedMessage
-from bot.ports import Store
+from bot.ports.papers import Papers
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +67,14 @@ class DiscordAdapter:
         settings: DiscordSettings,
         router: CommandRouter,
         reactions: ReactionHandler,
-        store: Store,
+        library: Papers,
         *,
         global_rate: float = GLOBAL_RATE,
     ) -> None:
         self._settings = settings
         self._router = router
         self._reactions = reactions
-        self._store = store
+        self._library = library
         self._pacer = Pacer(global_rate)
         if settings.api_url:
             discord.http.Route.BASE = settings.api_url.rstrip("/")
@@ -202,7 +202,7 @@ class DiscordAdapter:
     async def paper_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """Recent papers whose id starts with, or headline contains, what the user has typed."""
         typed = current.strip().casefold()
-        papers = await self._store.list_papers(limit=AUTOCOMPLETE_SCAN)
+        papers = await self._library.list_papers(limit=AUTOCOMPLETE_SCAN)
         matches = [p for p in papers if p.id.casefold().startswith(typed) or typed in p.headline.casefold()]
         return [
             app_commands.Choice(name=_clip(f"{p.id} · {p.headline}", 100), value=p.id)

@@ -7,6 +7,7 @@ so an uninstall (bolt deletes the rows on `app_uninstalled` / `tokens_revoked`) 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -17,16 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SlackSettings
 from bot.errors import ConfigError, NotInstalledError
-from storage.engine import WRITE, open_engine
 
 log = logging.getLogger(__name__)
 
 STATE_EXPIRATION_S = 600  # how long an "Add to Slack" link stays valid
 
 
-async def open_installations(settings: SlackSettings, database_url: str) -> SlackInstallations | None:
-    """The installations in the bot's database when OAuth is configured; None for one workspace with one bot token."""
-    return await SlackInstallations.open(settings, database_url) if _credentials(settings) else None
+async def open_installations(
+    settings: SlackSettings, connect: Callable[[], AsyncEngine]
+) -> SlackInstallations | None:
+    """The installations in the bot's database when OAuth is configured; None for one workspace with one bot token.
+
+    `connect` opens the bot's database (the composition root knows which), with writes announced at BEGIN: the stores
+    read then write in one transaction, which must not lose a lock race on SQLite.
+    """
+    return await SlackInstallations.open(settings, connect) if _credentials(settings) else None
 
 
 class SlackInstallations:
@@ -38,10 +44,8 @@ class SlackInstallations:
             raise ConfigError("slack.client_id and slack.client_secret are needed for 'Add to Slack'")
         client_id, client_secret = credentials
         self._engine = engine
-        # BEGIN IMMEDIATE on SQLite: the stores read then write in one transaction, which must not lose a lock race.
-        writer = engine.execution_options(**{WRITE: True})
-        self.store = AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=writer, logger=log)
-        self.states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_S, engine=writer, logger=log)
+        self.store = AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=log)
+        self.states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_S, engine=engine, logger=log)
         self.settings = AsyncOAuthSettings(
             client_id=client_id,
             client_secret=client_secret,
@@ -56,12 +60,12 @@ class SlackInstallations:
         )
 
     @classmethod
-    async def open(cls, settings: SlackSettings, database_url: str) -> SlackInstallations:
+    async def open(cls, settings: SlackSettings, connect: Callable[[], AsyncEngine]) -> SlackInstallations:
         """Connect to the bot's database and create the installation and state tables if they are missing.
 
         The tables belong to slack_sdk's stores, not to the store's Alembic migrations, so they are made here.
         """
-        engine = open_engine(database_url)
+        engine = connect()
         try:
             installations = cls(settings, engine)
             await installations.store.create_tables()

@@ -38,7 +38,7 @@ async def ingest_with_progress(bot: App, paths: list[Path], console: Console) ->
                 tasks[path] = progress.add_task(f"ingest {path.name}", total=total)
             progress.update(tasks[path], completed=done, total=total)
 
-        report = await ingest_paths(bot.store, paths, on_progress=advance)
+        report = await ingest_paths(bot.store.papers, paths, on_progress=advance)
     for line in report.errors:
         console.print(f"[yellow]skipped[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
     console.print(
@@ -55,7 +55,7 @@ async def summarize_with_progress(bot: App, console: Console, limit: int | None 
         console,
         f"summarize ({bot.summarizer.name})",
         "summarized",
-        lambda advance: summarize_pending(bot.store, bot.summarizer, limit=limit, on_progress=advance),
+        lambda advance: summarize_pending(bot.store.summaries, bot.store.papers, bot.summarizer, limit=limit, on_progress=advance),
     )
     if bot.semantic is not None:
         semantic = bot.semantic

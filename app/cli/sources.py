@@ -26,7 +26,7 @@ sources_app = typer.Typer(help="Where papers come from: arXiv, RSS/Atom feeds, S
 async def list_sources() -> None:
     """The `[[sources]]` of the config, when each is fetched, and how its last fetches went."""
     async with open_bot() as bot:
-        states = {state.name: state for state in await bot.store.source_states()}
+        states = {state.name: state for state in await bot.store.sources.source_states()}
         configured = bot.settings.sources
     if not configured:
         out.print("No sources configured: add [[sources]] tables to config.toml (see config.example.toml).")

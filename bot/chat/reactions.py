@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 from bot.events import IncomingReaction
 from bot.models import Save
-from bot.ports import Store
+from bot.ports.channels import Votes
+from bot.ports.outbox import DeliveredMessages
+from bot.ports.reading_lists import ReadingLists
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +20,17 @@ class ReactionHandler:
 
     def __init__(
         self,
-        store: Store,
+        messages: DeliveredMessages,
+        reading_lists: ReadingLists,
+        votes: Votes,
         save_emoji: dict[str, str],
         clock: Callable[[], datetime] | None = None,
         *,
         vote_emoji: dict[str, dict[str, int]] | None = None,
     ) -> None:
-        self._store = store
+        self._messages = messages
+        self._reading_lists = reading_lists
+        self._votes = votes
         self._save_emoji = save_emoji
         self._vote_emoji = vote_emoji or {}
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -36,13 +42,13 @@ class ReactionHandler:
             return await self._vote(reaction, vote if reaction.added else 0)
         if reaction.emoji != self._save_emoji.get(reaction.platform):
             return []
-        paper_ids = await self._store.papers_for_message(reaction.channel, reaction.message_id)
+        paper_ids = await self._messages.papers_for_message(reaction.channel, reaction.message_id)
         for paper_id in paper_ids:
             if reaction.added:
                 save = Save(reaction.platform, reaction.workspace, reaction.user_id, paper_id, self._clock())
-                await self._store.save_paper(save)
+                await self._reading_lists.save_paper(save)
             else:
-                await self._store.unsave_paper(reaction.platform, reaction.workspace, reaction.user_id, paper_id)
+                await self._reading_lists.unsave_paper(reaction.platform, reaction.workspace, reaction.user_id, paper_id)
         if paper_ids:
             log.info("reaction %s papers=%d channel=%s", "save" if reaction.added else "unsave", len(paper_ids),
                      reaction.channel)
@@ -50,7 +56,7 @@ class ReactionHandler:
 
     async def _vote(self, reaction: IncomingReaction, vote: int) -> list[str]:
         """Record (or, on removal, withdraw) the user's vote on each paper the digest message carries."""
-        paper_ids = await self._store.papers_for_message(reaction.channel, reaction.message_id)
+        paper_ids = await self._messages.papers_for_message(reaction.channel, reaction.message_id)
         for paper_id in paper_ids:
-            await self._store.record_vote(reaction.channel, paper_id, reaction.user_id, vote, self._clock())
+            await self._votes.record_vote(reaction.channel, paper_id, reaction.user_id, vote, self._clock())
         return paper_ids

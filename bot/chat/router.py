@@ -19,9 +19,12 @@ from bot.delivery.digest import DigestService, Send
 from bot.delivery.pacing import UserQuota
 from bot.errors import CommandError, PaperNotFoundError, PermissionDeniedError, RateLimitedError, UsageError
 from bot.events import IncomingCommand, Reply
-from bot.models import Channel, ChannelRef, DigestItem, Paper, Save
-from bot.ports import Store
-from bot.selection.query import QueryError, SearchQuery, parse_query
+from bot.models import Channel, ChannelRef, DigestItem, Paper, Save, SearchQuery
+from bot.ports.channels import Channels
+from bot.ports.papers import Papers, PaperSearch
+from bot.ports.reading_lists import ReadingLists
+from bot.ports.summaries import SummaryCache
+from bot.selection.query import QueryError, parse_query
 from bot.selection.terms import terms_of
 
 if TYPE_CHECKING:
@@ -59,10 +62,14 @@ class CommandRouter:
 
     def __init__(
         self,
-        store: Store,
+        *,
+        library: Papers,
+        search: PaperSearch,
+        summaries: SummaryCache,
+        reading_lists: ReadingLists,
+        channels: Channels,
         digests: DigestService,
         load_channel: ChannelLoader,
-        *,
         on_channel_change: ChannelListener | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         semantic: SemanticIndex | None = None,
@@ -70,7 +77,11 @@ class CommandRouter:
     ) -> None:
         self._semantic = semantic
         self._quota = quota
-        self._store = store
+        self._library = library
+        self._search = search
+        self._summaries = summaries
+        self._reading_lists = reading_lists
+        self._channels = channels
         self._digests = digests
         self._load_channel = load_channel
         self._on_channel_change = on_channel_change
@@ -104,7 +115,7 @@ class CommandRouter:
     async def _cmd_show(self, command: IncomingCommand, argument: str) -> Reply:
         """The paper's item, and every community summary of it (the item condenses the best; all stay reachable)."""
         paper = await self._paper(_required(argument, "show <paper-id>"))
-        community = (await self._store.community_summaries([paper.id])).get(paper.id, [])
+        community = (await self._library.community_summaries([paper.id])).get(paper.id, [])
         lines = [paper.headline]
         if community:
             lines.append(f"{len(community)} community summaries:")
@@ -117,7 +128,7 @@ class CommandRouter:
             parsed = parse_query(query, channel=command.channel, user_id=command.user_id, now=self._clock())
         except QueryError as exc:
             raise UsageError(str(exc)) from None
-        papers = await self._store.search_papers(parsed, SEARCH_RESULTS)
+        papers = await self._search.search_papers(parsed, SEARCH_RESULTS)
         if len(papers) < SEARCH_RESULTS and self._semantic and parsed.has_text and parsed == _text_only(parsed):
             # Few keyword hits: fill up with the papers closest in meaning (filters cannot apply to those).
             near = await self._semantic.nearest(parsed.text(), SEARCH_RESULTS * 2, min_score=self._semantic.threshold)
@@ -144,11 +155,11 @@ class CommandRouter:
             raise UsageError("Usage: saved [page] or saved export bibtex|markdown")
         if action == "export" and fmt.strip() not in FORMATS:
             raise UsageError("Usage: saved export bibtex|markdown")
-        saved = await self._store.saved_papers(command.platform, command.workspace, command.user_id)
+        saved = await self._reading_lists.saved_papers(command.platform, command.workspace, command.user_id)
         if not saved:
             return Reply("Your reading list is empty. Save a paper with `save <id>` or by reacting to a digest.")
         if action == "export":
-            summaries = await self._store.latest_summaries([paper.id for _, paper in saved])
+            summaries = await self._summaries.latest_summaries([paper.id for _, paper in saved])
             entries = [(p, s.text if (s := summaries.get(p.id)) else None) for _, p in saved]
             name, content = export(entries, fmt.strip())
             return Reply(f"Your reading list ({len(saved)} papers) as {name}.", attachment=(name, content))
@@ -166,12 +177,12 @@ class CommandRouter:
     async def _cmd_save(self, command: IncomingCommand, argument: str) -> Reply:
         paper = await self._paper(_required(argument, "save <paper-id>"))
         save = Save(command.platform, command.workspace, command.user_id, paper.id, self._clock())
-        added = await self._store.save_paper(save)
+        added = await self._reading_lists.save_paper(save)
         return Reply(f"Saved “{paper.headline}”." if added else f"“{paper.headline}” is already on your list.")
 
     async def _cmd_unsave(self, command: IncomingCommand, argument: str) -> Reply:
         paper_id = _required(argument, "unsave <paper-id>")
-        removed = await self._store.unsave_paper(command.platform, command.workspace, command.user_id, paper_id)
+        removed = await self._reading_lists.unsave_paper(command.platform, command.workspace, command.user_id, paper_id)
         return Reply(f"Removed {paper_id} from your list." if removed else f"{paper_id[:40]} was not on your list.")
 
     async def _cmd_topics(self, command: IncomingCommand, argument: str) -> Reply:
@@ -245,7 +256,7 @@ class CommandRouter:
         return Reply(f"Posted a digest of {len(message.items)} papers.")
 
     async def _paper(self, paper_id: str) -> Paper:
-        paper = await self._store.get_paper(paper_id)
+        paper = await self._library.get_paper(paper_id)
         if paper is None:
             raise PaperNotFoundError(f"No paper has id {paper_id[:40]!r}.")
         return paper
@@ -253,18 +264,18 @@ class CommandRouter:
     async def _items(self, papers: Sequence[Paper]) -> tuple[DigestItem, ...]:
         """Papers as digest items, each with its newest cached TL;DR (never runs a model for a lookup)."""
         ids = [paper.id for paper in papers]
-        summaries = await self._store.latest_summaries(ids)
-        community = best_community(await self._store.community_summaries(ids))
+        summaries = await self._summaries.latest_summaries(ids)
+        community = best_community(await self._library.community_summaries(ids))
         return tuple(
             digest_item(p, s.text if (s := summaries.get(p.id)) else None, community.get(p.id)) for p in papers
         )
 
     async def _papers(self, paper_ids: Sequence[str], skip: set[str]) -> list[Paper]:
         """The papers of `paper_ids` in order, leaving out `skip` and any deleted since they were embedded."""
-        return await self._store.get_papers([pid for pid in paper_ids if pid not in skip])
+        return await self._library.get_papers([pid for pid in paper_ids if pid not in skip])
 
     async def _update(self, channel: Channel) -> None:
-        stored = await self._store.upsert_channel(channel)
+        stored = await self._channels.upsert_channel(channel)
         if self._on_channel_change:
             self._on_channel_change(stored)
 

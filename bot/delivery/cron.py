@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -44,3 +45,20 @@ def latest_slot(cron: str, timezone: str, now: datetime, grace_s: float) -> str 
 def next_fire(cron: str, timezone: str, now: datetime) -> datetime | None:
     """When the cron fires next after `now`, in the channel's zone."""
     return cron_trigger(cron, timezone).get_next_fire_time(None, now)
+
+
+@lru_cache(maxsize=4096)
+def cached_trigger(cron: str, timezone: str) -> CronTrigger:
+    """Triggers are immutable: one per (cron, zone) serves every channel sharing it."""
+    return cron_trigger(cron, timezone)
+
+
+def fired_slot(cron: str, timezone: str, now: datetime, grace_s: float) -> str | None:
+    """The run slot a fire at `now` serves: this minute when the cron fires in it, else the newest within the grace."""
+    trigger, minute = cached_trigger(cron, timezone), now.replace(second=0, microsecond=0)
+    if trigger.get_next_fire_time(None, minute) == minute:
+        return slot_of(minute, timezone)  # on time, the common case: no walk over the grace window
+    first = trigger.get_next_fire_time(None, now - timedelta(seconds=grace_s))
+    if first is None or first > now:
+        return None  # nothing fired within the grace (a start on an ordinary minute): no walk either
+    return latest_slot(cron, timezone, now, grace_s)

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.crashpoint import crash_point
@@ -17,12 +16,12 @@ from bot.delivery.assembly import best_community, build_digest
 from bot.delivery.pacing import RetryPolicy
 from bot.errors import PostError, TransientPostError
 from bot.models import Channel, ChannelRef, CommunitySummary, DigestMessage, Paper, PostedMessage
-from bot.ports import Store, Summarizer
-from bot.selection.choose import digest_groups, next_papers, plan_next_papers
+from bot.ports.channels import Channels
+from bot.ports.outbox import Outbox
+from bot.ports.papers import Papers
+from bot.ports.summaries import Summarizer, SummaryCache
+from bot.selection.choose import PaperSelector
 from bot.summarize.service import ensure_tldrs, origin
-
-if TYPE_CHECKING:
-    from bot.selection.semantic import SemanticIndex
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +46,20 @@ class DigestService:
 
     def __init__(
         self,
-        store: Store,
+        outbox: Outbox,
+        library: Papers,
+        summaries: SummaryCache,
         summarizer: Summarizer,
+        selector: PaperSelector,
         *,
         header: str,
         clock: Callable[[], datetime] = utcnow,
         retry: RetryPolicy | None = None,
-        semantic: SemanticIndex | None = None,
     ) -> None:
-        self._store = store
-        self._semantic = semantic
+        self._outbox = outbox
+        self._library = library
+        self._summaries = summaries
+        self._selector = selector
         self._retry = retry or RetryPolicy()
         self._summarizer = summarizer
         self._header = header
@@ -67,7 +70,7 @@ class DigestService:
 
     async def preview(self, channel: Channel) -> DigestMessage | None:
         """The digest the channel would get now, without recording anything."""
-        papers = await next_papers(self._store, channel, semantic=self._semantic)
+        papers = await self._selector.next_papers(channel)
         return await self._message(channel, papers, _new_digest_id()) if papers else None
 
     async def plan(self, channel: Channel) -> DigestMessage | None:
@@ -106,7 +109,7 @@ class DigestService:
                 posted = await send(remaining)
             except (PostError, TimeoutError) as exc:
                 gone_out = _carried(message, exc.posted) if isinstance(exc, PostError) else []
-                await self._store.mark_posted(message.digest_id, gone_out, self._clock())
+                await self._outbox.mark_posted(message.digest_id, gone_out, self._clock())
                 remaining = _without(remaining, gone_out)
                 attempt += 1
                 if not isinstance(exc, TransientPostError | TimeoutError) or attempt >= self._retry.attempts:
@@ -119,7 +122,7 @@ class DigestService:
                 raise
             else:
                 crash_point("posted")
-                await self._store.mark_digest_sent(message.digest_id, _carried(message, posted), self._clock())
+                await self._outbox.mark_digest_sent(message.digest_id, _carried(message, posted), self._clock())
                 break
         crash_point("marked")
         _log_outcome(message, started, "sent" if attempt == 0 else f"sent-after-{attempt}-retries")
@@ -130,16 +133,14 @@ class DigestService:
     ) -> tuple[DigestMessage | None, bool]:
         """The channel's digest and whether it was planned before (so parts of it may be out already)."""
         if planned is None:
-            planned = await self._store.planned_digests(channel.ref)
+            planned = await self._outbox.planned_digests(channel.ref)
         if planned:
             digest_id, paper_ids = next(iter(planned.items()))
-            papers = await self._store.get_papers(paper_ids)
+            papers = await self._library.get_papers(paper_ids)
             message = await self._message(channel, papers, digest_id)
-            return replace(message, continued=await self._store.sent_count(digest_id) > 0), True
+            return replace(message, continued=await self._outbox.sent_count(digest_id) > 0), True
         digest_id = _new_digest_id()
-        papers = await plan_next_papers(
-            self._store, channel, digest_id, self._clock(), runs=runs, semantic=self._semantic
-        )
+        papers = await self._selector.plan_next(channel, digest_id, self._clock(), runs=runs)
         if not papers:
             return None, False
         # Planned before its text is built: a summarizer failing now leaves the digest planned, resumed next run.
@@ -151,7 +152,7 @@ class DigestService:
         found = _carried(message, [m for m in await find_posted(message.channel, message.digest_id) if m.paper_ids])
         if found:
             log.info("digest channel=%s id=%s reconciled=%d", message.channel, message.digest_id, len(found))
-            await self._store.mark_posted(message.digest_id, found, self._clock())
+            await self._outbox.mark_posted(message.digest_id, found, self._clock())
         return _without(message, found)
 
     async def _message(self, channel: Channel, papers: Sequence[Paper], digest_id: str) -> DigestMessage:
@@ -159,7 +160,7 @@ class DigestService:
         tldrs = {paper_id: tldr for paper_id, (tldr, _, _) in texts.items()}
         community = {paper_id: best for paper_id, (_, best, _) in texts.items() if best is not None}
         origins = {paper_id: by for paper_id, (_, _, by) in texts.items()}
-        groups = await digest_groups(papers, self._semantic)
+        groups = await self._selector.groups(papers)
         return build_digest(
             channel, groups, tldrs, community, digest_id=digest_id, header=self._header, created=self._clock(),
             origins=origins,
@@ -190,8 +191,8 @@ class DigestService:
         done = asyncio.get_running_loop().create_future()
         self._fetching.update((paper.id, done) for paper in papers)
         try:
-            tldrs = await ensure_tldrs(self._store, self._summarizer, papers)
-            community = best_community(await self._store.community_summaries([paper.id for paper in papers]))
+            tldrs = await ensure_tldrs(self._summaries, self._library, self._summarizer, papers)
+            community = best_community(await self._library.community_summaries([paper.id for paper in papers]))
             texts = {
                 paper.id: (tldrs[paper.id].text, community.get(paper.id), origin(tldrs[paper.id])) for paper in papers
             }
@@ -204,9 +205,9 @@ class DigestService:
             done.set_result(None)
 
 
-async def ensure_channel(store: Store, template: Channel) -> Channel:
+async def ensure_channel(channels: Channels, template: Channel) -> Channel:
     """The stored channel for `template.ref`, created from `template` (config defaults) on first use."""
-    return await store.get_channel(template.ref) or await store.upsert_channel(template)
+    return await channels.get_channel(template.ref) or await channels.upsert_channel(template)
 
 
 def channel_template(ref: ChannelRef, *, topics: Sequence[str], size: int, cron: str, timezone: str) -> Channel:

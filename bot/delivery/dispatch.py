@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.config import SchedulerSettings
 from bot.models import ChannelClaim, ChannelRef
-from bot.ports import Store
+from bot.ports.leases import Leases
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,10 @@ class Dispatcher:
     """The pump between fired runs and deliveries for one worker; `spawn` tracks its tasks for shutdown."""
 
     def __init__(
-        self, store: Store, deliver: Deliver, *, owner: str, settings: SchedulerSettings,
+        self, leases: Leases, deliver: Deliver, *, owner: str, settings: SchedulerSettings,
         clock: Callable[[], datetime], spawn: Callable[[Awaitable[Any]], asyncio.Task[Any]],
     ) -> None:
-        self._store = store
+        self._leases = leases
         self._deliver = deliver
         self._owner = owner
         self._conf = settings
@@ -86,7 +86,7 @@ class Dispatcher:
 
     async def serve_now(self, ref: ChannelRef) -> None:
         """Claim the channel and deliver its next digest at once, due or not."""
-        claims = await self._store.claim_channels(
+        claims = await self._leases.claim_channels(
             [ref], self._owner, self._conf.lease_s, self._clock(), only_due=False
         )
         for claim in claims:
@@ -95,7 +95,7 @@ class Dispatcher:
                 outcome = await self._renewing(claim, only_due=False)
             finally:
                 holds = {ref: outcome.hold} if outcome.hold else None
-                await self._store.release_channels([_given_back(claim, outcome)], self._owner, holds=holds)
+                await self._leases.release_channels([_given_back(claim, outcome)], self._owner, holds=holds)
 
     def stop(self) -> None:
         """Claim and record nothing more; fires waiting return (their runs stay due in the store)."""
@@ -156,7 +156,7 @@ class Dispatcher:
         """Record every fired run in one transaction and queue the channels, in this worker's own random order."""
         fired, self._fired = self._fired, {}
         try:
-            active = await self._store.add_runs(fired, self._clock())
+            active = await self._leases.add_runs(fired, self._clock())
         except BaseException:
             self._fired = fired | self._fired  # the fires still wait: tried again
             raise
@@ -172,7 +172,7 @@ class Dispatcher:
             refs = [ref for ref, may in batch.items() if may is holds]
             if not refs:
                 continue
-            claims = await self._store.claim_channels(refs, self._owner, self._conf.lease_s, now, holds=holds)
+            claims = await self._leases.claim_channels(refs, self._owner, self._conf.lease_s, now, holds=holds)
             for ref in refs:
                 self._queue.pop(ref, None)
             for claim in claims:
@@ -186,7 +186,7 @@ class Dispatcher:
         claims, self._released = self._released, []
         holds = {claim.channel.ref: hold for claim in claims if (hold := self._holds.pop(claim.channel.ref, None))}
         try:
-            await self._store.release_channels(claims, self._owner, holds=holds)
+            await self._leases.release_channels(claims, self._owner, holds=holds)
         except Exception:
             log.exception("releasing %d channels failed: their leases expire by themselves", len(claims))
         finally:
@@ -221,7 +221,7 @@ class Dispatcher:
                 if done:  # cancelled: the lease was lost, and with it the channel's runs
                     return Outcome(served=False) if delivery.cancelled() else delivery.result()
                 try:
-                    renewed = await self._store.renew_channel(ref, self._owner, self._conf.lease_s, self._clock())
+                    renewed = await self._leases.renew_channel(ref, self._owner, self._conf.lease_s, self._clock())
                 except Exception:
                     log.warning("renewing the lease of channel=%s failed; trying again", ref, exc_info=True)
                     continue

@@ -17,19 +17,19 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from bot.config import SchedulerSettings
-from bot.delivery.cron import cron_trigger, latest_slot, slot_of
+from bot.delivery.cron import cached_trigger, cron_trigger, fired_slot, slot_of
 from bot.delivery.digest import DigestService, FindPosted, Notify, Send, utcnow
 from bot.delivery.dispatch import Dispatcher, Outcome
 from bot.errors import ChannelGoneError, StoreError
 from bot.models import Channel, ChannelClaim, ChannelRef
-from bot.ports import Store
+from bot.ports.channels import Channels
+from bot.ports.leases import Leases
 
 if TYPE_CHECKING:
-    from apscheduler.triggers.cron import CronTrigger
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,8 @@ class DigestScheduler:
 
     def __init__(
         self,
-        store: Store,
+        channels: Channels,
+        leases: Leases,
         digests: DigestService,
         senders: Mapping[str, Send],
         *,
@@ -59,7 +60,8 @@ class DigestScheduler:
     ) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        self._store = store
+        self._channels = channels
+        self._leases = leases
         self._digests = digests
         self._senders = senders
         self._finders = finders if finders is not None else {}  # run_worker fills it after construction
@@ -72,23 +74,23 @@ class DigestScheduler:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._jobs: dict[str, Callable[[], Awaitable[None]]] = {}
-        self._channels: dict[ChannelRef, Channel] = {}  # channels with a job, as last scheduled
+        self._scheduled: dict[ChannelRef, Channel] = {}  # channels with a job, as last scheduled
         self._dispatch = Dispatcher(
-            store, self._deliver, owner=self._owner, settings=self._conf, clock=clock, spawn=self._spawn
+            leases, self._deliver, owner=self._owner, settings=self._conf, clock=clock, spawn=self._spawn
         )
 
     async def start(self) -> None:
         """Build jobs for every stored channel, record and serve runs missed while no worker ran, then tick."""
         now = self._clock()
         missed: dict[ChannelRef, str] = {}
-        for channel in await self._store.list_channels():
+        for channel in await self._channels.list_channels():
             self.schedule(channel)
-            if channel.ref in self._channels and (slot := self._slot(channel, now)):
+            if channel.ref in self._scheduled and (slot := self._fired_slot(channel, now)):
                 missed[channel.ref] = slot
         if missed:
-            self._dispatch.enqueue(await self._store.add_runs(missed, now), holds=False)
+            self._dispatch.enqueue(await self._leases.add_runs(missed, now), holds=False)
         self._scheduler.add_job(
-            self._sweep, "interval", seconds=self._conf.sweep_s, id="paperbot:sweep", next_run_time=now,
+            self.sweep, "interval", seconds=self._conf.sweep_s, id="paperbot:sweep", next_run_time=now,
             max_instances=1, coalesce=True,
         )
         self._scheduler.start()
@@ -98,13 +100,13 @@ class DigestScheduler:
         """Add, replace or (when paused) remove the channel's job; called whenever its settings change."""
         job_id = str(channel.ref)
         if channel.paused or channel.ref.platform not in self._senders:
-            self._channels.pop(channel.ref, None)
+            self._scheduled.pop(channel.ref, None)
             if self._scheduler.get_job(job_id):
                 self._scheduler.remove_job(job_id)
             return
-        self._channels[channel.ref] = channel
+        self._scheduled[channel.ref] = channel
         self._scheduler.add_job(
-            self._fire, _trigger(channel.cron, channel.timezone), args=[channel.ref], id=job_id,
+            self.fire, cached_trigger(channel.cron, channel.timezone), args=[channel.ref], id=job_id,
             replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=self._conf.misfire_grace_s,
         )
         log.debug("scheduled channel=%s cron=%r tz=%s", channel.ref, channel.cron, channel.timezone)
@@ -125,7 +127,7 @@ class DigestScheduler:
     def _exclusive(self, name: str, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             self._track()
-            if not await self._store.claim_job(name, self._owner, self._conf.lease_s, self._clock()):
+            if not await self._leases.claim_job(name, self._owner, self._conf.lease_s, self._clock()):
                 log.info("job=%s skipped: another worker runs it", name)
                 return
             await func()
@@ -166,15 +168,8 @@ class DigestScheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
-    def _slot(self, channel: Channel, now: datetime) -> str | None:
-        """The run slot a fire at `now` serves: this minute when the cron fires in it, else the newest within grace."""
-        trigger, minute = _trigger(channel.cron, channel.timezone), now.replace(second=0, microsecond=0)
-        if trigger.get_next_fire_time(None, minute) == minute:
-            return slot_of(minute, channel.timezone)  # on time, the common case: no walk over the grace window
-        first = trigger.get_next_fire_time(None, now - timedelta(seconds=self._conf.misfire_grace_s))
-        if first is None or first > now:
-            return None  # nothing fired within the grace (a start on an ordinary minute): no walk either
-        return latest_slot(channel.cron, channel.timezone, now, self._conf.misfire_grace_s)
+    def _fired_slot(self, channel: Channel, now: datetime) -> str | None:
+        return fired_slot(channel.cron, channel.timezone, now, self._conf.misfire_grace_s)
 
     def _track(self) -> None:
         """Count the running job among the work `stop` waits for."""
@@ -190,24 +185,24 @@ class DigestScheduler:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _fire(self, ref: ChannelRef) -> None:
-        """A cron job fired: record the run for its slot (idempotent, batched), then wait until it is served."""
+    async def fire(self, ref: ChannelRef) -> None:
+        """What a channel's cron job runs (and a test may run at any time): record the run for its slot (idempotent, batched), then wait until it is served."""
         self._track()
-        channel = self._channels.get(ref) or await self._store.get_channel(ref)  # not scheduled here: ask the store
+        channel = self._scheduled.get(ref) or await self._channels.get_channel(ref)  # not scheduled here: ask
         if channel is None or channel.paused:
             return
         now = self._clock()
-        await self._dispatch.fire(ref, self._slot(channel, now) or slot_of(now, channel.timezone))
+        await self._dispatch.fire(ref, self._fired_slot(channel, now) or slot_of(now, channel.timezone))
 
-    async def _sweep(self) -> None:
+    async def sweep(self) -> None:
         """Prune old runs now and then; queue channels with due runs or planned digests that no live lease covers."""
         self._track()
         now = self._clock()
         if self._pruned_at is None or (now - self._pruned_at).total_seconds() >= self._prune_every_s:
             self._pruned_at = now
             keep = timedelta(seconds=self._conf.misfire_grace_s + RUN_RETENTION_S)
-            await self._store.prune_runs(now - keep)
-        refs = await self._store.claimable_channels(now, self._conf.concurrency * 16)
+            await self._leases.prune_runs(now - keep)
+        refs = await self._leases.claimable_channels(now, self._conf.concurrency * 16)
         refs = [ref for ref in refs if ref.platform in self._senders and not self._dispatch.queued(ref)]
         if refs:
             log.info("sweep found %d channels with unfinished digests", len(refs))
@@ -240,15 +235,9 @@ class DigestScheduler:
         return Outcome()
 
     async def _pause(self, channel: Channel, reason: str) -> None:
-        paused = await self._store.upsert_channel(replace(channel, paused=True))
+        paused = await self._channels.upsert_channel(replace(channel, paused=True))
         self.schedule(paused)
         log.warning("channel paused channel=%s reason=%r (resume with /papers resume)", channel.ref, reason)
-
-
-@lru_cache(maxsize=4096)
-def _trigger(cron: str, timezone: str) -> CronTrigger:
-    """Triggers are immutable: one per (cron, zone) serves every channel sharing it."""
-    return cron_trigger(cron, timezone)
 
 
 def _logged(name: str, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:

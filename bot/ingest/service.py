@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.ingest import parse_file
 from bot.ingest.records import IngestProblem
 from bot.models import IngestReport, Paper
-from bot.ports import Store
+from bot.ports.papers import PaperIntake
 
 BATCH_SIZE = 500
 Progress = Callable[[Path, int, int], None]
@@ -17,7 +17,7 @@ Progress = Callable[[Path, int, int], None]
 
 
 async def ingest_paths(
-    store: Store, paths: Sequence[Path], *, on_progress: Progress | None = None, batch_size: int = BATCH_SIZE
+    intake: PaperIntake, paths: Sequence[Path], *, on_progress: Progress | None = None, batch_size: int = BATCH_SIZE
 ) -> IngestReport:
     """Parse each file (off the event loop) and add its papers; problems are collected as one-line errors."""
     added = duplicates = 0
@@ -30,7 +30,7 @@ async def ingest_paths(
         if on_progress:
             on_progress(path, done, len(papers))
         for batch in _batches(papers, batch_size):
-            report = await store.add_papers(batch)
+            report = await intake.add_papers(batch)
             added += report.added
             duplicates += report.duplicates
             done += len(batch)

@@ -83,12 +83,12 @@ async def run_checks(settings: Settings, probes: Probes) -> list[Check]:
 
 async def summarizer_check(settings: Settings) -> Check:
     """The configured summarization model is on disk, so summaries work offline (nothing is downloaded)."""
-    from app.wiring import make_summarizer
+    from bot.summarize.factory import configured_summarizer
 
     conf = settings.summarizer
 
     def probe() -> str:
-        summarizer = make_summarizer(settings)
+        summarizer = configured_summarizer(conf)
         version = summarizer.version  # reads the model's config from disk, not the weights
         encoder = getattr(summarizer, "encoder", None)
         where = getattr(encoder, "model_path", None) or conf.model

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot.errors import PaperbotError
-from bot.ports import Store
+from bot.ports.outbox import Outbox
+from bot.ports.sources import SourceRecords
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ class HealthReport:
 
 
 async def health_report(
-    store: Store,
+    outbox: Outbox,
+    records: SourceRecords,
     platforms: Sequence[str],
     now: datetime,
     *,
@@ -81,8 +83,8 @@ async def health_report(
     """
     try:
         async with asyncio.timeout(timeout_s):
-            outbox = await store.delivery_status()
-            states = {state.name: state for state in await store.source_states()}
+            delivered = await outbox.delivery_status()
+            states = {state.name: state for state in await records.source_states()}
     except TimeoutError:
         return HealthReport(now, f"the store did not answer within {timeout_s:g} s")
     except PaperbotError as exc:  # its message may name the database: kept in the log, off a public endpoint
@@ -92,7 +94,7 @@ async def health_report(
         log.exception("health check: the store failed")
         return HealthReport(now, f"the store failed: {type(exc).__name__}")
     last: dict[str, datetime | None] = dict.fromkeys(platforms)
-    for ref, (sent, _pending) in outbox.items():
+    for ref, (sent, _pending) in delivered.items():
         if ref.platform in last and sent is not None:
             current = last[ref.platform]
             last[ref.platform] = sent if current is None else max(current, sent)

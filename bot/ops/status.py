@@ -7,7 +7,8 @@ from datetime import datetime
 
 from bot.delivery.cron import next_fire
 from bot.models import ChannelRef
-from bot.ports import Store
+from bot.ports.channels import Channels
+from bot.ports.outbox import Outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,12 +23,12 @@ class ChannelStatus:
     paused: bool
 
 
-async def channel_statuses(store: Store, now: datetime) -> list[ChannelStatus]:
+async def channel_statuses(channels: Channels, outbox: Outbox, now: datetime) -> list[ChannelStatus]:
     """Every channel with its schedule read from the store, the same truth the workers use."""
-    outbox = await store.delivery_status()
+    delivered = await outbox.delivery_status()
     rows = []
-    for channel in await store.list_channels():
-        last_sent, pending = outbox.get(channel.ref, (None, 0))
+    for channel in await channels.list_channels():
+        last_sent, pending = delivered.get(channel.ref, (None, 0))
         upcoming = None if channel.paused else next_fire(channel.cron, channel.timezone, now)
         schedule = f"{channel.cron} ({channel.timezone})"
         rows.append(ChannelStatus(channel.ref, schedule, upcoming, last_sent, pending, channel.paused))

@@ -7,11 +7,10 @@ parentheses, `-`, `:`) ever reaches the database raw; stores build their match e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.errors import PaperbotError
-from bot.models import ChannelRef
+from bot.models import ChannelRef, SearchQuery
 from bot.selection.terms import terms_of
 
 MAX_QUERY_CHARS = 400
@@ -27,27 +26,6 @@ _AGO = re.compile(r"^(?P<count>\d{1,4})(?P<unit>[dw])$")
 
 class QueryError(PaperbotError):
     """The search text cannot be turned into a query; the message says why in one line."""
-
-
-@dataclass(frozen=True, slots=True)
-class SearchQuery:
-    """A parsed search: every word and phrase must match; the filters narrow the result further."""
-
-    words: tuple[str, ...] = ()
-    phrases: tuple[tuple[str, ...], ...] = ()
-    authors: tuple[str, ...] = ()
-    since: datetime | None = None
-    channel: ChannelRef | None = None
-    saved_by: tuple[str, str, str] | None = None  # (platform, workspace, user id): users are workspace-scoped
-
-    @property
-    def has_text(self) -> bool:
-        """True when there are words or phrases to rank by; a filter-only query lists newest first."""
-        return bool(self.words or self.phrases)
-
-    def text(self) -> str:
-        """The words and phrases as plain text (for semantic matching)."""
-        return " ".join([*self.words, *(" ".join(phrase) for phrase in self.phrases)])
 
 
 def parse_query(text: str, *, channel: ChannelRef, user_id: str, now: datetime | None = None) -> SearchQuery:

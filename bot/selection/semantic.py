@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -22,7 +23,8 @@ import numpy as np
 
 from bot.errors import PaperNotFoundError
 from bot.models import Paper
-from bot.ports import Store
+from bot.ports.embeddings import Embeddings
+from bot.ports.papers import Papers
 from bot.selection.ranking import DUPLICATE_COSINE
 from bot.summarize.embedding import SentenceEncoder, model_fingerprint
 
@@ -32,6 +34,7 @@ DOC_TOKENS = 256  # all-MiniLM-L6-v2's own max_seq_length
 DEFAULT_THRESHOLD = 0.45  # cosine; see tests/semantic/test_topics.py for how it was chosen on the corpus
 MATRIX_TTL_S = 600.0
 RECOUNT_S = 5.0
+TEXT_CACHE = 4096  # topic and query vectors kept (1.5 kB each): every channel's topics, and then some
 
 Progress = Callable[[int, int], None]
 """Called as (papers embedded so far, papers to embed)."""
@@ -75,7 +78,7 @@ class SemanticIndex:
     """Embed papers and texts with the summarizer's encoder and find the nearest stored papers."""
 
     def __init__(
-        self, store: Store, encoder: SentenceEncoder, *, threshold: float = DEFAULT_THRESHOLD,
+        self, embeddings: Embeddings, library: Papers, encoder: SentenceEncoder, *, threshold: float = DEFAULT_THRESHOLD,
         recount_s: float = RECOUNT_S,
     ) -> None:
         # The same loaded weights as `encoder` (load_model caches per path, device and quantization), a wider window.
@@ -83,8 +86,9 @@ class SemanticIndex:
             encoder.model_path, batch_size=encoder.batch_size, max_length=DOC_TOKENS, device=encoder.device,
             quantize=encoder.quantize,
         )
-        self._store = store
-        self._texts: dict[str, np.ndarray] = {}
+        self._embeddings = embeddings
+        self._library = library
+        self._texts: OrderedDict[str, np.ndarray] = OrderedDict()
         self._matrix: Matrix | None = None
         self._recount_s = recount_s
         self._reading = asyncio.Lock()
@@ -96,16 +100,21 @@ class SemanticIndex:
         return await asyncio.to_thread(self._docs.encode, list(texts))
 
     async def embed_text(self, text: str) -> np.ndarray:
-        """One query or topic vector; cached, since topics are embedded again for every digest."""
-        if text not in self._texts:
-            self._texts[text] = (await self.encode([text]))[0]
-        return self._texts[text]
+        """One query or topic vector; the most recent `TEXT_CACHE` are kept, since topics recur in every digest and
+        search queries are not worth remembering forever."""
+        if (vector := self._texts.get(text)) is not None:
+            self._texts.move_to_end(text)
+            return vector
+        vector = self._texts[text] = (await self.encode([text]))[0]
+        if len(self._texts) > TEXT_CACHE:
+            self._texts.popitem(last=False)
+        return vector
 
     async def embed_papers(self, papers: Sequence[Paper]) -> dict[str, bytes]:
         """Embed and store `papers`' vectors; return them as stored."""
         rows = await self.encode([document_text(paper) for paper in papers])
         vectors = {paper.id: to_bytes(row) for paper, row in zip(papers, rows, strict=True)}
-        await self._store.add_embeddings(self.model, vectors)
+        await self._embeddings.add_embeddings(self.model, vectors)
         self._matrix = None  # a re-embedded paper leaves the count as it was
         return vectors
 
@@ -113,7 +122,7 @@ class SemanticIndex:
         self, *, limit: int | None = None, batch_size: int = 64, on_progress: Progress | None = None
     ) -> int:
         """Embed papers (newest first, at most `limit`) that have no stored vector from this model."""
-        papers = await self._store.papers_without_embedding(self.model, limit)
+        papers = await self._embeddings.papers_without_embedding(self.model, limit)
         if on_progress:
             on_progress(0, len(papers))
         for start in range(0, len(papers), batch_size):
@@ -129,7 +138,7 @@ class SemanticIndex:
         matrix = await self.matrix()
         found = {pid: matrix.rows[row] for pid in paper_ids if (row := matrix.positions.get(pid)) is not None}
         if missing := [pid for pid in paper_ids if pid not in found]:
-            stored = await self._store.embeddings(self.model, missing)
+            stored = await self._embeddings.embeddings(self.model, missing)
             found |= {pid: np.frombuffer(vector, dtype=np.float32) for pid, vector in stored.items()}
         return found
 
@@ -137,7 +146,7 @@ class SemanticIndex:
         """The `k` papers closest to this one (itself excluded), best first; embeds it first if it has no vector."""
         own = (await self.vectors([paper_id])).get(paper_id)
         if own is None:
-            paper = await self._store.get_paper(paper_id)
+            paper = await self._library.get_paper(paper_id)
             if paper is None:
                 raise PaperNotFoundError(f"No paper has id {paper_id[:40]!r}.")
             own = np.frombuffer((await self.embed_papers([paper]))[paper.id], dtype=np.float32)
@@ -184,9 +193,9 @@ class SemanticIndex:
             cached, now = self._matrix, time.monotonic()
             if cached is not None and now - cached.counted < self._recount_s:
                 return cached
-            count = await self._store.embedding_count(self.model)
+            count = await self._embeddings.embedding_count(self.model)
             if cached is None or cached.count != count or now - cached.loaded > MATRIX_TTL_S:
-                ids, rows = to_matrix(await self._store.embeddings(self.model))
+                ids, rows = to_matrix(await self._embeddings.embeddings(self.model))
                 positions = {pid: row for row, pid in enumerate(ids)}
                 cached = Matrix(ids, rows, len(ids), now, positions, now)
             self._matrix = replace(cached, counted=now)
@@ -205,10 +214,3 @@ def top_k(ids: Sequence[str], scores: np.ndarray, k: int, min_score: float = -1.
         candidates = np.arange(len(ids))
     order = candidates[np.argsort(-scores[candidates], kind="stable")][:k]
     return [(ids[i], float(scores[i])) for i in order if scores[i] >= min_score]
-
-
-async def embed_pending(
-    store: Store, encoder: SentenceEncoder, *, limit: int | None = None, on_progress: Progress | None = None
-) -> int:
-    """Store a vector for every paper lacking one from this encoder (what `paperbot summarize` runs after TL;DRs)."""
-    return await SemanticIndex(store, encoder).embed_pending(limit=limit, on_progress=on_progress)

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 from bot.errors import SourceError, StoreError
 from bot.models import ChannelRef, HttpValidators, SourceEntry, SourceState
-from bot.ports import Store
+from bot.ports.channels import Channels
+from bot.ports.papers import PaperIntake
+from bot.ports.sources import SourceRecords
 from bot.sources.base import ParsedPage, Parser
 
 if TYPE_CHECKING:
@@ -60,14 +62,18 @@ class SourceFetcher:
 
     def __init__(
         self,
-        store: Store,
+        intake: PaperIntake,
+        records: SourceRecords,
+        channels: Channels,
         http: HttpFetcher,
         settings: FetchSettings,
         *,
         clock: Callable[[], datetime],
         notify: Notify | None = None,
     ) -> None:
-        self._store = store
+        self._intake = intake
+        self._records = records
+        self._channels = channels
         self._http = http
         self._settings = settings
         self._clock = clock
@@ -78,14 +84,14 @@ class SourceFetcher:
         started = self._clock()
         try:
             fetched = await self._fetch_documents(source, on_progress)
-            merged = await self._store.merge_entries(fetched.entries)
-            await self._store.put_validators(fetched.validators)  # only once what they vouch for is stored
+            merged = await self._intake.merge_entries(fetched.entries)
+            await self._records.put_validators(fetched.validators)  # only once what they vouch for is stored
         except (SourceError, StoreError) as exc:
             await self._record_failure(source, str(exc), started)
             log.warning("source=%s outcome=failed error=%s", source.name, exc)
             return FetchReport(source.name, error=str(exc))
         state = await self._state(source.name)
-        await self._store.put_source_state(
+        await self._records.put_source_state(
             replace(
                 state, last_attempt=started, last_success=started, failing_since=None, last_error=None,
                 outage_notified=False, papers_added=state.papers_added + merged.added,
@@ -135,7 +141,7 @@ class SourceFetcher:
             start += len(page.entries)
 
     async def _fetch_one(self, url: str, parser: Parser, fetched: _Fetched, *, conditional: bool) -> ParsedPage:
-        validators = await self._store.get_validators(url) if conditional else None
+        validators = await self._records.get_validators(url) if conditional else None
         result = await self._http.get(url, validators=validators)
         fetched.documents += 1
         if result.not_modified:
@@ -149,7 +155,7 @@ class SourceFetcher:
         return page
 
     async def _state(self, name: str) -> SourceState:
-        states = {state.name: state for state in await self._store.source_states()}
+        states = {state.name: state for state in await self._records.source_states()}
         return states.get(name, SourceState(name))
 
     async def _record_failure(self, source: SourceSettings, error: str, at: datetime) -> None:
@@ -159,7 +165,7 @@ class SourceFetcher:
         if not state.outage_notified and outage >= timedelta(hours=self._settings.outage_notice_h):
             await self._announce_outage(source, state, outage)
             state = replace(state, outage_notified=True)
-        await self._store.put_source_state(state)
+        await self._records.put_source_state(state)
 
     async def _announce_outage(self, source: SourceSettings, state: SourceState, outage: timedelta) -> None:
         """Tell the channels that read this source, once per outage, why its papers stopped coming."""
@@ -170,20 +176,20 @@ class SourceFetcher:
             f"Heads-up: the paper source '{source.name}' has been failing for {hours:.0f} hours "
             f"({state.last_error}). Digests go on with the other sources; new papers from it resume once it recovers."
         )
-        for ref in await dependent_channels(self._store, source):
+        for ref in await dependent_channels(self._channels, source):
             try:
                 await self._notify(ref, text)
             except Exception:
                 log.exception("outage notice failed source=%s channel=%s", source.name, ref)
 
 
-async def dependent_channels(store: Store, source: SourceSettings) -> list[ChannelRef]:
+async def dependent_channels(channels: Channels, source: SourceSettings) -> list[ChannelRef]:
     """The active channels that read a source: those it names, else every active channel."""
-    channels = [channel for channel in await store.list_channels() if not channel.paused]
+    active = [channel for channel in await channels.list_channels() if not channel.paused]
     if not source.channels:
-        return [channel.ref for channel in channels]
+        return [channel.ref for channel in active]
     wanted = set(source.channels)
-    return [channel.ref for channel in channels if str(channel.ref) in wanted]
+    return [channel.ref for channel in active if str(channel.ref) in wanted]
 
 
 def _document_urls(source: SourceSettings, today: date) -> Iterator[tuple[str, Parser]]:

@@ -20,9 +20,10 @@ import numpy as np
 
 from bot.errors import ModelNotFoundError
 from bot.summarize import onnx_runtime
+from bot.summarize.pooling import mean_pool
 
 if TYPE_CHECKING:
-    import torch
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -243,13 +244,3 @@ def _padded(batch: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray
 def _cpu_threads() -> int:
     """Threads for the runtime: the cores this process may use (ORT's default counts the whole machine's)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Average token vectors over the attention mask, then L2-normalize (how all-MiniLM-L6-v2 was trained)."""
-    import torch
-
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    summed = (hidden * weights).sum(dim=1)
-    mean = summed / weights.sum(dim=1).clamp(min=1e-9)
-    return torch.nn.functional.normalize(mean, p=2, dim=1)

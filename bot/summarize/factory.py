@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.config import SummarizerSettings
 from bot.errors import ConfigError
-from bot.ports import Summarizer
+from bot.ports.summaries import Summarizer
 from bot.summarize.abstractive import AbstractiveSummarizer
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.instruct import InstructSummarizer
@@ -29,3 +30,15 @@ def build_summarizer(
             raise ConfigError("summarizer.kind 'abstractive' needs summarizer.model (a hub name or a local directory)")
         return AbstractiveSummarizer(model, max_words=max_words, batch_size=batch_size, device=device)
     raise ConfigError(f"summarizer.kind must be one of {', '.join(KINDS)}, not {kind!r}")
+
+
+def configured_summarizer(conf: SummarizerSettings) -> Summarizer:
+    """The summarizer the `[summarizer]` settings name; its model loads lazily on first use."""
+    return build_summarizer(
+        conf.kind,
+        conf.model,
+        max_words=conf.max_words,
+        batch_size=conf.batch_size,
+        device=conf.device,
+        int8=conf.int8,
+    )

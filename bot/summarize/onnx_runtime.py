@@ -120,7 +120,7 @@ def _export(model_path: Path, dest: Path) -> None:
     import torch
     from transformers import AutoModel
 
-    from bot.summarize.embedding import mean_pool
+    from bot.summarize.pooling import mean_pool
 
     model = AutoModel.from_pretrained(str(model_path), local_files_only=True, attn_implementation="eager").eval()
 

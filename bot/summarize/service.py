@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable, Sequence
 
 from bot.models import Paper, Summary
-from bot.ports import Store, Summarizer
+from bot.ports.papers import Papers
+from bot.ports.summaries import Summarizer, SummaryCache
 from bot.summarize.validate import AttributingSummarizer
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,8 @@ model's: a person or a service wrote them from the whole paper, not its abstract
 
 
 async def summarize_pending(
-    store: Store,
+    summaries: SummaryCache,
+    library: Papers,
     summarizer: Summarizer,
     *,
     limit: int | None = None,
@@ -31,34 +33,39 @@ async def summarize_pending(
     on_progress: Progress | None = None,
 ) -> int:
     """Summarize papers (newest first, at most `limit`) without a cached summary from this summarizer build."""
-    papers = await store.papers_without_summary(summarizer.name, summarizer.version, limit)
+    papers = await summaries.papers_without_summary(summarizer.name, summarizer.version, limit)
     if on_progress:
         on_progress(0, len(papers))
     for start in range(0, len(papers), batch_size):
         batch = papers[start : start + batch_size]
-        await _summarize_and_store(store, summarizer, batch)
+        await _summarize_and_store(summaries, library, summarizer, batch)
         if on_progress:
             on_progress(start + len(batch), len(papers))
     log.info("summarized %d papers with %s %s", len(papers), summarizer.name, summarizer.version)
     return len(papers)
 
 
-async def ensure_summaries(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, str]:
+async def ensure_summaries(
+    summaries: SummaryCache, library: Papers, summarizer: Summarizer, papers: Sequence[Paper]
+) -> dict[str, str]:
     """Return paper id -> TL;DR for `papers`, summarizing (and caching) only those the store has none for."""
-    return {paper_id: summary.text for paper_id, summary in (await _ensure(store, summarizer, papers)).items()}
+    made = await _ensure(summaries, library, summarizer, papers)
+    return {paper_id: summary.text for paper_id, summary in made.items()}
 
 
-async def ensure_tldrs(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, Summary]:
+async def ensure_tldrs(
+    summaries: SummaryCache, library: Papers, summarizer: Summarizer, papers: Sequence[Paper]
+) -> dict[str, Summary]:
     """Return paper id -> the TL;DR a reader is shown: a curated one where the store has it, else the summarizer's
     (made and cached where missing); `origin` of each result names who wrote it."""
     ids = [paper.id for paper in papers]
     chosen: dict[str, Summary] = {}
     for name in CURATED:
-        found = await store.get_summaries([i for i in ids if i not in chosen], name, CURATED_VERSION)
+        found = await summaries.get_summaries([i for i in ids if i not in chosen], name, CURATED_VERSION)
         chosen.update((i, summary) for i, summary in found.items() if summary.text.strip())
     rest = [paper for paper in papers if paper.id not in chosen]
     if rest:
-        chosen.update(await _ensure(store, summarizer, rest))
+        chosen.update(await _ensure(summaries, library, summarizer, rest))
     return {paper_id: chosen[paper_id] for paper_id in ids}
 
 
@@ -67,26 +74,28 @@ def origin(summary: Summary) -> str:
     return summary.made_by or summary.summarizer
 
 
-async def _ensure(store: Store, summarizer: Summarizer, papers: Sequence[Paper]) -> dict[str, Summary]:
-    ids = [paper.id for paper in papers]
-    found = await store.get_summaries(ids, summarizer.name, summarizer.version)
-    missing = list({paper.id: paper for paper in papers if paper.id not in found}.values())
-    if missing:
-        found.update(await _summarize_and_store(store, summarizer, missing))
-    return {paper_id: found[paper_id] for paper_id in ids}
-
-
-async def texts_to_condense(store: Store, papers: Sequence[Paper]) -> list[str]:
+async def texts_to_condense(library: Papers, papers: Sequence[Paper]) -> list[str]:
     """What each paper's TL;DR condenses: its best community summary (a reader's take) when it has one, else its own
     text (the abstract)."""
-    community = await store.community_summaries([paper.id for paper in papers])
+    community = await library.community_summaries([paper.id for paper in papers])
     return [community[paper.id][0].text if community.get(paper.id) else paper.text for paper in papers]
 
 
-async def _summarize_and_store(
-    store: Store, summarizer: Summarizer, papers: Sequence[Paper]
+async def _ensure(
+    summaries: SummaryCache, library: Papers, summarizer: Summarizer, papers: Sequence[Paper]
 ) -> dict[str, Summary]:
-    texts = await texts_to_condense(store, papers)
+    ids = [paper.id for paper in papers]
+    found = await summaries.get_summaries(ids, summarizer.name, summarizer.version)
+    missing = list({paper.id: paper for paper in papers if paper.id not in found}.values())
+    if missing:
+        found.update(await _summarize_and_store(summaries, library, summarizer, missing))
+    return {paper_id: found[paper_id] for paper_id in ids}
+
+
+async def _summarize_and_store(
+    cache: SummaryCache, library: Papers, summarizer: Summarizer, papers: Sequence[Paper]
+) -> dict[str, Summary]:
+    texts = await texts_to_condense(library, papers)
     headlines = [paper.headline for paper in papers]
     if isinstance(summarizer, AttributingSummarizer):
         made = [(result.text, result.made_by) for result in await summarizer.summarize_attributed(texts, headlines)]
@@ -96,5 +105,5 @@ async def _summarize_and_store(
         Summary(paper.id, summarizer.name, summarizer.version, text, None if by == summarizer.name else by)
         for paper, (text, by) in zip(papers, made, strict=True)
     ]
-    await store.add_summaries(summaries)
+    await cache.add_summaries(summaries)
     return {summary.paper_id: summary for summary in summaries}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.router import CommandRouter
-from bot.delivery.digest import DigestService
+from app.parts import command_router, digest_service
 from bot.errors import CommandError, PaperNotFoundError, PermissionDeniedError, UsageError
 from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef
@@ -14,7 +13,7 @@ from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 @pytest.fixture
 async def store(sqlite_store):
-    await sqlite_store.add_papers([
+    await sqlite_store.papers.add_papers([
         make_paper(1, "Adversarial examples fool image classifiers with tiny perturbations."),
         make_paper(2, "Deep reinforcement learning agents master Atari games."),
         make_paper(3, "Attention layers replace recurrence in translation models."),
@@ -30,10 +29,10 @@ def changed():
 @pytest.fixture
 def router(store, changed):
     async def load(ref: ChannelRef) -> Channel:
-        return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))
+        return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
-    digests = DigestService(store, FirstWordsSummarizer(), header="Papers")
-    return CommandRouter(store, digests, load, on_channel_change=changed.append)
+    digests = digest_service(store, FirstWordsSummarizer(), header="Papers")
+    return command_router(store, digests, load, on_channel_change=changed.append)
 
 
 def cmd(text: str, *, user: str = "u1", workspace: str = "w1", manage: bool = True) -> IncomingCommand:
@@ -69,7 +68,7 @@ async def test_bad_input_is_one_polite_line_and_changes_nothing(router, store, c
         await router.handle(cmd(text))
     assert fragment in str(caught.value) and "\n" not in str(caught.value)
     assert changed == []
-    channel = await store.get_channel(ChannelRef("slack", "w1", "c1"))
+    channel = await store.channels.get_channel(ChannelRef("slack", "w1", "c1"))
     assert channel is None or channel == Channel(ChannelRef("slack", "w1", "c1"))
 
 
@@ -85,26 +84,26 @@ async def test_subscribe_schedule_pause_resume_change_the_channel(router, store,
     ref = ChannelRef("slack", "w1", "c1")
     assert not (await router.handle(cmd("subscribe adversarial examples"))).ephemeral
     await router.handle(cmd("schedule 07:30 Europe/Berlin 8"))
-    channel = await store.get_channel(ref)
+    channel = await store.channels.get_channel(ref)
     assert channel.topics == ("adversarial examples",)
     assert (channel.cron, channel.timezone, channel.digest_size) == ("30 7 * * *", "Europe/Berlin", 8)
     assert "07:30 Europe/Berlin" in (await router.handle(cmd("topics"))).text
     await router.handle(cmd("pause"))
-    assert (await store.get_channel(ref)).paused
+    assert (await store.channels.get_channel(ref)).paused
     await router.handle(cmd("resume"))
-    assert not (await store.get_channel(ref)).paused
+    assert not (await store.channels.get_channel(ref)).paused
     await router.handle(cmd("unsubscribe Adversarial Examples"))
-    assert (await store.get_channel(ref)).topics == ()
+    assert (await store.channels.get_channel(ref)).topics == ()
     assert len(changed) == 5 and changed[-1].ref == ref
 
 
 async def test_quiet_sets_what_a_day_without_new_papers_looks_like(router, store):
     ref = ChannelRef("slack", "w1", "c1")
     assert "notice" in (await router.handle(cmd("quiet notice"))).text
-    assert (await store.get_channel(ref)).empty_notice
+    assert (await store.channels.get_channel(ref)).empty_notice
     assert "a notice" in (await router.handle(cmd("topics"))).text
     await router.handle(cmd("quiet SILENT"))
-    assert not (await store.get_channel(ref)).empty_notice
+    assert not (await store.channels.get_channel(ref)).empty_notice
     with pytest.raises(UsageError, match="quiet notice|silent"):
         await router.handle(cmd("quiet loud"))
     with pytest.raises(PermissionDeniedError):
@@ -115,7 +114,7 @@ async def test_only_managers_change_settings(router, store):
     with pytest.raises(PermissionDeniedError, match="only channel managers"):
         await router.handle(cmd("subscribe attention", manage=False))
     assert (await router.handle(cmd("search attention", manage=False))).items
-    assert await store.get_channel(ChannelRef("slack", "w1", "c1")) is None
+    assert await store.channels.get_channel(ChannelRef("slack", "w1", "c1")) is None
 
 
 async def test_reading_lists_are_per_user_and_workspace(router):
@@ -142,10 +141,10 @@ async def test_a_user_over_the_per_minute_quota_is_asked_to_wait(store):
     now = [0.0]
 
     async def load(ref: ChannelRef) -> Channel:
-        return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))
+        return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
     quota = UserQuota(3, 60.0, clock=lambda: now[0])
-    router = CommandRouter(store, DigestService(store, FirstWordsSummarizer(), header="P"), load, quota=quota)
+    router = command_router(store, digest_service(store, FirstWordsSummarizer(), header="P"), load, quota=quota)
     for _ in range(3):
         await router.handle(cmd("help"))
     with pytest.raises(RateLimitedError, match="try again in 60 s"):

@@ -141,8 +141,8 @@ async def test_sources_without_contact_warn_and_a_failing_source_fails_with_its_
     url = f"sqlite+aiosqlite:///{tmp_path / 'src.sqlite3'}"
     store = await SqlStore.connect(url)
     try:
-        await store.put_source_state(SourceState("feed", failing_since=None, last_error=None))
-        await store.put_source_state(
+        await store.sources.put_source_state(SourceState("feed", failing_since=None, last_error=None))
+        await store.sources.put_source_state(
             SourceState("broken", last_attempt=AT, failing_since=AT, last_error="HTTP 503 from the feed")
         )
     finally:

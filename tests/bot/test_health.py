@@ -11,10 +11,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http_health import start_health_server
+from app.parts import digest_service
 from app.wiring import App
 from app.worker import run_worker
 from bot.config import Settings
-from bot.delivery.digest import DigestService
 from bot.models import Channel, ChannelRef, PostedMessage, SourceState
 from bot.ops.health import HealthReport, health_report
 from storage.sql_store import SqlStore
@@ -34,9 +34,9 @@ def free_port() -> int:
 
 
 async def sent_digest(store: SqlStore, ref: ChannelRef, digest_id: str, at: datetime) -> None:
-    await store.upsert_channel(Channel(ref))
-    await store.plan_digest(ref, digest_id, ["p1"], at)
-    await store.mark_digest_sent(digest_id, [PostedMessage(f"m-{digest_id}", ("p1",))], at)
+    await store.channels.upsert_channel(Channel(ref))
+    await store.outbox.plan_digest(ref, digest_id, ["p1"], at)
+    await store.outbox.mark_digest_sent(digest_id, [PostedMessage(f"m-{digest_id}", ("p1",))], at)
 
 
 async def get(url: str) -> tuple[int, dict, str]:
@@ -48,17 +48,17 @@ async def get(url: str) -> tuple[int, dict, str]:
 async def test_healthz_shows_last_digest_per_platform_then_503_once_the_store_is_unreachable(tmp_path):
     db = tmp_path / "health.sqlite3"
     store = await SqlStore.connect(f"sqlite+aiosqlite:///{db}")
-    await store.add_papers([make_paper(1)])
+    await store.papers.add_papers([make_paper(1)])
     await sent_digest(store, SLACK_A, "d1", datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
     await sent_digest(store, SLACK_B, "d2", datetime(2025, 3, 1, 10, 30, tzinfo=UTC))
-    await store.upsert_channel(Channel(DISCORD))  # a channel that never got a digest
-    await store.put_source_state(SourceState("arxiv", last_success=datetime(2025, 3, 1, 6, tzinfo=UTC)))
-    await store.put_source_state(
+    await store.channels.upsert_channel(Channel(DISCORD))  # a channel that never got a digest
+    await store.sources.put_source_state(SourceState("arxiv", last_success=datetime(2025, 3, 1, 6, tzinfo=UTC)))
+    await store.sources.put_source_state(
         SourceState("feed", failing_since=datetime(2025, 2, 28, 6, tzinfo=UTC), last_error="HTTP 500")
     )
 
     async def report() -> HealthReport:
-        return await health_report(store, ["discord", "slack"], NOW, sources=["arxiv", "feed", "new"])
+        return await health_report(store.outbox, store.sources, ["discord", "slack"], NOW, sources=["arxiv", "feed", "new"])
 
     runner = await start_health_server(report, free_port(), host="127.0.0.1")
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/healthz"
@@ -90,12 +90,12 @@ async def test_healthz_shows_last_digest_per_platform_then_503_once_the_store_is
 
 
 async def test_slack_http_app_serves_healthz_beside_events(fake_slack, sqlite_store):
-    await sqlite_store.add_papers([make_paper(1)])
+    await sqlite_store.papers.add_papers([make_paper(1)])
     await sent_digest(sqlite_store, SLACK_A, "d1", datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
     adapter, _ = build_adapter(sqlite_store, slack_settings(fake_slack))
 
     async def report() -> HealthReport:
-        return await health_report(sqlite_store, ["slack"], NOW)
+        return await health_report(sqlite_store.outbox, sqlite_store.sources, ["slack"], NOW)
 
     async with TestClient(TestServer(adapter.http_app(health=report))) as http:
         response = await http.get("/healthz")
@@ -108,7 +108,7 @@ async def test_slack_http_app_serves_healthz_beside_events(fake_slack, sqlite_st
 async def test_worker_with_http_but_no_slack_serves_healthz_until_it_stops(sqlite_store, monkeypatch):
     for name in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "DISCORD_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    digests = DigestService(sqlite_store, FirstWordsSummarizer(), header="Papers")
+    digests = digest_service(sqlite_store, FirstWordsSummarizer(), header="Papers")
     bot = App(settings=Settings(), store=sqlite_store, summarizer=FirstWordsSummarizer(), digests=digests)
     port, stop = free_port(), asyncio.Event()
     worker = asyncio.create_task(run_worker(bot, http_port=port, stop=stop))
@@ -147,6 +147,7 @@ class _BrokenStore:
 
 @pytest.mark.parametrize(("fault", "error"), [("hang", "did not answer within"), ("raise", "RuntimeError")])
 async def test_a_hanging_or_failing_store_is_down_with_a_one_line_error(fault, error):
-    report = await health_report(_BrokenStore(fault), ["slack"], NOW, timeout_s=0.05)  # type: ignore[arg-type]
+    broken = _BrokenStore(fault)
+    report = await health_report(broken, broken, ["slack"], NOW, timeout_s=0.05)  # type: ignore[arg-type]
     assert report.status == "down" and error in (report.store_error or "")
     assert report.to_json()["store"]["reachable"] is False and "\n" not in report.store_error

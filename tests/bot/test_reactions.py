@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.reactions import ReactionHandler
-from bot.delivery.digest import DigestService
+from app.parts import digest_service, reaction_handler
 from bot.events import IncomingReaction
 from bot.models import Channel, ChannelRef
 from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
@@ -16,10 +15,10 @@ LAB = ChannelRef("slack", "T1", "C1")
 @pytest.fixture
 async def posted(sqlite_store):
     """A two-paper digest posted to LAB; returns the message ids, one per paper."""
-    await sqlite_store.add_papers([make_paper(1), make_paper(2)])
-    channel = await sqlite_store.upsert_channel(Channel(LAB, digest_size=2))
+    await sqlite_store.papers.add_papers([make_paper(1), make_paper(2)])
+    channel = await sqlite_store.channels.upsert_channel(Channel(LAB, digest_size=2))
     adapter = RecordingAdapter()
-    await DigestService(sqlite_store, FirstWordsSummarizer(), header="P").deliver(channel, adapter.send_digest)
+    await digest_service(sqlite_store, FirstWordsSummarizer(), header="P").deliver(channel, adapter.send_digest)
     return ["m1-0", "m1-1"]  # RecordingAdapter's ids: digest 1, items 0 and 1 (p2 newest, then p1)
 
 
@@ -29,24 +28,24 @@ def react(message_id: str, emoji: str, *, added: bool = True, user: str = "U1", 
 
 @pytest.fixture
 def handler(sqlite_store):
-    return ReactionHandler(sqlite_store, {"slack": "bookmark"}, vote_emoji={"slack": {"+1": 1, "-1": -1}})
+    return reaction_handler(sqlite_store, {"slack": "bookmark"}, vote_emoji={"slack": {"+1": 1, "-1": -1}})
 
 
 async def test_votes_are_recorded_per_channel_and_withdrawn_on_removal(sqlite_store, posted, handler):
     assert await handler.handle(react(posted[0], "+1")) == ["p2"]
     await handler.handle(react(posted[0], "+1", user="U2"))
     await handler.handle(react(posted[1], "-1"))
-    assert await sqlite_store.channel_votes(LAB) == {"p2": 2, "p1": -1}
+    assert await sqlite_store.votes.channel_votes(LAB) == {"p2": 2, "p1": -1}
     await handler.handle(react(posted[1], "-1", added=False))
-    assert await sqlite_store.channel_votes(LAB) == {"p2": 2}
-    assert await sqlite_store.channel_votes(ChannelRef("slack", "T2", "C1")) == {}
+    assert await sqlite_store.votes.channel_votes(LAB) == {"p2": 2}
+    assert await sqlite_store.votes.channel_votes(ChannelRef("slack", "T2", "C1")) == {}
 
 
 async def test_save_emoji_saves_and_other_reactions_are_ignored(sqlite_store, posted, handler):
     assert await handler.handle(react(posted[1], "bookmark")) == ["p1"]
-    assert [paper.id for _, paper in await sqlite_store.saved_papers("slack", "T1", "U1")] == ["p1"]
+    assert [paper.id for _, paper in await sqlite_store.reading_lists.saved_papers("slack", "T1", "U1")] == ["p1"]
     assert await handler.handle(react(posted[1], "tada")) == []
     assert await handler.handle(react("not-a-digest", "bookmark")) == []
     assert await handler.handle(react(posted[1], "bookmark", team="T2")) == [], "another workspace's C1"
     await handler.handle(react(posted[1], "bookmark", added=False))
-    assert await sqlite_store.saved_papers("slack", "T1", "U1") == []
+    assert await sqlite_store.reading_lists.saved_papers("slack", "T1", "U1") == []

@@ -7,11 +7,10 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from app.parts import digest_scheduler, digest_service
 from app.wiring import App
 from app.worker import run_worker
 from bot.config import Settings
-from bot.delivery.digest import DigestService
-from bot.delivery.scheduler import DigestScheduler
 from bot.models import Channel, ChannelRef
 from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
@@ -20,11 +19,11 @@ TOKYO = ChannelRef("console", "w", "tokyo")
 
 
 async def test_jobs_follow_each_channels_time_zone_and_pause(sqlite_store):
-    await sqlite_store.upsert_channel(Channel(BERLIN, cron="0 9 * * *", timezone="Europe/Berlin"))
-    await sqlite_store.upsert_channel(Channel(TOKYO, cron="30 7 * * 1-5", timezone="Asia/Tokyo", paused=True))
+    await sqlite_store.channels.upsert_channel(Channel(BERLIN, cron="0 9 * * *", timezone="Europe/Berlin"))
+    await sqlite_store.channels.upsert_channel(Channel(TOKYO, cron="30 7 * * 1-5", timezone="Asia/Tokyo", paused=True))
     adapter = RecordingAdapter()
-    digests = DigestService(sqlite_store, FirstWordsSummarizer(), header="Papers")
-    scheduler = DigestScheduler(sqlite_store, digests, {"console": adapter.send_digest})
+    digests = digest_service(sqlite_store, FirstWordsSummarizer(), header="Papers")
+    scheduler = digest_scheduler(sqlite_store, digests, {"console": adapter.send_digest})
     await scheduler.start()
     try:
         berlin_next = datetime.fromisoformat(scheduler.next_run(BERLIN)).astimezone(ZoneInfo("Europe/Berlin"))
@@ -34,19 +33,19 @@ async def test_jobs_follow_each_channels_time_zone_and_pause(sqlite_store):
         scheduler.schedule(Channel(TOKYO, cron="30 7 * * *", timezone="Asia/Tokyo"))
         tokyo_next = datetime.fromisoformat(scheduler.next_run(TOKYO)).astimezone(ZoneInfo("Asia/Tokyo"))
         assert (tokyo_next.hour, tokyo_next.minute) == (7, 30)
-        scheduler.schedule(replace(await sqlite_store.get_channel(BERLIN), paused=True))
+        scheduler.schedule(replace(await sqlite_store.channels.get_channel(BERLIN), paused=True))
         assert scheduler.next_run(BERLIN) is None
     finally:
         await scheduler.stop()
 
 
 async def test_a_due_job_posts_the_channels_digest_and_a_failure_stays_local(sqlite_store):
-    await sqlite_store.add_papers([make_paper(n) for n in range(1, 4)])
-    await sqlite_store.upsert_channel(Channel(BERLIN, digest_size=2))
-    await sqlite_store.upsert_channel(Channel(TOKYO, digest_size=2))
+    await sqlite_store.papers.add_papers([make_paper(n) for n in range(1, 4)])
+    await sqlite_store.channels.upsert_channel(Channel(BERLIN, digest_size=2))
+    await sqlite_store.channels.upsert_channel(Channel(TOKYO, digest_size=2))
     adapter = RecordingAdapter()
-    digests = DigestService(sqlite_store, FirstWordsSummarizer(), header="Papers")
-    scheduler = DigestScheduler(sqlite_store, digests, {"console": adapter.send_digest})
+    digests = digest_service(sqlite_store, FirstWordsSummarizer(), header="Papers")
+    scheduler = digest_scheduler(sqlite_store, digests, {"console": adapter.send_digest})
 
     adapter.fail_next = True
     await scheduler.run_channel(BERLIN)  # logged, not raised
@@ -58,11 +57,11 @@ async def test_a_due_job_posts_the_channels_digest_and_a_failure_stays_local(sql
 
 async def test_worker_without_tokens_serves_the_console_channel_and_stops_on_signal(sqlite_store):
     settings = Settings()
-    digests = DigestService(sqlite_store, FirstWordsSummarizer(), header="Papers")
+    digests = digest_service(sqlite_store, FirstWordsSummarizer(), header="Papers")
     bot = App(settings=settings, store=sqlite_store, summarizer=FirstWordsSummarizer(), digests=digests)
     stop = asyncio.Event()
     worker = asyncio.create_task(run_worker(bot, stop=stop))
     await asyncio.sleep(0.2)
-    assert await sqlite_store.get_channel(bot.console_ref()) is not None
+    assert await sqlite_store.channels.get_channel(bot.console_ref()) is not None
     stop.set()
     await asyncio.wait_for(worker, timeout=5)

@@ -12,10 +12,9 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.slack.adapter import SlackAdapter
-from bot.chat.reactions import ReactionHandler
+from app.parts import command_router, digest_service, reaction_handler
 from bot.chat.router import CommandRouter
 from bot.config import DiscordSettings
-from bot.delivery.digest import DigestService
 from bot.models import Channel, ChannelRef
 from storage.sql_store import SqlStore
 from testing.discord_api import FakeDiscord, serve
@@ -43,7 +42,7 @@ def awaiter() -> Callable[[Coroutine[Any, Any, T]], T]:
 @pytest.fixture
 async def store(sqlite_store: SqlStore) -> SqlStore:
     """The real store on a fresh SQLite file, holding ordinary and hostile papers."""
-    await sqlite_store.add_papers([make_paper(n) for n in range(1, 6)] + HOSTILE_PAPERS)
+    await sqlite_store.papers.add_papers([make_paper(n) for n in range(1, 6)] + HOSTILE_PAPERS)
     return sqlite_store
 
 
@@ -51,9 +50,9 @@ def wire_router(store: SqlStore) -> CommandRouter:
     """The router as app/wiring.py wires it."""
 
     async def load(ref: ChannelRef) -> Channel:
-        return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))
+        return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
-    return CommandRouter(store, DigestService(store, FirstWordsSummarizer(), header="P"), load)
+    return command_router(store, digest_service(store, FirstWordsSummarizer(), header="P"), load)
 
 
 @pytest.fixture
@@ -68,8 +67,8 @@ async def discord_adapter(store: SqlStore) -> AsyncIterator[DiscordAdapter]:
     base = discord.http.Route.BASE
     runner, url = await serve(FakeDiscord(token=DISCORD_TOKEN))
     settings = DiscordSettings(token=DISCORD_TOKEN, api_url=url, admin_role="Librarian")
-    reactions = ReactionHandler(store, {"discord": "🔖"})
-    adapter = DiscordAdapter(settings, wire_router(store), reactions, store, global_rate=10_000)
+    reactions = reaction_handler(store, {"discord": "🔖"})
+    adapter = DiscordAdapter(settings, wire_router(store), reactions, store.papers, global_rate=10_000)
     await adapter.login()
     try:
         yield adapter

@@ -49,15 +49,15 @@ async def test_a_fuzzed_file_stores_its_good_records_whole_and_nothing_else(sqli
         parsed: dict[str, list[Paper]] = {}
         for paper in papers:
             parsed.setdefault(paper.id, []).append(paper)
-        known = {pid for pid in parsed if wait(sqlite_store.get_paper(pid)) is not None}
-        before = wait(sqlite_store.count_papers())
+        known = {pid for pid in parsed if wait(sqlite_store.papers.get_paper(pid)) is not None}
+        before = wait(sqlite_store.papers.count_papers())
 
-        report = wait(ingest_paths(sqlite_store, [path]))
+        report = wait(ingest_paths(sqlite_store.papers, [path]))
 
         assert report.errors == tuple(str(r) for r in records if isinstance(r, IngestProblem))
         assert report.added + report.duplicates == len(papers)
-        assert wait(sqlite_store.count_papers()) - before == report.added  # no row but the papers' own
-        new = {pid: wait(sqlite_store.get_paper(pid)) for pid in parsed if pid not in known}
+        assert wait(sqlite_store.papers.count_papers()) - before == report.added  # no row but the papers' own
+        new = {pid: wait(sqlite_store.papers.get_paper(pid)) for pid in parsed if pid not in known}
         stored = {pid: paper for pid, paper in new.items() if paper is not None}
         assert len(stored) == report.added  # the rest were duplicates (same fingerprint) of other papers
         for pid, paper in stored.items():
@@ -74,5 +74,5 @@ async def test_a_jsonl_id_with_a_lone_surrogate_is_a_problem_not_a_crash(
 ) -> None:
     path = tmp_path / "ids.jsonl"
     path.write_text('{"summary": "Words.", "id": "x\\ud800"}\n{"summary": "Other words."}\n', encoding="utf-8")
-    report = await ingest_paths(sqlite_store, [path])
+    report = await ingest_paths(sqlite_store.papers, [path])
     assert report.added == 1 and len(report.errors) == 1

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.slack.adapter import SlackAdapter
+from app.parts import digest_service
 from bot.delivery.digest import DigestService
 from bot.delivery.pacing import RetryPolicy
 from bot.models import Channel, ChannelRef
@@ -55,16 +56,16 @@ def slack_adapter(store: SqlStore, fake: FakeSlack, timeout: float | None = None
 
 
 def digests(store: SqlStore, semantic: SemanticIndex | None = None) -> DigestService:
-    return DigestService(store, FirstWords(), header="Papers", retry=FAST_RETRY, semantic=semantic)
+    return digest_service(store, FirstWords(), header="Papers", retry=FAST_RETRY, semantic=semantic)
 
 
 async def seed(
     store: SqlStore, channels: Sequence[str], papers: int = 3, size: int = 3, **fields: object
 ) -> list[Channel]:
     """Papers and Slack channels C... in workspace T1; every channel wants `size` papers."""
-    await store.add_papers([paper(n) for n in range(1, papers + 1)])
+    await store.papers.add_papers([paper(n) for n in range(1, papers + 1)])
     refs = [ChannelRef("slack", "T1", c) for c in channels]
-    return [await store.upsert_channel(Channel(ref, digest_size=size, **fields)) for ref in refs]
+    return [await store.channels.upsert_channel(Channel(ref, digest_size=size, **fields)) for ref in refs]
 
 
 def delivered(fake: FakeSlack) -> list[tuple[str, str]]:

@@ -50,7 +50,7 @@ async def test_a_worker_killed_at_each_outbox_step_is_finished_by_the_next_one(t
     try:
         await seed(store, ["C1"], cron="* * * * *")
         summarizer = make_summarizer(Settings())  # cached TL;DRs: the worker never loads a model
-        await store.add_summaries([Summary(p, summarizer.name, summarizer.version, "tl;dr") for p in PAPERS])
+        await store.summaries.add_summaries([Summary(p, summarizer.name, summarizer.version, "tl;dr") for p in PAPERS])
     finally:
         await store.close()
 
@@ -60,11 +60,11 @@ async def test_a_worker_killed_at_each_outbox_step_is_finished_by_the_next_one(t
     store = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path}/crash.db")
     try:
         deadline = time.monotonic() + 20
-        while (len(delivered(fake)) < len(PAPERS) or await store.planned_digests(C1)) and time.monotonic() < deadline:
+        while (len(delivered(fake)) < len(PAPERS) or await store.outbox.planned_digests(C1)) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         await serving(port, 20)
         await asyncio.sleep(0.5)  # a duplicate would show up now
-        assert await store.planned_digests(C1) == {}, "the restarted worker finished the digest"
+        assert await store.outbox.planned_digests(C1) == {}, "the restarted worker finished the digest"
     finally:
         await store.close()
         await serving(port, 20)

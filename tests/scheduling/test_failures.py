@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.parts import digest_scheduler
 from bot.config import SchedulerSettings
 from bot.delivery.scheduler import DigestScheduler
 from bot.errors import TransientPostError
@@ -18,7 +19,7 @@ C1, C2 = ChannelRef("slack", "T1", "C1"), ChannelRef("slack", "T1", "C2")
 
 def _scheduler(store, adapter, clock=None, **conf) -> DigestScheduler:
     kwargs = {"clock": clock} if clock else {}
-    return DigestScheduler(
+    return digest_scheduler(
         store, digests(store), {"slack": adapter.send_digest}, finders={"slack": adapter.find_posted},
         settings=SchedulerSettings(**conf), **kwargs,
     )
@@ -42,12 +43,12 @@ async def test_a_digest_failing_midway_keeps_what_went_out_and_finishes_later(st
     with pytest.raises(Exception, match="not_in_channel"):
         await digests(store).deliver(channel, adapter.send_digest, find_posted=adapter.find_posted)
     [first_out] = [p for _, p in delivered(fake)]
-    [still_planned] = (await store.planned_digests(C1)).values()
+    [still_planned] = (await store.outbox.planned_digests(C1)).values()
     assert len(still_planned) == 2 and first_out not in still_planned
     fake.outside_channels.clear()
     await digests(store).deliver(channel, adapter.send_digest, find_posted=adapter.find_posted)
     assert sorted(p for _, p in delivered(fake)) == ["arxiv:2401.00001", "arxiv:2401.00002", "arxiv:2401.00003"]
-    assert await store.planned_digests(C1) == {}
+    assert await store.outbox.planned_digests(C1) == {}
     headed = [call for call in fake.posts() if any(block["type"] == "header" for block in call.body["blocks"])]
     assert len(headed) == 1, "the rest of the digest is not headed a second time"
 
@@ -75,7 +76,7 @@ async def test_giving_up_after_the_retry_budget_keeps_the_papers_planned(store, 
     fake.fail_next(50, 500)
     with pytest.raises(TransientPostError):
         await digests(store).deliver(channel, adapter.send_digest)
-    assert len(next(iter((await store.planned_digests(C1)).values()))) == 3
+    assert len(next(iter((await store.outbox.planned_digests(C1)).values()))) == 3
     fake.fail_next(0)
     await digests(store).deliver(channel, adapter.send_digest)
     assert len(delivered(fake)) == 3
@@ -89,7 +90,7 @@ async def test_a_deleted_channel_is_paused_with_a_reason_and_others_still_post(s
     with caplog.at_level(logging.WARNING):
         await scheduler.run_channel(C1)
         await scheduler.run_channel(C2)
-    assert (await store.get_channel(C1)).paused and not (await store.get_channel(C2)).paused
+    assert (await store.channels.get_channel(C1)).paused and not (await store.channels.get_channel(C2)).paused
     assert "channel_not_found" in caplog.text and "paused" in caplog.text
     assert {c for c, _ in delivered(fake)} == {"C2"} and len(delivered(fake)) == 3
     await scheduler.run_channel(C1)
@@ -102,10 +103,10 @@ async def test_a_slot_fired_twice_on_fall_back_night_posts_one_digest(store, fak
     adapter = slack_adapter(store, fake)
     now = [datetime(2026, 11, 1, 5, 30, 5, tzinfo=UTC)]  # 01:30:05 EDT
     scheduler = _scheduler(store, adapter, clock=lambda: now[0])
-    await scheduler._fire(C1)
+    await scheduler.fire(C1)
     now[0] = datetime(2026, 11, 1, 6, 30, 5, tzinfo=UTC)  # 01:30:05 EST, the same wall-clock minute
-    await scheduler._fire(C1)
+    await scheduler.fire(C1)
     assert len(delivered(fake)) == 3, "one digest of three papers, not two"
     now[0] = datetime(2026, 11, 2, 6, 30, 5, tzinfo=UTC)
-    await scheduler._fire(C1)
+    await scheduler.fire(C1)
     assert len(delivered(fake)) == 6

@@ -74,7 +74,7 @@ async def _prepare(database_url: str) -> list[ChannelRef]:
         names = [f"C{n:03d}" for n in range(CHANNELS)]
         channels = await seed(store, names, papers=1, size=1, cron=_quiet_cron(datetime.now(UTC)))
         summarizer = make_summarizer(Settings())  # a cached TL;DR: no worker loads a model
-        await store.add_summaries([Summary(PAPER, summarizer.name, summarizer.version, "tl;dr")])
+        await store.summaries.add_summaries([Summary(PAPER, summarizer.name, summarizer.version, "tl;dr")])
         return [channel.ref for channel in channels]
     finally:
         await store.close()
@@ -85,7 +85,7 @@ async def _make_due(database_url: str, refs: list[ChannelRef]) -> None:
     store = await SqlStore.connect(database_url, migrate=False)
     try:
         now = datetime.now(UTC)
-        await asyncio.gather(*(store.add_run(ref, slot_of(now, "UTC"), now) for ref in refs))
+        await store.leases.add_runs(dict.fromkeys(refs, slot_of(now, "UTC")), now)
     finally:
         await store.close()
 
@@ -94,7 +94,7 @@ async def _unfinished(database_url: str) -> list[ChannelRef]:
     """Channels with a due run or a planned digest left (an hour ahead: every lease has expired by then)."""
     store = await SqlStore.connect(database_url, migrate=False)
     try:
-        return await store.claimable_channels(datetime.now(UTC) + timedelta(hours=1), CHANNELS)
+        return await store.leases.claimable_channels(datetime.now(UTC) + timedelta(hours=1), CHANNELS)
     finally:
         await store.close()
 

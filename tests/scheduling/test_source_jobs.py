@@ -7,13 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.parts import digest_scheduler, digest_service, source_fetcher
 from app.wiring import App
 from app.worker import SourceFetchers, scheduled_fetch
 from bot.config import FetchSettings, SchedulerSettings, Settings, SourceSettings
-from bot.delivery.digest import DigestService
-from bot.delivery.scheduler import DigestScheduler
 from bot.sources.http import HttpFetcher
-from bot.sources.service import SourceFetcher
 from storage.sql_store import SqlStore
 from testing.fakes import FirstWordsSummarizer
 
@@ -22,10 +20,10 @@ NOW = datetime(2024, 1, 9, 6, 0, tzinfo=UTC)
 
 
 async def test_a_job_lease_lets_one_worker_in_until_it_expires(sqlite_store):
-    assert await sqlite_store.claim_job("source:arxiv", "worker-a", 300, NOW)
-    assert not await sqlite_store.claim_job("source:arxiv", "worker-b", 300, NOW + timedelta(seconds=10))
-    assert await sqlite_store.claim_job("source:other", "worker-b", 300, NOW)  # leases are per job
-    assert await sqlite_store.claim_job("source:arxiv", "worker-b", 300, NOW + timedelta(seconds=301))
+    assert await sqlite_store.leases.claim_job("source:arxiv", "worker-a", 300, NOW)
+    assert not await sqlite_store.leases.claim_job("source:arxiv", "worker-b", 300, NOW + timedelta(seconds=10))
+    assert await sqlite_store.leases.claim_job("source:other", "worker-b", 300, NOW)  # leases are per job
+    assert await sqlite_store.leases.claim_job("source:arxiv", "worker-b", 300, NOW + timedelta(seconds=301))
 
 
 @pytest.mark.postgres
@@ -34,7 +32,7 @@ async def test_of_four_workers_racing_for_a_job_on_postgresql_exactly_one_runs_i
     runs: list[int] = []
     try:
         schedulers = [
-            DigestScheduler(store, DigestService(store, FirstWordsSummarizer(), header="x"), {}, clock=lambda: NOW)
+            digest_scheduler(store, digest_service(store, FirstWordsSummarizer(), header="x"), {}, clock=lambda: NOW)
             for store in stores
         ]
         for number, scheduler in enumerate(schedulers):
@@ -58,10 +56,10 @@ async def test_a_scheduled_fetch_stores_and_summarizes_new_papers_and_a_failing_
     settings = Settings(sources=[{"name": "cs-lg", "kind": "arxiv-listing", "url": f"{feed_server.url}/rss",
                                   "categories": ["cs.LG"]}])
     bot = App(settings=settings, store=sqlite_store, summarizer=summarizer,
-              digests=DigestService(sqlite_store, summarizer, header="x"))
+              digests=digest_service(sqlite_store, summarizer, header="x"))
     http = HttpFetcher(user_agent="paperbot-tests")
-    fetchers = SourceFetchers(SourceFetcher(sqlite_store, http, FetchSettings(), clock=lambda: NOW), http)
-    scheduler = DigestScheduler(sqlite_store, bot.digests, {}, settings=SchedulerSettings(), clock=lambda: NOW)
+    fetchers = SourceFetchers(source_fetcher(sqlite_store, http, FetchSettings(), clock=lambda: NOW), http)
+    scheduler = digest_scheduler(sqlite_store, bot.digests, {}, settings=SchedulerSettings(), clock=lambda: NOW)
     [source] = settings.sources
     scheduler.add_cron("source:cs-lg", source.cron, source.timezone, lambda: scheduled_fetch(bot, fetchers, source))
     broken = SourceSettings(name="broken", kind="rss", url=f"{feed_server.url}/nothing-here.xml")
@@ -72,8 +70,8 @@ async def test_a_scheduled_fetch_stores_and_summarizes_new_papers_and_a_failing_
     finally:
         await fetchers.close()
 
-    papers = await sqlite_store.list_papers()
-    tldrs = await sqlite_store.get_summaries([p.id for p in papers], summarizer.name, summarizer.version)
+    papers = await sqlite_store.papers.list_papers()
+    tldrs = await sqlite_store.summaries.get_summaries([p.id for p in papers], summarizer.name, summarizer.version)
     assert len(papers) == 4 and set(tldrs) == {p.id for p in papers}
-    states = {state.name: state for state in await sqlite_store.source_states()}
+    states = {state.name: state for state in await sqlite_store.sources.source_states()}
     assert states["broken"].failing_since == NOW and states["cs-lg"].last_success == NOW

@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
+from app.parts import digest_scheduler
 from bot.config import SchedulerSettings
-from bot.delivery.scheduler import DigestScheduler
 from storage.sql_store import SqlStore
 from tests.scheduling.conftest import delivered, digests, seed, slack_adapter
 
@@ -25,7 +25,7 @@ async def test_many_workers_post_each_due_digest_exactly_once(fresh_postgres, fa
     for store in stores:
         adapter = slack_adapter(store, fake)
         senders, finders = {"slack": adapter.send_digest}, {"slack": adapter.find_posted}
-        schedulers.append(DigestScheduler(store, digests(store), senders, finders=finders, settings=conf))
+        schedulers.append(digest_scheduler(store, digests(store), senders, finders=finders, settings=conf))
     try:
         await asyncio.gather(*(scheduler.start() for scheduler in schedulers))
         deadline = time.monotonic() + 40

@@ -23,5 +23,5 @@ def corpus_papers(corpus_files: list[Path]) -> list[Paper]:
 
 @pytest.fixture
 async def corpus_store(store: SqlStore, corpus_papers: list[Paper]) -> SqlStore:  # noqa: F811
-    await store.add_papers(corpus_papers)
+    await store.papers.add_papers(corpus_papers)
     return store

@@ -7,8 +7,8 @@ from datetime import timedelta
 import bibtexparser
 import pytest
 
+from app.parts import command_router, digest_service
 from bot.chat.router import CommandRouter
-from bot.delivery.digest import DigestService
 from bot.errors import UsageError
 from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef, Paper, Save, Summary
@@ -24,16 +24,16 @@ TRICKY = Paper(
 
 @pytest.fixture
 async def router(store: SqlStore) -> CommandRouter:
-    await store.add_papers([paper(n, f"Paper title {n}") for n in range(1, 13)] + [TRICKY])
-    await store.add_summaries([Summary("p001", "s", "1", "A short TL;DR with {braces} & 100%.")])
+    await store.papers.add_papers([paper(n, f"Paper title {n}") for n in range(1, 13)] + [TRICKY])
+    await store.summaries.add_summaries([Summary("p001", "s", "1", "A short TL;DR with {braces} & 100%.")])
     for n in range(1, 13):
-        await store.save_paper(Save("slack", "w1", "u1", f"p{n:03d}", T0 + timedelta(hours=n)))
-    await store.save_paper(Save("slack", "w1", "u1", TRICKY.id, T0))
+        await store.reading_lists.save_paper(Save("slack", "w1", "u1", f"p{n:03d}", T0 + timedelta(hours=n)))
+    await store.reading_lists.save_paper(Save("slack", "w1", "u1", TRICKY.id, T0))
 
     async def load(ref: ChannelRef) -> Channel:
         return Channel(ref)
 
-    return CommandRouter(store, DigestService(store, FirstWordsSummarizer(), header="Papers"), load)
+    return command_router(store, digest_service(store, FirstWordsSummarizer(), header="Papers"), load)
 
 
 def cmd(text: str, user: str = "u1", workspace: str = "w1") -> IncomingCommand:

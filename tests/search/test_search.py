@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.chat.router import CommandRouter
-from bot.delivery.digest import DigestService
+from app.parts import command_router, digest_service
 from bot.errors import UsageError
 from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef, Paper, PostedMessage, Save
@@ -28,7 +27,7 @@ def _words(paper: Paper) -> set[str]:
 
 async def _ids(store: SqlStore, text: str, *, user: str = "u1", channel: ChannelRef = HERE, limit: int = ALL) -> list:
     query = parse_query(text, channel=channel, user_id=user)
-    return [p.id for p in await store.search_papers(query, limit)]
+    return [p.id for p in await store.papers.search_papers(query, limit)]
 
 
 def _distinctive(papers: list[Paper]) -> tuple[str, Paper]:
@@ -77,19 +76,19 @@ async def test_author_filter(corpus_store, corpus_papers) -> None:
 
 
 async def test_since_keeps_only_recent_papers(store: SqlStore) -> None:
-    await store.add_papers([paper(n, "Graph networks") for n in (1, 5, 9)])
+    await store.papers.add_papers([paper(n, "Graph networks") for n in (1, 5, 9)])
     since = (T0 + timedelta(days=5)).date().isoformat()
     assert await _ids(store, f"graph since:{since}") == ["p009", "p005"]  # equal scores: newest first
     assert await _ids(store, f"since:{since}") == ["p009", "p005"]
 
 
 async def test_in_channel_and_in_saved_scope_results(store: SqlStore) -> None:
-    await store.add_papers([paper(n, f"Graph networks {n}") for n in range(1, 5)])
-    await store.upsert_channel(Channel(HERE))
-    await store.plan_digest(HERE, "d1", ["p001", "p002"], T0)
-    await store.mark_digest_sent("d1", [PostedMessage("m1", ("p001", "p002"))], T0)
-    await store.plan_digest(HERE, "d2", ["p003"], T0)  # planned, never sent
-    await store.save_paper(Save("slack", "w1", "u1", "p004", T0))
+    await store.papers.add_papers([paper(n, f"Graph networks {n}") for n in range(1, 5)])
+    await store.channels.upsert_channel(Channel(HERE))
+    await store.outbox.plan_digest(HERE, "d1", ["p001", "p002"], T0)
+    await store.outbox.mark_digest_sent("d1", [PostedMessage("m1", ("p001", "p002"))], T0)
+    await store.outbox.plan_digest(HERE, "d2", ["p003"], T0)  # planned, never sent
+    await store.reading_lists.save_paper(Save("slack", "w1", "u1", "p004", T0))
 
     assert sorted(await _ids(store, "graph in:channel")) == ["p001", "p002"]
     assert await _ids(store, "graph in:channel", channel=ChannelRef("slack", "w1", "other")) == []
@@ -99,9 +98,9 @@ async def test_in_channel_and_in_saved_scope_results(store: SqlStore) -> None:
 
 
 async def test_empty_query_and_no_limit_find_nothing(store: SqlStore) -> None:
-    await store.add_papers([paper(1, "Graph networks")])
-    assert await store.search_papers(SearchQuery(words=("graph",)), 0) == []
-    assert await store.search_papers(SearchQuery(words=("quantum",)), 5) == []
+    await store.papers.add_papers([paper(1, "Graph networks")])
+    assert await store.papers.search_papers(SearchQuery(words=("graph",)), 0) == []
+    assert await store.papers.search_papers(SearchQuery(words=("quantum",)), 5) == []
 
 
 @pytest.mark.parametrize(
@@ -110,12 +109,12 @@ async def test_empty_query_and_no_limit_find_nothing(store: SqlStore) -> None:
      "", "x" * 10_000, '"graph" * ) ( - : ^ {papers_fts}', "headline:graph", "Gräph Über"],
 )
 async def test_hostile_queries_answer_politely(store: SqlStore, text: str) -> None:
-    await store.add_papers([paper(1, "Graph networks")])
+    await store.papers.add_papers([paper(1, "Graph networks")])
 
     async def load(ref: ChannelRef) -> Channel:
         return Channel(ref)
 
-    router = CommandRouter(store, DigestService(store, FirstWordsSummarizer(), header="Papers"), load)
+    router = command_router(store, digest_service(store, FirstWordsSummarizer(), header="Papers"), load)
     try:
         reply = await router.handle(IncomingCommand("slack", "w1", "c1", "u1", f"search {text}"))
     except UsageError as exc:

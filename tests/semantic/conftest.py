@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from app.parts import semantic_index
 from bot.models import Paper
 from bot.selection.semantic import SemanticIndex, document_text, to_bytes
 from bot.summarize.embedding import SentenceEncoder
@@ -22,12 +23,12 @@ def encoder() -> SentenceEncoder:
 @pytest.fixture(scope="session")
 def corpus_vectors(encoder: SentenceEncoder, corpus_papers: list[Paper]) -> dict[str, bytes]:  # noqa: F811
     """Every corpus paper's vector, computed once per session (the slow part: ~20 s on two cores)."""
-    index = SemanticIndex(None, encoder)  # type: ignore[arg-type]  # encoding needs no store
+    index = SemanticIndex(None, None, encoder)  # type: ignore[arg-type]  # encoding needs no store
     rows = asyncio.run(index.encode([document_text(p) for p in corpus_papers]))
     return {paper.id: to_bytes(row) for paper, row in zip(corpus_papers, rows, strict=True)}
 
 
 @pytest.fixture
 async def semantic_store(corpus_store: SqlStore, corpus_vectors, encoder) -> SqlStore:  # noqa: F811
-    await corpus_store.add_embeddings(SemanticIndex(corpus_store, encoder).model, corpus_vectors)
+    await corpus_store.embeddings.add_embeddings(semantic_index(corpus_store, encoder).model, corpus_vectors)
     return corpus_store

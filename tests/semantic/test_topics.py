@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.parts import paper_selector, semantic_index
 from bot.models import Channel, ChannelRef
-from bot.selection.choose import next_papers
-from bot.selection.semantic import DEFAULT_THRESHOLD, SemanticIndex
+from bot.selection.semantic import DEFAULT_THRESHOLD
 
 HERE = ChannelRef("slack", "w1", "c1")
 TOPIC = "robustness of image classifiers to adversarial attacks"
@@ -26,9 +26,9 @@ def _label(text: str) -> str | None:
 @pytest.mark.corpus
 @pytest.mark.slow
 async def test_a_free_text_topic_selects_adversarial_example_summaries(semantic_store, encoder) -> None:
-    channel = await semantic_store.upsert_channel(Channel(HERE, topics=(TOPIC,), digest_size=10))
-    keyword_only = await next_papers(semantic_store, channel)
-    picked = await next_papers(semantic_store, channel, semantic=SemanticIndex(semantic_store, encoder))
+    channel = await semantic_store.channels.upsert_channel(Channel(HERE, topics=(TOPIC,), digest_size=10))
+    keyword_only = await paper_selector(semantic_store).next_papers(channel)
+    picked = await paper_selector(semantic_store, semantic=semantic_index(semantic_store, encoder)).next_papers(channel)
     labels = [_label(p.text) for p in picked]
     assert len(picked) == 10 > len(keyword_only)
     assert labels.count("adv") / len(picked) >= 0.8
@@ -40,7 +40,7 @@ async def test_a_free_text_topic_selects_adversarial_example_summaries(semantic_
 async def test_the_threshold_keeps_most_adversarial_papers_and_no_rl_or_gan_one(semantic_store, corpus_papers,
                                                                                encoder) -> None:
     """How DEFAULT_THRESHOLD was chosen: ~90% of adversarial-example summaries clear it, no RL/GAN one does."""
-    scores = await SemanticIndex(semantic_store, encoder).topic_matches([TOPIC], len(corpus_papers))
+    scores = await semantic_index(semantic_store, encoder).topic_matches([TOPIC], len(corpus_papers))
     labels = {p.id: _label(p.text) for p in corpus_papers}
     adversarial = [pid for pid, label in labels.items() if label == "adv"]
     assert sum(pid in scores for pid in adversarial) >= 0.8 * len(adversarial)
@@ -53,11 +53,11 @@ async def test_the_threshold_keeps_most_adversarial_papers_and_no_rl_or_gan_one(
 async def test_sent_papers_are_never_semantic_candidates_again(semantic_store, encoder) -> None:
     from datetime import UTC, datetime
 
-    channel = await semantic_store.upsert_channel(Channel(HERE, topics=(TOPIC,), digest_size=5))
-    index = SemanticIndex(semantic_store, encoder)
-    first = await next_papers(semantic_store, channel, semantic=index)
-    await semantic_store.plan_digest(HERE, "d1", [p.id for p in first], datetime.now(UTC))
-    second = await next_papers(semantic_store, channel, semantic=index)
+    channel = await semantic_store.channels.upsert_channel(Channel(HERE, topics=(TOPIC,), digest_size=5))
+    index = semantic_index(semantic_store, encoder)
+    first = await paper_selector(semantic_store, semantic=index).next_papers(channel)
+    await semantic_store.outbox.plan_digest(HERE, "d1", [p.id for p in first], datetime.now(UTC))
+    second = await paper_selector(semantic_store, semantic=index).next_papers(channel)
     assert second and not {p.id for p in first} & {p.id for p in second}
 
 
@@ -66,16 +66,16 @@ async def test_sent_papers_are_never_semantic_candidates_again(semantic_store, e
 async def test_votes_reorder_the_next_digest(semantic_store, corpus_papers, encoder) -> None:
     from datetime import UTC, datetime
 
-    channel = await semantic_store.upsert_channel(Channel(HERE, digest_size=10))  # no topics: every paper
-    index = SemanticIndex(semantic_store, encoder)
-    before = await next_papers(semantic_store, channel, semantic=index)
+    channel = await semantic_store.channels.upsert_channel(Channel(HERE, digest_size=10))  # no topics: every paper
+    index = semantic_index(semantic_store, encoder)
+    before = await paper_selector(semantic_store, semantic=index).next_papers(channel)
     rl = [p for p in corpus_papers if "reinforcement learning" in p.text.lower() and _label(p.text) == "other"]
     adv = [p for p in corpus_papers if _label(p.text) == "adv"]
     for paper in rl[:3]:
-        await semantic_store.record_vote(HERE, paper.id, "u1", -1, datetime.now(UTC))
+        await semantic_store.votes.record_vote(HERE, paper.id, "u1", -1, datetime.now(UTC))
     for paper in adv[:3]:
-        await semantic_store.record_vote(HERE, paper.id, "u1", 1, datetime.now(UTC))
-    after = await next_papers(semantic_store, channel, semantic=index)
+        await semantic_store.votes.record_vote(HERE, paper.id, "u1", 1, datetime.now(UTC))
+    after = await paper_selector(semantic_store, semantic=index).next_papers(channel)
     assert [p.id for p in after] != [p.id for p in before]
     assert sum(_label(p.text) == "adv" for p in after) > sum(_label(p.text) == "adv" for p in before)
     assert not {p.id for p in after} & {p.id for p in rl}

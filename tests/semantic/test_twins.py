@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from app.parts import digest_service, semantic_index
 from bot.delivery.digest import DigestService
 from bot.models import Channel, ChannelRef, DigestMessage, Paper, PostedMessage
 from bot.selection.ranking import DUPLICATE_COSINE
@@ -46,17 +47,17 @@ def papers() -> list[Paper]:
 
 
 async def _setup(store: SqlStore, encoder) -> tuple[Channel, SemanticIndex]:
-    index = SemanticIndex(store, encoder)
-    await store.add_papers(papers())
+    index = semantic_index(store, encoder)
+    await store.papers.add_papers(papers())
     await index.embed_papers(papers())
     vectors = await index.vectors(["p004", "p003", "p002"])
     assert float(vectors["p004"] @ vectors["p003"]) > DUPLICATE_COSINE, "the two Adam summaries are one work"
     assert float(vectors["p004"] @ vectors["p002"]) < DUPLICATE_COSINE
-    return await store.upsert_channel(Channel(REF, digest_size=2)), index
+    return await store.channels.upsert_channel(Channel(REF, digest_size=2)), index
 
 
 def _service(store: SqlStore, index: SemanticIndex) -> DigestService:
-    return DigestService(store, FirstWordsSummarizer(), header="Papers", semantic=index)
+    return digest_service(store, FirstWordsSummarizer(), header="Papers", semantic=index)
 
 
 def _shape(message: DigestMessage | None) -> list[tuple[str, tuple[str, ...]]]:
@@ -72,7 +73,7 @@ async def test_a_twin_rides_with_its_item_is_sent_with_it_and_never_comes_back(s
 
     assert _shape(first) == [("p004", ("p003",)), ("p002", ())], "two items: Adam (with its twin) and dropout"
     assert first is not None and first.items[0].twins[0].headline == "Adam, a method for stochastic optimization"
-    assert await store.papers_for_message(REF, "m1-0") == ["p004", "p003"], "a save on the item saves both summaries"
+    assert await store.outbox.papers_for_message(REF, "m1-0") == ["p004", "p003"], "a save on the item saves both summaries"
     second = await _service(store, index).deliver(channel, platform.send_digest)
     assert _shape(second) == [("p001", ())], "the twin was delivered with Adam: not a repeat now"
     assert await _service(store, index).deliver(channel, platform.send_digest) is None
@@ -90,7 +91,7 @@ async def test_a_twin_arriving_after_its_paper_went_out_is_never_posted(store: S
     platform = RecordingAdapter()
     await _service(store, index).deliver(channel, platform.send_digest)
     later = paper(9, "Adam: a method for stochastic optimization", ADAM_LATER, source="rss")  # the newest of all
-    await store.add_papers([later])
+    await store.papers.add_papers([later])
     await index.embed_papers([later])
 
     preview = await _service(store, index).preview(channel)
@@ -98,8 +99,8 @@ async def test_a_twin_arriving_after_its_paper_went_out_is_never_posted(store: S
 
     assert _shape(preview) == _shape(second) == [("p001", ())], "the late Adam summary is a repeat, not news"
     assert await _service(store, index).deliver(channel, platform.send_digest) is None, "and it stays out"
-    assert await store.planned_digests(REF) == {}
-    other = await store.upsert_channel(Channel(ChannelRef("console", "lab", "other"), digest_size=5))
+    assert await store.outbox.planned_digests(REF) == {}
+    other = await store.channels.upsert_channel(Channel(ChannelRef("console", "lab", "other"), digest_size=5))
     assert "p009" in [item.paper_id for item in (await _service(store, index).preview(other)).items], (
         "a channel that never got Adam gets the newest summary of it"
     )
@@ -127,6 +128,6 @@ async def test_read_back_messages_name_only_the_item_yet_its_twin_is_marked_sent
     await _service(store, index).deliver(channel, platform.send_digest, find_posted=find_posted)
 
     assert _shape(platform.sent[0]) == [("p002", ())] and platform.sent[0].continued
-    assert await store.planned_digests(REF) == {}
-    assert await store.papers_for_message(REF, "landed") == ["p004", "p003"]
+    assert await store.outbox.planned_digests(REF) == {}
+    assert await store.outbox.papers_for_message(REF, "landed") == ["p004", "p003"]
 

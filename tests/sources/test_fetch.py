@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.chat.router import CommandRouter
+from app.parts import command_router, digest_service, source_fetcher
 from bot.config import FetchSettings, SourceSettings
-from bot.delivery.digest import DigestService
 from bot.delivery.pacing import RetryPolicy
 from bot.events import IncomingCommand
 from bot.models import Channel, ChannelRef
@@ -63,7 +62,7 @@ def fetcher(sqlite_store, http, clock, notices) -> SourceFetcher:
     async def notify(ref: ChannelRef, text: str) -> None:
         notices.append((ref, text))
 
-    return SourceFetcher(sqlite_store, http, FetchSettings(outage_notice_h=24), clock=clock, notify=notify)
+    return source_fetcher(sqlite_store, http, FetchSettings(outage_notice_h=24), clock=clock, notify=notify)
 
 
 def arxiv_api(feed_server: FeedServer, **options: object) -> SourceSettings:
@@ -103,12 +102,12 @@ async def test_arxiv_api_pages_until_the_total_and_stores_each_paper_once(feed_s
         "/api/query?" + _query(start=0, size=2), "/api/query?" + _query(start=2, size=2)
     ]
     assert progress[-1] == (2, 2)
-    paper = await sqlite_store.get_paper("2401.00001")
+    paper = await sqlite_store.papers.get_paper("2401.00001")
     assert paper is not None and paper.version == 2 and paper.pdf_url and "cs.CL" in paper.categories
     assert "mailto:ops@example.org" in feed_server.requests[0][1]["user-agent"]
 
     again = await fetcher.fetch(arxiv_api(feed_server, page_size=2))
-    assert again.added == 0 and again.duplicates == 3 and await sqlite_store.count_papers() == 3
+    assert again.added == 0 and again.duplicates == 3 and await sqlite_store.papers.count_papers() == 3
 
 
 async def test_max_results_caps_how_far_the_api_is_paged(feed_server, fetcher, sqlite_store):
@@ -125,9 +124,9 @@ async def test_a_new_version_in_the_listing_updates_the_paper_instead_of_adding_
     report = await fetcher.fetch(listing(feed_server))
 
     assert report.error is None and report.updated >= 1
-    paper = await sqlite_store.get_paper("2401.00001")
+    paper = await sqlite_store.papers.get_paper("2401.00001")
     assert paper.version == 3 and "three more language pairs" in paper.text
-    assert len([p for p in await sqlite_store.list_papers() if p.headline.startswith("Sparse Mixtures")]) == 1
+    assert len([p for p in await sqlite_store.papers.list_papers() if p.headline.startswith("Sparse Mixtures")]) == 1
 
 
 async def test_an_unchanged_feed_costs_a_304_and_adds_nothing(feed_server, fetcher, sqlite_store):
@@ -157,8 +156,8 @@ async def test_a_broken_feed_is_one_clear_error_stores_nothing_and_marks_the_sou
     report = await fetcher.fetch(feed(feed_server, "lab-blog", "/feed.xml"))
 
     assert report.error and "\n" not in report.error and message in report.error
-    assert await sqlite_store.count_papers() == 0
-    [state] = await sqlite_store.source_states()
+    assert await sqlite_store.papers.count_papers() == 0
+    [state] = await sqlite_store.sources.source_states()
     assert state.name == "lab-blog" and state.failing_since == NOW and state.last_error == report.error
 
 
@@ -166,10 +165,10 @@ async def test_a_response_over_the_size_cap_is_refused_whole(feed_server, sqlite
     feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
     tiny = HttpFetcher(user_agent="paperbot-tests", max_bytes=512, retry=RetryPolicy(attempts=1))
     try:
-        report = await SourceFetcher(sqlite_store, tiny, FetchSettings(), clock=clock).fetch(listing(feed_server))
+        report = await source_fetcher(sqlite_store, tiny, FetchSettings(), clock=clock).fetch(listing(feed_server))
     finally:
         await tiny.close()
-    assert report.error and "larger than" in report.error and await sqlite_store.count_papers() == 0
+    assert report.error and "larger than" in report.error and await sqlite_store.papers.count_papers() == 0
 
 
 async def test_one_failing_source_does_not_stop_the_others(feed_server, fetcher, sqlite_store):
@@ -185,9 +184,9 @@ async def test_one_failing_source_does_not_stop_the_others(feed_server, fetcher,
 async def test_a_source_failing_for_a_day_is_announced_once_in_its_channels(
     feed_server, fetcher, sqlite_store, clock, notices
 ):
-    await sqlite_store.upsert_channel(CHANNEL)
+    await sqlite_store.channels.upsert_channel(CHANNEL)
     other = Channel(ChannelRef("console", "lab", "vision"))
-    await sqlite_store.upsert_channel(other)
+    await sqlite_store.channels.upsert_channel(other)
     source = SourceSettings(name="blog", kind="rss", url=f"{feed_server.url}/down.xml", channels=[str(CHANNEL.ref)])
 
     await fetcher.fetch(source)
@@ -205,19 +204,19 @@ async def test_a_source_failing_for_a_day_is_announced_once_in_its_channels(
     feed_server.serve_fixture("/down.xml", "rss2.xml")
     clock.now += timedelta(hours=1)
     assert (await fetcher.fetch(source)).error is None
-    [state] = await sqlite_store.source_states()
+    [state] = await sqlite_store.sources.source_states()
     assert state.failing_since is None and state.last_success == clock.now and not state.outage_notified
 
 
 async def test_fetched_papers_reach_the_next_digest_exactly_once(feed_server, fetcher, sqlite_store):
     feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
     summarizer = FirstWordsSummarizer()
-    digests = DigestService(sqlite_store, summarizer, header="Papers")
+    digests = digest_service(sqlite_store, summarizer, header="Papers")
     adapter = RecordingAdapter()
-    channel = await sqlite_store.upsert_channel(CHANNEL)
+    channel = await sqlite_store.channels.upsert_channel(CHANNEL)
 
     report = await fetcher.fetch(listing(feed_server))
-    await summarize_pending(sqlite_store, summarizer)
+    await summarize_pending(sqlite_store.summaries, sqlite_store.papers, summarizer)
     first = await digests.deliver(channel, adapter.send_digest)
     await fetcher.fetch(listing(feed_server))  # the same listing again: nothing new
     second = await digests.deliver(channel, adapter.send_digest)
@@ -235,23 +234,23 @@ async def test_a_shortscience_summary_and_the_arxiv_paper_become_one_paper(feed_
     await fetcher.fetch(feed(feed_server, "shortscience", "/rss.xml", kind="shortscience"))
     await fetcher.fetch(arxiv_api(feed_server, page_size=2))
 
-    paper = await sqlite_store.get_paper("2401.00001")
-    community = (await sqlite_store.community_summaries(["2401.00001"]))["2401.00001"]
+    paper = await sqlite_store.papers.get_paper("2401.00001")
+    community = (await sqlite_store.papers.community_summaries(["2401.00001"]))["2401.00001"]
     assert paper.headline.startswith("Sparse Mixtures") and not paper.provisional and paper.version == 2
     assert len(community) >= 1 and all(summary.paper_id == "2401.00001" for summary in community)
-    assert len([p for p in await sqlite_store.list_papers() if p.id == "2401.00001"]) == 1
+    assert len([p for p in await sqlite_store.papers.list_papers() if p.id == "2401.00001"]) == 1
 
-    await summarize_pending(sqlite_store, summarizer)
-    [tldr] = (await sqlite_store.get_summaries(["2401.00001"], summarizer.name, summarizer.version)).values()
+    await summarize_pending(sqlite_store.summaries, sqlite_store.papers, summarizer)
+    [tldr] = (await sqlite_store.summaries.get_summaries(["2401.00001"], summarizer.name, summarizer.version)).values()
     assert tldr.text == " ".join(community[0].text.split()[:6])  # the community summary condensed, not the abstract
 
     adapter = RecordingAdapter()
-    channel = await sqlite_store.upsert_channel(CHANNEL)
-    await DigestService(sqlite_store, summarizer, header="Papers").deliver(channel, adapter.send_digest)
+    channel = await sqlite_store.channels.upsert_channel(CHANNEL)
+    await digest_service(sqlite_store, summarizer, header="Papers").deliver(channel, adapter.send_digest)
     [item] = [item for item in adapter.sent[0].items if item.paper_id == "2401.00001"]
     assert item.tldr == tldr.text and item.credit == "summary by Priya Natarajan on shortscience (7 votes)"
 
-    router = CommandRouter(sqlite_store, DigestService(sqlite_store, summarizer, header="x"), sqlite_store.get_channel)
+    router = command_router(sqlite_store, digest_service(sqlite_store, summarizer, header="x"), sqlite_store.channels.get_channel)
     shown = await router.handle(IncomingCommand("slack", "w", "c", "u", "show 2401.00001"))
     assert f"{len(community)} community summaries" in shown.text and len(community) == 2
     assert all(summary.url in shown.text for summary in community)  # every summary reachable from the one item
@@ -262,9 +261,9 @@ async def test_on_a_weekend_a_channel_gets_a_notice_or_nothing_by_its_setting_ne
 ):
     feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing_empty.xml")
     saturday = datetime(2024, 1, 13, 9, 0, tzinfo=UTC)
-    digests = DigestService(sqlite_store, FirstWordsSummarizer(), header="Papers", clock=lambda: saturday)
-    noisy = await sqlite_store.upsert_channel(Channel(ChannelRef("console", "lab", "noisy"), empty_notice=True))
-    quiet = await sqlite_store.upsert_channel(Channel(ChannelRef("console", "lab", "quiet")))
+    digests = digest_service(sqlite_store, FirstWordsSummarizer(), header="Papers", clock=lambda: saturday)
+    noisy = await sqlite_store.channels.upsert_channel(Channel(ChannelRef("console", "lab", "noisy"), empty_notice=True))
+    quiet = await sqlite_store.channels.upsert_channel(Channel(ChannelRef("console", "lab", "quiet")))
     adapter = RecordingAdapter()
 
     report = await fetcher.fetch(listing(feed_server))

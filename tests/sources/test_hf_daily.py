@@ -110,11 +110,11 @@ async def test_ai_summary_is_a_curated_tldr_the_digest_prefers(sqlite_store) -> 
     ]
     page = parse_daily_papers(json.dumps(items).encode(), URL, {})
     assert [len(entry.tldrs) for entry in page.entries] == [1, 0]
-    await sqlite_store.merge_entries(page.entries)
-    papers = await sqlite_store.get_papers(["2401.00001", "2401.00002"])
+    await sqlite_store.papers.merge_entries(page.entries)
+    papers = await sqlite_store.papers.get_papers(["2401.00001", "2401.00002"])
     model = FirstWordsSummarizer(words=3)
 
-    tldrs = await ensure_tldrs(sqlite_store, model, papers)
+    tldrs = await ensure_tldrs(sqlite_store.summaries, sqlite_store.papers, model, papers)
 
     assert tldrs["2401.00001"].text == "Sparse mixers route tokens by a learned hash and halve training cost."
     assert origin(tldrs["2401.00001"]) == HF_AI_SUMMARY

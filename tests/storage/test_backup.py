@@ -13,15 +13,15 @@ from testing.fakes import make_paper
 async def test_backup_then_restore_brings_back_the_papers(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'live.sqlite3'}"
     store = await SqlStore.connect(url)
-    await store.add_papers([make_paper(1), make_paper(2)])
+    await store.papers.add_papers([make_paper(1), make_paper(2)])
     copy = await backup(url, tmp_path / "backup.sqlite3")  # while the store is open
-    await store.add_papers([make_paper(3)])
+    await store.papers.add_papers([make_paper(3)])
     await store.close()
 
     await restore(url, copy)
     store = await SqlStore.connect(url, migrate=False)
     try:
-        assert [p.id for p in await store.list_papers()] == ["p2", "p1"]
+        assert [p.id for p in await store.papers.list_papers()] == ["p2", "p1"]
     finally:
         await store.close()
 

@@ -60,20 +60,20 @@ async def test_upgrade_builds_exactly_the_declared_schema(store_url: str) -> Non
 async def test_downgrade_to_base_and_back_up(store_url: str) -> None:
     assert await migrate.current_revision(store_url) is None
     store = await SqlStore.connect(store_url)
-    await store.add_papers([paper(1)])
+    await store.papers.add_papers([paper(1)])
     await store.close()
 
     await migrate.downgrade(store_url, "base")
 
     assert await migrate.current_revision(store_url) is None
-    with pytest.raises(StoreError, match=f"not '{migrate.head_revision()}'"):
+    with pytest.raises(StoreError, match=f"needs {migrate.head_revision()}: run `paperbot db upgrade`"):
         await SqlStore.connect(store_url, migrate=False)
 
     await migrate.upgrade(store_url)
     store = await SqlStore.connect(store_url, migrate=False)
     try:
-        assert await store.count_papers() == 0
-        assert (await store.add_papers([paper(1)])).added == 1
+        assert await store.papers.count_papers() == 0
+        assert (await store.papers.add_papers([paper(1)])).added == 1
     finally:
         await store.close()
 
@@ -171,10 +171,10 @@ async def test_every_revision_up_down_and_up_again_keeps_the_data_while_its_tabl
         assert await migrate.current_revision(url) == revision
     store = await SqlStore.connect(url, migrate=False)
     try:
-        await store.add_papers([paper(1, "Attention over sets", "We study attention over sets.")])
-        await store.upsert_channel(Channel(REF, topics=("graphs",), digest_size=3))
-        await store.plan_digest(REF, "d1", ["p001"], T0)
-        await store.add_summaries([Summary("p001", "first-words", "1", "Attention over sets.")])
+        await store.papers.add_papers([paper(1, "Attention over sets", "We study attention over sets.")])
+        await store.channels.upsert_channel(Channel(REF, topics=("graphs",), digest_size=3))
+        await store.outbox.plan_digest(REF, "d1", ["p001"], T0)
+        await store.summaries.add_summaries([Summary("p001", "first-words", "1", "Attention over sets.")])
     finally:
         await store.close()
     seeded = await snapshot(url)
@@ -199,10 +199,10 @@ async def test_every_revision_up_down_and_up_again_keeps_the_data_while_its_tabl
     assert now["tables"] == seeded["tables"] and await schema_diff(url) == []
     store = await SqlStore.connect(url, migrate=False)
     try:
-        assert (await store.get_paper("p001")).headline == "Attention over sets"  # type: ignore[union-attr]
-        assert (await store.get_channel(REF)).topics == ("graphs",)  # type: ignore[union-attr]
-        assert await store.planned_digests(REF) == {"d1": ["p001"]}
-        assert (await store.get_summaries(["p001"], "first-words", "1"))["p001"].text == "Attention over sets."
+        assert (await store.papers.get_paper("p001")).headline == "Attention over sets"  # type: ignore[union-attr]
+        assert (await store.channels.get_channel(REF)).topics == ("graphs",)  # type: ignore[union-attr]
+        assert await store.outbox.planned_digests(REF) == {"d1": ["p001"]}
+        assert (await store.summaries.get_summaries(["p001"], "first-words", "1"))["p001"].text == "Attention over sets."
     finally:
         await store.close()
 
@@ -214,8 +214,8 @@ async def test_every_revision_up_down_and_up_again_keeps_the_data_while_its_tabl
     assert await schema_diff(url) == []
     store = await SqlStore.connect(url, migrate=False)
     try:
-        assert await store.count_papers() == 0
-        assert (await store.add_papers([paper(2)])).added == 1
+        assert await store.papers.count_papers() == 0
+        assert (await store.papers.add_papers([paper(2)])).added == 1
     finally:
         await store.close()
 
@@ -226,7 +226,7 @@ async def test_every_revision_up_down_and_up_again_keeps_the_data_while_its_tabl
 async def _real_store_file(path: Path) -> bytes:
     store = await SqlStore.connect(f"sqlite+aiosqlite:///{path}")
     try:
-        await store.add_papers([paper(n, text="words " * 300) for n in range(1, 60)])
+        await store.papers.add_papers([paper(n, text="words " * 300) for n in range(1, 60)])
     finally:
         await store.close()
     return path.read_bytes()
@@ -247,7 +247,7 @@ async def test_a_damaged_sqlite_file_is_refused_in_one_line_saying_what_to_do(tm
     with pytest.raises(StoreError) as raised:
         store = await SqlStore.connect(url)
         try:  # a file damaged past the pages connect reads fails at the first query instead
-            await store.list_papers()
+            await store.papers.list_papers()
         finally:
             await store.close()
     message = str(raised.value)

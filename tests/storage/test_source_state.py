@@ -17,20 +17,20 @@ FEED = "https://export.arxiv.org/api/query?search_query=cat:cs.LG"
 
 
 async def test_validators_round_trip_and_the_last_of_a_url_wins(store: SqlStore) -> None:
-    assert await store.get_validators(FEED) is None
+    assert await store.sources.get_validators(FEED) is None
 
-    await store.put_validators([HttpValidators(FEED, etag='"v1"'), HttpValidators(FEED, etag='"v2"')])
-    await store.put_validators([HttpValidators("https://hf.co/daily", last_modified="Mon, 01 Jan 2024 00:00:00 GMT")])
-    await store.put_validators([])
+    await store.sources.put_validators([HttpValidators(FEED, etag='"v1"'), HttpValidators(FEED, etag='"v2"')])
+    await store.sources.put_validators([HttpValidators("https://hf.co/daily", last_modified="Mon, 01 Jan 2024 00:00:00 GMT")])
+    await store.sources.put_validators([])
 
-    assert await store.get_validators(FEED) == HttpValidators(FEED, etag='"v2"')
-    assert (await store.get_validators("https://hf.co/daily")).last_modified == "Mon, 01 Jan 2024 00:00:00 GMT"
+    assert await store.sources.get_validators(FEED) == HttpValidators(FEED, etag='"v2"')
+    assert (await store.sources.get_validators("https://hf.co/daily")).last_modified == "Mon, 01 Jan 2024 00:00:00 GMT"
 
 
 async def test_source_states_are_replaced_and_listed_by_name(store: SqlStore) -> None:
     failing = SourceState("shortscience", last_attempt=T0, failing_since=T0, last_error="HTTP 503")
-    await store.put_source_state(SourceState("arxiv", last_attempt=T0, last_success=T0, papers_added=40))
-    await store.put_source_state(failing)
+    await store.sources.put_source_state(SourceState("arxiv", last_attempt=T0, last_success=T0, papers_added=40))
+    await store.sources.put_source_state(failing)
     notified = SourceState(
         "shortscience",
         last_attempt=T0 + timedelta(hours=1),
@@ -38,9 +38,9 @@ async def test_source_states_are_replaced_and_listed_by_name(store: SqlStore) ->
         last_error="timeout",
         outage_notified=True,
     )
-    await store.put_source_state(notified)
+    await store.sources.put_source_state(notified)
 
-    assert await store.source_states() == [
+    assert await store.sources.source_states() == [
         SourceState("arxiv", last_attempt=T0, last_success=T0, papers_added=40),
         notified,
     ]
@@ -48,8 +48,8 @@ async def test_source_states_are_replaced_and_listed_by_name(store: SqlStore) ->
 
 async def test_migration_0005_goes_down_and_up_keeping_papers_and_their_search(store_url: str) -> None:
     store = await SqlStore.connect(store_url)
-    await store.merge_entries([SourceEntry(paper(1, "Sparse transformers", provisional=True, upvotes=3))])
-    await store.add_summaries([Summary("p001", "extractive", "1", "A TL;DR.")])
+    await store.papers.merge_entries([SourceEntry(paper(1, "Sparse transformers", provisional=True, upvotes=3))])
+    await store.summaries.add_summaries([Summary("p001", "extractive", "1", "A TL;DR.")])
     await store.close()
 
     await migrate.downgrade(store_url, "0004")
@@ -60,12 +60,12 @@ async def test_migration_0005_goes_down_and_up_keeping_papers_and_their_search(s
 
     store = await SqlStore.connect(store_url, migrate=False)
     try:
-        stored = await store.get_paper("p001")
+        stored = await store.papers.get_paper("p001")
         assert (stored.headline, stored.provisional, stored.upvotes) == ("Sparse transformers", False, None)
-        assert [p.id for p in await store.search_papers(SearchQuery(words=("sparse",)), 5)] == ["p001"]
-        assert await store.get_summaries(["p001"], "extractive", "1")
+        assert [p.id for p in await store.papers.search_papers(SearchQuery(words=("sparse",)), 5)] == ["p001"]
+        assert await store.summaries.get_summaries(["p001"], "extractive", "1")
         channel = Channel(ChannelRef("slack", "T1", "C1"), empty_notice=True)
-        assert (await store.upsert_channel(channel)).empty_notice is True
+        assert (await store.channels.upsert_channel(channel)).empty_notice is True
     finally:
         await store.close()
 

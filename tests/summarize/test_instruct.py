@@ -88,14 +88,15 @@ async def test_fallbacks_are_recorded_and_cached(sqlite_store, extractive: Extra
         Paper(f"p{i}", "test", str(i), f"Paper {i}", text, hashlib.sha256(text.encode()).hexdigest())
         for i, text in enumerate([PAPER, PAPER.replace("SparseMix", "HashMix")])
     ]
-    await sqlite_store.add_papers(papers)
+    await sqlite_store.papers.add_papers(papers)
     good = "TL;DR: SparseMix routes tokens with a learned hash and halves the training cost."
     scripted = Scripted([good, "I loved it."], extractive)
 
-    assert await summarize_pending(sqlite_store, scripted) == 2
-    tldrs = await ensure_tldrs(sqlite_store, scripted, papers)
+    summaries, library = sqlite_store.summaries, sqlite_store.papers
+    assert await summarize_pending(summaries, library, scripted) == 2
+    tldrs = await ensure_tldrs(summaries, library, scripted, papers)
     assert [origin(tldrs[p.id]) for p in papers] == [scripted.name, "extractive-minilm"]
-    assert await summarize_pending(sqlite_store, scripted) == 0  # both cached under the instruct build
+    assert await summarize_pending(summaries, library, scripted) == 0  # both cached under the instruct build
     assert scripted.answers == []
 
 

@@ -50,7 +50,7 @@ async def papers(store: SqlStore, corpus_texts: list[str]) -> list[Paper]:
         )
         for i, text in enumerate(chosen)
     ]
-    assert (await store.add_papers(papers)).added == len(papers)
+    assert (await store.papers.add_papers(papers)).added == len(papers)
     return papers
 
 
@@ -58,10 +58,10 @@ async def test_summarize_pending_runs_once(store: SqlStore, papers: list[Paper],
     summarizer = Counting(extractive)
     progress: list[tuple[int, int]] = []
 
-    assert await summarize_pending(store, summarizer, batch_size=3, on_progress=lambda *p: progress.append(p)) == 7
+    assert await summarize_pending(store.summaries, store.papers, summarizer, batch_size=3, on_progress=lambda *p: progress.append(p)) == 7
     assert progress == [(0, 7), (3, 7), (6, 7), (7, 7)]
     assert (summarizer.calls, summarizer.texts) == (3, 7)
-    stored = await store.get_summaries([p.id for p in papers], summarizer.name, summarizer.version)
+    stored = await store.summaries.get_summaries([p.id for p in papers], summarizer.name, summarizer.version)
     assert {p.id: stored[p.id].text for p in papers} == dict(
         zip(
             [p.id for p in papers],
@@ -70,7 +70,7 @@ async def test_summarize_pending_runs_once(store: SqlStore, papers: list[Paper],
         )
     )
 
-    assert await summarize_pending(store, summarizer) == 0
+    assert await summarize_pending(store.summaries, store.papers, summarizer) == 0
     assert (summarizer.calls, summarizer.texts) == (3, 7)
 
 
@@ -78,17 +78,17 @@ async def test_ensure_summaries_only_summarizes_what_is_missing(
     store: SqlStore, papers: list[Paper], extractive: ExtractiveSummarizer
 ):
     summarizer = Counting(extractive)
-    first = await ensure_summaries(store, summarizer, papers[:3])
+    first = await ensure_summaries(store.summaries, store.papers, summarizer, papers[:3])
     assert list(first) == [p.id for p in papers[:3]]
     assert (summarizer.calls, summarizer.texts) == (1, 3)
 
-    both = await ensure_summaries(store, summarizer, [*papers[:5], papers[0]])
+    both = await ensure_summaries(store.summaries, store.papers, summarizer, [*papers[:5], papers[0]])
     assert (summarizer.calls, summarizer.texts) == (2, 5)  # only papers 3 and 4 were new
     assert {k: both[k] for k in first} == first
 
-    assert await ensure_summaries(store, summarizer, papers[:5]) == {p.id: both[p.id] for p in papers[:5]}
+    assert await ensure_summaries(store.summaries, store.papers, summarizer, papers[:5]) == {p.id: both[p.id] for p in papers[:5]}
     assert summarizer.calls == 2
 
     other_build = Counting(extractive, version="another-build")
-    await ensure_summaries(store, other_build, papers[:2])
+    await ensure_summaries(store.summaries, store.papers, other_build, papers[:2])
     assert other_build.texts == 2  # another version never reuses this one's cache

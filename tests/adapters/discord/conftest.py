@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ import discord
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter
+from app.parts import command_router, digest_service, reaction_handler
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import CommandRouter
 from bot.config import DiscordSettings
@@ -20,14 +20,6 @@ from testing.discord_api import FakeDiscord, serve
 from testing.fakes import FirstWordsSummarizer
 
 TOKEN = "MTIz.secret-discord-token.for-tests"
-# The store's message -> paper mapping is landing separately; these tests run as soon as it does.
-needs_message_map = pytest.mark.skipif(
-    not hasattr(SqlStore, "papers_for_message")
-    or "messages" not in inspect.signature(SqlStore.mark_digest_sent).parameters,
-    reason="SqlStore.mark_digest_sent(messages) / papers_for_message have not landed yet",
-)
-
-
 def FirstWords() -> FirstWordsSummarizer:  # noqa: N802 - stands in for the class the tests construct
     """A stand-in summarizer (the first ten words), so adapter tests need no model."""
     return FirstWordsSummarizer(words=10)
@@ -58,11 +50,11 @@ def store(sqlite_store: SqlStore) -> SqlStore:
 @pytest.fixture
 def core(store: SqlStore) -> Core:
     async def load_channel(ref: ChannelRef) -> Channel:
-        return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))
+        return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
-    digests = DigestService(store, FirstWords(), header="Papers")
-    router = CommandRouter(store, digests, load_channel)
-    return Core(store, digests, router, ReactionHandler(store, {"discord": "🔖"}))
+    digests = digest_service(store, FirstWords(), header="Papers")
+    router = command_router(store, digests, load_channel)
+    return Core(store, digests, router, reaction_handler(store, {"discord": "🔖"}))
 
 
 @pytest.fixture
@@ -78,7 +70,7 @@ async def fake() -> AsyncIterator[tuple[FakeDiscord, str]]:
 @pytest.fixture
 async def adapter(core: Core, fake: tuple[FakeDiscord, str]) -> AsyncIterator[DiscordAdapter]:
     settings = DiscordSettings(token=TOKEN, api_url=fake[1], admin_role="Librarian")
-    adapter = DiscordAdapter(settings, core.router, core.reactions, core.store)
+    adapter = DiscordAdapter(settings, core.router, core.reactions, core.store.papers)
     await adapter.login()
     yield adapter
     await adapter.stop()

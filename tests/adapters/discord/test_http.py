@@ -49,7 +49,7 @@ async def test_empty_digest_posts_only_its_header(adapter: DiscordAdapter, fake)
 async def test_wrong_token_fails_login_without_logging_it(core: Core, fake, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     settings = DiscordSettings(token="wrong-token-value", api_url=fake[1])
-    adapter = DiscordAdapter(settings, core.router, core.reactions, core.store)
+    adapter = DiscordAdapter(settings, core.router, core.reactions, core.store.papers)
     with pytest.raises(discord.LoginFailure):
         await adapter.login()
     await adapter.stop()

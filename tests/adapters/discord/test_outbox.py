@@ -10,6 +10,7 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.render import footer_ids
+from app.parts import digest_service
 from bot.delivery.digest import DigestService
 from bot.delivery.pacing import RetryPolicy
 from bot.errors import ChannelGoneError, TransientPostError
@@ -33,15 +34,15 @@ def digest(digest_id: str, count: int) -> DigestMessage:
 
 def worker(core: Core) -> DigestService:
     """A fresh worker's digest service on the same store, retrying fast."""
-    return DigestService(core.store, FirstWords(), header="Papers", retry=RetryPolicy(attempts=3, base_s=0.01))
+    return digest_service(core.store, FirstWords(), header="Papers", retry=RetryPolicy(attempts=3, base_s=0.01))
 
 
 async def seeded(core: Core, fake: FakeDiscord) -> Channel:
     """Three papers for one channel; the fake forgets nonces, as Discord does after a few minutes (a slow restart),
     so only reading back can prevent a repost."""
     fake.nonce_window = 0.0
-    await core.store.add_papers([paper(n) for n in (1, 2, 3)])
-    return await core.store.upsert_channel(Channel(REF, digest_size=3))
+    await core.store.papers.add_papers([paper(n) for n in (1, 2, 3)])
+    return await core.store.channels.upsert_channel(Channel(REF, digest_size=3))
 
 
 def posted_papers(fake: FakeDiscord) -> Counter[str]:
@@ -93,7 +94,7 @@ async def test_a_digest_resumed_after_two_of_three_posts_posts_only_the_third(
     resumed = await worker(core).deliver(channel, adapter.send_digest, find_posted=adapter.find_posted)
     assert resumed is not None and resumed.digest_id == message.digest_id
     assert len(fake[0].messages) == 3 and posted_papers(fake[0]) == PAPERS
-    assert await core.store.planned_digests(REF) == {}
+    assert await core.store.outbox.planned_digests(REF) == {}
     assert [bool(body.get("content")) for _, body in fake[0].messages] == [True, False, False], "headed once"
 
 
@@ -109,10 +110,10 @@ async def test_a_worker_dying_between_the_post_and_the_sent_mark_never_reposts(
 
     with pytest.raises(Crash):
         await worker(core).deliver(channel, post_then_die, find_posted=adapter.find_posted)
-    assert await core.store.planned_digests(REF) != {}, "the crash left the digest planned"
+    assert await core.store.outbox.planned_digests(REF) != {}, "the crash left the digest planned"
     await worker(core).deliver(channel, adapter.send_digest, find_posted=adapter.find_posted)
     assert posted_papers(fake[0]) == PAPERS
-    assert await core.store.planned_digests(REF) == {}
+    assert await core.store.outbox.planned_digests(REF) == {}
 
 
 async def test_a_post_that_timed_out_but_landed_is_not_retried(adapter: DiscordAdapter, core: Core, fake) -> None:
@@ -129,4 +130,4 @@ async def test_a_post_that_timed_out_but_landed_is_not_retried(adapter: DiscordA
 
     await worker(core).deliver(channel, lands_then_times_out, find_posted=adapter.find_posted)
     assert calls == 1, "the retry found every paper out already"
-    assert posted_papers(fake[0]) == PAPERS and await core.store.planned_digests(REF) == {}
+    assert posted_papers(fake[0]) == PAPERS and await core.store.outbox.planned_digests(REF) == {}

@@ -16,10 +16,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.adapter import SlackAdapter
+from app.parts import command_router, digest_service
 from bot.chat.reactions import ReactionHandler
-from bot.chat.router import CommandRouter
 from bot.config import SlackSettings
-from bot.delivery.digest import DigestService
 from bot.events import IncomingReaction
 from bot.models import Channel, ChannelRef, Paper
 from storage.sql_store import SqlStore
@@ -146,9 +145,9 @@ class World:
     async def post_digest(self, channel: str = "C1", team: str = "T1") -> list[str]:
         """Deliver the channel's digest through the adapter as the scheduler would; return the new messages' ts."""
         ref = ChannelRef("slack", team, channel)
-        loaded = await self.store.get_channel(ref) or await self.store.upsert_channel(Channel(ref))
+        loaded = await self.store.channels.get_channel(ref) or await self.store.channels.upsert_channel(Channel(ref))
         before = len(self.fake.posts())
-        await DigestService(self.store, FirstWords(), header="Papers").deliver(loaded, self.adapter.send_digest)
+        await digest_service(self.store, FirstWords(), header="Papers").deliver(loaded, self.adapter.send_digest)
         return [call.answer["ts"] for call in self.fake.posts()[before:]]
 
 
@@ -171,13 +170,13 @@ def build_adapter(
     store: SqlStore, settings: SlackSettings, channel_interval: float = 0
 ) -> tuple[SlackAdapter, CountingReactions]:
     """Wire the core around the store as app/wiring.py does, with the Slack adapter on top."""
-    digests = DigestService(store, FirstWords(), header="Papers")
+    digests = digest_service(store, FirstWords(), header="Papers")
 
     async def load_channel(ref: ChannelRef) -> Channel:
-        return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))
+        return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
-    reactions = CountingReactions(store, {"slack": settings.save_emoji})
-    router = CommandRouter(store, digests, load_channel)
+    reactions = CountingReactions(store.outbox, store.reading_lists, store.votes, {"slack": settings.save_emoji})
+    router = command_router(store, digests, load_channel)
     return SlackAdapter(settings, router, reactions, channel_interval=channel_interval), reactions
 
 

@@ -19,16 +19,16 @@ PAPERS = [paper(1), paper(2, headline="Graph networks & <!channel> tricks"), pap
 
 @pytest.fixture
 async def seeded(world: World) -> World:
-    await world.store.add_papers(PAPERS)
-    await world.store.upsert_channel(Channel(REF))  # as the first command would, so snapshots compare settings
-    await world.store.add_summaries([Summary(PAPERS[0].id, "first-words", "1", "Attention is all you need.")])
+    await world.store.papers.add_papers(PAPERS)
+    await world.store.channels.upsert_channel(Channel(REF))  # as the first command would, so snapshots compare settings
+    await world.store.summaries.add_summaries([Summary(PAPERS[0].id, "first-words", "1", "Attention is all you need.")])
     return world
 
 
 async def snapshot(world: World) -> Any:
     users = ("U1", "U2")
-    saves = {user: [s.paper_id for s, _ in await world.store.saved_papers("slack", "T1", user)] for user in users}
-    return await world.store.list_channels(), saves, await world.store.planned_digests(REF)
+    saves = {user: [s.paper_id for s, _ in await world.store.reading_lists.saved_papers("slack", "T1", user)] for user in users}
+    return await world.store.channels.list_channels(), saves, await world.store.outbox.planned_digests(REF)
 
 
 def sections(answer: dict[str, Any]) -> list[str]:
@@ -90,23 +90,23 @@ async def test_save_saved_unsave(seeded: World) -> None:
 async def test_subscribe_topics_unsubscribe(seeded: World) -> None:
     answer = await seeded.command("subscribe graph networks")
     assert answer["response_type"] == "in_channel" and "now follows 'graph networks'" in answer["text"]
-    assert (await seeded.store.get_channel(REF)).topics == ("graph networks",)  # type: ignore[union-attr]
+    assert (await seeded.store.channels.get_channel(REF)).topics == ("graph networks",)  # type: ignore[union-attr]
     assert (await seeded.command("topics"))["text"].startswith("Topics: graph networks.")
     assert (await seeded.command("unsubscribe graph networks"))["response_type"] == "in_channel"
-    assert (await seeded.store.get_channel(REF)).topics == ()  # type: ignore[union-attr]
+    assert (await seeded.store.channels.get_channel(REF)).topics == ()  # type: ignore[union-attr]
 
 
 async def test_schedule_pause_resume(seeded: World) -> None:
     answer = await seeded.command("schedule 07:30 Europe/Berlin 3")
     assert answer["response_type"] == "in_channel"
     assert answer["text"] == "Digest of 3 papers daily at 07:30 Europe/Berlin."
-    channel = await seeded.store.get_channel(REF)
+    channel = await seeded.store.channels.get_channel(REF)
     assert channel is not None
     assert (channel.cron, channel.timezone, channel.digest_size) == ("30 7 * * *", "Europe/Berlin", 3)
     assert (await seeded.command("pause"))["response_type"] == "in_channel"
-    assert (await seeded.store.get_channel(REF)).paused  # type: ignore[union-attr]
+    assert (await seeded.store.channels.get_channel(REF)).paused  # type: ignore[union-attr]
     assert (await seeded.command("resume"))["text"] == "Digests resumed: daily at 07:30 Europe/Berlin."
-    assert not (await seeded.store.get_channel(REF)).paused  # type: ignore[union-attr]
+    assert not (await seeded.store.channels.get_channel(REF)).paused  # type: ignore[union-attr]
 
 
 async def test_digest_posts_one_message_per_paper(seeded: World) -> None:
@@ -115,14 +115,14 @@ async def test_digest_posts_one_message_per_paper(seeded: World) -> None:
     posts = seeded.fake.posts("C1")
     assert len(posts) == 3 and all(call.body["unfurl_links"] is False for call in posts)
     assert (await seeded.command("digest"))["text"] == "No new papers for this channel right now."
-    assert await seeded.store.planned_digests(REF) == {}
+    assert await seeded.store.outbox.planned_digests(REF) == {}
 
 
 async def test_digest_in_a_channel_the_bot_is_not_in_returns_papers_to_the_pool(seeded: World) -> None:
     seeded.fake.outside_channels.add("C1")
     answer = await seeded.command("digest")
     assert answer["text"].startswith("I can't post in this channel; invite me")
-    assert [len(ids) for ids in (await seeded.store.planned_digests(REF)).values()] == [3], "kept for the next post"
+    assert [len(ids) for ids in (await seeded.store.outbox.planned_digests(REF)).values()] == [3], "kept for the next post"
     seeded.fake.outside_channels.clear()
     assert (await seeded.command("digest"))["text"] == "Posted a digest of 3 papers."
 
@@ -167,7 +167,7 @@ async def test_unexpected_failure_is_a_polite_line_and_logged(
     async def broken(*args: object) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(seeded.store, "get_channel", broken)
+    monkeypatch.setattr(seeded.store.channels, "get_channel", broken)
     with caplog.at_level(logging.ERROR, logger="adapters.slack.adapter"):
         answer = await seeded.command("topics")
     assert answer["text"] == SORRY and answer["response_type"] == "ephemeral"

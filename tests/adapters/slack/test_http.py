@@ -41,7 +41,7 @@ async def test_badly_signed_requests_get_401_and_change_nothing(world: World, he
         **headers(body), "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status == 401
     assert world.fake.calls == [] and world.fake.responses == []
-    assert await world.store.get_channel(ChannelRef("slack", "T1", "C1")) is None
+    assert await world.store.channels.get_channel(ChannelRef("slack", "T1", "C1")) is None
 
 
 def test_http_mode_needs_a_signing_secret(fake, store) -> None:  # noqa: ANN001

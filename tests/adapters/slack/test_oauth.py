@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -26,12 +27,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.oauth import SlackInstallations, open_installations
-from bot.chat.reactions import ReactionHandler
-from bot.chat.router import CommandRouter
+from app.parts import command_router, digest_service, reaction_handler
 from bot.config import SlackSettings, load_settings
-from bot.delivery.digest import DigestService
 from bot.errors import ConfigError, NotInstalledError
 from bot.models import Channel, ChannelRef, DigestItem, DigestMessage
+from storage.engine import open_write_engine
 from storage.sql_store import SqlStore
 from testing.slack_api import FakeSlack
 from tests.adapters.slack.conftest import SIGNING_SECRET, FirstWords, sign
@@ -125,14 +125,14 @@ async def app(tmp_path: Path) -> AsyncIterator[Distributed]:
     fake = await InstallingSlack().start()
     store = await SqlStore.connect(url)
     settings = oauth_settings(fake)
-    installations = await open_installations(settings, url)
+    installations = await open_installations(settings, partial(open_write_engine, url))
     assert installations is not None
 
     async def load_channel(ref: ChannelRef) -> Channel:
-        return await store.get_channel(ref) or await store.upsert_channel(Channel(ref))
+        return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
-    router = CommandRouter(store, DigestService(store, FirstWords(), header="Papers"), load_channel)
-    adapter = SlackAdapter(settings, router, ReactionHandler(store, {"slack": settings.save_emoji}),
+    router = command_router(store, digest_service(store, FirstWords(), header="Papers"), load_channel)
+    adapter = SlackAdapter(settings, router, reaction_handler(store, {"slack": settings.save_emoji}),
                            channel_interval=0, installations=installations)
     async with TestClient(TestServer(adapter.http_app())) as http:
         yield Distributed(fake, installations, adapter, http, db)
@@ -246,10 +246,10 @@ def test_client_credentials_come_from_slacks_env_names(monkeypatch: pytest.Monke
 async def test_half_configured_oauth_is_one_clear_line(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/t.db"
     with pytest.raises(ConfigError, match="client_secret"):
-        await open_installations(SlackSettings(client_id=CLIENT_ID), url)
+        await open_installations(SlackSettings(client_id=CLIENT_ID), partial(open_write_engine, url))
     with pytest.raises(ConfigError, match="client_id"):
-        await open_installations(SlackSettings(client_secret=CLIENT_SECRET), url)
-    assert await open_installations(SlackSettings(bot_token="xoxb-1"), url) is None
+        await open_installations(SlackSettings(client_secret=CLIENT_SECRET), partial(open_write_engine, url))
+    assert await open_installations(SlackSettings(bot_token="xoxb-1"), partial(open_write_engine, url)) is None
 
 
 async def test_oauth_needs_http_mode(app: Distributed) -> None:

@@ -13,13 +13,13 @@ PAPERS = [paper(1), paper(2)]
 @pytest.fixture
 async def posted(world: World) -> list[str]:
     """Two digest messages in T1/C1 (one paper each), recorded as the scheduler records them."""
-    await world.store.add_papers(PAPERS)
-    await world.store.upsert_channel(Channel(ChannelRef("slack", "T1", "C1")))
+    await world.store.papers.add_papers(PAPERS)
+    await world.store.channels.upsert_channel(Channel(ChannelRef("slack", "T1", "C1")))
     return await world.post_digest("C1", "T1")
 
 
 async def saved(world: World, user: str = "U1", team: str = "T1") -> list[str]:
-    return [save.paper_id for save, _ in await world.store.saved_papers("slack", team, user)]
+    return [save.paper_id for save, _ in await world.store.reading_lists.saved_papers("slack", team, user)]
 
 
 async def test_bookmark_saves_and_unreacting_unsaves_that_messages_paper(world: World, posted: list[str]) -> None:
@@ -40,7 +40,7 @@ async def test_other_emoji_other_messages_and_files_are_ignored(world: World, po
 
 
 async def test_workspaces_with_the_same_channel_id_never_share_saves(world: World, posted: list[str]) -> None:
-    await world.store.upsert_channel(Channel(ChannelRef("slack", "T2", "C1")))
+    await world.store.channels.upsert_channel(Channel(ChannelRef("slack", "T2", "C1")))
     other = await world.post_digest("C1", "T2")  # T2's C1 gets the same two papers in its own messages
     assert len(other) == 2
     await world.react("bookmark", other[0], team="T2")

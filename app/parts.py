@@ -1,0 +1,93 @@
+"""Each core service built over the SQL store: the one place that knows which repositories (roles) each one takes.
+
+`app.wiring` builds the process's services from these; tests and benches use them too, so they run what production runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.chat.reactions import ReactionHandler
+from bot.chat.router import ChannelListener, ChannelLoader, CommandRouter
+from bot.config import FetchSettings, SchedulerSettings
+from bot.delivery.digest import DigestService, FindPosted, Notify, Send, utcnow
+from bot.delivery.pacing import RetryPolicy, UserQuota
+from bot.delivery.scheduler import PRUNE_EVERY_S, DigestScheduler
+from bot.ports.summaries import Summarizer
+from bot.selection.choose import PaperSelector
+
+if TYPE_CHECKING:
+    from bot.selection.semantic import SemanticIndex
+    from bot.sources.http import HttpFetcher
+    from bot.sources.service import SourceFetcher
+    from bot.summarize.embedding import SentenceEncoder
+    from storage.sql_store import SqlStore
+
+
+def paper_selector(store: SqlStore, *, semantic: SemanticIndex | None = None) -> PaperSelector:
+    """Chooses channels' next papers from the outbox; by meaning and votes too when `semantic` is given."""
+    return PaperSelector(store.outbox, store.papers, store.votes, semantic=semantic)
+
+
+def digest_service(
+    store: SqlStore, summarizer: Summarizer, *, header: str = "Papers for you", semantic: SemanticIndex | None = None,
+    retry: RetryPolicy | None = None, clock: Callable[[], datetime] = utcnow,
+) -> DigestService:
+    """Plans, posts and records digests through the outbox."""
+    selector = paper_selector(store, semantic=semantic)
+    return DigestService(
+        store.outbox, store.papers, store.summaries, summarizer, selector, header=header, retry=retry, clock=clock
+    )
+
+
+def command_router(
+    store: SqlStore, digests: DigestService, load_channel: ChannelLoader, *, semantic: SemanticIndex | None = None,
+    on_channel_change: ChannelListener | None = None, quota: UserQuota | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> CommandRouter:
+    """The /papers router every platform shares."""
+    return CommandRouter(
+        library=store.papers, search=store.papers, summaries=store.summaries, reading_lists=store.reading_lists,
+        channels=store.channels, digests=digests, load_channel=load_channel, on_channel_change=on_channel_change,
+        clock=clock, semantic=semantic, quota=quota,
+    )
+
+
+def reaction_handler(
+    store: SqlStore, save_emoji: dict[str, str], *, vote_emoji: dict[str, dict[str, int]] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> ReactionHandler:
+    """Reactions on digest messages: saves to reading lists, votes for the channel's ranking."""
+    return ReactionHandler(store.outbox, store.reading_lists, store.votes, save_emoji, clock, vote_emoji=vote_emoji)
+
+
+def digest_scheduler(
+    store: SqlStore, digests: DigestService, senders: Mapping[str, Send], *,
+    finders: Mapping[str, FindPosted] | None = None, notifiers: Mapping[str, Notify] | None = None,
+    settings: SchedulerSettings | None = None, clock: Callable[[], datetime] = utcnow,
+    prune_every_s: float = PRUNE_EVERY_S,
+) -> DigestScheduler:
+    """Every channel's digest on its own schedule, under leases shared with the other workers."""
+    return DigestScheduler(
+        store.channels, store.leases, digests, senders, finders=finders, notifiers=notifiers, settings=settings,
+        clock=clock, prune_every_s=prune_every_s,
+    )
+
+
+def semantic_index(store: SqlStore, encoder: SentenceEncoder, **options: float) -> SemanticIndex:
+    """Paper embeddings and nearest-neighbour lookups over the stored vectors."""
+    from bot.selection.semantic import SemanticIndex
+
+    return SemanticIndex(store.embeddings, store.papers, encoder, **options)
+
+
+def source_fetcher(
+    store: SqlStore, http: HttpFetcher, settings: FetchSettings, *, clock: Callable[[], datetime] = utcnow,
+    notify: Notify | None = None,
+) -> SourceFetcher:
+    """Fetches configured sources and merges what they yield into the store."""
+    from bot.sources.service import SourceFetcher
+
+    return SourceFetcher(store.papers, store.sources, store.channels, http, settings, clock=clock, notify=notify)
