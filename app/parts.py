@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelListener, ChannelLoader, CommandRouter
-from bot.config import FetchSettings, SchedulerSettings
+from bot.config import FetchSettings, SchedulerSettings, SemanticScholarSettings
 from bot.delivery.digest import DigestService, FindPosted, Notify, Send, utcnow
 from bot.delivery.pacing import RetryPolicy, UserQuota
 from bot.delivery.scheduler import PRUNE_EVERY_S, DigestScheduler
@@ -20,6 +20,7 @@ from bot.selection.choose import PaperSelector
 
 if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
+    from bot.sources.enrich import SemanticScholarEnricher
     from bot.sources.http import HttpFetcher
     from bot.sources.service import SourceFetcher
     from bot.summarize.embedding import SentenceEncoder
@@ -91,3 +92,12 @@ def source_fetcher(
     from bot.sources.service import SourceFetcher
 
     return SourceFetcher(store.papers, store.sources, store.channels, http, settings, clock=clock, notify=notify)
+
+
+def paper_enricher(
+    store: SqlStore, http: HttpFetcher, settings: SemanticScholarSettings, *, clock: Callable[[], datetime] = utcnow
+) -> SemanticScholarEnricher:
+    """Looks stored papers up in Semantic Scholar (TL;DR, venue, citations, a missing title)."""
+    from bot.sources.enrich import SemanticScholarEnricher
+
+    return SemanticScholarEnricher(store.enrichment, http, settings, clock=clock)

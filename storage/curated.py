@@ -3,14 +3,16 @@ as summaries under their own summarizer names so the digest can prefer them over
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Summary
+from bot.summarize.service import CURATED
+from storage.queries import IN_CHUNK, chunks
 from storage.tables import PaperRow, SummaryRow
 
 
@@ -20,7 +22,9 @@ async def write_curated(session: AsyncSession, insert: Callable[[Table], Any], t
     if not latest:
         return
     wanted = {t.paper_id for t in latest.values()}
-    known = set(await session.scalars(select(PaperRow.id).where(PaperRow.id.in_(wanted))))
+    known: set[str] = set()
+    for chunk in chunks(wanted, IN_CHUNK):
+        known.update(await session.scalars(select(PaperRow.id).where(PaperRow.id.in_(chunk))))
     now = datetime.now(UTC)
     rows = [
         {"paper_id": t.paper_id, "summarizer": t.summarizer, "version": t.version, "text": t.text, "created_at": now}
@@ -34,3 +38,11 @@ async def write_curated(session: AsyncSession, insert: Callable[[Table], Any], t
             set_={name: upsert.excluded[name] for name in ("text", "created_at")},
         )
         await session.execute(upsert, rows)
+
+
+async def forget_generated(session: AsyncSession, paper_ids: Iterable[str]) -> None:
+    """Delete the TL;DRs summarizers made of these papers (their text changed); curated ones are not ours to redo."""
+    for chunk in chunks(set(paper_ids), IN_CHUNK):
+        await session.execute(
+            delete(SummaryRow.__table__).where(SummaryRow.paper_id.in_(chunk), SummaryRow.summarizer.not_in(CURATED))
+        )

@@ -11,7 +11,10 @@ from bot.selection.terms import terms_of
 from storage.tables import ChannelRow, CommunitySummaryRow, PaperRow, SaveRow, SourceStateRow, SummaryRow
 
 # Columns that map one to one onto dataclass fields.
-_PAPER_FIELDS = "source source_id headline text fingerprint url published pdf_url updated version upvotes provisional"
+_PAPER_FIELDS = (
+    "source source_id headline text fingerprint url published pdf_url updated version upvotes provisional "
+    "derived_headline"
+)
 _COMMUNITY_SUMMARY_FIELDS = "paper_id source source_id text fingerprint author url votes published"
 SOURCE_STATE_FIELDS = "name last_attempt last_success failing_since last_error outage_notified papers_added"
 VALIDATOR_FIELDS = "url etag last_modified"

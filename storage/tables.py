@@ -83,8 +83,10 @@ class PaperRow(Base):
     version: Mapped[int | None] = mapped_column(Integer)
     upvotes: Mapped[int | None] = mapped_column(Integer)
     provisional: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    venue: Mapped[str | None] = mapped_column(Text)
+    derived_headline: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    venue: Mapped[str | None] = mapped_column(Text)  # enrichment's columns: a source's record leaves them alone
     citation_count: Mapped[int | None] = mapped_column(Integer)
+    enriched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # last looked up (found or not)
 
 
 class PaperTermRow(Base):

@@ -26,6 +26,7 @@ from bot.ports.reading_lists import ReadingLists
 from bot.ports.summaries import SummaryCache
 from bot.selection.query import QueryError, parse_query
 from bot.selection.terms import terms_of
+from bot.summarize.service import cached_tldrs, origin
 
 if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
@@ -159,7 +160,7 @@ class CommandRouter:
         if not saved:
             return Reply("Your reading list is empty. Save a paper with `save <id>` or by reacting to a digest.")
         if action == "export":
-            summaries = await self._summaries.latest_summaries([paper.id for _, paper in saved])
+            summaries = await cached_tldrs(self._summaries, [paper.id for _, paper in saved])
             entries = [(p, s.text if (s := summaries.get(p.id)) else None) for _, p in saved]
             name, content = export(entries, fmt.strip())
             return Reply(f"Your reading list ({len(saved)} papers) as {name}.", attachment=(name, content))
@@ -262,13 +263,17 @@ class CommandRouter:
         return paper
 
     async def _items(self, papers: Sequence[Paper]) -> tuple[DigestItem, ...]:
-        """Papers as digest items, each with its newest cached TL;DR (never runs a model for a lookup)."""
+        """Papers as digest items, each with the TL;DR a digest shows where one is cached (a lookup never runs a
+        model), credited alike."""
         ids = [paper.id for paper in papers]
-        summaries = await self._summaries.latest_summaries(ids)
+        summaries = await cached_tldrs(self._summaries, ids)
         community = best_community(await self._library.community_summaries(ids))
-        return tuple(
-            digest_item(p, s.text if (s := summaries.get(p.id)) else None, community.get(p.id)) for p in papers
-        )
+        items = []
+        for paper in papers:
+            tldr = summaries.get(paper.id)
+            by = origin(tldr) if tldr else None
+            items.append(digest_item(paper, tldr.text if tldr else None, community.get(paper.id), origin=by))
+        return tuple(items)
 
     async def _papers(self, paper_ids: Sequence[str], skip: set[str]) -> list[Paper]:
         """The papers of `paper_ids` in order, leaving out `skip` and any deleted since they were embedded."""

@@ -83,7 +83,8 @@ _SCENE = re.compile(  # scene-setting openers a title does without: "Recently, "
 _BOUNDARY = re.compile(
     r"\s*[,;:(]\s|\s+[-–—]\s+|\s+(?=(?:which|that|where|who|whose|while|whereas|because|since|so|in\s+order"
     r"|by|using|via|through|to|with|without|for|from|in|on|at|into|based|when|and|or|as|than|after|before|under"
-    r"|over|between|against|across|i\.e|e\.g)\b)"
+    r"|over|between|against|across|i\.e|e\.g)\b)",
+    re.I,  # titles capitalize these words ("... Supervision Using ...")
 )
 _MIN_WORDS = 2
 _FULL_WORDS = 3  # shorter phrases are usually section headings ("Feature map"): any longer clean phrase wins
@@ -102,13 +103,23 @@ def derive_headline(text: str, *, is_clean: bool = False) -> str:
         headline = _headline(opening if is_clean else clean_text(opening))
     except Exception:  # a headline is cosmetic; a failure must not lose the paper
         headline = ""
-    return truncate(headline, MAX_HEADLINE) if any(c.isalnum() for c in headline) else FALLBACK_HEADLINE
+    return fit_title(headline) if any(c.isalnum() for c in headline) else FALLBACK_HEADLINE
 
 
 def fit_title(title: str) -> str:
-    """A source's own title within MAX_HEADLINE: whole when it fits, else its main title before a subtitle or
-    clause; an ellipsis only when no boundary leaves enough of it."""
-    return fit_phrase(title) or truncate(title, MAX_HEADLINE)
+    """A title within MAX_HEADLINE characters: whole when it fits; else its main title before a subtitle or clause;
+    else its longest run of whole words that does not end mid-phrase. An ellipsis only for one word too long."""
+    title = _WHITESPACE.sub(" ", title).strip()
+    if len(title) <= MAX_HEADLINE:
+        return title
+    return fit_phrase(title) or _whole_words(title)
+
+
+def _whole_words(text: str) -> str:
+    words = text[: MAX_HEADLINE + 1].split()[:-1]  # the last one may have been cut
+    while len(words) > _MIN_WORDS and is_cut(" ".join(words)):
+        words.pop()
+    return " ".join(words).rstrip(" ,;:-–—(") or truncate(text, MAX_HEADLINE)
 
 
 def derive_authors(text: str) -> tuple[str, ...]:

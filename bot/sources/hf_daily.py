@@ -5,7 +5,6 @@ Entries are keyed by their arXiv id, so an upvoted paper merges with arXiv's rec
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,7 +15,7 @@ from bot.ingest.clean import clean_text
 from bot.models import SourceEntry, Summary
 from bot.sources.arxiv import abs_url, entry_arxiv_id, pdf_url
 from bot.sources.base import ParsedPage
-from bot.sources.entries import EntryProblem, build_paper, check_body, collect
+from bot.sources.entries import EntryProblem, build_paper, collect, read_json
 from bot.summarize.service import CURATED_VERSION, HF_AI_SUMMARY
 
 SOURCE = "huggingface"
@@ -29,13 +28,7 @@ def daily_papers_url(day: date, base: str = "https://huggingface.co") -> str:
 
 def parse_daily_papers(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
     """Parse the API's JSON list; anything but a list means the API changed or failed, so nothing is stored."""
-    check_body(body, url)
-    try:
-        items = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SourceError(f"{url}: not JSON: {exc}") from None
-    except RecursionError:
-        raise SourceError(f"{url}: not JSON: nested too deeply") from None
+    items = read_json(body, url)
     if not isinstance(items, list):
         raise SourceError(f"{url}: expected a JSON list of papers, got {type(items).__name__}")
     return collect(url, items, _entry)

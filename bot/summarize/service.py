@@ -59,19 +59,39 @@ async def ensure_tldrs(
     """Return paper id -> the TL;DR a reader is shown: a curated one where the store has it, else the summarizer's
     (made and cached where missing); `origin` of each result names who wrote it."""
     ids = [paper.id for paper in papers]
-    chosen: dict[str, Summary] = {}
-    for name in CURATED:
-        found = await summaries.get_summaries([i for i in ids if i not in chosen], name, CURATED_VERSION)
-        chosen.update((i, summary) for i, summary in found.items() if summary.text.strip())
+    chosen = await _curated(summaries, ids)
     rest = [paper for paper in papers if paper.id not in chosen]
     if rest:
         chosen.update(await _ensure(summaries, library, summarizer, rest))
     return {paper_id: chosen[paper_id] for paper_id in ids}
 
 
+async def cached_tldrs(
+    summaries: SummaryCache, paper_ids: Sequence[str], summarizer: Summarizer | None = None
+) -> dict[str, Summary]:
+    """The TL;DR a reader is shown per paper, from the cache alone (lookups never run a model): a curated one, else
+    `summarizer`'s build's, else the newest of any; papers with none are left out."""
+    ids = list(dict.fromkeys(paper_ids))
+    chosen = await _curated(summaries, ids)
+    if summarizer is not None and (rest := [i for i in ids if i not in chosen]):
+        chosen.update(await summaries.get_summaries(rest, summarizer.name, summarizer.version))
+    if rest := [i for i in ids if i not in chosen]:
+        chosen.update(await summaries.latest_summaries(rest))
+    return chosen
+
+
 def origin(summary: Summary) -> str:
     """Who wrote a TL;DR: the fallback that stood in for the configured summarizer, else the summarizer."""
     return summary.made_by or summary.summarizer
+
+
+async def _curated(summaries: SummaryCache, ids: Sequence[str]) -> dict[str, Summary]:
+    chosen: dict[str, Summary] = {}
+    for name in CURATED:
+        if rest := [i for i in ids if i not in chosen]:
+            found = await summaries.get_summaries(rest, name, CURATED_VERSION)
+            chosen.update((i, summary) for i, summary in found.items() if summary.text.strip())
+    return chosen
 
 
 async def texts_to_condense(library: Papers, papers: Sequence[Paper]) -> list[str]:
