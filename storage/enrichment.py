@@ -38,7 +38,10 @@ class SqlEnrichment:
     ) -> int:
         facts = {item.paper_id: item for item in found}
         async with self._db.tx(write=True) as session:
-            rows = {row.id: row for (row,) in await where_in(session, select(PaperRow), PaperRow.id, facts)}
+            # Locked (PostgreSQL; SQLite's write transaction is exclusive anyway): a merge revising one of these
+            # papers meanwhile would otherwise see its own title replaced by one chosen for the older record.
+            locked = select(PaperRow).with_for_update()
+            rows = {row.id: row for (row,) in await where_in(session, locked, PaperRow.id, facts)}
             titled = {
                 key: (replace(to_paper(row), headline=title, derived_headline=False), row.recency)
                 for key, row in rows.items()
