@@ -155,7 +155,9 @@ def test_jsonl_id_follows_url_then_title(tmp_path: Path) -> None:
 
 
 def test_jsonl_date_only_is_midnight_utc_and_long_titles_are_fitted_without_an_ellipsis(tmp_path: Path) -> None:
-    title = "Learning Transferable Visual Models From Natural Language Supervision Using Contrastive Pretraining At Scale"
+    title = (
+        "Learning Transferable Visual Models From Natural Language Supervision Using Contrastive Pretraining At Scale"
+    )
     path = _write_lines(
         tmp_path / "p.jsonl",
         {"title": title, "abstract": "Text.", "published": "2019-05-06"},
