@@ -27,6 +27,12 @@ class ConsoleAdapter:
         self.console = console or Console()
         self.files = files or Path()  # where attachments land, as a chat would upload them
 
+    async def start(self) -> None:
+        """Nothing to connect: the terminal is always there."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect."""
+
     async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
         self.console.print(render_digest(message))
         return [PostedMessage(f"console:{message.digest_id}", tuple(item.paper_id for item in message.items))]

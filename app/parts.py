@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelListener, ChannelLoader, CommandRouter
 from bot.config import FetchSettings, SchedulerSettings, SemanticScholarSettings
-from bot.delivery.digest import DigestService, FindPosted, Notify, Send, utcnow
+from bot.delivery.digest import DigestService, Notify, utcnow
 from bot.delivery.pacing import RetryPolicy, UserQuota
 from bot.delivery.scheduler import PRUNE_EVERY_S, DigestScheduler
+from bot.ports.chat import DigestPoster
 from bot.ports.summaries import Summarizer
 from bot.selection.choose import PaperSelector
 
@@ -65,15 +66,14 @@ def reaction_handler(
 
 
 def digest_scheduler(
-    store: SqlStore, digests: DigestService, senders: Mapping[str, Send], *,
-    finders: Mapping[str, FindPosted] | None = None, notifiers: Mapping[str, Notify] | None = None,
+    store: SqlStore, digests: DigestService, platforms: Mapping[str, DigestPoster], *,
     settings: SchedulerSettings | None = None, clock: Callable[[], datetime] = utcnow,
     prune_every_s: float = PRUNE_EVERY_S,
 ) -> DigestScheduler:
-    """Every channel's digest on its own schedule, under leases shared with the other workers."""
+    """Every channel's digest on its own schedule (for the platforms given), under leases shared with the other
+    workers."""
     return DigestScheduler(
-        store.channels, store.leases, digests, senders, finders=finders, notifiers=notifiers, settings=settings,
-        clock=clock, prune_every_s=prune_every_s,
+        store.channels, store.leases, digests, platforms, settings=settings, clock=clock, prune_every_s=prune_every_s
     )
 
 

@@ -51,8 +51,7 @@ class App:
         return await ensure_channel(self.store.channels, template)
 
     def console_ref(self) -> ChannelRef:
-        console = self.settings.console
-        return ChannelRef(platform="console", workspace=console.workspace, channel_id=console.channel)
+        return self.settings.console.ref
 
 
 def make_summarizer(settings: Settings) -> Summarizer:
@@ -141,11 +140,9 @@ def reaction_handler(bot: App) -> ReactionHandler:
     return parts.reaction_handler(bot.store, saves, vote_emoji=votes)
 
 
-def discord_adapter(
-    bot: App, router: CommandRouter | None = None, reactions: ReactionHandler | None = None
-) -> DiscordAdapter:
-    """The Discord adapter wired to the core (a router without a scheduler serves one-shot commands)."""
+def discord_adapter(bot: App) -> DiscordAdapter:
+    """The Discord adapter for one-shot commands (`paperbot discord sync`): no scheduler, no gateway, nothing posted;
+    the worker builds its own through `adapters.registry`."""
     from adapters.discord.adapter import DiscordAdapter
 
-    router = router or command_router(bot)
-    return DiscordAdapter(bot.settings.discord, router, reactions or reaction_handler(bot), bot.store.papers)
+    return DiscordAdapter(bot.settings.discord, command_router(bot), reaction_handler(bot), bot.store.papers)

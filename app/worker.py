@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from adapters.registry import CoreParts, build_adapter, configured_platforms
 from app import parts
-from app.wiring import App, command_router, discord_adapter, reaction_handler
+from app.crash import install_crash_hook_from_env
+from app.wiring import App, command_router, reaction_handler
 from bot.config import SourceSettings
-from bot.delivery.digest import FindPosted, Notify, Send
+from bot.delivery.digest import Notify
 from bot.delivery.pacing import RetryPolicy
-from bot.models import ChannelRef
+from bot.models import Channel, ChannelRef
+from bot.ports.chat import ChatAdapter, DigestPoster
+from storage.engine import open_write_engine
 
 if TYPE_CHECKING:
-
-
+    from bot.delivery.scheduler import DigestScheduler
     from bot.ops.health import HealthReport
     from bot.sources.enrich import EnrichReport, SemanticScholarEnricher
     from bot.sources.http import HttpFetcher
@@ -28,86 +32,61 @@ log = logging.getLogger(__name__)
 
 
 async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Event) -> None:
-    """Connect every configured platform, keep the digest schedules, and serve commands until `stop` is set.
+    """Run every configured platform (the console when none is), keep the digest schedules, and serve commands until
+    `stop` is set.
 
-    With no platform token, console channels get their digests in this terminal so the worker still does its job.
-    With `http_port`, GET /healthz answers there: beside Slack's HTTP endpoint, or on its own without Slack.
-    On `stop`, in-flight posts get `scheduler.shutdown_s` to finish; unfinished digests stay planned for the next run.
+    With `http_port`, one HTTP server listens there: GET /healthz, beside the requests of platforms that take them
+    over HTTP (Slack, instead of Socket Mode). On `stop`, in-flight posts get `scheduler.shutdown_s` to finish;
+    unfinished digests stay planned for the next run.
     """
-    from adapters.console import ConsoleAdapter
-    from bot.delivery.pacing import RateLimiter
-
+    install_crash_hook_from_env()
     settings = bot.settings
-    conf = settings.scheduler
-    senders: dict[str, Send] = {}
-    finders: dict[str, FindPosted] = {}
-    notifiers: dict[str, Notify] = {}
-    limiters = {platform: RateLimiter(rate, burst=max(1, int(rate))) for platform, rate in conf.posts_per_s.items()}
-    scheduler = parts.digest_scheduler(bot.store, bot.digests, senders, finders=finders, notifiers=notifiers, settings=conf)
-    router = command_router(bot, on_channel_change=scheduler.schedule)
-    reactions = reaction_handler(bot)
-    stoppers: list[Callable[[], Awaitable[None]]] = []
-    background: list[asyncio.Task[None]] = []
-    health = partial(_health, bot, senders)  # reads the platforms served at request time, once all are wired
-    if settings.slack.bot_token or settings.slack.client_id or settings.slack.client_secret:
-        from adapters.slack.adapter import SlackAdapter
-        from adapters.slack.oauth import open_installations
-        from storage.engine import open_write_engine
+    scheduler: DigestScheduler | None = None
 
-        # With client_id/client_secret, 'Add to Slack' installs land in the bot's own database, one token per workspace.
-        installations = await open_installations(
-            settings.slack, partial(open_write_engine, settings.database.resolved_url())
-        )
-        slack = SlackAdapter(
-            settings.slack, router, reactions, limiter=limiters.get("slack"), installations=installations
-        )
-        await (slack.start_http(http_port, health=health) if http_port else slack.start_socket_mode())
-        senders[slack.platform] = slack.send_digest
-        finders[slack.platform] = slack.find_posted
-        notifiers[slack.platform] = slack.send_notice
-        stoppers.append(slack.stop)
-    if settings.discord.token:
-        discord = discord_adapter(bot, router, reactions)
-        background.append(asyncio.create_task(discord.start(), name="discord"))
-        senders[discord.platform] = discord.send_digest
-        finders[discord.platform] = discord.find_posted
-        notifiers[discord.platform] = discord.send_notice
-        stoppers.append(discord.stop)
-    if not senders:
-        await bot.channel(bot.console_ref())
-        console = ConsoleAdapter()
-        senders["console"], notifiers["console"] = console.send_digest, console.send_notice
-    if http_port and "slack" not in senders:
-        from adapters.http_health import start_health_server
+    def channel_changed(channel: Channel) -> None:  # a command changed a channel's schedule (or paused it)
+        if scheduler is not None:  # always by then: commands arrive once the platforms start, after it is built
+            scheduler.schedule(channel)
 
-        stoppers.append((await start_health_server(health, http_port)).cleanup)
-    if settings.ingest.paths:
-        scheduler.add_cron("ingest", settings.ingest.cron, settings.ingest.timezone, lambda: scheduled_ingest(bot))
-    fetchers = source_fetcher(bot, notify=partial(_notify, notifiers))
-    stoppers.append(fetchers.close)
-    for source in settings.sources:
-        if source.enabled:
-            fetch = partial(scheduled_fetch, bot, fetchers, source)
-            scheduler.add_cron(f"source:{source.name}", source.cron, source.timezone, fetch)
-    await scheduler.start()
-    log.info("paperbot running: platforms=%s", ",".join(sorted(senders)))
-    try:
+    core = CoreParts(
+        command_router(bot, on_channel_change=channel_changed), reaction_handler(bot), bot.store.papers, bot.channel,
+        open_database=partial(open_write_engine, settings.database.resolved_url()),
+    )
+    async with AsyncExitStack() as running:  # leaving undoes what was done, in reverse, however far it got
+        platforms: dict[str, ChatAdapter] = {}
+        for name in configured_platforms(settings):
+            adapter = await build_adapter(name, settings, core)
+            running.push_async_callback(adapter.stop)
+            platforms[adapter.platform] = adapter
+        scheduler = parts.digest_scheduler(bot.store, bot.digests, platforms, settings=settings.scheduler)
+        if http_port is not None:
+            from adapters.http_server import HttpReceiver, http_app, serve
+
+            receivers = [adapter for adapter in platforms.values() if isinstance(adapter, HttpReceiver)]
+            web_app = http_app(receivers, health=partial(_health, bot, sorted(platforms)))
+            running.push_async_callback((await serve(web_app, http_port)).cleanup)
+        for adapter in platforms.values():
+            await adapter.start()
+        if settings.ingest.paths:
+            scheduler.add_cron("ingest", settings.ingest.cron, settings.ingest.timezone, lambda: scheduled_ingest(bot))
+        fetchers = source_fetcher(bot, notify=partial(_notify, platforms))
+        running.push_async_callback(fetchers.close)
+        for source in settings.sources:
+            if source.enabled:
+                fetch = partial(scheduled_fetch, bot, fetchers, source)
+                scheduler.add_cron(f"source:{source.name}", source.cron, source.timezone, fetch)
+        running.push_async_callback(scheduler.stop)  # first out: in-flight posts finish while the platforms are up
+        await scheduler.start()
+        log.info("paperbot running: platforms=%s", ",".join(sorted(platforms)))
         await stop.wait()
-    finally:
-        await scheduler.stop()
-        for stopper in stoppers:
-            await stopper()
-        for task in background:
-            task.cancel()
 
 
-async def _health(bot: App, senders: Mapping[str, Send]) -> HealthReport:
+async def _health(bot: App, platforms: Sequence[str]) -> HealthReport:
     """The health report for the platforms this worker posts to and the enabled sources."""
     from bot.delivery.digest import utcnow
     from bot.ops.health import health_report
 
     sources = [source.name for source in bot.settings.sources if source.enabled]
-    return await health_report(bot.store.outbox, bot.store.sources, sorted(senders), utcnow(), sources=sources)
+    return await health_report(bot.store.outbox, bot.store.sources, platforms, utcnow(), sources=sources)
 
 
 async def scheduled_ingest(bot: App) -> None:
@@ -157,6 +136,7 @@ def source_fetcher(bot: App, *, notify: Notify | None = None) -> SourceFetchers:
     http = HttpFetcher(
         user_agent=user_agent(conf.contact), timeout_s=conf.timeout_s, max_bytes=int(conf.max_mb * 2**20),
         retry=RetryPolicy(attempts=conf.retry_attempts, base_s=2.0, cap_s=120.0), min_interval_s=intervals,
+        max_wait_s=conf.max_wait_s, allow_private_redirects=conf.allow_private_redirects,
     )
     fetcher = parts.source_fetcher(bot.store, http, conf, clock=utcnow, notify=notify)
     enricher = parts.paper_enricher(bot.store, http, enrichment, clock=utcnow) if enrichment.enabled else None
@@ -183,8 +163,7 @@ async def prepare_new_papers(bot: App) -> int:
     return summarized
 
 
-async def _notify(notifiers: Mapping[str, Notify], ref: ChannelRef, text: str) -> None:
+async def _notify(platforms: Mapping[str, DigestPoster], ref: ChannelRef, text: str) -> None:
     """Route a notice to the channel's platform; channels of platforms this worker does not serve are skipped."""
-    if (notify := notifiers.get(ref.platform)) is not None:
-        await notify(ref, text)
-
+    if (platform := platforms.get(ref.platform)) is not None:
+        await platform.send_notice(ref, text)

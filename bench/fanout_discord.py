@@ -1,9 +1,11 @@
 """Fan one single-paper digest out to many Discord channels against a fake API enforcing Discord's 50 req/s.
 
-Run from the repository root: `python -m bench.fanout_discord [--channels 10000] [--quick]`. The fake API runs in its
-own process (so the bot's CPU time is the bot's alone) and answers beyond 50 requests/s with a global 429 carrying
-`retry_after`. Compares the adapter's paced fan-out with a naive unpaced one (all sends at once, discord.py's own
-429 handling only), and reports total time against the floor of channels / 50 seconds.
+Run from the repository root: `python -m bench.fanout_discord [--channels 10000] [--quick]` (--quick: 60 channels,
+seconds, to check the bench runs). The fake API runs in its own process (so the bot's CPU time is the bot's alone) and
+answers beyond 50 requests/s with a global 429 carrying `retry_after`. Compares the adapter's paced fan-out with a naive
+unpaced one (all sends at once, discord.py's own 429 handling only), and reports total time against the floor of
+channels / 50 seconds. Each run posts digests of its own: the fake, like Discord, answers a repeated nonce with the
+message it already created.
 """
 
 from __future__ import annotations
@@ -12,25 +14,24 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
+import socket
 import time
 from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp import web
 
-from adapters.discord.adapter import DiscordAdapter
-from bot.config import DiscordSettings
+from adapters.discord.adapter import DiscordAdapter, global_limiter
+from bot.config import DiscordSettings, SchedulerSettings
 from bot.models import ChannelRef, DigestItem, DigestMessage
 from testing.discord_api import FakeDiscord
 
 TOKEN = "bench-token"
 GLOBAL_LIMIT = 50.0
-PORT = 18765
 
 
-def _serve(port: int) -> None:
-    web.run_app(FakeDiscord(token=TOKEN, rate=GLOBAL_LIMIT).app(), host="127.0.0.1", port=port, print=None,
-                access_log=None)
+def _serve(listener: socket.socket) -> None:
+    web.run_app(FakeDiscord(token=TOKEN, rate=GLOBAL_LIMIT).app(), sock=listener, print=None, access_log=None)
 
 
 async def _stats(base: str) -> dict[str, int]:
@@ -38,21 +39,22 @@ async def _stats(base: str) -> dict[str, int]:
         return await response.json()
 
 
-def _digests(channels: int) -> list[DigestMessage]:
+def _digests(run: str, channels: int) -> list[DigestMessage]:
     item = DigestItem("p1", "Attention is all you need", "Transformers replace recurrence with attention.", "arxiv",
                       url="https://arxiv.org/abs/1706.03762")
     now = datetime.now(UTC)
-    return [DigestMessage(f"d{n}", ChannelRef("discord", "1", str(10**17 + n)), "Papers", now, (item,))
+    return [DigestMessage(f"{run}-d{n}", ChannelRef("discord", "1", str(10**17 + n)), "Papers", now, (item,))
             for n in range(channels)]
 
 
-async def _fan_out(base: str, channels: int, rate: float) -> dict[str, float]:
+async def _fan_out(base: str, run: str, channels: int, rate: float) -> dict[str, float]:
     settings = DiscordSettings(token=TOKEN, api_url=f"{base}/api/v10")
-    adapter = DiscordAdapter(settings, None, None, None, global_rate=rate)  # type: ignore[arg-type]  # sends only
+    adapter = DiscordAdapter(settings, None, None, None, limiter=global_limiter(rate))  # type: ignore[arg-type]  # sends only
     await adapter.login()
     before = await _stats(base)
     cpu, started = time.process_time(), time.perf_counter()
-    results = await asyncio.gather(*(adapter.send_digest(d) for d in _digests(channels)), return_exceptions=True)
+    digests = _digests(run, channels)
+    results = await asyncio.gather(*(adapter.send_digest(d) for d in digests), return_exceptions=True)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     after = await _stats(base)
     await adapter.stop()
@@ -69,9 +71,9 @@ def _line(name: str, run: dict[str, float], floor: float) -> str:
 async def main(channels: int, port: int) -> None:
     base = f"http://127.0.0.1:{port}"
     floor = channels / GLOBAL_LIMIT
-    paced = await _fan_out(base, channels, rate=DiscordAdapter.__init__.__kwdefaults__["global_rate"])
+    paced = await _fan_out(base, "paced", channels, rate=SchedulerSettings().posts_per_s["discord"])
     await asyncio.sleep(1.5)  # let the fake's bucket refill between runs
-    naive = await _fan_out(base, channels, rate=1e9)
+    naive = await _fan_out(base, "naive", channels, rate=1e9)
     print(f"{channels} channels, global limit {GLOBAL_LIMIT:.0f} req/s, floor {floor:.1f} s")
     print(_line("paced (adapter)", paced, floor))
     print(_line("naive unpaced", naive, floor))
@@ -81,14 +83,15 @@ async def main(channels: int, port: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=10_000)
-    parser.add_argument("--quick", action="store_true", help="500 channels (a 10 s floor)")
-    parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument("--quick", action="store_true", help="60 channels (a 1.2 s floor)")
     args = parser.parse_args()
     logging.getLogger("discord").setLevel(logging.ERROR)  # the naive run's thousands of 429 warnings
-    server = multiprocessing.get_context("fork").Process(target=_serve, args=(args.port,), daemon=True)
+    listener = socket.create_server(("127.0.0.1", 0))  # listening now: requests queue until the fake serves them
+    server = multiprocessing.get_context("fork").Process(target=_serve, args=(listener,), daemon=True)
     server.start()
-    time.sleep(1.5)
+    port = listener.getsockname()[1]
+    listener.close()  # the child holds its own copy
     try:
-        asyncio.run(main(500 if args.quick else args.channels, args.port))
+        asyncio.run(main(60 if args.quick else args.channels, port))
     finally:
         server.terminate()

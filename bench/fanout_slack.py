@@ -5,7 +5,8 @@ Why: a scheduler tick can owe digests to thousands of channels at once; posting 
 and a naive sequential loop on a sample in the same run. The fake server runs in a child process, so the CPU time
 measured here is the bot's alone.
 
-    python bench/fanout_slack.py --channels 2000 --rate 100 --burst 100 --latency 0.1 --in-flight 16
+    python -m bench.fanout_slack --channels 2000 --rate 100 --burst 100 --latency 0.1 --in-flight 16
+    python -m bench.fanout_slack --quick    # 60 channels over a 50/s limit: seconds, to check the bench runs
 """
 
 from __future__ import annotations
@@ -13,24 +14,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import aiohttp
 
+from adapters.slack.adapter import SlackAdapter
 from app.parts import command_router, digest_service, reaction_handler
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
-
-from adapters.slack.adapter import SlackAdapter  # noqa: E402
-from bot.config import SlackSettings  # noqa: E402
-from bot.models import Channel, ChannelRef, DigestItem, DigestMessage  # noqa: E402
-from storage.sql_store import SqlStore  # noqa: E402
-from testing.slack_api import FakeSlack  # noqa: E402
-from tests.adapters.slack.conftest import FirstWords  # noqa: E402
+from bot.config import SlackSettings
+from bot.models import Channel, ChannelRef, DigestItem, DigestMessage
+from storage.sql_store import SqlStore
+from testing.fakes import FirstWordsSummarizer
+from testing.slack_api import FakeSlack
 
 
 def _serve(limits: dict[str, float], urls: multiprocessing.Queue) -> None:
@@ -75,7 +71,7 @@ def digest_for(channel: str) -> DigestMessage:
 
 async def adapter_for(url: str, store: SqlStore, args: argparse.Namespace) -> SlackAdapter:
     settings = SlackSettings(bot_token="xoxb-bench", signing_secret="bench", api_url=url + "/api/")
-    digests = digest_service(store, FirstWords(), header="Papers")
+    digests = digest_service(store, FirstWordsSummarizer(), header="Papers")
 
     async def load(ref: ChannelRef) -> Channel:
         return Channel(ref)
@@ -151,7 +147,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--in-flight", type=int, default=16, help="the adapter's bound on posts on the wire")
     parser.add_argument("--sample", type=int, default=40, help="channels for the naive sequential loop")
     parser.add_argument("--retries", type=int, default=5, help="rate-limit retries per message")
-    return parser.parse_args(argv)
+    parser.add_argument("--quick", action="store_true", help="60 channels, 50/s burst 10, sample 5 (seconds)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.channels, args.rate, args.burst, args.sample = 60, 50.0, 10, 5
+    return args
 
 
 if __name__ == "__main__":

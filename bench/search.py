@@ -10,6 +10,7 @@ Target: p95 under 100 ms.
 
     python -m bench.search                       # 100k papers, temporary SQLite file
     python -m bench.search --papers 20000
+    python -m bench.search --quick               # 2k papers, 20 queries: seconds, to check the bench runs
     python -m bench.search --pg-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench   # also an empty PG database
                                                                                          # (tables are created)
 """
@@ -67,14 +68,15 @@ async def _bench_store(
         generated = _papers(rng, vocab, weights, papers)
         for offset in range(0, papers, 20_000):
             await store.papers.add_papers(generated[offset : offset + 20_000])
-        print(f"{store._dialect}: {await store.papers.count_papers():,} papers loaded in {perf_counter() - start:.1f} s")
+        loaded = await store.papers.count_papers()
+        print(f"{store.db.dialect}: {loaded:,} papers loaded in {perf_counter() - start:.1f} s")
 
         async def fts(text: str) -> object:
             return await store.papers.search_papers(parse_query(text, channel=HERE, user_id="u"), LIMIT)
 
         async def like(text: str) -> object:
             where = [or_(PaperRow.headline.like(f"%{w}%"), PaperRow.text.like(f"%{w}%")) for w in text.split()]
-            async with store._tx() as session:  # the bench compares raw SQL in the store's own transactions
+            async with store.db.tx() as session:  # the bench compares raw SQL in the store's own transactions
                 return list(await session.scalars(select(PaperRow.id).where(*where).limit(LIMIT)))
 
         for kind, texts in queries.items():
@@ -115,7 +117,10 @@ async def main() -> None:
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--pg-url", help="an empty PostgreSQL database to bench as well")
+    parser.add_argument("--quick", action="store_true", help="2k papers, 20 queries (seconds)")
     args = parser.parse_args()
+    if args.quick:
+        args.papers, args.queries = min(args.papers, 2_000), min(args.queries, 20)
     rng = random.Random(6)
     vocab = _vocabulary(rng, 20_000)
     queries = {  # common words: LIMIT lets a LIKE scan stop early; rare ones make it read the whole table

@@ -6,7 +6,7 @@ alternative matches topic words with LIKE '%word%' on the text and excludes deli
 sample of channels because it is slow. Target: under 5 ms per channel.
 
     python -m bench.selection                      # 100k papers, 10k channels, temporary SQLite file
-    python -m bench.selection --quick              # 20k papers, 2k channels
+    python -m bench.selection --quick              # 2k papers, 200 channels: seconds, to check the bench runs
     python -m bench.selection --url postgresql+asyncpg://postgres@127.0.0.1:5432/bench   # an empty database
 
 Run it with -m from the repository root, like every script in bench/.
@@ -26,7 +26,7 @@ from time import perf_counter
 from sqlalchemy import Text, and_, cast, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.models import Channel, ChannelRef, Paper
+from bot.models import Channel, ChannelRef, Paper, PostedMessage
 from bot.selection.terms import topic_terms
 from storage.engine import open_engine
 from storage.sql_store import SqlStore
@@ -82,8 +82,9 @@ async def _deliver(store: SqlStore, rng: random.Random, channels: Sequence[Chann
                 break
             digest = f"{channel.ref.channel_id}-{round_}"
             now = datetime.now(UTC)
-            await store.outbox.plan_digest(channel.ref, digest, [p.id for p in papers], now)
-            await store.outbox.mark_digest_sent(digest, [f"msg-{digest}"], now)
+            ids = [paper.id for paper in papers]
+            await store.outbox.plan_digest(channel.ref, digest, ids, now)
+            await store.outbox.mark_digest_sent(digest, [PostedMessage(f"msg-{digest}", tuple(ids))], now)
             delivered += len(papers)
     return delivered
 
@@ -172,11 +173,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--channels", type=int, default=10_000)
     parser.add_argument("--naive-sample", type=int, default=100, help="channels to time the naive query on")
     parser.add_argument("--url", help="store URL (default: a temporary SQLite file)")
-    parser.add_argument("--quick", action="store_true", help="20k papers, 2k channels")
+    parser.add_argument("--quick", action="store_true", help="2k papers, 200 channels, naive sample 20 (seconds)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     if args.quick:
-        args.papers, args.channels = min(args.papers, 20_000), min(args.channels, 2_000)
+        args.papers, args.channels = min(args.papers, 2_000), min(args.channels, 200)
+        args.naive_sample = min(args.naive_sample, 20)
     if args.url:
         asyncio.run(run(args, args.url))
         return

@@ -10,6 +10,9 @@ dynamic int8 (faster, but it moves the choice on far more papers). On a shared m
 run, not rates across runs.
 
     python -m bench.summarize [CORPUS_DIR] [--threads N] [--limit N] [--only int8,onnx,...]
+    python -m bench.summarize --quick    # 2 papers, naive beside the default: seconds, to check the bench runs
+
+CORPUS_DIR defaults to the shared corpus the tests read (PAPERBOT_CORPUS_DIR, else ../shared/corpus/shortscience).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from testing.corpus import corpus_dir
+
 DOC_BATCH = 64  # papers per summarize call, as bot.summarize.service sends them
 MAX_WORDS = 60
 METHODS = {
@@ -171,11 +175,14 @@ def _lexrank() -> Callable[[list[str]], list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus", nargs="?", type=Path, default=REPO.parent / "shared" / "corpus" / "shortscience")
+    parser.add_argument("corpus", nargs="?", type=Path, default=corpus_dir())
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N papers")
     parser.add_argument("--only", default="", help="comma-separated methods to run besides naive")
+    parser.add_argument("--quick", action="store_true", help="2 papers; the default beside naive")
     args = parser.parse_args()
+    if args.quick:
+        args.limit, args.only = min(args.limit or 2, 2), args.only or "int8"
 
     texts = load_texts(args.corpus)
     if args.limit:
@@ -192,6 +199,8 @@ def main() -> None:
     seconds = dict.fromkeys(methods, 0.0)
     outputs: dict[str, list[str]] = {m: [] for m in methods}
     try:
+        for loaded in [pool.submit(_peak_rss_mb) for pool in pools.values()]:  # load every model at once, untimed
+            loaded.result()
         for number, start in enumerate(range(0, len(texts), DOC_BATCH)):
             chunk = texts[start : start + DOC_BATCH]
             # Take turns, in a rotating order, so load from other processes falls on every method alike.

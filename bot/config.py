@@ -10,7 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.models import ChannelRef
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,13 @@ class DigestSettings(_Section):
     header: str = Field("Papers for you", min_length=1, max_length=100)
     semantic_threshold: float = Field(0.45, ge=-1.0, le=1.0)  # cosine; see config.example.toml
 
+    @field_validator("header")
+    @classmethod
+    def _visible(cls, header: str) -> str:
+        if not header.strip():  # Slack refuses an empty header block, Discord an empty message: every digest would fail
+            raise ValueError("the digest header must contain a visible character")
+        return header
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
@@ -122,6 +130,11 @@ class ConsoleSettings(_Section):
     workspace: str = "local"
     channel: str = "demo"
     user: str = "me"
+
+    @property
+    def ref(self) -> ChannelRef:
+        """The terminal's one channel."""
+        return ChannelRef(platform="console", workspace=self.workspace, channel_id=self.channel)
 
 
 class SlackSettings(_Section):
@@ -160,6 +173,10 @@ class DiscordSettings(_Section):
     shard_count: int | None = Field(None, ge=1)
 
 
+# Slack: a second's worth may burst; Discord: just under its global 50 requests/s per bot token, spaced evenly.
+POSTS_PER_S: Mapping[str, float] = {"slack": 20.0, "discord": 48.0}
+
+
 class SchedulerSettings(_Section):
     """How `paperbot run` keeps schedules: missed runs, leases between workers, retries and pacing."""
 
@@ -171,8 +188,14 @@ class SchedulerSettings(_Section):
     retry_attempts: int = Field(5, ge=1, le=20)
     retry_base_s: float = Field(1.0, ge=0)
     retry_cap_s: float = Field(60.0, ge=0)
-    posts_per_s: dict[str, float] = Field(default_factory=lambda: {"slack": 20.0, "discord": 40.0})
+    # Each platform's shared pacing in this worker process; a platform left out keeps its default.
+    posts_per_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=lambda: dict(POSTS_PER_S))
     shutdown_s: float = Field(8.0, ge=0)  # SIGTERM: in-flight posts get this long to finish
+
+    @field_validator("posts_per_s")
+    @classmethod
+    def _defaults_for_the_rest(cls, rates: dict[str, float]) -> dict[str, float]:
+        return {**POSTS_PER_S, **rates}
 
 
 class IngestSettings(_Section):
@@ -242,7 +265,11 @@ class FetchSettings(_Section):
     contact: str | None = None  # e.g. "mailto:ops@your-lab.org" or a URL; sent in the User-Agent
     timeout_s: float = Field(30.0, gt=0, le=600)
     max_mb: float = Field(20.0, gt=0, le=200)  # a response larger than this is refused, never stored in part
+    max_field_chars: int = Field(100_000, ge=1000, le=10_000_000)  # a longer text of one paper is cut, with a line
     retry_attempts: int = Field(4, ge=1, le=10)
+    max_wait_s: float = Field(120.0, ge=0, le=3600)  # the longest Retry-After honoured; longer fails the fetch
+    max_fetch_s: float = Field(900.0, gt=0, le=6 * 3600)  # one source's whole fetch: requests, waits and pacing
+    allow_private_redirects: bool = False  # may a configured private feed redirect to other private addresses?
     outage_notice_h: float = Field(24.0, gt=0)  # a source failing this long is announced, once, in its channels
 
 

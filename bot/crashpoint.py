@@ -1,14 +1,24 @@
-"""Named points where a crash test makes this process SIGKILL itself, so a kill -9 lands deterministically."""
+"""Named points in delivery where a crash test stops the process dead; nothing happens unless a hook is installed.
+
+The core only names the points; the composition root installs a hook (tests: one that SIGKILLs at a chosen point).
+"""
 
 from __future__ import annotations
 
-import os
-import signal
+from collections.abc import Callable
 
-CRASH_ENV = "PAPERBOT_CRASH_AT"
+CrashHook = Callable[[str], None]
+
+_hook: CrashHook | None = None
+
+
+def install_crash_hook(hook: CrashHook | None) -> None:
+    """Call `hook` with each crash point's name from now on (None removes it)."""
+    global _hook
+    _hook = hook
 
 
 def crash_point(name: str) -> None:
-    """Die at once (no cleanup, like kill -9) when $PAPERBOT_CRASH_AT names this point; otherwise do nothing."""
-    if os.environ.get(CRASH_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
+    """Hand `name` to the installed hook; a no-op without one."""
+    if _hook is not None:
+        _hook(name)

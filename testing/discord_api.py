@@ -3,7 +3,10 @@
 Shared by the tests and bench/fanout_discord.py. It can enforce a global requests-per-second limit (token bucket,
 as Discord's global limit behaves) and inject 429s, answering them the way Discord does: a JSON body with
 `retry_after` and `global`, plus `Retry-After`, `X-RateLimit-Global`, `X-RateLimit-Scope` and `Via` headers
-(discord.py treats a 429 without `Via` as a Cloudflare ban).
+(discord.py treats a 429 without `Via` as a Cloudflare ban). Messages over Discord's own limits
+(`testing.discord_limits`) get HTTP 400 with code 50035 and Discord's nested `errors`, an empty one 50006, on channel
+messages, interaction responses and follow-ups alike; refusals are kept in `refused`. Multipart bodies (messages with
+files) are read as Discord reads them: `payload_json` plus the files.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from testing.discord_limits import EMPTY_MESSAGE, INVALID_FORM_BODY, form_errors, is_empty
 
 BOT_ID = 900000000000000001
 APP_ID = 900000000000000002
@@ -59,6 +64,7 @@ class FakeDiscord:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages, newest first
     history_failures: list[int] = field(default_factory=list)  # statuses for the next history reads
     history_reads: int = 0
+    refused: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (body, Discord's answer)
     nonce_window: float = 300.0  # seconds a repeated nonce returns the first message ("the past few minutes")
     _nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
     _tokens: float = 0.0
@@ -118,10 +124,12 @@ class FakeDiscord:
         })
 
     async def _create_message(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _message_body(request)
         channel_id = request.match_info["channel_id"]
         if channel_id in self.deleted_channels:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        if refusal := self._refusal_of(body):
+            return refusal
         key = (channel_id, str(body.get("nonce")))
         if body.get("enforce_nonce") and key in self._nonces:
             at, first = self._nonces[key]
@@ -152,7 +160,9 @@ class FakeDiscord:
         return _json(messages[: min(100, int(request.query.get("limit", 50)))])
 
     async def _callback(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _message_body(request)
+        if body.get("type") in (4, 7) and (refusal := self._refusal_of(body.get("data") or {})):
+            return refusal  # a message (4) or an update of one (7) must fit like any other
         self.callbacks.append(body)
         if request.query.get("with_response") not in ("1", "true"):
             return web.Response(status=204)
@@ -162,7 +172,9 @@ class FakeDiscord:
         return _json({"interaction": interaction, "resource": {"type": body["type"]}})
 
     async def _followup(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _message_body(request)
+        if refusal := self._refusal_of(body):
+            return refusal
         self.followups.append(body)
         return _json({**message_payload(snowflake(), body), "webhook_id": str(APP_ID)})
 
@@ -178,8 +190,33 @@ class FakeDiscord:
             for command in commands
         ])
 
+    def _refusal_of(self, body: dict[str, Any]) -> web.Response | None:
+        """Discord's 400 for a message it will not post, recorded; None when it would post it."""
+        if errors := form_errors(body):
+            answer = {"message": "Invalid Form Body", "code": INVALID_FORM_BODY, "errors": errors}
+        elif is_empty(body):
+            answer = {"message": "Cannot send an empty message", "code": EMPTY_MESSAGE}
+        else:
+            return None
+        self.refused.append((body, answer))
+        return _json(answer, status=400)
+
     async def _stats(self, request: web.Request) -> web.Response:
         return _json({"messages": len(self.messages), "rate_limited": self.rate_limited})
+
+
+async def _message_body(request: web.Request) -> dict[str, Any]:
+    """A message as Discord reads it: the JSON body, or a multipart form's `payload_json` with its files' names."""
+    if not request.content_type.startswith("multipart/"):
+        return await request.json()
+    body: dict[str, Any] = {}
+    files = []
+    async for part in await request.multipart():
+        if part.name == "payload_json":
+            body = json.loads(await part.text())
+        else:
+            files.append({"filename": part.filename, "size": len(await part.read())})
+    return {**body, "files": files}
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

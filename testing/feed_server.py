@@ -47,6 +47,7 @@ class Document:
     content_type: str = "application/xml; charset=utf-8"
     status: int = 200
     etag: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # sent as well: Location, Retry-After...
 
 
 @dataclass
@@ -70,7 +71,7 @@ class FeedServer:
                     self.answer(304, b"", None, ETag=document.etag)
                 else:
                     etag = {"ETag": document.etag} if document.etag else {}
-                    self.answer(document.status, document.body, document.content_type, **etag)
+                    self.answer(document.status, document.body, document.content_type, **etag, **document.headers)
 
         self._http = serve_in_thread(Handler)
         return self

@@ -1,10 +1,11 @@
 """A local fake of the Slack Web API (and response_url) that the real slack_sdk clients talk to over HTTP.
 
-It records every request, answers like Slack does (optionally after a network-like latency), rejects blocks over
-Slack's limits, and can rate-limit: the next N calls, one message per second per channel, and a workspace-wide token
-bucket, each answering 429 + Retry-After. GET /stats counts accepted and rate-limited calls (for the benchmark).
-auth.test names the granted scopes in `x-oauth-scopes` and, when `bot_token` is set, refuses other tokens. Direct
-messages (conversations.open) and the three-step file upload (files.getUploadURLExternal, the upload URL,
+It records every request, answers like Slack does (optionally after a network-like latency), refuses blocks over Slack's
+own limits (`testing.slack_limits`) with `invalid_blocks` and Slack's error list, on chat.postMessage,
+chat.postEphemeral and response_url alike, and can rate-limit: the next N calls, one message per second per channel, and
+a workspace-wide token bucket, each answering 429 + Retry-After. GET /stats counts accepted and rate-limited calls (for
+the benchmark). auth.test names the granted scopes in `x-oauth-scopes` and, when `bot_token` is set, refuses other
+tokens. Direct messages (conversations.open) and the three-step file upload (files.getUploadURLExternal, the upload URL,
 files.completeUploadExternal) work as Slack's do and refuse with missing_scope without im:write / files:write.
 """
 
@@ -19,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
+from testing.slack_limits import block_errors
 
 BOT_USER = "UBOT"
 TEAM = "T0001"
@@ -69,6 +72,7 @@ class FakeSlack:
         self._stall_next = 0
         self._stall_s = 0.0
         self.responses: list[dict[str, Any]] = []
+        self.refused_responses: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (body, Slack's refusal)
         self.files: list[SharedFile] = []  # completed uploads, in order
         self._uploads: dict[str, tuple[str, bytes | None]] = {}  # file id -> (file name, bytes once uploaded)
         self.rate_limited = 0
@@ -130,9 +134,15 @@ class FakeSlack:
         ]
 
     async def response_after(self, seen: int, timeout: float = 5.0) -> dict[str, Any]:
-        """Wait for response_url post number `seen` (bolt answers commands in the background after ack)."""
+        """Wait for response_url post number `seen` (bolt answers commands in the background after ack).
+
+        A response Slack would have refused fails the wait at once: the user would have seen nothing.
+        """
         deadline = time.monotonic() + timeout
         while len(self.responses) <= seen:
+            if self.refused_responses:
+                body, refusal = self.refused_responses[0]
+                raise AssertionError(f"Slack refused a response_url post: {refusal} ({str(body)[:300]})")
             self._response_arrived.clear()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -193,8 +203,8 @@ class FakeSlack:
             return 200, {"ok": False, "error": "channel_not_found"}
         if channel in self.outside_channels:
             return 200, {"ok": False, "error": "not_in_channel"}
-        if error := _block_error(body):
-            return 200, {"ok": False, "error": error}
+        if refusal := _refusal(body):
+            return 200, refusal
         if method == "chat.postMessage" and not self._admit(channel):
             return 429, {}
         self.accepted += 1
@@ -251,7 +261,13 @@ class FakeSlack:
         return web.json_response({"accepted": self.accepted, "rate_limited": self.rate_limited})
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self.responses.append(await request.json())
+        """response_url: Slack answers a refused message with a bare 400 and the error, and shows nothing."""
+        body = await request.json()
+        if refusal := _refusal(body):
+            self.refused_responses.append((body, refusal))
+            self._response_arrived.set()
+            return web.Response(status=400, text=refusal["error"])
+        self.responses.append(body)
         self._response_arrived.set()
         return web.Response(text="ok")
 
@@ -270,15 +286,14 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return query | {key: str(value) for key, value in (await request.post()).items()}
 
 
-def _block_error(body: dict[str, Any]) -> str | None:
-    """Slack's hard limits on what it accepts: 50 blocks, 3000-char sections, 150-char headers."""
+def _refusal(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Slack's answer to a message it will not post (nothing to show, blocks over its limits), else None."""
     blocks = body.get("blocks") or []
+    if isinstance(blocks, str):  # slack_sdk sends form-encoded calls' blocks as a JSON string
+        blocks = json.loads(blocks)
     if not body.get("text") and not blocks:
-        return "no_text"
-    if len(blocks) > 50:
-        return "invalid_blocks"
-    for block in blocks:
-        text = block.get("text", {}).get("text", "")
-        if (block["type"] == "section" and len(text) > 3000) or (block["type"] == "header" and len(text) > 150):
-            return "invalid_blocks"
+        return {"ok": False, "error": "no_text"}
+    if errors := block_errors(blocks):
+        return {"ok": False, "error": "invalid_blocks", "errors": errors,
+                "response_metadata": {"messages": [f"[ERROR] {error}" for error in errors]}}
     return None

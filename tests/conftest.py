@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS_DIR = Path(os.environ.get("PAPERBOT_CORPUS_DIR", REPO.parent / "shared" / "corpus" / "shortscience"))
+from testing.corpus import corpus_dir as shared_corpus_dir
+from testing.corpus import has_corpus
+
+CORPUS_DIR = shared_corpus_dir()
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 pytest_plugins = ["tests.fuzz.harness"]  # prints the examples each fuzz target ran, at the end of every run
 
@@ -25,7 +27,7 @@ def _need(what: str, available: bool, why: str) -> None:
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     """The directory of ShortScience page dumps from ../shared."""
-    _need("the shared corpus", CORPUS_DIR.is_dir() and any(CORPUS_DIR.glob("*.txt")), f"no corpus at {CORPUS_DIR}")
+    _need("the shared corpus", has_corpus(CORPUS_DIR), f"no corpus at {CORPUS_DIR}")
     return CORPUS_DIR
 
 

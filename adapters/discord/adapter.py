@@ -7,8 +7,10 @@ events, which work for messages the client never cached because the store maps m
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from typing import Literal
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Optional
 from zoneinfo import available_timezones
 
 import discord
@@ -17,9 +19,12 @@ from discord import app_commands
 from adapters.discord.outbox import HISTORY_LIMIT, message_nonce, posted_in, refusals
 from adapters.discord.render import MAX_CONTENT, RenderedMessage, render_digest, render_reply, safe_text
 from adapters.discord.translate import command_from_interaction, command_text, reaction_from_event
+from bot.chat.catalog import CATALOG
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import CommandRouter
+from bot.chat.spec import ArgKind, Argument, Command
 from bot.config import DiscordSettings
+from bot.delivery.pacing import RateLimiter
 from bot.errors import ConfigError, PaperbotError, TransientPostError
 from bot.events import Reply
 from bot.models import ChannelRef, DigestMessage, PostedMessage
@@ -27,37 +32,29 @@ from bot.ports.papers import Papers
 
 log = logging.getLogger(__name__)
 
-GLOBAL_RATE = 48.0  # requests/s: Discord allows 50 per bot; the margin absorbs clock and network jitter
 NO_MENTIONS = discord.AllowedMentions.none()
 AUTOCOMPLETE_CHOICES = 25  # Discord's maximum
 AUTOCOMPLETE_SCAN = 500  # recent papers searched for an id prefix or headline match
 _ZONES = tuple(sorted(available_timezones()))
+Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
-class Pacer:
-    """Space requests evenly across every task sharing it, so a fan-out never trips Discord's global limit.
+def global_limiter(posts_per_s: float) -> RateLimiter:
+    """The bot's REST requests spaced evenly at `posts_per_s` (`scheduler.posts_per_s.discord`).
 
-    Slots are reserved before sleeping (no await in between), so concurrent callers get distinct slots in order.
+    Discord's global limit (50 requests/s per bot token, however many processes share it) counts each second, so no
+    burst on top of the steady rate: a burst would earn 429s that stall every send at once.
     """
-
-    def __init__(self, rate: float) -> None:
-        self._interval = 1.0 / rate
-        self._next = 0.0
-
-    async def wait(self) -> None:
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+    return RateLimiter(posts_per_s, burst=1)
 
 
 class DiscordAdapter:
     """Serves `/papers` in every server the bot is in and posts digests; one instance per process and token.
 
-    When `settings.api_url` is set, discord.py's REST base URL (`discord.http.Route.BASE`, a class attribute) is
-    pointed at it for the whole process; that is meant for tests and benchmarks against a local fake server.
+    `limiter` paces every REST request the bot makes (the worker passes `global_limiter` at the configured rate);
+    without one, requests are not paced. When `settings.api_url` is set, discord.py's REST base URL
+    (`discord.http.Route.BASE`, a class attribute) is pointed at it for the whole process; that is meant for tests
+    and benchmarks against a local fake server.
     """
 
     platform = "discord"
@@ -69,13 +66,15 @@ class DiscordAdapter:
         reactions: ReactionHandler,
         library: Papers,
         *,
-        global_rate: float = GLOBAL_RATE,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._settings = settings
         self._router = router
         self._reactions = reactions
         self._library = library
-        self._pacer = Pacer(global_rate)
+        self._limiter = limiter
+        self._gateway: asyncio.Task[None] | None = None
+        self._opened = False  # login() sets the client up; only then is there anything to close
         if settings.api_url:
             discord.http.Route.BASE = settings.api_url.rstrip("/")
         intents = discord.Intents.none()
@@ -93,14 +92,28 @@ class DiscordAdapter:
 
     async def login(self) -> None:
         """Log in over REST only: enough to post digests and sync commands without a gateway connection."""
-        await self.client.login(self._token())
+        token = self._token()
+        self._opened = True
+        await self.client.login(token)
 
     async def start(self) -> None:
-        """Log in and serve commands and reactions over the gateway until `stop`."""
-        await self.client.start(self._token())
+        """Log in (a wrong token fails here, at once), then serve commands and reactions over the gateway in the
+        background until `stop`; digests go out over REST meanwhile."""
+        try:
+            await self.login()
+        except discord.LoginFailure:
+            raise ConfigError("Discord refused discord.token (DISCORD_TOKEN): check the bot's token") from None
+        self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
+        self._gateway.add_done_callback(_gateway_ended)
 
     async def stop(self) -> None:
-        await self.client.close()
+        """Close the gateway and the HTTP session; a no-op when the adapter never logged in."""
+        if self._opened:
+            await self.client.close()
+        if self._gateway is not None:
+            self._gateway.cancel()  # close() ends a connected gateway; this one ends a gateway still connecting
+            await asyncio.gather(self._gateway, return_exceptions=True)
+            self._gateway = None
 
     async def sync_commands(self, guild_id: int | None = None) -> list[str]:
         """Register `/papers` globally (can take up to an hour to appear) or in one server (immediately)."""
@@ -131,7 +144,7 @@ class DiscordAdapter:
         if me is None:
             raise TransientPostError("Discord is not logged in yet")
         channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
-        await self._pacer.wait()
+        await self._pace()
         with refusals(ref):
             messages = [message async for message in channel.history(limit=HISTORY_LIMIT)]
         return posted_in(messages, me.id, digest_id)
@@ -142,10 +155,14 @@ class DiscordAdapter:
     ) -> discord.Message:
         """Send one paced message; Discord's refusals become the core's post errors (with what went out before)."""
         channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
-        await self._pacer.wait()
+        await self._pace()
         with refusals(ref, posted):
             sent = await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS, nonce=nonce)
         return sent
+
+    async def _pace(self) -> None:
+        if self._limiter is not None:
+            await self._limiter.acquire()
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._on_reaction(payload)
@@ -223,76 +240,54 @@ class DiscordAdapter:
 
 
 def _build_group(adapter: DiscordAdapter) -> app_commands.Group:
-    """The `/papers` group; every subcommand becomes the router's text command."""
+    """The `/papers` group: one subcommand per catalog command, whose options become the router's text command."""
     group = app_commands.Group(name="papers", description="Research-paper digests and reading lists", guild_only=True)
-    run = adapter.answer
-
-    @group.command(description="Search papers by words")
-    async def search(interaction: discord.Interaction, query: str) -> None:
-        await run(interaction, command_text("search", query))
-
-    @group.command(description="Show one paper")
-    @app_commands.autocomplete(paper_id=adapter.paper_choices)
-    async def show(interaction: discord.Interaction, paper_id: str) -> None:
-        await run(interaction, command_text("show", paper_id))
-
-    @group.command(description="Your reading list")
-    @app_commands.describe(options="a page number, or: export bibtex | export markdown")
-    async def saved(interaction: discord.Interaction, options: str | None = None) -> None:
-        await run(interaction, command_text("saved", options))
-
-    @group.command(description="Add a paper to your reading list")
-    @app_commands.autocomplete(paper_id=adapter.paper_choices)
-    async def save(interaction: discord.Interaction, paper_id: str) -> None:
-        await run(interaction, command_text("save", paper_id))
-
-    @group.command(description="Remove a paper from your reading list")
-    @app_commands.autocomplete(paper_id=adapter.paper_choices)
-    async def unsave(interaction: discord.Interaction, paper_id: str) -> None:
-        await run(interaction, command_text("unsave", paper_id))
-
-    @group.command(description="Follow a topic in this channel")
-    async def subscribe(interaction: discord.Interaction, topic: str) -> None:
-        await run(interaction, command_text("subscribe", topic))
-
-    @group.command(description="Stop following a topic in this channel")
-    async def unsubscribe(interaction: discord.Interaction, topic: str) -> None:
-        await run(interaction, command_text("unsubscribe", topic))
-
-    @group.command(description="This channel's topics and schedule")
-    async def topics(interaction: discord.Interaction) -> None:
-        await run(interaction, "topics")
-
-    @group.command(description="When this channel gets its digest")
-    @app_commands.describe(time="24-hour HH:MM", timezone="IANA time zone", count="papers per digest")
-    @app_commands.autocomplete(timezone=adapter.zone_choices)
-    async def schedule(
-        interaction: discord.Interaction, time: str, timezone: str | None = None, count: int | None = None
-    ) -> None:
-        await run(interaction, command_text("schedule", time, timezone, count))
-
-    @group.command(description="What this channel gets on a day with no new papers")
-    @app_commands.describe(mode="notice: a one-line notice; silent: nothing")
-    async def quiet(interaction: discord.Interaction, mode: Literal["notice", "silent"]) -> None:
-        await run(interaction, command_text("quiet", mode))
-
-    @group.command(description="Pause this channel's digests")
-    async def pause(interaction: discord.Interaction) -> None:
-        await run(interaction, "pause")
-
-    @group.command(description="Resume this channel's digests")
-    async def resume(interaction: discord.Interaction) -> None:
-        await run(interaction, "resume")
-
-    @group.command(description="Post a digest here now")
-    async def digest(interaction: discord.Interaction) -> None:
-        await run(interaction, "digest")
-
-    @group.command(name="help", description="What /papers can do")
-    async def help_(interaction: discord.Interaction) -> None:
-        await run(interaction, "help")
-
+    completers: dict[ArgKind, Completer] = {ArgKind.PAPER_ID: adapter.paper_choices, ArgKind.ZONE: adapter.zone_choices}
+    for spec in CATALOG:
+        group.add_command(_subcommand(spec, adapter.answer, completers))
     return group
+
+
+def _subcommand(
+    spec: Command, run: Callable[[discord.Interaction, str], Awaitable[None]], completers: dict[ArgKind, Completer]
+) -> app_commands.Command:
+    """A subcommand whose options are the catalog command's arguments, typed, described, with choices and completion.
+
+    discord.py reads a command's options from its callback's signature, so the callback takes `**options` and carries
+    a signature built from the arguments; describe/choices/autocomplete are discord.py's own decorators.
+    """
+    arguments = spec.arguments
+
+    async def callback(interaction: discord.Interaction, **options: str | int | None) -> None:
+        await run(interaction, command_text(spec.name, *(options.get(argument.name) for argument in arguments)))
+
+    first = inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)
+    callback.__signature__ = inspect.Signature([first, *map(_option, arguments)])  # type: ignore[attr-defined]
+    decorated = app_commands.describe(**{argument.name: argument.description for argument in arguments})(callback)
+    if choices := {a.name: [app_commands.Choice(name=c, value=c) for c in a.choices] for a in arguments if a.choices}:
+        decorated = app_commands.choices(**choices)(decorated)
+    if completions := {a.name: completers[a.kind] for a in arguments if a.kind in completers}:
+        decorated = app_commands.autocomplete(**completions)(decorated)
+    return app_commands.Command(name=spec.name, description=spec.summary, callback=decorated)
+
+
+def _option(argument: Argument) -> inspect.Parameter:
+    """The callback parameter discord.py turns into the argument's option: an integer (within its bounds) or text."""
+    annotation: Any = str
+    if argument.kind is ArgKind.INT:
+        annotation = app_commands.Range[int, argument.minimum, argument.maximum]
+    return inspect.Parameter(
+        argument.name,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Optional[annotation] if argument.optional else annotation,  # noqa: UP045 - Range is no type
+        default=None if argument.optional else inspect.Parameter.empty,
+    )
+
+
+def _gateway_ended(task: asyncio.Task[None]) -> None:
+    """Say why the gateway stopped: without it no command or reaction arrives, though digests still go out."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("discord gateway stopped: commands and reactions no longer arrive", exc_info=error)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import discord
 from discord.utils import escape_mentions
 
+from bot.chat.catalog import CATALOG
 from bot.events import Reply
 from bot.models import DigestItem, DigestMessage, Twin
 
@@ -35,6 +36,12 @@ DIGEST_MARK = "digest "
 MARK_LENGTH = 8  # hex digits of the digest id: 32 bits, ample among one channel's recent messages
 _INLINE = re.compile(r"([\\*_`~|\[\]<])")  # '<' too, so no channel, role or user mention renders
 _LINE_START = re.compile(r"^([ \t]*)([#>-]|\d+(?=\.))", re.MULTILINE)  # headings, quotes, lists
+# What a reply keeps as written: its own code spans naming a command (`saved 2`, `quiet notice|silent`), where nothing
+# renders (no markup, masked link or mention inside code; '@' is left out all the same), and bare links made only of
+# characters that cannot form markup, a masked link or a mention even if Discord read them differently.
+_KEPT = re.compile(
+    rf"`(?:{'|'.join(CATALOG.names)})(?: [^`\n@]{{1,160}})?`|https?://[^\s\\`*~|\[\]<>\"'@]+"
+)
 _SOURCE_COLOURS = {
     "arxiv": discord.Colour(0xB31B1B),
     "shortscience": discord.Colour(0x2E86C1),
@@ -63,7 +70,23 @@ def safe_text(text: str, limit: int) -> str:
     Every formatting character is escaped, not only paired ones: discord.utils.escape_markdown leaves markdown that
     follows a URL or a first masked link live.
     """
-    escaped = escape_mentions(_LINE_START.sub(r"\1\\\2", _INLINE.sub(r"\\\1", text)))
+    return _cut_escaped(escape_mentions(_LINE_START.sub(r"\1\\\2", _INLINE.sub(r"\\\1", text))), limit)
+
+
+def reply_text(text: str, limit: int) -> str:
+    """A command's answer with everything it echoes inert, as `safe_text` makes it (a topic, a query, an id or a
+    headline can hold `[click](https://evil.example)`), except the answer's own code spans and bare links."""
+    pieces: list[str] = []
+    last = 0
+    for kept in _KEPT.finditer(text):
+        pieces += [_INLINE.sub(r"\\\1", text[last : kept.start()]), kept.group()]
+        last = kept.end()
+    pieces.append(_INLINE.sub(r"\\\1", text[last:]))
+    return _cut_escaped(escape_mentions(_LINE_START.sub(r"\1\\\2", "".join(pieces))), limit)
+
+
+def _cut_escaped(escaped: str, limit: int) -> str:
+    """Cut escaped text to `limit` characters, never leaving a dangling escape."""
     if len(escaped) <= limit:
         return escaped
     cut = escaped[: limit - 1]
@@ -143,8 +166,7 @@ def render_digest(message: DigestMessage) -> list[RenderedMessage]:
 
 def render_reply(reply: Reply) -> list[RenderedMessage]:
     """A command's answer: its line of text, then its papers packed into as few messages as Discord allows."""
-    text = escape_mentions(reply.text)
-    text = text if len(text) <= MAX_CONTENT else _clip(text, MAX_CONTENT)
+    text = reply_text(reply.text, MAX_CONTENT)
     batches = pack_embeds(paper_embed(item) for item in reply.items) or [()]
     return [
         RenderedMessage(text if number == 0 else None, batch, file=reply.attachment if number == 0 else None)

@@ -25,7 +25,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.http_health import HealthSource, add_health_route
 from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
 from adapters.slack.render import escape, render_digest, render_reply
 from adapters.slack.translate import command_from_payload, reaction_from_event
@@ -45,6 +44,12 @@ log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong; please try again in a minute."
 _PRUNE_AT = 10_000
+
+
+def workspace_limiter(posts_per_s: float) -> RateLimiter:
+    """Posts to all of Slack paced at `posts_per_s` (`scheduler.posts_per_s.slack`), a second's worth in a burst:
+    Slack's limits allow short bursts, and a due batch of small digests should not queue behind a steady drip."""
+    return RateLimiter(posts_per_s, burst=max(1, int(posts_per_s)))
 
 
 class ChannelPacer:
@@ -101,7 +106,7 @@ class SlackAdapter:
         # earn 429s from the workspace-wide limit, and each 429 costs a Retry-After pause.
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._socket: AsyncSocketModeHandler | None = None
-        self._runner: web.AppRunner | None = None
+        self._over_http = False
         self.client = AsyncWebClient(
             token=None if installations else _required(settings.bot_token, "slack.bot_token (SLACK_BOT_TOKEN)"),
             base_url=api_base_url(settings.api_url),
@@ -186,8 +191,11 @@ class SlackAdapter:
             log.exception("slack command failed channel=%s", command.channel)
             return Reply(SORRY)
 
-    async def start_socket_mode(self) -> None:
-        """Connect over Socket Mode (no public URL needed); returns once connected, events arrive in the background."""
+    async def start(self) -> None:
+        """Connect over Socket Mode (no public URL needed), unless Slack's requests arrive over HTTP (`add_routes`);
+        returns once connected, events arrive in the background."""
+        if self._over_http:
+            return
         if self._installations:
             raise ConfigError("'Add to Slack' (slack.client_id) needs a public redirect URL: run with --http")
         token = _required(self._settings.app_token, "slack.app_token (SLACK_APP_TOKEN)")
@@ -195,36 +203,21 @@ class SlackAdapter:
         await self._socket.connect_async()
         log.info("slack connected over socket mode")
 
-    def http_app(self, path: str = "/slack/events", *, health: HealthSource | None = None) -> web.Application:
-        """The aiohttp app that receives Slack's signed HTTP requests (events and slash commands) at `path`.
-
-        With `health`, it also answers GET /healthz (unsigned: monitors and load balancers poll it).
-        """
+    def add_routes(self, web_app: web.Application, path: str = "/slack/events") -> None:
+        """Receive Slack's signed HTTP requests (events, slash commands, 'Add to Slack') on `web_app` at `path`, in
+        place of Socket Mode; bolt verifies each request's signature."""
         _required(self._settings.signing_secret, "slack.signing_secret (SLACK_SIGNING_SECRET)")
-        # A fresh aiohttp app each call (bolt's own web_app() is cached), so routes can be added to it.
-        web_app = AsyncSlackAppServer(port=0, path=path, app=self.app).web_app
-        if health is not None:
-            add_health_route(web_app, health)
-        return web_app
-
-    async def start_http(
-        self, port: int, host: str = "0.0.0.0", path: str = "/slack/events", *, health: HealthSource | None = None
-    ) -> None:
-        """Serve `http_app` (and /healthz when `health` is given) on host:port; returns once listening."""
-        runner = web.AppRunner(self.http_app(path, health=health))
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
-        self._runner = runner
-        log.info("slack listening for HTTP requests on %s:%d%s", host, port, path)
+        for resource in AsyncSlackAppServer(port=0, path=path, app=self.app).web_app.router.resources():
+            for route in resource:
+                web_app.router.add_route(route.method, resource.canonical, route.handler)
+        self._over_http = True
+        log.info("slack receives HTTP requests at %s", path)
 
     async def stop(self) -> None:
-        """Disconnect Socket Mode and stop the HTTP server, whichever were started; close the installations."""
+        """Disconnect Socket Mode if it was started; close the installations."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
         if self._installations is not None:
             await self._installations.close()
 

@@ -131,11 +131,14 @@ def _print_enrichment(report: EnrichReport) -> None:
 def _print_report(report: FetchReport) -> None:
     for problem in report.problems:
         err.print(f"[yellow]skipped[/yellow] {escape(problem)}", highlight=False, soft_wrap=True)
+    for cut in report.cuts:
+        err.print(f"[yellow]cut[/yellow] {escape(cut)}", highlight=False, soft_wrap=True)
     if report.error:
         err.print(f"[red]error:[/red] {escape(report.error)}", highlight=False, soft_wrap=True)
         return
     unchanged = f", {report.not_modified} unchanged since last fetch" if report.not_modified else ""
     out.print(
         f"{report.source}: {report.added} new papers, {report.updated} updated, {report.duplicates} already known "
-        f"({report.documents} documents{unchanged}, {len(report.problems)} entries skipped)"
+        f"({report.documents} documents{unchanged}, {len(report.problems)} entries skipped"
+        f"{f', {len(report.cuts)} over-long fields cut' if report.cuts else ''})"
     )

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import SchedulerSettings
 from bot.delivery.cron import cached_trigger, cron_trigger, fired_slot, slot_of
-from bot.delivery.digest import DigestService, FindPosted, Notify, Send, utcnow
+from bot.delivery.digest import DigestService, FindPosted, utcnow
 from bot.delivery.dispatch import Dispatcher, Outcome
 from bot.errors import ChannelGoneError, StoreError
 from bot.models import Channel, ChannelClaim, ChannelRef
 from bot.ports.channels import Channels
+from bot.ports.chat import DigestPoster, ReadsBack
 from bot.ports.leases import Leases
 
 if TYPE_CHECKING:
@@ -43,17 +44,16 @@ def worker_id() -> str:
 
 
 class DigestScheduler:
-    """One APScheduler cron job per active channel; late or missed runs coalesce into one digest."""
+    """One APScheduler cron job per active channel of the platforms given; late or missed runs coalesce into one
+    digest. Channels of other platforms are left to the workers that serve them."""
 
     def __init__(
         self,
         channels: Channels,
         leases: Leases,
         digests: DigestService,
-        senders: Mapping[str, Send],
+        platforms: Mapping[str, DigestPoster],
         *,
-        finders: Mapping[str, FindPosted] | None = None,
-        notifiers: Mapping[str, Notify] | None = None,
         settings: SchedulerSettings | None = None,
         clock: Callable[[], datetime] = utcnow,
         prune_every_s: float = PRUNE_EVERY_S,
@@ -63,9 +63,10 @@ class DigestScheduler:
         self._channels = channels
         self._leases = leases
         self._digests = digests
-        self._senders = senders
-        self._finders = finders if finders is not None else {}  # run_worker fills it after construction
-        self._notifiers = notifiers if notifiers is not None else {}  # likewise
+        self._platforms = dict(platforms)
+        self._finders: dict[str, FindPosted] = {  # platforms that can read back what a crashed post left
+            name: poster.find_posted for name, poster in platforms.items() if isinstance(poster, ReadsBack)
+        }
         self._conf = settings or SchedulerSettings()
         self._clock = clock
         self._owner = worker_id()
@@ -99,7 +100,7 @@ class DigestScheduler:
     def schedule(self, channel: Channel) -> None:
         """Add, replace or (when paused) remove the channel's job; called whenever its settings change."""
         job_id = str(channel.ref)
-        if channel.paused or channel.ref.platform not in self._senders:
+        if channel.paused or channel.ref.platform not in self._platforms:
             self._scheduled.pop(channel.ref, None)
             if self._scheduler.get_job(job_id):
                 self._scheduler.remove_job(job_id)
@@ -203,7 +204,7 @@ class DigestScheduler:
             keep = timedelta(seconds=self._conf.misfire_grace_s + RUN_RETENTION_S)
             await self._leases.prune_runs(now - keep)
         refs = await self._leases.claimable_channels(now, self._conf.concurrency * 16)
-        refs = [ref for ref in refs if ref.platform in self._senders and not self._dispatch.queued(ref)]
+        refs = [ref for ref in refs if ref.platform in self._platforms and not self._dispatch.queued(ref)]
         if refs:
             log.info("sweep found %d channels with unfinished digests", len(refs))
             self._dispatch.enqueue(refs, holds=False)
@@ -216,13 +217,13 @@ class DigestScheduler:
         stay planned either way.
         """
         channel = claim.channel
-        if channel.ref.platform not in self._senders or (only_due and not claim.due and not claim.planned):
+        poster = self._platforms.get(channel.ref.platform)
+        if poster is None or (only_due and not claim.due and not claim.planned):
             return Outcome()
-        platform = channel.ref.platform
         try:
             await self._digests.deliver(
-                channel, self._senders[platform], find_posted=self._finders.get(platform),
-                notify=self._notifiers.get(platform), planned=claim.planned, runs=claim.due,
+                channel, poster.send_digest, find_posted=self._finders.get(channel.ref.platform),
+                notify=poster.send_notice, planned=claim.planned, runs=claim.due,
             )
         except ChannelGoneError as exc:
             await self._pause(channel, str(exc))

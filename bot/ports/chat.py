@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
-from bot.models import (
-    DigestMessage,
-    PostedMessage,
-)
+from bot.models import ChannelRef, DigestMessage, PostedMessage
 
 
-class ChatAdapter(Protocol):
-    """A chat platform the bot posts to; each renders the neutral digest its own way."""
+class DigestPoster(Protocol):
+    """Where the scheduler posts one platform's digests and notices; each renders the neutral digest its own way."""
+
+    async def send_digest(self, message: DigestMessage) -> Sequence[PostedMessage]:
+        """Post a digest; return the platform's messages and the papers each carries."""
+        ...
+
+    async def send_notice(self, ref: ChannelRef, text: str) -> None:
+        """Post a short plain notice (a quiet day, a source outage) that carries no papers."""
+        ...
+
+
+@runtime_checkable
+class ReadsBack(Protocol):
+    """A platform whose channel history the bot can read, so a digest resumed after a crash or a timed-out post skips
+    what already landed. A platform that cannot (the console) says so by not having this method."""
+
+    async def find_posted(self, ref: ChannelRef, digest_id: str) -> Sequence[PostedMessage]:
+        """The channel's recent messages that carry `digest_id`."""
+        ...
+
+
+class ChatAdapter(DigestPoster, Protocol):
+    """One platform the worker runs: connected by `start`, serving commands and reactions until `stop`."""
 
     platform: str
 
-    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
-        """Post a digest; return the platform's messages and the papers each carries."""
+    async def start(self) -> None:
+        """Connect; return once commands and reactions arrive (they are handled in the background)."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect and release what `start` (or the constructor) opened; safe on an adapter never started."""
         ...

@@ -21,7 +21,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _TOKEN = re.compile(
     r'(?P<name>[A-Za-z]+):(?:"(?P<qvalue>[^"]*)"?|(?P<value>\S*))|"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+)'
 )
-_AGO = re.compile(r"^(?P<count>\d{1,4})(?P<unit>[dw])$")
+_AGO = re.compile(r"^(?P<count>[0-9]{1,4})(?P<unit>[dw])$")
 
 
 class QueryError(PaperbotError):

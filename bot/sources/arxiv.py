@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from bot.errors import SourceError
 from bot.ingest.clean import clean_text, truncate
 from bot.models import SourceEntry
-from bot.sources.base import ParsedPage
+from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
 from bot.sources.entries import (
     MAX_REASON,
     EntryProblem,
@@ -107,9 +107,9 @@ def api_url(*, categories: Sequence[str], query: str | None, start: int, max_res
     return f"{base}?{urlencode(params, safe=':()')}"  # as HTTP clients (yarl) would requote it: logs match the wire
 
 
-def parse_api(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
+def parse_api(body: bytes, url: str, headers: Mapping[str, str], *, max_chars: int = MAX_FIELD_CHARS) -> ParsedPage:
     """Parse one page of export-API results, with its paging figures; an error the API reports raises SourceError."""
-    feed = read_feed(body, url, headers)
+    feed, cuts = read_feed(body, url, headers, max_chars)
     for entry in feed.entries:
         if _API_ERROR in entry.get("id", ""):  # the API reports a bad query as a lone entry titled "Error"
             reason = truncate(clean_text(entry.get("summary") or entry.get("id")), MAX_REASON)
@@ -118,17 +118,22 @@ def parse_api(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
         url,
         feed.entries,
         _api_entry,
+        max_chars=max_chars,
+        cuts=cuts,
         total=_count(extension(feed.feed, "totalresults")),
         start=_count(extension(feed.feed, "startindex")),
     )
 
 
-def parse_listing(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
+def parse_listing(
+    body: bytes, url: str, headers: Mapping[str, str], *, max_chars: int = MAX_FIELD_CHARS
+) -> ParsedPage:
     """Parse a daily listing from rss.arxiv.org; a listing with no items (weekends, holidays) is simply empty.
 
     A replacement's announcement date is its `updated`: the listing does not say when the paper first appeared.
     """
-    return collect(url, read_feed(body, url, headers).entries, _listing_entry)
+    feed, cuts = read_feed(body, url, headers, max_chars)
+    return collect(url, feed.entries, _listing_entry, max_chars=max_chars, cuts=cuts)
 
 
 def _api_entry(entry: Mapping[str, Any]) -> SourceEntry:

@@ -22,7 +22,8 @@ from bot.errors import SourceError
 from bot.ingest.clean import clean_text, fingerprint, truncate
 from bot.ingest.headline import derive_headline, fit_title
 from bot.models import Paper, SourceEntry
-from bot.sources.base import ParsedPage
+from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
+from bot.sources.shrink import shrink_xml
 
 _Item = TypeVar("_Item")
 _HTML_PAGE = re.compile(  # an optional XML declaration and comments, then an HTML doctype or root element
@@ -35,6 +36,7 @@ _BLOCK = frozenset(
 )
 _HIDDEN = frozenset({"script", "style", "template"})
 MAX_REASON = 300  # characters of a server's or parser's own words kept in a one-line error
+_MAX_DEPTH = 8  # raw records are capped this deep; no parser reads deeper
 
 
 class EntryProblem(ValueError):
@@ -60,8 +62,11 @@ def read_json(body: bytes, url: str) -> Any:
         raise SourceError(f"{url}: not JSON: nested too deeply") from None
 
 
-def read_feed(body: bytes, url: str, headers: Mapping[str, str]) -> Any:
-    """Parse RSS or Atom with feedparser, raising `SourceError` unless the document is a well-formed feed.
+def read_feed(
+    body: bytes, url: str, headers: Mapping[str, str], max_chars: int = MAX_FIELD_CHARS
+) -> tuple[Any, list[str]]:
+    """Parse RSS or Atom with feedparser, raising `SourceError` unless the document is a well-formed feed; returns it
+    with one line per text cut to `max_chars` first (feedparser's memory grows with the longest text it reads).
 
     The body goes in as a stream because feedparser opens a bytes argument as a file path when one exists.
     """
@@ -69,6 +74,7 @@ def read_feed(body: bytes, url: str, headers: Mapping[str, str]) -> Any:
     head = _head(body)
     if not head.lstrip().startswith(b"<"):
         raise SourceError(f"{url}: not a feed: the response is not XML (it starts with {body[:12]!r})")
+    body, cuts = shrink_xml(body, max_chars)
     response_headers = {"content-location": url, **{name.lower(): value for name, value in headers.items()}}
     try:
         parsed = feedparser.parse(
@@ -81,7 +87,7 @@ def read_feed(body: bytes, url: str, headers: Mapping[str, str]) -> Any:
         raise SourceError(f"{url}: {_fault(parsed.get('bozo_exception'), added_lines)}")
     if not parsed.get("version"):
         raise SourceError(f"{url}: not a feed: no RSS or Atom document element")
-    return parsed
+    return parsed, cuts
 
 
 def collect(
@@ -89,18 +95,53 @@ def collect(
     items: Iterable[_Item],
     build: Callable[[_Item], SourceEntry],
     *,
+    max_chars: int = MAX_FIELD_CHARS,
+    cuts: Iterable[str] = (),
     total: int | None = None,
     start: int | None = None,
 ) -> ParsedPage:
-    """Build an entry from each item; an item that raises `EntryProblem` becomes a problem line instead."""
+    """Build an entry from each item, its fields first cut to `max_chars`; an item that raises `EntryProblem`
+    becomes a problem line instead, and each cut a line of `cuts` (with the `cuts` made before parsing)."""
     entries: list[SourceEntry] = []
     problems: list[str] = []
+    cut_lines = [f"{url}: {cut}" for cut in cuts]
     for number, item in enumerate(items, start=1):
+        if cut := sorted(set(cap_fields(item, max_chars))):
+            cut_lines.append(f"{url}: entry {number}: {', '.join(cut)} cut to {max_chars:,} characters")
         try:
             entries.append(build(item))
         except EntryProblem as exc:
             problems.append(f"{url}: entry {number}: {exc}")
-    return ParsedPage(tuple(entries), tuple(problems), total=total, start=start)
+    return ParsedPage(tuple(entries), tuple(problems), total=total, start=start, cuts=tuple(cut_lines))
+
+
+def cap_fields(record: Any, max_chars: int, name: str = "", depth: int = 0) -> list[str]:
+    """Cut, in place, every string in a parsed record (dicts and lists, JSON's or feedparser's) to `max_chars`, and
+    every list once its strings add up to more; return the names of the fields cut."""
+    cut: list[str] = []
+    if depth > _MAX_DEPTH:
+        return cut
+    if isinstance(record, dict):
+        for key, value in list(dict.items(record)):  # dict's own view: feedparser's aliases would read twice
+            if isinstance(value, str) and len(value) > max_chars:
+                dict.__setitem__(record, key, value[:max_chars])
+                cut.append(str(key))
+            else:
+                cut += cap_fields(value, max_chars, str(key), depth + 1)
+    elif isinstance(record, list):
+        size = 0
+        for index, value in enumerate(record):
+            if isinstance(value, str) and len(value) > max_chars:
+                record[index] = value = value[:max_chars]
+                cut.append(name)
+            else:
+                cut += cap_fields(value, max_chars, name, depth + 1)
+            size += _chars(value)
+            if size > max_chars:
+                del record[index + 1 :]
+                cut.append(name)
+                break
+    return cut
 
 
 def build_paper(*, paper_id: str, source: str, source_id: str, title: str, text: str, **fields: Any) -> Paper:
@@ -173,6 +214,19 @@ def utc(parsed: time.struct_time | None) -> datetime | None:
 def updated_at(entry: Mapping[str, Any]) -> datetime | None:
     """Return when the entry says it last changed; feedparser would answer its publication date where it says not."""
     return utc(entry["updated_parsed"]) if "updated_parsed" in entry else None
+
+
+def _chars(value: Any, depth: int = 0) -> int:
+    """How many characters of text a (capped) parsed value holds."""
+    if isinstance(value, str):
+        return len(value)
+    if depth > _MAX_DEPTH:
+        return 0
+    if isinstance(value, dict):
+        return sum(_chars(item, depth + 1) for item in dict.values(value))
+    if isinstance(value, list):
+        return sum(_chars(item, depth + 1) for item in value)
+    return 0
 
 
 def _has_words(text: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.models import SourceEntry
 from bot.sources.arxiv import abs_url, arxiv_id_from_link
-from bot.sources.base import ParsedPage
+from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
 from bot.sources.entries import (
     EntryProblem,
     author_names,
@@ -30,9 +30,12 @@ from bot.sources.entries import (
 SOURCE = "rss"
 
 
-def parse_feed(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
+def parse_feed(
+    body: bytes, url: str, headers: Mapping[str, str], *, max_chars: int = MAX_FIELD_CHARS
+) -> ParsedPage:
     """Parse one feed document; entries without an id or link are skipped, as no later fetch could match them."""
-    return collect(url, read_feed(body, url, headers).entries, partial(_entry, url))
+    feed, cuts = read_feed(body, url, headers, max_chars)
+    return collect(url, feed.entries, partial(_entry, url), max_chars=max_chars, cuts=cuts)
 
 
 def _entry(feed_url: str, entry: Mapping[str, Any]) -> SourceEntry:

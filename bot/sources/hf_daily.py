@@ -14,7 +14,7 @@ from bot.errors import SourceError
 from bot.ingest.clean import clean_text
 from bot.models import SourceEntry, Summary
 from bot.sources.arxiv import abs_url, entry_arxiv_id, pdf_url
-from bot.sources.base import ParsedPage
+from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
 from bot.sources.entries import EntryProblem, build_paper, collect, read_json
 from bot.summarize.service import CURATED_VERSION, HF_AI_SUMMARY
 
@@ -26,12 +26,14 @@ def daily_papers_url(day: date, base: str = "https://huggingface.co") -> str:
     return f"{base.rstrip('/')}/api/daily_papers?{urlencode({'date': day.isoformat()})}"
 
 
-def parse_daily_papers(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
+def parse_daily_papers(
+    body: bytes, url: str, headers: Mapping[str, str], *, max_chars: int = MAX_FIELD_CHARS
+) -> ParsedPage:
     """Parse the API's JSON list; anything but a list means the API changed or failed, so nothing is stored."""
     items = read_json(body, url)
     if not isinstance(items, list):
         raise SourceError(f"{url}: expected a JSON list of papers, got {type(items).__name__}")
-    return collect(url, items, _entry)
+    return collect(url, items, _entry, max_chars=max_chars)
 
 
 def _entry(item: Any) -> SourceEntry:

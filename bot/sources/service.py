@@ -22,7 +22,7 @@ from bot.sources.base import ParsedPage, Parser
 
 if TYPE_CHECKING:
     from bot.config import FetchSettings, SourceSettings
-    from bot.sources.http import HttpFetcher
+    from bot.sources.http import Deadline, HttpFetcher
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +43,20 @@ class FetchReport:
     documents: int = 0
     not_modified: int = 0  # documents the server said are unchanged (304)
     problems: tuple[str, ...] = ()  # entries skipped, one line each
+    cuts: tuple[str, ...] = ()  # fields cut to `fetch.max_field_chars`, one line each (their papers are stored)
     error: str | None = None
 
 
 @dataclass(slots=True)
 class _Fetched:
-    """What a fetch gathered so far; stored only when every document of the source came through."""
+    """One fetch under way: what it may reach and until when, and what it gathered so far (stored only when every
+    document of the source came through)."""
 
+    configured: bool  # the source's URL is the operator's own, so it may be a private address
+    deadline: Deadline
     entries: list[SourceEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    cuts: list[str] = field(default_factory=list)
     validators: list[HttpValidators] = field(default_factory=list)
     documents: int = 0
     not_modified: int = 0
@@ -100,16 +105,17 @@ class SourceFetcher:
         report = FetchReport(
             source.name, added=merged.added, updated=merged.updated, duplicates=merged.duplicates,
             documents=fetched.documents, not_modified=fetched.not_modified, problems=tuple(fetched.problems),
+            cuts=tuple(fetched.cuts),
         )
         log.info(
-            "source=%s outcome=ok documents=%d not_modified=%d added=%d updated=%d duplicates=%d skipped=%d",
+            "source=%s outcome=ok documents=%d not_modified=%d added=%d updated=%d duplicates=%d skipped=%d cut=%d",
             source.name, report.documents, report.not_modified, report.added, report.updated, report.duplicates,
-            len(report.problems),
+            len(report.problems), len(report.cuts),
         )
         return report
 
     async def _fetch_documents(self, source: SourceSettings, on_progress: Progress | None) -> _Fetched:
-        fetched = _Fetched()
+        fetched = _Fetched(source.url is not None, self._http.deadline(self._settings.max_fetch_s))
         if source.kind == "arxiv":
             await self._fetch_api_pages(source, fetched, on_progress)
             return fetched
@@ -142,14 +148,19 @@ class SourceFetcher:
 
     async def _fetch_one(self, url: str, parser: Parser, fetched: _Fetched, *, conditional: bool) -> ParsedPage:
         validators = await self._records.get_validators(url) if conditional else None
-        result = await self._http.get(url, validators=validators)
+        result = await self._http.get(
+            url, validators=validators, configured=fetched.configured, deadline=fetched.deadline
+        )
         fetched.documents += 1
         if result.not_modified:
             fetched.not_modified += 1
             return ParsedPage(entries=())
-        page = await asyncio.to_thread(parser, result.body, result.url, result.headers)
+        page = await asyncio.to_thread(
+            parser, result.body, result.url, result.headers, max_chars=self._settings.max_field_chars
+        )
         fetched.entries.extend(page.entries)
         fetched.problems.extend(page.problems)
+        fetched.cuts.extend(page.cuts)
         if conditional and result.validators is not None:
             fetched.validators.append(result.validators)
         return page

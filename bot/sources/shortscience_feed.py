@@ -14,15 +14,18 @@ from bot.ingest.clean import clean_text, fingerprint
 from bot.ingest.headline import derive_authors
 from bot.models import CommunitySummary, Paper, SourceEntry
 from bot.sources.arxiv import abs_url, entry_arxiv_id
-from bot.sources.base import ParsedPage
+from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
 from bot.sources.entries import EntryProblem, author_names, build_paper, collect, detail_text, extension, read_feed, utc
 
 SOURCE = "shortscience"
 
 
-def parse_shortscience_feed(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedPage:
+def parse_shortscience_feed(
+    body: bytes, url: str, headers: Mapping[str, str], *, max_chars: int = MAX_FIELD_CHARS
+) -> ParsedPage:
     """Parse one ShortScience feed document into papers, each arXiv paper carrying its summaries."""
-    return collect(url, read_feed(body, url, headers).entries, _entry)
+    feed, cuts = read_feed(body, url, headers, max_chars)
+    return collect(url, feed.entries, _entry, max_chars=max_chars, cuts=cuts)
 
 
 def _entry(entry: Mapping[str, Any]) -> SourceEntry:

@@ -63,6 +63,7 @@ def test_paperbot_env_beats_conventional_name(tmp_path, monkeypatch):
         ("[digest]\nsize = 0\n", "digest.size"),
         ('[digest]\ntimezone = "Mars/Olympus"\n', "unknown time zone 'Mars/Olympus'"),
         ('[digest]\ncron = "every morning"\n', "digest.cron"),
+        ('[digest]\nheader = "   "\n', "digest.header: the digest header must contain a visible character"),
         ('[summarizer]\nkind = "magic"\n', "summarizer.kind"),
         ("[digest\nsize = 4\n", "not valid TOML"),
     ],

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.http_health import start_health_server
+from adapters.http_server import http_app, serve
 from app.parts import digest_service
 from app.wiring import App
 from app.worker import run_worker
@@ -60,7 +60,7 @@ async def test_healthz_shows_last_digest_per_platform_then_503_once_the_store_is
     async def report() -> HealthReport:
         return await health_report(store.outbox, store.sources, ["discord", "slack"], NOW, sources=["arxiv", "feed", "new"])
 
-    runner = await start_health_server(report, free_port(), host="127.0.0.1")
+    runner = await serve(http_app(health=report), free_port(), host="127.0.0.1")
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/healthz"
     try:
         status, body, _ = await get(url)
@@ -97,7 +97,7 @@ async def test_slack_http_app_serves_healthz_beside_events(fake_slack, sqlite_st
     async def report() -> HealthReport:
         return await health_report(sqlite_store.outbox, sqlite_store.sources, ["slack"], NOW)
 
-    async with TestClient(TestServer(adapter.http_app(health=report))) as http:
+    async with TestClient(TestServer(http_app([adapter], health=report))) as http:
         response = await http.get("/healthz")
         assert response.status == 200
         assert (await response.json())["platforms"]["slack"]["last_digest"] is not None

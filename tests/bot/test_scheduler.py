@@ -23,7 +23,7 @@ async def test_jobs_follow_each_channels_time_zone_and_pause(sqlite_store):
     await sqlite_store.channels.upsert_channel(Channel(TOKYO, cron="30 7 * * 1-5", timezone="Asia/Tokyo", paused=True))
     adapter = RecordingAdapter()
     digests = digest_service(sqlite_store, FirstWordsSummarizer(), header="Papers")
-    scheduler = digest_scheduler(sqlite_store, digests, {"console": adapter.send_digest})
+    scheduler = digest_scheduler(sqlite_store, digests, {"console": adapter})
     await scheduler.start()
     try:
         berlin_next = datetime.fromisoformat(scheduler.next_run(BERLIN)).astimezone(ZoneInfo("Europe/Berlin"))
@@ -45,7 +45,7 @@ async def test_a_due_job_posts_the_channels_digest_and_a_failure_stays_local(sql
     await sqlite_store.channels.upsert_channel(Channel(TOKYO, digest_size=2))
     adapter = RecordingAdapter()
     digests = digest_service(sqlite_store, FirstWordsSummarizer(), header="Papers")
-    scheduler = digest_scheduler(sqlite_store, digests, {"console": adapter.send_digest})
+    scheduler = digest_scheduler(sqlite_store, digests, {"console": adapter})
 
     adapter.fail_next = True
     await scheduler.run_channel(BERLIN)  # logged, not raised

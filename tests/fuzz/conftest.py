@@ -63,12 +63,12 @@ def slack_adapter(store: SqlStore, fake_slack: FakeSlack) -> SlackAdapter:
 
 @pytest.fixture
 async def discord_adapter(store: SqlStore) -> AsyncIterator[DiscordAdapter]:
-    """The Discord adapter logged in (REST only) to the fake Discord API."""
+    """The Discord adapter logged in (REST only) to the fake Discord API, not pacing requests."""
     base = discord.http.Route.BASE
     runner, url = await serve(FakeDiscord(token=DISCORD_TOKEN))
     settings = DiscordSettings(token=DISCORD_TOKEN, api_url=url, admin_role="Librarian")
     reactions = reaction_handler(store, {"discord": "🔖"})
-    adapter = DiscordAdapter(settings, wire_router(store), reactions, store.papers, global_rate=10_000)
+    adapter = DiscordAdapter(settings, wire_router(store), reactions, store.papers)
     await adapter.login()
     try:
         yield adapter

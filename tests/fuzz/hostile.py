@@ -13,6 +13,8 @@ from functools import partial
 
 from hypothesis import strategies as st
 
+from bot.chat.catalog import CATALOG
+
 PINGS = [
     "@everyone", "@here", "<!channel>", "<!here>", "<!everyone>", "<@U0123ABCD>", "<@W0123ABCD|ada>",
     "<@123456789012345678>", "<@!123456789012345678>", "<@&223456789012345678>", "<#C0123ABCD>",
@@ -23,6 +25,7 @@ MARKUP = [
     "# heading", "- list", "1. item", "[click](https://evil.example)", "<https://evil.example|click>",
     "<javascript:alert(1)|x>", "&amp;", "&lt;", "&#0;", "<b>", "</div>", "<script>x</script>", "$x$", "$$", "\\frac{",
     "![](", "[link]", " |", "\\", "<", ">", "&", "|", "]]>", "<![CDATA[", "-->",
+    "} @misc(pwned, title = {Forged}) @comment(", "{", "}", "@", "#", ")](https://evil.example) [x](", "%0A",
 ]
 SQL = [
     "'; DROP TABLE papers; --", '" OR 1=1 --', "' OR '1'='1", "%", "_", "NEAR(", "MATCH", "*", "AND", "OR NOT",
@@ -33,6 +36,7 @@ BIDI = ["\u200b", "\u200d", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\
 OTHER = [
     "😀", "λ", "ﷺ", "🏳️‍🌈", "../../etc/passwd", "%s%n", "{0}", "$(reboot)", "NaN", "-1", "99999999999999999999",
     "25:99", "07:30", "Europe/Berlin", "Mars/Olympus", "2401.00001", "arXiv:2401.00001v2", " ", " ", " ", "  ",
+    "²", "٣", "０９", "¹⁰", "09:0²", "Rozsa et al.", "TL;DR:", "http://127.0.0.1:8080/admin", "http://169.254.169.254/",
 ]
 SURROGATE = "\ud800"  # a lone surrogate: JSON can carry one, UTF-8 (files, HTTP forms, the store) cannot
 FRAGMENTS = PINGS + MARKUP + SQL + CONTROL + BIDI + OTHER
@@ -82,8 +86,8 @@ def hostile_text(max_parts: int = 8, *, huge: bool = True, surrogates: bool = Tr
     return st.integers(0, 2**63).map(partial(compose, max_parts=max_parts, huge=huge, surrogates=surrogates))
 
 
-SUBCOMMANDS = ["search", "show", "saved", "save", "unsave", "subscribe", "unsubscribe", "topics", "schedule", "pause",
-               "resume", "quiet", "digest", "help", "similar", "", "SEARCH", "nonsense"]
+# Every command in the catalog, none, one in capitals and one that does not exist.
+SUBCOMMANDS = [*CATALOG.names, "", "SEARCH", "nonsense"]
 
 
 def command_text(seed: int) -> str:
@@ -93,6 +97,8 @@ def command_text(seed: int) -> str:
     for _ in range(rng.randint(0, 5)):
         if rng.random() < 0.2:
             words.append(f"{rng.randint(0, 30)}:{rng.randint(0, 70):02d}")
+        elif rng.random() < 0.05:
+            words.append(rng.choice(["²", "٣", "1\x00", "09:00\x00", "\x1b[31m"]))
         else:
             words.append(compose(rng.getrandbits(63), max_parts=3, huge=rng.randrange(8) == 0, surrogates=False))
     return " ".join(words)

@@ -28,6 +28,7 @@ from testing.fakes import RecordingAdapter
 from tests.adapters.discord.payloads import interaction_payload
 from tests.adapters.discord.test_render import assert_inert as assert_discord_inert
 from tests.adapters.discord.test_render import assert_limits as assert_discord_limits
+from tests.adapters.discord.test_render import unescaped
 from tests.adapters.slack.test_render import assert_inert as assert_slack_inert
 from tests.adapters.slack.test_render import assert_within_limits as assert_slack_limits
 from tests.fuzz.conftest import awaiter, wire_router
@@ -36,6 +37,7 @@ from tests.fuzz.hostile import SUBCOMMANDS, command_texts, hostile_text
 
 DISCORD_SORRY = "Sorry, something went wrong."
 LIVE_DISCORD_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
+MASKED_LINK = r"\[[^\]]*\]\("
 # Anything JSON can carry where Slack sends a string: the translation must take it or drop the command.
 junk = st.one_of(
     st.none(), st.booleans(), st.integers(), st.just(""), st.lists(st.text(max_size=3), max_size=2),
@@ -76,9 +78,11 @@ async def test_the_router_answers_or_refuses_in_one_line(store: SqlStore) -> Non
             reply = wait(router.handle(command, adapter.send_digest))
         except PaperbotError as exc:
             assert str(exc) and "\n" not in str(exc) and len(str(exc)) < 400
+            assert "cannot use the store" not in str(exc) and "sqlite" not in str(exc).lower(), str(exc)
             outcomes["refused"] += 1
         else:
             assert reply.text
+            assert not any(ord(c) < 32 and c != "\n" for c in reply.text), reply.text  # no control char was taken
             outcomes["replied"] += 1
 
     await asyncio.to_thread(run)
@@ -143,6 +147,7 @@ async def test_discord_interactions_always_get_an_inert_reply(discord_adapter: D
         assert isinstance(ephemeral, bool) and messages
         assert messages[0].content and messages[0].content != DISCORD_SORRY
         assert_discord_limits(messages)
+        assert not unescaped(messages[0].content or "", MASKED_LINK), messages[0].content
         for message in messages:
             assert not LIVE_DISCORD_MENTION.search(message.content or "")
             for embed in message.embeds:

@@ -20,13 +20,14 @@ from tests.fuzz.feeds import CONTENT_TYPES, arxiv_api_page, arxiv_listing, daily
 from tests.fuzz.harness import fuzz
 
 URL = "https://feeds.example.org/source?page=1"
+MAX_CHARS = 5_000  # well under the hostile texts' 100 kB, so every target cuts fields too
 headers = st.sampled_from(CONTENT_TYPES).map(lambda kind: {"Content-Type": kind} if kind else {})
 
 
 def check_contract(parse: Parser, body: bytes, response_headers: dict[str, str]) -> ParsedPage | None:
     """Return the page, or None where the parser refused the whole document with one SourceError line."""
     try:
-        page = parse(body, URL, response_headers)
+        page = parse(body, URL, response_headers, max_chars=MAX_CHARS)
     except SourceError as exc:
         message = str(exc)
         assert message.startswith(f"{URL}: ") and "\n" not in message, message[:300]
@@ -36,10 +37,13 @@ def check_contract(parse: Parser, body: bytes, response_headers: dict[str, str])
         assert isinstance(entry, SourceEntry)
         paper = entry.paper
         assert paper.id and paper.source_id and any(c.isalnum() for c in paper.text)
+        assert len(paper.text) <= MAX_CHARS and all(len(s.text) <= MAX_CHARS for s in entry.summaries)
         assert 1 <= len(paper.headline) <= MAX_HEADLINE and "\n" not in paper.headline
         assert all(summary.paper_id == paper.id and summary.text for summary in entry.summaries)
     for problem in page.problems:
         assert problem.startswith(f"{URL}: entry ") and "\n" not in problem
+    for cut in page.cuts:
+        assert cut.startswith((f"{URL}: entry ", f"{URL}: feed: ")) and "\n" not in cut
     return page
 
 

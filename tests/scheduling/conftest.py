@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.slack.adapter import SlackAdapter
 from app.parts import digest_service
@@ -17,6 +13,7 @@ from bot.delivery.pacing import RetryPolicy
 from bot.models import Channel, ChannelRef
 from bot.selection.semantic import SemanticIndex
 from storage.sql_store import SqlStore
+from testing.databases import private_postgres
 from testing.slack_api import FakeSlack
 from tests.adapters.slack.conftest import FirstWords, build_adapter, paper, slack_settings
 
@@ -36,16 +33,8 @@ def fake(fake_slack: FakeSlack) -> FakeSlack:
 @pytest.fixture
 async def fresh_postgres(postgres_url: str) -> AsyncIterator[str]:
     """A database of its own (other suites reset the shared one concurrently), dropped afterwards."""
-    name = f"paperbot_sched_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with private_postgres(postgres_url, "paperbot_sched") as url:
+        yield url
 
 
 def slack_adapter(store: SqlStore, fake: FakeSlack, timeout: float | None = None) -> SlackAdapter:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from app.crash import CRASH_ENV
 from app.wiring import make_summarizer
 from bot.config import Settings
-from bot.crashpoint import CRASH_ENV
 from bot.models import ChannelRef, Summary
 from storage.sql_store import SqlStore
 from testing.processes import PAPERS, exited, free_port, serving
@@ -41,6 +41,32 @@ def _worker(config: Path, crash_at: str | None, port: int | None = None) -> subp
     code = "from app.cli.main import app; app()"
     args = [sys.executable, "-c", code, "--config", str(config), "run", "--http", "--port", str(port or free_port())]
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+_CRASH_POINTS = """
+import sys
+from app.crash import install_crash_hook_from_env
+from bot.crashpoint import crash_point
+if sys.argv[1] == "install":
+    install_crash_hook_from_env()
+for point in ("planned", "posted", "marked"):
+    crash_point(point)
+    print(point, flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("crash_at", "install", "code", "passed"),
+    [
+        ("posted", "install", -signal.SIGKILL, ["planned"]),  # killed at the named point, no later
+        (None, "install", 0, ["planned", "posted", "marked"]),  # no variable: no hook
+        ("posted", "no-install", 0, ["planned", "posted", "marked"]),  # the core alone never kills
+    ],
+)
+def test_the_kill_hook_is_installed_by_the_app_only_when_the_variable_names_a_point(crash_at, install, code, passed):
+    env = {k: v for k, v in os.environ.items() if k != CRASH_ENV} | ({CRASH_ENV: crash_at} if crash_at else {})
+    done = subprocess.run([sys.executable, "-c", _CRASH_POINTS, install], env=env, capture_output=True, timeout=30)
+    assert (done.returncode, done.stdout.decode().split()) == (code, passed)
 
 
 @pytest.mark.parametrize("step", ["planned", "slack-message-posted", "posted", "marked"])

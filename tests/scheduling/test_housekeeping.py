@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.parts import digest_scheduler, digest_service
 from bot.config import SchedulerSettings
@@ -18,6 +14,7 @@ from bot.delivery.scheduler import RUN_RETENTION_S, DigestScheduler
 from bot.errors import StoreError
 from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage
 from storage.sql_store import SqlStore
+from testing.databases import private_postgres
 from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -30,21 +27,12 @@ async def store(request: pytest.FixtureRequest, sqlite_store: SqlStore) -> Async
     if request.param == "sqlite":
         yield sqlite_store
         return
-    admin_url = request.getfixturevalue("postgres_url")
-    name = f"paperbot_house_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        store = await SqlStore.connect(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    async with private_postgres(request.getfixturevalue("postgres_url"), "paperbot_house") as url:
+        store = await SqlStore.connect(url)
         try:
             yield store
         finally:
             await store.close()
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 async def _channels(store: SqlStore, *refs: ChannelRef, papers: int = 3) -> None:
@@ -53,10 +41,10 @@ async def _channels(store: SqlStore, *refs: ChannelRef, papers: int = 3) -> None
         await store.channels.upsert_channel(Channel(ref, digest_size=2))
 
 
-def _scheduler(store: SqlStore, send, *, clock=None, **conf: object) -> DigestScheduler:
+def _scheduler(store: SqlStore, platform: RecordingAdapter, *, clock=None, **conf: object) -> DigestScheduler:
     digests = digest_service(store, FirstWordsSummarizer(), header="Papers")
     extra = {"clock": clock} if clock else {}
-    return digest_scheduler(store, digests, {"console": send}, settings=SchedulerSettings(**conf), **extra)
+    return digest_scheduler(store, digests, {"console": platform}, settings=SchedulerSettings(**conf), **extra)
 
 
 async def test_claims_go_to_one_owner_and_only_where_there_is_work(store: SqlStore) -> None:
@@ -96,7 +84,7 @@ async def test_served_runs_older_than_the_cutoff_are_pruned_and_nothing_else(sto
 async def test_the_sweep_prunes_runs_past_the_grace_at_most_every_few_minutes(sqlite_store: SqlStore) -> None:
     await _channels(sqlite_store, A)
     now = [T0]
-    scheduler = _scheduler(sqlite_store, RecordingAdapter().send_digest, clock=lambda: now[0], misfire_grace_s=3600)
+    scheduler = _scheduler(sqlite_store, RecordingAdapter(), clock=lambda: now[0], misfire_grace_s=3600)
     keep = timedelta(seconds=3600 + RUN_RETENTION_S)
 
     async def served_run(slot: str, at: datetime) -> None:
@@ -145,8 +133,8 @@ class SlowPlatform(RecordingAdapter):
 async def test_a_delivery_longer_than_the_lease_renews_it_so_no_other_worker_claims_midpost(store: SqlStore) -> None:
     await _channels(store, A)
     platform, other = SlowPlatform(2.0), RecordingAdapter()
-    first = _scheduler(store, platform.send_digest, lease_s=0.6)
-    second = _scheduler(store, other.send_digest, lease_s=0.6)
+    first = _scheduler(store, platform, lease_s=0.6)
+    second = _scheduler(store, other, lease_s=0.6)
     delivery = asyncio.create_task(first.run_channel(A))
     await platform.started.wait()
     await asyncio.sleep(1.2)  # two leases' worth: without renewal it would have expired
@@ -156,13 +144,14 @@ async def test_a_delivery_longer_than_the_lease_renews_it_so_no_other_worker_cla
     assert await store.leases.claim_channels([A], "intruder", 0.6, now, only_due=False) == [], "the lease is still held"
     await delivery
     assert [len(m.items) for m in platform.sent] == [2] and other.sent == [], "one worker posted, once"
-    assert await store.leases.claim_channels([A], "next", 0.6, datetime.now(UTC), only_due=False), "then the channel is free"
+    freed = await store.leases.claim_channels([A], "next", 0.6, datetime.now(UTC), only_due=False)
+    assert freed, "then the channel is free"
 
 
 async def test_a_worker_whose_lease_was_taken_stops_posting_and_the_digest_stays_planned(store: SqlStore) -> None:
     await _channels(store, A)
     platform = SlowPlatform(1.5)
-    stalled = _scheduler(store, platform.send_digest, lease_s=0.6)
+    stalled = _scheduler(store, platform, lease_s=0.6)
     delivery = asyncio.create_task(stalled.run_channel(A))
     await platform.started.wait()
     later = datetime.now(UTC) + timedelta(hours=1)  # another worker whose clock says the lease expired long ago
@@ -176,7 +165,7 @@ async def test_a_worker_whose_lease_was_taken_stops_posting_and_the_digest_stays
 async def test_a_store_failure_while_planning_leaves_the_run_due_for_the_next_sweep(sqlite_store: SqlStore) -> None:
     await _channels(sqlite_store, A)
     platform = RecordingAdapter()
-    scheduler = _scheduler(sqlite_store, platform.send_digest, misfire_grace_s=3600)
+    scheduler = _scheduler(sqlite_store, platform, misfire_grace_s=3600)
     original, failures = sqlite_store.outbox.plan_unsent, [StoreError("cannot use the store: too many clients")]
 
     async def flaky(*args, **kwargs):
@@ -186,7 +175,7 @@ async def test_a_store_failure_while_planning_leaves_the_run_due_for_the_next_sw
 
     sqlite_store.outbox.plan_unsent = flaky  # type: ignore[method-assign]
     await scheduler.fire(A)
-    assert platform.sent == [] and [ref for ref in await sqlite_store.leases.claimable_channels(datetime.now(UTC), 10)] == [A]
+    assert platform.sent == [] and list(await sqlite_store.leases.claimable_channels(datetime.now(UTC), 10)) == [A]
     await scheduler.sweep()  # no hold after a store failure: the next sweep serves it
     for _ in range(100):
         if platform.sent:

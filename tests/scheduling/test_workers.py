@@ -24,8 +24,7 @@ async def test_many_workers_post_each_due_digest_exactly_once(fresh_postgres, fa
     schedulers = []
     for store in stores:
         adapter = slack_adapter(store, fake)
-        senders, finders = {"slack": adapter.send_digest}, {"slack": adapter.find_posted}
-        schedulers.append(digest_scheduler(store, digests(store), senders, finders=finders, settings=conf))
+        schedulers.append(digest_scheduler(store, digests(store), {"slack": adapter}, settings=conf))
     try:
         await asyncio.gather(*(scheduler.start() for scheduler in schedulers))
         deadline = time.monotonic() + 40

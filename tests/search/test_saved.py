@@ -58,7 +58,7 @@ async def test_bibtex_export_parses_back_with_every_entry(router: CommandRouter)
     assert library.failed_blocks == []
     assert len(library.entries) == 13 and len({e.key for e in library.entries}) == 13
     tricky = next(e for e in library.entries if e.key.endswith("p999"))
-    assert tricky["author"] == "Ada Lovelace and Émile Borel"
+    assert tricky["author"] == "Lovelace, Ada and Borel, Émile"
     assert "braces" in tricky["title"] and "quotes" in tricky["title"]
     assert tricky["url"].startswith("https://example.org/a?b=1")
     first = next(e for e in library.entries if e["title"] == "Paper title 1")

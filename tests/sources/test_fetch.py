@@ -273,3 +273,40 @@ async def test_on_a_weekend_a_channel_gets_a_notice_or_nothing_by_its_setting_ne
     assert report.error is None and report.added == 0
     assert adapter.sent == []
     assert [ref for ref, _ in adapter.notices] == [noisy.ref] and "weekend" in adapter.notices[0][1]
+
+
+async def test_a_feed_redirecting_into_the_network_fails_the_source_and_never_reaches_inside(
+    feed_server, fetcher, sqlite_store
+):
+    inside = FeedServer().start()  # another local port, standing in for an internal service
+    try:
+        inside.serve_fixture("/admin", "rss2.xml")
+        feed_server.documents["/feed.xml"] = Document(b"", status=302, headers={"Location": f"{inside.url}/admin"})
+        report = await fetcher.fetch(feed(feed_server, "lab-blog", "/feed.xml"))
+        assert inside.requests == []
+    finally:
+        inside.stop()
+    assert report.error and "refused" in report.error and "not a public address" in report.error
+    assert await sqlite_store.papers.count_papers() == 0
+    [state] = await sqlite_store.sources.source_states()
+    assert state.failing_since == NOW and state.last_error == report.error
+
+
+async def test_a_source_asking_for_a_long_wait_is_marked_failing_with_that_reason(feed_server, sqlite_store, clock):
+    from tests.sources.conftest import FakeClock
+
+    feed_server.documents["/feed.xml"] = Document(b"busy", status=503, headers={"Retry-After": "1000"})
+    feed_server.documents["/slow.xml"] = Document(b"busy", status=503, headers={"Retry-After": "100"})
+    waits = FakeClock()
+    http = HttpFetcher(user_agent="paperbot-tests", clock=waits, sleep=waits.sleep)
+    try:
+        fetcher = source_fetcher(sqlite_store, http, FetchSettings(max_fetch_s=250), clock=clock)
+        asked = await fetcher.fetch(feed(feed_server, "busy", "/feed.xml"))
+        slow = await fetcher.fetch(feed(feed_server, "slow", "/slow.xml"))
+    finally:
+        await http.close()
+    assert asked.error and "asks to wait 1000 s" in asked.error
+    assert slow.error and "would pass the fetch's 250 s limit" in slow.error
+    assert waits.sleeps == [100, 100]  # nothing else waited: the 1000 s ask failed at once
+    states = {state.name: state for state in await sqlite_store.sources.source_states()}
+    assert states["busy"].last_error == asked.error and states["slow"].last_error == slow.error

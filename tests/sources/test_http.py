@@ -16,39 +16,9 @@ from bot.delivery.pacing import RetryPolicy
 from bot.errors import SourceError
 from bot.models import HttpValidators
 from bot.sources.http import ARXIV_MIN_INTERVAL_S, POLITE_INTERVALS_S, FetchResult, HttpFetcher, user_agent
-from testing.http_server import LocalServer
+from tests.sources.conftest import reply
 
 UA = "paperbot/test (+mailto:ops@example.org)"
-
-
-class FakeClock:
-    """Monotonic time that moves only when the code under test sleeps, so pacing is checked instantly and exactly."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-async def server():
-    server = await LocalServer().start()
-    try:
-        yield server
-    finally:
-        await server.close()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -56,13 +26,6 @@ async def fetcher(clock):
     """Fast retries (fake sleep), a 1 KiB cap and no pacing unless a test asks for it."""
     async with HttpFetcher(user_agent=UA, max_bytes=1024, min_interval_s={}, clock=clock, sleep=clock.sleep) as f:
         yield f
-
-
-def reply(body: bytes = b"ok", status: int = 200, **headers: str):
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(body=body, status=status, headers=headers)
-
-    return handler
 
 
 def in_turn(*handlers):
@@ -88,7 +51,8 @@ def test_user_agent_names_version_and_contact():
 
 
 async def test_sends_user_agent_accept_and_encoding(server, fetcher):
-    result = await fetcher.get(server.on("/feed", reply(b"<feed/>", **{"Content-Type": "application/atom+xml"})))
+    url = server.on("/feed", reply(b"<feed/>", **{"Content-Type": "application/atom+xml"}))
+    result = await fetcher.get(url, configured=True)
     assert result == FetchResult(result.url, 200, b"<feed/>", result.headers, None)
     assert result.headers["content-type"] == "application/atom+xml"
     sent = server.seen[0].headers
@@ -108,9 +72,9 @@ async def _conditional(request: web.Request, *, etag: str | None = None, modifie
 
 async def test_etag_round_trip(server, fetcher):
     url = server.on("/feed", lambda request: _conditional(request, etag='"v1"'))
-    first = await fetcher.get(url)
+    first = await fetcher.get(url, configured=True)
     assert first.validators == HttpValidators(url, etag='"v1"')
-    second = await fetcher.get(url, validators=first.validators)
+    second = await fetcher.get(url, configured=True, validators=first.validators)
     assert server.seen[1].headers["If-None-Match"] == '"v1"'
     assert second.not_modified and second.status == 304 and second.body == b""
     assert second.validators == first.validators  # still good for the next fetch
@@ -119,48 +83,48 @@ async def test_etag_round_trip(server, fetcher):
 async def test_last_modified_round_trip(server, fetcher):
     stamp = "Tue, 02 Jan 2024 10:00:00 GMT"
     url = server.on("/feed", lambda request: _conditional(request, modified=stamp))
-    first = await fetcher.get(url)
+    first = await fetcher.get(url, configured=True)
     assert first.validators == HttpValidators(url, last_modified=stamp)
-    assert (await fetcher.get(url, validators=first.validators)).not_modified
+    assert (await fetcher.get(url, configured=True, validators=first.validators)).not_modified
     assert server.seen[1].headers["If-Modified-Since"] == stamp
 
 
 async def test_validators_of_another_url_are_not_sent(server, fetcher):
     url = server.on("/feed", reply())
-    await fetcher.get(url, validators=HttpValidators(server.url("/other"), etag='"x"'))
+    await fetcher.get(url, configured=True, validators=HttpValidators(server.url("/other"), etag='"x"'))
     assert "If-None-Match" not in server.seen[0].headers
 
 
 async def test_503_twice_then_success(server, fetcher, clock):
     url = server.on("/feed", in_turn(reply(status=503), reply(status=503), reply(b"fine")))
-    assert (await fetcher.get(url)).body == b"fine"
+    assert (await fetcher.get(url, configured=True)).body == b"fine"
     assert server.hits("/feed") == 3 and len(clock.sleeps) == 2
 
 
 async def test_429_retry_after_seconds_is_honoured(server, fetcher, clock):
     url = server.on("/feed", in_turn(reply(status=429, **{"Retry-After": "7"}), reply()))
-    assert (await fetcher.get(url)).status == 200
+    assert (await fetcher.get(url, configured=True)).status == 200
     assert clock.sleeps[0] >= 7
 
 
 async def test_retry_after_http_date_is_honoured(server, fetcher, clock):
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
     url = server.on("/feed", in_turn(reply(status=503, **{"Retry-After": when}), reply()))
-    assert (await fetcher.get(url)).status == 200
+    assert (await fetcher.get(url, configured=True)).status == 200
     assert 57 <= clock.sleeps[0] <= 61
 
 
 async def test_silly_retry_after_gives_up_at_once(server, fetcher, clock):
     url = server.on("/feed", reply(status=429, **{"Retry-After": "86400"}))
     with pytest.raises(SourceError, match=r"asks to wait 86400 s"):
-        await fetcher.get(url)
+        await fetcher.get(url, configured=True)
     assert server.hits("/feed") == 1 and clock.sleeps == []
 
 
 async def test_404_is_not_retried(server, fetcher):
     url = server.on("/gone", reply(status=404))
     with pytest.raises(SourceError) as caught:
-        await fetcher.get(url)
+        await fetcher.get(url, configured=True)
     assert str(caught.value) == f"{url}: HTTP 404 Not Found"
     assert server.hits("/gone") == 1
 
@@ -168,7 +132,7 @@ async def test_404_is_not_retried(server, fetcher):
 async def test_repeated_500_gives_up_after_all_attempts(server, fetcher, clock):
     url = server.on("/feed", reply(status=500))
     with pytest.raises(SourceError, match=r"HTTP 500 Internal Server Error \(gave up after 4 attempts\)"):
-        await fetcher.get(url)
+        await fetcher.get(url, configured=True)
     assert server.hits("/feed") == 4 and len(clock.sleeps) == 3
 
 
@@ -182,10 +146,10 @@ async def test_streamed_body_over_the_cap_is_refused_and_fetcher_recovers(server
 
     url = server.on("/big", stream)
     with pytest.raises(SourceError) as caught:
-        await fetcher.get(url)
+        await fetcher.get(url, configured=True)
     assert str(caught.value) == f"{url}: response larger than 1 KiB, refused"
     assert server.hits("/big") == 1
-    assert (await fetcher.get(server.on("/small", reply(b"small")))).body == b"small"
+    assert (await fetcher.get(server.on("/small", reply(b"small")), configured=True)).body == b"small"
 
 
 async def test_content_length_over_the_cap_is_refused_before_reading(server, fetcher):
@@ -198,12 +162,12 @@ async def test_content_length_over_the_cap_is_refused_before_reading(server, fet
         return response
 
     with pytest.raises(SourceError, match="larger than 1 KiB"):
-        await fetcher.get(server.on("/big", promise_much))
+        await fetcher.get(server.on("/big", promise_much), configured=True)
 
 
 async def test_gzip_body_is_decoded(server, fetcher):
     url = server.on("/feed", reply(gzip.compress(b"<feed/>" * 10), **{"Content-Encoding": "gzip"}))
-    assert (await fetcher.get(url)).body == b"<feed/>" * 10
+    assert (await fetcher.get(url, configured=True)).body == b"<feed/>" * 10
 
 
 async def test_gzip_bomb_is_capped_without_filling_memory(server, fetcher):
@@ -212,7 +176,7 @@ async def test_gzip_bomb_is_capped_without_filling_memory(server, fetcher):
     tracemalloc.start()
     try:
         with pytest.raises(SourceError, match="larger than 1 KiB"):
-            await fetcher.get(url)
+            await fetcher.get(url, configured=True)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -228,7 +192,7 @@ async def test_slow_server_times_out(server, clock):
     retry = RetryPolicy(attempts=2, base_s=0.0, cap_s=0.0)
     async with HttpFetcher(user_agent=UA, timeout_s=0.3, retry=retry, sleep=clock.sleep) as fetcher:
         with pytest.raises(SourceError) as caught:
-            await fetcher.get(url)
+            await fetcher.get(url, configured=True)
     assert str(caught.value).startswith(f"{url}: timed out after 0.3 s")
     assert server.hits("/slow") == 2
 
@@ -236,15 +200,16 @@ async def test_slow_server_times_out(server, clock):
 async def test_connection_refused_is_a_source_error(fetcher, clock):
     url = f"http://127.0.0.1:{closed_port()}/feed"
     with pytest.raises(SourceError) as caught:
-        await fetcher.get(url)
+        await fetcher.get(url, configured=True)
     assert str(caught.value).startswith(f"{url}: ") and "\n" not in str(caught.value)
     assert len(clock.sleeps) == 3
 
 
-async def test_redirect_is_followed_and_validators_keyed_by_requested_url(server, fetcher):
+async def test_redirect_is_followed_and_validators_keyed_by_requested_url(server, clock):
     server.on("/new", reply(b"moved here", ETag='"n"'))
     old = server.on("/old", reply(status=302, Location="/new"))
-    result = await fetcher.get(old)
+    async with HttpFetcher(user_agent=UA, allow_private_redirects=True, clock=clock, sleep=clock.sleep) as fetcher:
+        result = await fetcher.get(old, configured=True)
     assert result.url == server.url("/new") and result.body == b"moved here"
     assert result.validators == HttpValidators(old, etag='"n"')
 
@@ -259,10 +224,10 @@ async def test_paced_host_requests_start_at_least_the_interval_apart(server, clo
     url = server.on("/feed", stamp)
     paced = {"127.0.0.1": 3.0}
     async with HttpFetcher(user_agent=UA, min_interval_s=paced, clock=clock, sleep=clock.sleep) as fetcher:
-        await fetcher.get(url)
-        await fetcher.get(url)  # 503, then retried
-        await fetcher.get(url)
-        await asyncio.gather(fetcher.get(url), fetcher.get(url))
+        await fetcher.get(url, configured=True)
+        await fetcher.get(url, configured=True)  # 503, then retried
+        await fetcher.get(url, configured=True)
+        await asyncio.gather(fetcher.get(url, configured=True), fetcher.get(url, configured=True))
     assert len(starts) == 6
     assert all(later - earlier >= 3.0 for earlier, later in zip(starts, starts[1:], strict=False))
 
@@ -272,7 +237,7 @@ async def test_unpaced_host_is_not_delayed(server, clock):
     elsewhere = {"export.arxiv.org": 3.0}
     async with HttpFetcher(user_agent=UA, min_interval_s=elsewhere, clock=clock, sleep=clock.sleep) as fetcher:
         for _ in range(3):
-            await fetcher.get(url)
+            await fetcher.get(url, configured=True)
     assert clock.sleeps == []
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.errors import StoreError
 from bot.models import Channel, ChannelRef, Summary
@@ -24,6 +21,7 @@ from storage.engine import open_engine
 from storage.search import include_name
 from storage.sql_store import SqlStore
 from storage.tables import Base
+from testing import databases
 from tests.storage.conftest import T0, paper
 
 REF = ChannelRef("slack", "T1", "C1")
@@ -123,16 +121,8 @@ async def test_connect_creates_the_folders_of_a_new_sqlite_file(tmp_path: Path) 
 @pytest.fixture
 async def private_postgres(postgres_url: str) -> AsyncIterator[str]:
     """A database of this test's own (other suites reset the shared one concurrently), dropped afterwards."""
-    name = f"paperbot_migrations_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with databases.private_postgres(postgres_url, "paperbot_migrations") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -202,7 +192,8 @@ async def test_every_revision_up_down_and_up_again_keeps_the_data_while_its_tabl
         assert (await store.papers.get_paper("p001")).headline == "Attention over sets"  # type: ignore[union-attr]
         assert (await store.channels.get_channel(REF)).topics == ("graphs",)  # type: ignore[union-attr]
         assert await store.outbox.planned_digests(REF) == {"d1": ["p001"]}
-        assert (await store.summaries.get_summaries(["p001"], "first-words", "1"))["p001"].text == "Attention over sets."
+        summaries = await store.summaries.get_summaries(["p001"], "first-words", "1")
+        assert summaries["p001"].text == "Attention over sets."
     finally:
         await store.close()
 

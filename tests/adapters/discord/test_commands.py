@@ -6,18 +6,29 @@ client and the assertions read what Discord would have received.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter
-from bot.models import ChannelRef
+from app.parts import command_router, semantic_index
+from bot.chat.catalog import CATALOG
+from bot.chat.spec import ArgKind
+from bot.config import DiscordSettings
+from bot.models import Channel, ChannelRef
+from bot.summarize.embedding import SentenceEncoder
 from testing.discord_api import FakeDiscord
-from tests.adapters.discord.conftest import Core, paper
+from tests.adapters.discord.conftest import TOKEN, Core, paper
 from tests.adapters.discord.payloads import CHANNEL, GUILD, SEND_MESSAGES, interaction_payload
 
 EPHEMERAL = 1 << 6
+SUBCOMMAND, STRING, INTEGER = 1, 3, 4  # Discord's application command option types
+# Discord's limits on application commands (developer docs, "Application Commands"), not the adapter's.
+DISCORD_NAME = re.compile(r"[-_\w]{1,32}")
+DISCORD_MAX_DESCRIPTION = 100
+DISCORD_MAX_OPTIONS = 25  # options of a command, subcommands of a group, choices of an option
 REF = ChannelRef("discord", str(GUILD), str(CHANNEL))
 
 
@@ -136,3 +147,85 @@ async def test_time_zone_autocomplete(adapter: DiscordAdapter, fake) -> None:
     [callback] = fake[0].callbacks
     assert callback["type"] == 8
     assert [choice["value"] for choice in callback["data"]["choices"]] == ["Europe/Berlin"]
+
+
+async def test_echoed_topics_and_queries_render_no_masked_link_or_markup(adapter: DiscordAdapter, fake) -> None:
+    from tests.adapters.discord.test_render import assert_inert
+
+    hostile = "[click here](https://evil.example) **now** ||x|| `y`"
+    await invoke(adapter, "subscribe", {"topic": hostile})
+    await invoke(adapter, "search", {"query": "[free](https://evil.example/x) gpus"})
+    [(_, announced)] = fake[0].messages  # a settings change: posted to the whole channel
+    assert announced["content"].startswith("This channel now follows")
+    for content in (announced["content"], *replies(fake)):
+        assert "click here" in content or "free" in content
+        assert_inert(content)
+
+
+async def test_similar_is_on_discord_with_paper_id_completion(adapter: DiscordAdapter, core: Core, fake) -> None:
+    await core.store.papers.add_papers([paper(1), paper(2, headline="Diffusion models")])
+    await invoke(adapter, "similar", {"paper_id": "diffus"}, focused="paper_id")
+    [completion] = fake[0].callbacks
+    assert [choice["value"] for choice in completion["data"]["choices"]] == ["p002"]
+    await invoke(adapter, "similar", {"paper_id": "p002"})
+    assert replies(fake) == ["Similar papers need the embedding model, which this bot runs without."]
+
+
+@pytest.mark.slow
+async def test_similar_posts_the_papers_nearest_in_meaning(core: Core, fake) -> None:
+    papers = [
+        paper(1, "Adversarial examples", "Tiny adversarial perturbations of images fool deep image classifiers."),
+        paper(2, "Robust classifiers", "Adversarial training makes image classifiers robust to perturbed inputs."),
+        paper(3, "Protein folding", "Predicting the three-dimensional structure of proteins from amino acids."),
+    ]
+    await core.store.papers.add_papers(papers)
+    semantic = semantic_index(core.store, SentenceEncoder())
+    await semantic.embed_papers(papers)
+
+    async def load(ref: ChannelRef) -> Channel:
+        return await core.store.channels.get_channel(ref) or await core.store.channels.upsert_channel(Channel(ref))
+
+    router = command_router(core.store, core.digests, load, semantic=semantic)
+    settings = DiscordSettings(token=TOKEN, api_url=fake[1])
+    adapter = DiscordAdapter(settings, router, core.reactions, core.store.papers)
+    await adapter.login()
+    try:
+        await invoke(adapter, "similar", {"paper_id": "p001"})
+    finally:
+        await adapter.stop()
+    [answer] = fake[0].followups
+    assert answer["content"] == "Papers like “Adversarial examples”:"
+    assert [embed["footer"]["text"] for embed in answer["embeds"]] == ["arxiv · p002", "arxiv · p003"]
+
+
+async def test_help_explains_the_command_picked_from_its_choices(adapter: DiscordAdapter, fake) -> None:
+    await invoke(adapter, "help", {"command": "quiet"})
+    [answer] = replies(fake)
+    assert answer.splitlines()[:2] == [
+        "`quiet notice|silent`",
+        "What this channel gets on a day with no new papers. Channel managers only.",
+    ]
+
+
+async def test_synced_commands_are_the_catalogs_within_discords_limits(adapter: DiscordAdapter, fake) -> None:
+    await adapter.sync_commands(GUILD)
+    [papers] = fake[0].commands
+    subcommands = {option["name"]: option for option in papers["options"]}
+    assert list(subcommands) == list(CATALOG.names)
+    assert len(subcommands) <= DISCORD_MAX_OPTIONS
+    for command in CATALOG:
+        synced = subcommands[command.name]
+        assert synced["type"] == SUBCOMMAND and synced["description"] == command.summary
+        options = {option["name"]: option for option in synced["options"]}
+        assert set(options) == {argument.name for argument in command.arguments}
+        for argument in command.arguments:
+            option = options[argument.name]
+            assert option["required"] is not argument.optional and option["description"] == argument.description
+            assert option["type"] == (INTEGER if argument.kind is ArgKind.INT else STRING)
+            assert [choice["value"] for choice in option.get("choices", [])] == list(argument.choices)
+            assert option.get("autocomplete", False) is (argument.kind in (ArgKind.PAPER_ID, ArgKind.ZONE))
+            assert (option.get("min_value"), option.get("max_value")) == (argument.minimum, argument.maximum)
+    for option in [papers, *subcommands.values(), *(o for s in subcommands.values() for o in s["options"])]:
+        assert DISCORD_NAME.fullmatch(option["name"]), option["name"]
+        assert 1 <= len(option["description"]) <= DISCORD_MAX_DESCRIPTION, option["description"]
+        assert len(option.get("choices", [])) <= DISCORD_MAX_OPTIONS

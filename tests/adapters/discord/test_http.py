@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 
 import discord
 import pytest
 
-from adapters.discord.adapter import DiscordAdapter, Pacer
-from bot.config import DiscordSettings
+from adapters.discord.adapter import DiscordAdapter
+from adapters.registry import CoreParts, build_adapter
+from bot.config import DiscordSettings, SchedulerSettings, Settings
 from bot.errors import ChannelGoneError
-from bot.models import ChannelRef, DigestItem, DigestMessage, PostedMessage
+from bot.models import Channel, ChannelRef, DigestItem, DigestMessage, PostedMessage
+from storage.engine import open_write_engine
+from testing.discord_api import FakeDiscord, serve
 from tests.adapters.discord.conftest import TOKEN, Core
 from tests.adapters.discord.payloads import CHANNEL, GUILD
 
@@ -62,16 +68,34 @@ async def test_sync_commands_to_one_guild(adapter: DiscordAdapter, fake) -> None
     assert {option["name"] for option in papers["options"]} >= {"search", "show", "saved", "schedule", "digest", "help"}
 
 
-async def test_pacer_spaces_concurrent_callers() -> None:
-    loop = asyncio.get_running_loop()
-    pacer, times = Pacer(100.0), []
+@pytest.mark.parametrize(("rate", "digests"), [(20.0, 30), (100.0, 60)])
+async def test_posts_per_s_from_the_config_paces_every_post_evenly(core: Core, rate: float, digests: int) -> None:
+    """`scheduler.posts_per_s.discord` sets the pace, slower or faster: a fake enforcing exactly that rate as a
+    global limit (burst included) never answers 429, and the posts are spread over the whole second, not bunched."""
+    base = discord.http.Route.BASE
+    server = FakeDiscord(token=TOKEN, rate=rate)
+    runner, url = await serve(server)
+    settings = Settings(
+        discord=DiscordSettings(token=TOKEN, api_url=url), scheduler=SchedulerSettings(posts_per_s={"discord": rate})
+    )
+    adapter = await build_adapter("discord", settings, CoreParts(core.router, core.reactions, core.store.papers, load, partial(open_write_engine, core.store.db.url)))
+    try:
+        await adapter.login()
+        messages = [replace(digest(1), digest_id=f"d{n}", channel=ChannelRef("discord", str(GUILD), str(CHANNEL + n)))
+                    for n in range(digests)]
+        started = time.monotonic()
+        await asyncio.gather(*(adapter.send_digest(message) for message in messages))
+        elapsed = time.monotonic() - started
+    finally:
+        await adapter.stop()
+        await runner.cleanup()
+        discord.http.Route.BASE = base
+    assert len(server.messages) == digests and server.rate_limited == 0
+    assert (digests - 1) / rate * 0.9 <= elapsed < (digests - 1) / rate + 0.5
 
-    async def one() -> None:
-        await pacer.wait()
-        times.append(loop.time())
 
-    await asyncio.gather(*(one() for _ in range(21)))
-    assert times[-1] - times[0] == pytest.approx(0.2, abs=0.03)
+async def load(ref: ChannelRef) -> Channel:
+    return Channel(ref)
 
 
 async def test_a_deleted_channel_is_reported_as_gone_with_what_already_went_out(adapter: DiscordAdapter, fake) -> None:

@@ -1,4 +1,8 @@
-"""Digests and replies fit every Discord limit and carry no live markdown, masked links or mentions."""
+"""Digests and replies fit every Discord limit and carry no live markdown, masked links or mentions.
+
+The limits are Discord's, checked by the fake API's own validator (testing.discord_limits) on the JSON discord.py
+sends, never the renderer's constants.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,10 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.discord.render import (
-    MAX_CONTENT,
-    MAX_DESCRIPTION,
-    MAX_EMBEDS,
-    MAX_EMBEDS_TOTAL,
-    MAX_TITLE,
-    footer_ids,
-    paper_embed,
-    render_digest,
-    render_reply,
-    source_colour,
-)
+from adapters.discord.render import RenderedMessage, footer_ids, paper_embed, render_digest, render_reply, source_colour
 from bot.events import Reply
 from bot.models import ChannelRef, DigestItem, DigestMessage, Twin
+from testing.discord_limits import MAX_FIELD_VALUE, form_errors, is_empty
 
 HOSTILE = ["@everyone", "@here", "<@123456789012345678>", "<@&223456789012345678>", "**bold**", "__u__", "`code`",
            "[click](https://evil.example)", "||spoiler||", "~~gone~~", "> quote", "# heading", "\\", "*", "_"]
@@ -30,6 +24,7 @@ HOSTILE = ["@everyone", "@here", "<@123456789012345678>", "<@&223456789012345678
 _ALPHABET = st.characters(blacklist_categories=("Cs",), blacklist_characters=":/")
 TEXT = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(_ALPHABET, max_size=300)), max_size=60).map("".join)
 LONG = st.integers(0, 9000).map(lambda n: "word " * n)
+VISIBLE = st.one_of(TEXT, LONG).filter(str.strip)  # a header or a reply's text: never blank (config, the core)
 
 
 def item(number: int, headline: str = "A headline", tldr: str = "A summary.", **kw: object) -> DigestItem:
@@ -56,14 +51,18 @@ def assert_inert(text: str) -> None:
         assert not unescaped(text, pattern), (pattern, text)
 
 
-def assert_limits(messages: list) -> None:
+def wire_body(message: RenderedMessage) -> dict:
+    """The message as discord.py puts it on the wire."""
+    files = [{"filename": file.filename} for file in message.files()]
+    return {"content": message.content, "embeds": [embed.to_dict() for embed in message.embeds], "files": files}
+
+
+def assert_limits(messages: list[RenderedMessage]) -> None:
+    """Discord would post each message: the fake API's validator finds nothing to refuse."""
     for message in messages:
-        assert message.content is None or len(message.content) <= MAX_CONTENT
-        assert len(message.embeds) <= MAX_EMBEDS
-        assert sum(len(embed) for embed in message.embeds) <= MAX_EMBEDS_TOTAL
-        for embed in message.embeds:
-            assert len(embed.title) <= MAX_TITLE
-            assert len(embed.description) <= MAX_DESCRIPTION
+        body = wire_body(message)
+        assert form_errors(body) == {}
+        assert not is_empty(body)
 
 
 def test_digest_posts_header_then_one_message_per_paper() -> None:
@@ -97,7 +96,7 @@ def test_an_items_twins_are_listed_in_a_field_linked_and_escaped() -> None:
         "\\*\\*Adam\\*\\* @\u200beveryone · ss-3",
     ]
     crowded = paper_embed(item(1, twins=tuple(Twin(f"ss-{n}", "word " * 40, None) for n in range(40)))).fields[0]
-    assert len(crowded.value) <= 1024 and crowded.value.endswith("more")
+    assert len(crowded.value) <= MAX_FIELD_VALUE and crowded.value.endswith("more")
     assert crowded.value.count("\n") + 1 < 40
 
 
@@ -125,7 +124,7 @@ def test_colour_is_stable_per_source() -> None:
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(header=st.one_of(TEXT, LONG), headlines=st.lists(st.one_of(TEXT, LONG), min_size=1, max_size=12),
+@given(header=VISIBLE, headlines=st.lists(st.one_of(TEXT, LONG), min_size=1, max_size=12),
        tldr=st.one_of(TEXT, LONG))
 def test_any_digest_fits_and_is_inert(header: str, headlines: list[str], tldr: str) -> None:
     twins = tuple(Twin(f"t{n}", h, None, h) for n, h in enumerate(headlines))
@@ -141,7 +140,7 @@ def test_any_digest_fits_and_is_inert(header: str, headlines: list[str], tldr: s
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=st.one_of(TEXT, LONG), tldrs=st.lists(st.one_of(TEXT, LONG), max_size=30))
+@given(text=VISIBLE, tldrs=st.lists(st.one_of(TEXT, LONG), max_size=30))
 def test_any_reply_packs_within_limits_in_order(text: str, tldrs: list[str]) -> None:
     reply = Reply(text, items=tuple(item(n, tldr=t) for n, t in enumerate(tldrs)))
     messages = render_reply(reply)
@@ -157,3 +156,14 @@ def test_many_long_papers_split_into_several_reply_messages() -> None:
     assert len(messages) == 25  # 4000-character embeds: one per message under the 6000 total
     short = render_reply(Reply("t", items=tuple(item(n) for n in range(25))))
     assert [len(m.embeds) for m in short] == [10, 10, 5]
+
+
+def test_a_reply_escapes_what_it_echoes_but_keeps_its_own_code_and_links() -> None:
+    [message] = render_reply(Reply(
+        "This channel now follows '[click here](https://evil.example) **x**'. (`saved 2` for more) "
+        "see https://www.shortscience.org/paper?bibtexKey=arxiv.org/abs/1706.03762"
+    ))
+    content = message.content or ""
+    assert not unescaped(content, r"\[[^\]]*\]\(") and not unescaped(content, r"\*")
+    assert "`saved 2`" in content and "https://www.shortscience.org/paper?bibtexKey=arxiv.org/abs/1706.03762" in content
+    assert_inert(re.sub(r"`saved 2`", "", content))

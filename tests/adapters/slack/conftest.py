@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.http_server import http_app
 from adapters.slack.adapter import SlackAdapter
 from app.parts import command_router, digest_service
 from bot.chat.reactions import ReactionHandler
@@ -183,5 +184,5 @@ def build_adapter(
 @pytest.fixture
 async def world(fake: FakeSlack, store: SqlStore) -> AsyncIterator[World]:
     adapter, reactions = build_adapter(store, slack_settings(fake, admins=["U1"]))
-    async with TestClient(TestServer(adapter.http_app())) as http:
+    async with TestClient(TestServer(http_app([adapter]))) as http:
         yield World(fake, store, adapter, reactions, http)

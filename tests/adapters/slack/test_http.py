@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from adapters.http_server import http_app
 from bot.errors import ConfigError
 from bot.models import ChannelRef
 from tests.adapters.slack.conftest import World, build_adapter, sign, slack_settings
@@ -47,7 +48,7 @@ async def test_badly_signed_requests_get_401_and_change_nothing(world: World, he
 def test_http_mode_needs_a_signing_secret(fake, store) -> None:  # noqa: ANN001
     adapter, _ = build_adapter(store, slack_settings(fake, signing_secret=None))
     with pytest.raises(ConfigError, match="signing_secret"):
-        adapter.http_app()
+        http_app([adapter])
 
 
 def test_adapter_needs_a_bot_token(fake, store) -> None:  # noqa: ANN001
@@ -58,4 +59,4 @@ def test_adapter_needs_a_bot_token(fake, store) -> None:  # noqa: ANN001
 async def test_socket_mode_needs_an_app_token(fake, store) -> None:  # noqa: ANN001
     adapter, _ = build_adapter(store, slack_settings(fake))
     with pytest.raises(ConfigError, match="app_token"):
-        await adapter.start_socket_mode()
+        await adapter.start()

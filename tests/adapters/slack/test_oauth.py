@@ -25,6 +25,7 @@ import sqlalchemy
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.http_server import http_app
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.oauth import SlackInstallations, open_installations
 from app.parts import command_router, digest_service, reaction_handler
@@ -134,7 +135,7 @@ async def app(tmp_path: Path) -> AsyncIterator[Distributed]:
     router = command_router(store, digest_service(store, FirstWords(), header="Papers"), load_channel)
     adapter = SlackAdapter(settings, router, reaction_handler(store, {"slack": settings.save_emoji}),
                            channel_interval=0, installations=installations)
-    async with TestClient(TestServer(adapter.http_app())) as http:
+    async with TestClient(TestServer(http_app([adapter]))) as http:
         yield Distributed(fake, installations, adapter, http, db)
     await adapter.stop()
     await store.close()
@@ -253,5 +254,8 @@ async def test_half_configured_oauth_is_one_clear_line(tmp_path: Path) -> None:
 
 
 async def test_oauth_needs_http_mode(app: Distributed) -> None:
+    # No router or reactions: start() refuses before any command could arrive.
+    socket_mode = SlackAdapter(oauth_settings(app.fake), None, None, installations=app.installations)  # type: ignore
     with pytest.raises(ConfigError, match="--http"):
-        await app.adapter.start_socket_mode()
+        await socket_mode.start()
+    await app.adapter.start()  # its routes are on the HTTP app: nothing to connect

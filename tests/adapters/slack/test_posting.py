@@ -30,9 +30,7 @@ async def test_one_post_per_paper_and_each_maps_back_to_its_paper(world: World) 
     assert posted == [PostedMessage(call.answer["ts"], (f"p{i}",)) for i, call in enumerate(calls)]
     assert calls[0].headers["Authorization"] == f"Bearer {BOT_TOKEN}"
     for call in calls:
-        blocks = call.body["blocks"]
-        assert len(blocks) <= 50 and call.body["unfurl_links"] is False and call.body["unfurl_media"] is False
-        assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+        assert call.body["unfurl_links"] is False and call.body["unfurl_media"] is False  # and the fake took its blocks
         assert "<!channel>" not in str(call.body)
     assert calls[0].body["blocks"][0]["type"] == "header" and calls[-1].body["blocks"][-2]["type"] == "divider"
 

@@ -1,0 +1,58 @@
+"""Handlers that find papers: `search`, `show`, `similar`. None of them changes anything."""
+
+from __future__ import annotations
+
+from bot.chat.services import ChatServices
+from bot.chat.spec import Invocation
+from bot.delivery.assembly import summary_credit
+from bot.errors import CommandError, UsageError
+from bot.events import Reply
+from bot.selection.query import QueryError, SearchQuery, parse_query
+
+SEARCH_RESULTS = 5
+MAX_LISTED = 10  # community summaries named by `show`
+
+
+async def search(services: ChatServices, call: Invocation) -> Reply:
+    query = call.argument
+    try:
+        parsed = parse_query(query, channel=call.command.channel, user_id=call.command.user_id, now=services.clock())
+    except QueryError as exc:
+        raise UsageError(str(exc)) from None
+    papers = await services.search.search_papers(parsed, SEARCH_RESULTS)
+    semantic = services.semantic
+    if len(papers) < SEARCH_RESULTS and semantic and parsed.has_text and parsed == _text_only(parsed):
+        # Few keyword hits: fill up with the papers closest in meaning (filters cannot apply to those).
+        near = await semantic.nearest(parsed.text(), SEARCH_RESULTS * 2, min_score=semantic.threshold)
+        papers = [*papers, *await services.papers([pid for pid, _ in near], {p.id for p in papers})][:SEARCH_RESULTS]
+    if not papers:
+        return Reply(f"No papers match {query[:80]!r}.")
+    items = await services.items(papers)
+    return Reply(f"Top {len(items)} for {query[:80]!r}:", items=items)
+
+
+async def show(services: ChatServices, call: Invocation) -> Reply:
+    """The paper's item, and every community summary of it (the item condenses the best; all stay reachable)."""
+    paper = await services.paper(call.argument)
+    community = (await services.library.community_summaries([paper.id])).get(paper.id, [])
+    lines = [paper.headline]
+    if community:
+        lines.append(f"{len(community)} community summaries:")
+        lines += [f"• {summary_credit(s)}" + (f": {s.url}" if s.url else "") for s in community[:MAX_LISTED]]
+    return Reply("\n".join(lines), items=await services.items([paper]))
+
+
+async def similar(services: ChatServices, call: Invocation) -> Reply:
+    paper = await services.paper(call.argument)
+    if services.semantic is None:
+        raise CommandError("Similar papers need the embedding model, which this bot runs without.")
+    near = await services.semantic.similar(paper.id, SEARCH_RESULTS)
+    papers = await services.papers([pid for pid, _ in near], set())
+    if not papers:
+        return Reply(f"No other papers are embedded yet to compare with “{paper.headline}”.")
+    items = await services.items(papers)
+    return Reply(f"Papers like “{paper.headline}”:", items=items)
+
+
+def _text_only(query: SearchQuery) -> SearchQuery:
+    return SearchQuery(words=query.words, phrases=query.phrases)
