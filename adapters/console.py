@@ -131,7 +131,7 @@ def render_paper(paper: Paper, tldr: str | None, community: Sequence[CommunitySu
 
 
 def _standing(paper: Paper) -> str:
-    """"NeurIPS · 1,204 citations": where it was published and how often cited, when enrichment found out."""
+    """ "NeurIPS · 1,204 citations": where it was published and how often cited, when enrichment found out."""
     fields = [paper.venue] if paper.venue else []
     if paper.citations is not None:
         fields.append(f"{paper.citations:,} citation{'s' if paper.citations != 1 else ''}")

@@ -34,8 +34,13 @@ def paper_selector(store: SqlStore, *, semantic: SemanticIndex | None = None) ->
 
 
 def digest_service(
-    store: SqlStore, summarizer: Summarizer, *, header: str = "Papers for you", semantic: SemanticIndex | None = None,
-    retry: RetryPolicy | None = None, clock: Callable[[], datetime] = utcnow,
+    store: SqlStore,
+    summarizer: Summarizer,
+    *,
+    header: str = "Papers for you",
+    semantic: SemanticIndex | None = None,
+    retry: RetryPolicy | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> DigestService:
     """Plans, posts and records digests through the outbox."""
     selector = paper_selector(store, semantic=semantic)
@@ -45,20 +50,36 @@ def digest_service(
 
 
 def command_router(
-    store: SqlStore, digests: DigestService, load_channel: ChannelLoader, *, semantic: SemanticIndex | None = None,
-    on_channel_change: ChannelListener | None = None, quota: UserQuota | None = None,
+    store: SqlStore,
+    digests: DigestService,
+    load_channel: ChannelLoader,
+    *,
+    semantic: SemanticIndex | None = None,
+    on_channel_change: ChannelListener | None = None,
+    quota: UserQuota | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> CommandRouter:
     """The /papers router every platform shares."""
     return CommandRouter(
-        library=store.papers, search=store.papers, summaries=store.summaries, reading_lists=store.reading_lists,
-        channels=store.channels, digests=digests, load_channel=load_channel, on_channel_change=on_channel_change,
-        clock=clock, semantic=semantic, quota=quota,
+        library=store.papers,
+        search=store.papers,
+        summaries=store.summaries,
+        reading_lists=store.reading_lists,
+        channels=store.channels,
+        digests=digests,
+        load_channel=load_channel,
+        on_channel_change=on_channel_change,
+        clock=clock,
+        semantic=semantic,
+        quota=quota,
     )
 
 
 def reaction_handler(
-    store: SqlStore, save_emoji: dict[str, str], *, vote_emoji: dict[str, dict[str, int]] | None = None,
+    store: SqlStore,
+    save_emoji: dict[str, str],
+    *,
+    vote_emoji: dict[str, dict[str, int]] | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> ReactionHandler:
     """Reactions on digest messages: saves to reading lists, votes for the channel's ranking."""
@@ -66,8 +87,12 @@ def reaction_handler(
 
 
 def digest_scheduler(
-    store: SqlStore, digests: DigestService, platforms: Mapping[str, DigestPoster], *,
-    settings: SchedulerSettings | None = None, clock: Callable[[], datetime] = utcnow,
+    store: SqlStore,
+    digests: DigestService,
+    platforms: Mapping[str, DigestPoster],
+    *,
+    settings: SchedulerSettings | None = None,
+    clock: Callable[[], datetime] = utcnow,
     prune_every_s: float = PRUNE_EVERY_S,
 ) -> DigestScheduler:
     """Every channel's digest on its own schedule (for the platforms given), under leases shared with the other
@@ -85,7 +110,11 @@ def semantic_index(store: SqlStore, encoder: SentenceEncoder, **options: float) 
 
 
 def source_fetcher(
-    store: SqlStore, http: HttpFetcher, settings: FetchSettings, *, clock: Callable[[], datetime] = utcnow,
+    store: SqlStore,
+    http: HttpFetcher,
+    settings: FetchSettings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
     notify: Notify | None = None,
 ) -> SourceFetcher:
     """Fetches configured sources and merges what they yield into the store."""

@@ -98,9 +98,7 @@ def build_app(
     """Wire the core around an open store and summarizer, as every command and the worker get it."""
     conf = settings.scheduler
     retry = RetryPolicy(conf.retry_attempts, conf.retry_base_s, conf.retry_cap_s)
-    digests = parts.digest_service(
-        store, summarizer, header=settings.digest.header, semantic=semantic, retry=retry
-    )
+    digests = parts.digest_service(store, summarizer, header=settings.digest.header, semantic=semantic, retry=retry)
     return App(settings=settings, store=store, summarizer=summarizer, digests=digests, semantic=semantic)
 
 

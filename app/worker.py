@@ -48,7 +48,10 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
             scheduler.schedule(channel)
 
     core = CoreParts(
-        command_router(bot, on_channel_change=channel_changed), reaction_handler(bot), bot.store.papers, bot.channel,
+        command_router(bot, on_channel_change=channel_changed),
+        reaction_handler(bot),
+        bot.store.papers,
+        bot.channel,
         open_database=partial(open_write_engine, settings.database.resolved_url()),
     )
     async with AsyncExitStack() as running:  # leaving undoes what was done, in reverse, however far it got
@@ -134,9 +137,13 @@ def source_fetcher(bot: App, *, notify: Notify | None = None) -> SourceFetchers:
     if enrichment.enabled:  # also where a proxy or test server stands in for the real API
         intervals[host_of(enrichment.url)] = enrichment.min_interval_s
     http = HttpFetcher(
-        user_agent=user_agent(conf.contact), timeout_s=conf.timeout_s, max_bytes=int(conf.max_mb * 2**20),
-        retry=RetryPolicy(attempts=conf.retry_attempts, base_s=2.0, cap_s=120.0), min_interval_s=intervals,
-        max_wait_s=conf.max_wait_s, allow_private_redirects=conf.allow_private_redirects,
+        user_agent=user_agent(conf.contact),
+        timeout_s=conf.timeout_s,
+        max_bytes=int(conf.max_mb * 2**20),
+        retry=RetryPolicy(attempts=conf.retry_attempts, base_s=2.0, cap_s=120.0),
+        min_interval_s=intervals,
+        max_wait_s=conf.max_wait_s,
+        allow_private_redirects=conf.allow_private_redirects,
     )
     fetcher = parts.source_fetcher(bot.store, http, conf, clock=utcnow, notify=notify)
     enricher = parts.paper_enricher(bot.store, http, enrichment, clock=utcnow) if enrichment.enabled else None

@@ -42,8 +42,15 @@ def fake_slack(rate: float, pipe: Connection) -> None:
         watcher = asyncio.create_task(watch())
         while (request := await asyncio.to_thread(pipe.recv)) != "stop":
             posts = Counter(call.body["channel"] for call in fake.posts()) if request == "report" else None
-            pipe.send({"accepted": fake.accepted, "last": last, "rate_limited": fake.rate_limited, "posts": posts,
-                       "timeline": timeline if request == "report" else None})
+            pipe.send(
+                {
+                    "accepted": fake.accepted,
+                    "last": last,
+                    "rate_limited": fake.rate_limited,
+                    "posts": posts,
+                    "timeline": timeline if request == "report" else None,
+                }
+            )
         watcher.cancel()
         await fake.close()
 
@@ -64,7 +71,9 @@ def worker(url: str, api_url: str, rate: float, conf: dict[str, Any], semantic: 
         store = await SqlStore.connect(url, migrate=False)
         adapter = _adapter(store, api_url, workspace_limiter(rate))  # as adapters/registry.py paces it
         scheduler = digest_scheduler(
-            store, digests(store, index(store) if semantic else None), {"slack": adapter},
+            store,
+            digests(store, index(store) if semantic else None),
+            {"slack": adapter},
             settings=SchedulerSettings(**conf),
         )
         pipe.send("loaded")

@@ -40,11 +40,18 @@ async def _stats(base: str) -> dict[str, int]:
 
 
 def _digests(run: str, channels: int) -> list[DigestMessage]:
-    item = DigestItem("p1", "Attention is all you need", "Transformers replace recurrence with attention.", "arxiv",
-                      url="https://arxiv.org/abs/1706.03762")
+    item = DigestItem(
+        "p1",
+        "Attention is all you need",
+        "Transformers replace recurrence with attention.",
+        "arxiv",
+        url="https://arxiv.org/abs/1706.03762",
+    )
     now = datetime.now(UTC)
-    return [DigestMessage(f"{run}-d{n}", ChannelRef("discord", "1", str(10**17 + n)), "Papers", now, (item,))
-            for n in range(channels)]
+    return [
+        DigestMessage(f"{run}-d{n}", ChannelRef("discord", "1", str(10**17 + n)), "Papers", now, (item,))
+        for n in range(channels)
+    ]
 
 
 async def _fan_out(base: str, run: str, channels: int, rate: float) -> dict[str, float]:
@@ -58,14 +65,20 @@ async def _fan_out(base: str, run: str, channels: int, rate: float) -> dict[str,
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     after = await _stats(base)
     await adapter.stop()
-    return {"seconds": elapsed, "cpu": cpu, "failed": sum(isinstance(r, BaseException) for r in results),
-            "posted": after["messages"] - before["messages"],
-            "429s": after["rate_limited"] - before["rate_limited"]}
+    return {
+        "seconds": elapsed,
+        "cpu": cpu,
+        "failed": sum(isinstance(r, BaseException) for r in results),
+        "posted": after["messages"] - before["messages"],
+        "429s": after["rate_limited"] - before["rate_limited"],
+    }
 
 
 def _line(name: str, run: dict[str, float], floor: float) -> str:
-    return (f"{name:<16} {run['seconds']:8.1f} s  {run['seconds'] / floor:5.2f}x floor  cpu {run['cpu']:6.1f} s  "
-            f"posted {run['posted']:>6.0f}  failed {run['failed']:>5.0f}  429s {run['429s']:>6.0f}")
+    return (
+        f"{name:<16} {run['seconds']:8.1f} s  {run['seconds'] / floor:5.2f}x floor  cpu {run['cpu']:6.1f} s  "
+        f"posted {run['posted']:>6.0f}  failed {run['failed']:>5.0f}  429s {run['429s']:>6.0f}"
+    )
 
 
 async def main(channels: int, port: int) -> None:

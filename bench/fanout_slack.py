@@ -64,8 +64,14 @@ async def stats(url: str) -> dict[str, int]:
 
 
 def digest_for(channel: str) -> DigestMessage:
-    item = DigestItem("arxiv:2401.00001", "Attention is all you need", "We propose the transformer. " * 8, "arxiv",
-                      "https://arxiv.org/abs/2401.00001", ("Ada Lovelace", "Alan Turing"))
+    item = DigestItem(
+        "arxiv:2401.00001",
+        "Attention is all you need",
+        "We propose the transformer. " * 8,
+        "arxiv",
+        "https://arxiv.org/abs/2401.00001",
+        ("Ada Lovelace", "Alan Turing"),
+    )
     return DigestMessage(f"d-{channel}", ChannelRef("slack", "T1", channel), "Papers", datetime.now(UTC), (item,))
 
 
@@ -124,17 +130,23 @@ async def main(args: argparse.Namespace) -> None:
             await store.close()
     floor = max(0.0, (args.channels - args.burst) / args.rate)
     naive_total = naive["wall"] / len(sample) * args.channels
-    print(f"fan-out of 1 message to {args.channels} channels; workspace limit {args.rate:g}/s burst {args.burst}, "
-          f"1/s per channel, API latency {args.latency * 1000:.0f} ms")
+    print(
+        f"fan-out of 1 message to {args.channels} channels; workspace limit {args.rate:g}/s burst {args.burst}, "
+        f"1/s per channel, API latency {args.latency * 1000:.0f} ms"
+    )
     print(f"rate-limit floor           {floor:8.2f} s")
     label = f"concurrent ({args.concurrency} digests, ≤{args.in_flight} posts in flight)"
     ratio = f" = {fast['wall'] / floor:.3f}× floor" if floor else ""
     print(f"{label} {fast['wall']:.2f} s{ratio}")
-    print(f"  429s {fast['rate_limited']}, failed {fast['failed']}, bot CPU {fast['cpu']:.2f} s "
-          f"({fast['cpu'] / args.channels * 1e3:.2f} ms/message)")
-    print(f"naive sequential sample    {naive['wall']:8.2f} s for {len(sample)} channels "
-          f"-> ~{naive_total:.0f} s for {args.channels} ({naive_total / fast['wall']:.1f}× slower); "
-          f"bot CPU {naive['cpu'] / len(sample) * 1e3:.2f} ms/message")
+    print(
+        f"  429s {fast['rate_limited']}, failed {fast['failed']}, bot CPU {fast['cpu']:.2f} s "
+        f"({fast['cpu'] / args.channels * 1e3:.2f} ms/message)"
+    )
+    print(
+        f"naive sequential sample    {naive['wall']:8.2f} s for {len(sample)} channels "
+        f"-> ~{naive_total:.0f} s for {args.channels} ({naive_total / fast['wall']:.1f}× slower); "
+        f"bot CPU {naive['cpu'] / len(sample) * 1e3:.2f} ms/message"
+    )
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

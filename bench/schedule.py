@@ -149,10 +149,18 @@ async def _measure(url: str, args: argparse.Namespace, fake_pipe: Connection, pi
     transactions = await _transactions(args.url, name) - before
     posts: Counter[str] = report["posts"]
     return Result(
-        len(pipes), args.channels, floor_s=max(0.0, args.channels - int(args.rate)) / args.rate,
-        last_post_s=report["last"] - origin, posts=sum(posts.values()), duplicates=sum(n - 1 for n in posts.values()),
-        lost=args.channels - len(posts), rate_limited=report["rate_limited"], cpu_s=cpu, transactions=transactions,
-        progress=_progress(report["timeline"], origin), load=load,
+        len(pipes),
+        args.channels,
+        floor_s=max(0.0, args.channels - int(args.rate)) / args.rate,
+        last_post_s=report["last"] - origin,
+        posts=sum(posts.values()),
+        duplicates=sum(n - 1 for n in posts.values()),
+        lost=args.channels - len(posts),
+        rate_limited=report["rate_limited"],
+        cpu_s=cpu,
+        transactions=transactions,
+        progress=_progress(report["timeline"], origin),
+        load=load,
     )
 
 
@@ -202,8 +210,10 @@ def _table(results: list[Result], rate: float) -> str:
             f"{r.lost:>5} {r.rate_limited:>5} {cpu:>14} {sum(r.cpu_s) / digests * 1000:>13.2f} "
             f"{r.transactions / digests:>12.1f} {r.load:>5.1f}"
         )
-    lines += [f"posts by each 10 s, {r.workers} worker(s): {' '.join(map(str, r.progress)) or '(all within 10 s)'}"
-              for r in results]
+    lines += [
+        f"posts by each 10 s, {r.workers} worker(s): {' '.join(map(str, r.progress)) or '(all within 10 s)'}"
+        for r in results
+    ]
     return "\n".join(lines)
 
 
@@ -224,13 +234,17 @@ async def main(args: argparse.Namespace) -> None:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=10_000)
-    parser.add_argument("--keyword", action="store_true",
-                        help="digests without the semantic index (paperbot run always has it: ranking, twins, repeats)")
+    parser.add_argument(
+        "--keyword",
+        action="store_true",
+        help="digests without the semantic index (paperbot run always has it: ranking, twins, repeats)",
+    )
     parser.add_argument("--rate", type=float, default=200.0, help="fake workspace-wide posts/s (token bucket)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4], help="worker processes, one run each")
     parser.add_argument("--url", default=os.environ.get("PAPERBOT_TEST_POSTGRES_URL", ""))
-    parser.add_argument("--quick", action="store_true",
-                        help="20 channels due a minute ago (served at start), 2 workers: seconds")
+    parser.add_argument(
+        "--quick", action="store_true", help="20 channels due a minute ago (served at start), 2 workers: seconds"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.channels, args.workers = min(args.channels, 20), [2]

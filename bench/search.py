@@ -94,8 +94,10 @@ async def _bench_semantic(store: SqlStore, ids: list[str], repeats: int, rng: ra
     index = semantic_index(store, SentenceEncoder())  # the model names the stored vectors; nothing is encoded
     start = perf_counter()
     for offset in range(0, len(ids), 20_000):
-        await store.embeddings.add_embeddings(index.model, {pid: to_bytes(vectors[n]) for n, pid in
-                                                 enumerate(ids[offset : offset + 20_000], start=offset)})
+        await store.embeddings.add_embeddings(
+            index.model,
+            {pid: to_bytes(vectors[n]) for n, pid in enumerate(ids[offset : offset + 20_000], start=offset)},
+        )
     print(f"  {len(ids):,} vectors stored in {perf_counter() - start:.1f} s")
     queries = [vectors[n % len(ids)] for n in range(repeats)]
 

@@ -62,8 +62,10 @@ def report(name: str, papers: list, tldrs: list[str], seconds: float, rejected: 
     words = sum(len(t.split()) for t in tldrs) / max(len(tldrs), 1)
     clean = sum(not found for found in problems)
     extra = f" rejected={rejected}" if rejected is not None else ""
-    print(f"{name:28} papers={len(papers)} clean={clean} words/tldr={words:.1f} papers/s={len(papers) / seconds:.2f}"
-          f"{extra}")
+    print(
+        f"{name:28} papers={len(papers)} clean={clean} words/tldr={words:.1f} papers/s={len(papers) / seconds:.2f}"
+        f"{extra}"
+    )
     print("    " + " ".join(f"{rule}={count}" for rule, count in counts.items()))
 
 
@@ -90,8 +92,10 @@ def main() -> None:
     texts, headlines = [p.text for p in papers], [p.headline for p in papers]
     print(f"{len(papers)} papers from {args.corpus}")
     heads = [headline_violations(p.headline) for p in papers]
-    print(f"{'derived headlines':28} clean={sum(not h for h in heads)}/{len(papers)}  "
-          + " ".join(f"{r}={c}" for r, c in count_violations(heads, HEADLINE_RULES).items()))
+    print(
+        f"{'derived headlines':28} clean={sum(not h for h in heads)}/{len(papers)}  "
+        + " ".join(f"{r}={c}" for r, c in count_violations(heads, HEADLINE_RULES).items())
+    )
 
     extractive = ExtractiveSummarizer()
     extractive.summarize_batch(["Warm up the model once. It loads on first use. Later calls reuse it."])
@@ -124,11 +128,14 @@ def main() -> None:
         started = time.perf_counter()
         results = asyncio.run(instruct._checked([p.text for p in subset], [p.headline for p in subset], answers))
         checking = time.perf_counter() - started
-        report(f"instruct (batch {args.batch})", subset, [r.text for r in results], batched + checking,
-               instruct.rejected)
+        report(
+            f"instruct (batch {args.batch})", subset, [r.text for r in results], batched + checking, instruct.rejected
+        )
         tokens = prompt_and_answer_tokens(instruct, subset, answers)
-        print(f"    generation papers/s: batched {len(subset) / batched:.3f}, one at a time {len(subset) / alone:.3f}"
-              f" ({alone / batched:.1f}x, same papers, alternated); tokens/paper: {tokens}")
+        print(
+            f"    generation papers/s: batched {len(subset) / batched:.3f}, one at a time {len(subset) / alone:.3f}"
+            f" ({alone / batched:.1f}x, same papers, alternated); tokens/paper: {tokens}"
+        )
         print(f"    written by the model: {sum(r.made_by == instruct.name for r in results)}/{len(subset)}")
 
 
@@ -151,8 +158,10 @@ def time_generation(instruct, texts: list[str], batch: int) -> tuple[list[str], 
                 alone += elapsed
                 single = made
         if single != answers[start:]:
-            print(f"    note: {sum(a != b for a, b in zip(single, answers[start:], strict=True))} answers of chunk "
-                  f"{number + 1} differ between batched and one-at-a-time generation (floating-point ties)")
+            print(
+                f"    note: {sum(a != b for a, b in zip(single, answers[start:], strict=True))} answers of chunk "
+                f"{number + 1} differ between batched and one-at-a-time generation (floating-point ties)"
+            )
     return answers, batched, alone
 
 

@@ -154,7 +154,13 @@ class SlackSettings(_Section):
     client_secret: SecretStr | None = None
     scopes: list[str] = Field(
         default_factory=lambda: [
-            "chat:write", "commands", "reactions:read", "channels:history", "groups:history", "im:write", "files:write"
+            "chat:write",
+            "commands",
+            "reactions:read",
+            "channels:history",
+            "groups:history",
+            "im:write",
+            "files:write",
         ]
     )
     install_path: str = "/slack/install"

@@ -48,9 +48,7 @@ class StoreError(PaperbotError):
 class PostError(PaperbotError):
     """A digest post failed; `posted` holds the messages that went out before it, so they are never reposted."""
 
-    def __init__(
-        self, message: str, *, posted: Sequence[PostedMessage] = (), retry_after: float | None = None
-    ) -> None:
+    def __init__(self, message: str, *, posted: Sequence[PostedMessage] = (), retry_after: float | None = None) -> None:
         super().__init__(message)
         self.posted = tuple(posted)
         self.retry_after = retry_after

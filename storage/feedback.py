@@ -57,8 +57,9 @@ async def _record_vote(
     row = {"channel": channel, "paper_id": paper_id, "user_id": user_id, "vote": 1 if vote > 0 else -1, "at": at}
     upsert = insert.values(**row)
     await session.execute(
-        upsert.on_conflict_do_update(index_elements=["channel", "paper_id", "user_id"], set_={"vote": row["vote"],
-                                                                                               "at": at})
+        upsert.on_conflict_do_update(
+            index_elements=["channel", "paper_id", "user_id"], set_={"vote": row["vote"], "at": at}
+        )
     )
 
 

@@ -85,8 +85,14 @@ class SqlLeases:
         return list(found)
 
     async def claim_channels(
-        self, refs: Collection[ChannelRef], owner: str, lease_s: float, now: datetime,
-        *, holds: bool = True, only_due: bool = True,
+        self,
+        refs: Collection[ChannelRef],
+        owner: str,
+        lease_s: float,
+        now: datetime,
+        *,
+        holds: bool = True,
+        only_due: bool = True,
     ) -> list[ChannelClaim]:
         """Lease those of `refs` no live lease holds to `owner`, each with its due runs and planned digests.
 
@@ -152,8 +158,9 @@ class SqlLeases:
         query = select(ChannelRow.pk, ChannelRow.platform, ChannelRow.workspace, ChannelRow.channel_id)
         async with self._db.tx(write=True) as session:
             pks = {ChannelRef(*ref): pk for pk, *ref in await session.execute(query.where(_named(refs)))}
-            served = sorted((pks[claim.channel.ref], slot) for claim in claims if claim.channel.ref in pks
-                            for slot in claim.due)
+            served = sorted(
+                (pks[claim.channel.ref], slot) for claim in claims if claim.channel.ref in pks for slot in claim.due
+            )
             if served:
                 finish = update(_RUNS).where(_RUNS.c.channel == bindparam("c"), _RUNS.c.slot == bindparam("s"))
                 await session.execute(finish.values(done=True), [{"c": pk, "s": slot} for pk, slot in served])

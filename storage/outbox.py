@@ -74,7 +74,13 @@ class SqlOutbox:
             return set(await session.scalars(query.where(*is_channel(ref))))
 
     async def plan_digest(
-        self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime, *, runs: Sequence[str] = (),
+        self,
+        ref: ChannelRef,
+        digest_id: str,
+        paper_ids: Sequence[str],
+        at: datetime,
+        *,
+        runs: Sequence[str] = (),
         repeats: Sequence[str] = (),
     ) -> None:
         """Record the outbox rows and mark the run slots the digest serves done, in one transaction.
@@ -88,8 +94,14 @@ class SqlOutbox:
                 await _plan(session, ref, digest_id, paper_ids, at, runs, repeats)
 
     async def plan_unsent(
-        self, ref: ChannelRef, topics: Sequence[Sequence[str]], limit: int, digest_id: str, at: datetime,
-        *, runs: Sequence[str] = (),
+        self,
+        ref: ChannelRef,
+        topics: Sequence[Sequence[str]],
+        limit: int,
+        digest_id: str,
+        at: datetime,
+        *,
+        runs: Sequence[str] = (),
     ) -> list[Paper]:
         """Choose the channel's newest unsent papers (as `unsent_papers`) and plan them as one digest, in one
         transaction: what a due-at-once minute does for every channel, so it costs one round of the store."""
@@ -189,8 +201,13 @@ def sent_update(digest_id: str, carrier: Mapping[str, str], at: datetime) -> Any
 
 
 async def _plan(
-    session: AsyncSession, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime,
-    runs: Sequence[str], repeats: Sequence[str],
+    session: AsyncSession,
+    ref: ChannelRef,
+    digest_id: str,
+    paper_ids: Sequence[str],
+    at: datetime,
+    runs: Sequence[str],
+    repeats: Sequence[str],
 ) -> None:
     """Write the digest's planned rows and mark its run slots served, a statement each (a NULL channel breaks a key)."""
     connection, channel = await session.connection(), channel_params(ref)

@@ -69,9 +69,10 @@ class SqlPapers:
         found: dict[str, Paper] = {}
         async with self._db.tx() as session:
             for chunk in chunks(list(dict.fromkeys(paper_ids)), IN_CHUNK):
-                found.update((row.id, to_paper(row)) for row in await session.scalars(
-                    select(PaperRow).where(PaperRow.id.in_(chunk))
-                ))
+                found.update(
+                    (row.id, to_paper(row))
+                    for row in await session.scalars(select(PaperRow).where(PaperRow.id.in_(chunk)))
+                )
         return [found[pid] for pid in paper_ids if pid in found]
 
     async def list_papers(self, limit: int | None = None, offset: int = 0) -> list[Paper]:

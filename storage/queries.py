@@ -54,9 +54,7 @@ CHANNEL_PK = (
 # One delivery row (rows carry paper_id, digest_id, position, state, at and the channel's parameters).
 PLAN = insert(_DELIVERIES).values(channel=CHANNEL_PK)
 # One run slot :run_slot of the channel served.
-FINISH_RUN = (
-    update(_RUNS).where(_RUNS.c.channel == CHANNEL_PK, _RUNS.c.slot == bindparam("run_slot")).values(done=True)
-)
+FINISH_RUN = update(_RUNS).where(_RUNS.c.channel == CHANNEL_PK, _RUNS.c.slot == bindparam("run_slot")).values(done=True)
 
 
 def channel_params(ref: ChannelRef) -> dict[str, str]:

@@ -74,8 +74,12 @@ def fields(obj: object, *names: str) -> dict[str, Any]:
 def to_paper(row: PaperRow) -> Paper:
     """Convert a papers row to the domain object."""
     return Paper(
-        id=row.id, **fields(row, _PAPER_FIELDS), authors=tuple(row.authors), categories=tuple(row.categories),
-        venue=row.venue, citations=row.citation_count,
+        id=row.id,
+        **fields(row, _PAPER_FIELDS),
+        authors=tuple(row.authors),
+        categories=tuple(row.categories),
+        venue=row.venue,
+        citations=row.citation_count,
     )
 
 

@@ -31,17 +31,36 @@ def snowflake() -> str:
 
 
 def user_payload(user_id: int, name: str = "reader", bot: bool = False) -> dict[str, Any]:
-    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name, "avatar": None,
-            "bot": bot, "public_flags": 0}
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
 
 
 def message_payload(channel_id: str, body: dict[str, Any], *, author_id: int = BOT_ID) -> dict[str, Any]:
     return {
-        "id": snowflake(), "channel_id": channel_id, "type": 0, "content": body.get("content") or "",
-        "author": user_payload(author_id, "paperbot", bot=True), "attachments": [], "embeds": body.get("embeds", []),
-        "mentions": [], "mention_roles": [], "mention_everyone": False, "pinned": False, "tts": False,
-        "timestamp": "2025-01-01T00:00:00.000000+00:00", "edited_timestamp": None,
-        "flags": body.get("flags", 0), "components": [], **({"nonce": body["nonce"]} if "nonce" in body else {}),
+        "id": snowflake(),
+        "channel_id": channel_id,
+        "type": 0,
+        "content": body.get("content") or "",
+        "author": user_payload(author_id, "paperbot", bot=True),
+        "attachments": [],
+        "embeds": body.get("embeds", []),
+        "mentions": [],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "pinned": False,
+        "tts": False,
+        "timestamp": "2025-01-01T00:00:00.000000+00:00",
+        "edited_timestamp": None,
+        "flags": body.get("flags", 0),
+        "components": [],
+        **({"nonce": body["nonce"]} if "nonce" in body else {}),
     }
 
 
@@ -88,14 +107,19 @@ class FakeDiscord:
     @web.middleware
     async def _auth_and_limit(self, request: web.Request, handler: Any) -> web.StreamResponse:
         bot_route = request.path.startswith("/api/v10/") and not request.path.startswith(
-            ("/api/v10/interactions/", "/api/v10/webhooks/"))
+            ("/api/v10/interactions/", "/api/v10/webhooks/")
+        )
         if bot_route and request.headers.get("Authorization") != f"Bot {self.token}":
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         if bot_route and (retry_after := self._refusal()) is not None:
             self.rate_limited += 1
             body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": True, "code": 0}
-            headers = {"Retry-After": str(max(1, round(retry_after))), "X-RateLimit-Global": "true",
-                       "X-RateLimit-Scope": "global", "Via": "1.1 google"}
+            headers = {
+                "Retry-After": str(max(1, round(retry_after))),
+                "X-RateLimit-Global": "true",
+                "X-RateLimit-Scope": "global",
+                "Via": "1.1 google",
+            }
             return _json(body, status=429, headers=headers)
         return await handler(request)
 
@@ -118,10 +142,19 @@ class FakeDiscord:
         return _json(user_payload(BOT_ID, "paperbot", bot=True))
 
     async def _application(self, request: web.Request) -> web.Response:
-        return _json({
-            "id": str(APP_ID), "name": "paperbot", "description": "", "icon": None, "bot_public": True,
-            "bot_require_code_grant": False, "owner": user_payload(1, "owner"), "verify_key": "0" * 64, "flags": 0,
-        })
+        return _json(
+            {
+                "id": str(APP_ID),
+                "name": "paperbot",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": user_payload(1, "owner"),
+                "verify_key": "0" * 64,
+                "flags": 0,
+            }
+        )
 
     async def _create_message(self, request: web.Request) -> web.Response:
         body = await _message_body(request)
@@ -167,8 +200,12 @@ class FakeDiscord:
         if request.query.get("with_response") not in ("1", "true"):
             return web.Response(status=204)
         flags = (body.get("data") or {}).get("flags", 0)
-        interaction = {"id": request.match_info["interaction_id"], "type": 2, "response_message_loading": True,
-                       "response_message_ephemeral": bool(flags & 64)}
+        interaction = {
+            "id": request.match_info["interaction_id"],
+            "type": 2,
+            "response_message_loading": True,
+            "response_message_ephemeral": bool(flags & 64),
+        }
         return _json({"interaction": interaction, "resource": {"type": body["type"]}})
 
     async def _followup(self, request: web.Request) -> web.Response:
@@ -185,10 +222,12 @@ class FakeDiscord:
     async def _sync(self, request: web.Request) -> web.Response:
         commands = await request.json()
         self.commands = commands
-        return _json([
-            {"id": snowflake(), "application_id": str(APP_ID), "version": snowflake(), "type": 1, **command}
-            for command in commands
-        ])
+        return _json(
+            [
+                {"id": snowflake(), "application_id": str(APP_ID), "version": snowflake(), "type": 1, **command}
+                for command in commands
+            ]
+        )
 
     def _refusal_of(self, body: dict[str, Any]) -> web.Response | None:
         """Discord's 400 for a message it will not post, recorded; None when it would post it."""
@@ -221,8 +260,7 @@ async def _message_body(request: web.Request) -> dict[str, Any]:
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """JSON with the bare `application/json` type Discord sends (discord.py compares the header exactly)."""
-    return web.Response(body=json.dumps(body).encode(), status=status, content_type="application/json",
-                        headers=headers)
+    return web.Response(body=json.dumps(body).encode(), status=status, content_type="application/json", headers=headers)
 
 
 async def serve(fake: FakeDiscord, host: str = "127.0.0.1") -> tuple[web.AppRunner, str]:

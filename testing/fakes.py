@@ -51,6 +51,14 @@ def make_paper(n: int, text: str = "", *, categories: tuple[str, ...] = (), age_
     body = text or f"Paper number {n} studies something interesting about topic{n}."
     published = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=n if age_days is None else -age_days)
     return Paper(
-        id=f"p{n}", source="test", source_id=str(n), headline=f"Headline {n}", text=body, fingerprint=f"fp{n}",
-        authors=("Author",), url=f"https://example.org/{n}", categories=categories, published=published,
+        id=f"p{n}",
+        source="test",
+        source_id=str(n),
+        headline=f"Headline {n}",
+        text=body,
+        fingerprint=f"fp{n}",
+        authors=("Author",),
+        url=f"https://example.org/{n}",
+        categories=categories,
+        published=published,
     )

@@ -89,13 +89,15 @@ class FakeSlack:
         self._ts = itertools.count(100)
         self._response_arrived = asyncio.Event()
         app = web.Application()
-        app.add_routes([
-            web.post("/api/{method}", self._api),
-            web.get("/api/{method}", self._api),  # slack_sdk reads (conversations.history) with GET
-            web.post("/respond/{key}", self._respond),
-            web.post("/upload/{file_id}", self._upload),
-            web.get("/stats", self._stats),
-        ])
+        app.add_routes(
+            [
+                web.post("/api/{method}", self._api),
+                web.get("/api/{method}", self._api),  # slack_sdk reads (conversations.history) with GET
+                web.post("/respond/{key}", self._respond),
+                web.post("/upload/{file_id}", self._upload),
+                web.get("/stats", self._stats),
+            ]
+        )
         self._server = TestServer(app)
 
     async def start(self) -> FakeSlack:
@@ -129,7 +131,8 @@ class FakeSlack:
     def posts(self, channel: str | None = None) -> list[Call]:
         """The accepted chat.postMessage calls, optionally to one channel."""
         return [
-            c for c in self.calls
+            c
+            for c in self.calls
             if c.method == "chat.postMessage" and c.answer.get("ok") and channel in (None, c.body.get("channel"))
         ]
 
@@ -184,8 +187,16 @@ class FakeSlack:
             self._fail_next -= 1
             return self._fail_status, {}
         if method == "auth.test":
-            return 200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "paperbot",
-                         "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0001", "is_enterprise_install": False}
+            return 200, {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "paperbot",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": "B0001",
+                "is_enterprise_install": False,
+            }
         if method in _NEEDS and _NEEDS[method] not in self.scopes:
             return 200, {"ok": False, "error": "missing_scope", "needed": _NEEDS[method]}
         if method in {"conversations.open", "files.getUploadURLExternal", "files.completeUploadExternal"}:
@@ -211,8 +222,14 @@ class FakeSlack:
         ts = f"1700000000.{next(self._ts):06d}"
         if method == "chat.postEphemeral":
             return 200, {"ok": True, "message_ts": ts}
-        message = {"type": "message", "user": BOT_USER, "ts": ts, "text": body.get("text", ""),
-                   "blocks": body.get("blocks", []), "metadata": body.get("metadata")}
+        message = {
+            "type": "message",
+            "user": BOT_USER,
+            "ts": ts,
+            "text": body.get("text", ""),
+            "blocks": body.get("blocks", []),
+            "metadata": body.get("metadata"),
+        }
         self.history.setdefault(channel, []).insert(0, message)
         return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}
 
@@ -231,8 +248,9 @@ class FakeSlack:
             if content is None:
                 return {"ok": False, "error": "file_not_found"}
             comment = body.get("initial_comment")
-            self.files.append(SharedFile(str(body.get("channel_id", "")), filename, item.get("title") or filename,
-                                         content, comment))
+            self.files.append(
+                SharedFile(str(body.get("channel_id", "")), filename, item.get("title") or filename, content, comment)
+            )
         return {"ok": True, "files": [{"id": item["id"], "title": item.get("title")} for item in shared]}
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -272,8 +290,11 @@ class FakeSlack:
         return web.Response(text="ok")
 
 
-_NEEDS = {"conversations.open": "im:write", "files.getUploadURLExternal": "files:write",
-          "files.completeUploadExternal": "files:write"}
+_NEEDS = {
+    "conversations.open": "im:write",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -294,6 +315,10 @@ def _refusal(body: dict[str, Any]) -> dict[str, Any] | None:
     if not body.get("text") and not blocks:
         return {"ok": False, "error": "no_text"}
     if errors := block_errors(blocks):
-        return {"ok": False, "error": "invalid_blocks", "errors": errors,
-                "response_metadata": {"messages": [f"[ERROR] {error}" for error in errors]}}
+        return {
+            "ok": False,
+            "error": "invalid_blocks",
+            "errors": errors,
+            "response_metadata": {"messages": [f"[ERROR] {error}" for error in errors]},
+        }
     return None

@@ -18,8 +18,19 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_ACTIONS_ELEMENTS = 25
 MAX_BLOCK_ID = 255
 TEXT_TYPES = ("plain_text", "mrkdwn")
-BLOCK_TYPES = ("section", "header", "context", "actions", "divider", "image", "rich_text", "input", "file", "video",
-               "markdown")
+BLOCK_TYPES = (
+    "section",
+    "header",
+    "context",
+    "actions",
+    "divider",
+    "image",
+    "rich_text",
+    "input",
+    "file",
+    "video",
+    "markdown",
+)
 
 
 def block_errors(blocks: Any) -> list[str]:

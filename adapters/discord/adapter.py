@@ -150,7 +150,12 @@ class DiscordAdapter:
         return posted_in(messages, me.id, digest_id)
 
     async def _post(
-        self, ref: ChannelRef, content: str | None, embeds: list[discord.Embed], *, posted: list[PostedMessage],
+        self,
+        ref: ChannelRef,
+        content: str | None,
+        embeds: list[discord.Embed],
+        *,
+        posted: list[PostedMessage],
         nonce: str | None = None,
     ) -> discord.Message:
         """Send one paced message; Discord's refusals become the core's post errors (with what went out before)."""
@@ -199,7 +204,10 @@ class DiscordAdapter:
             return
         for rendered in messages:
             await interaction.followup.send(
-                content=rendered.content, embeds=list(rendered.embeds), files=rendered.files(), ephemeral=True,
+                content=rendered.content,
+                embeds=list(rendered.embeds),
+                files=rendered.files(),
+                ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
 

@@ -34,8 +34,14 @@ async def discord_checks(settings: DiscordSettings, *, timeout_s: float = 10.0) 
         return [Check(NAME, False, f"users/@me answered {exc.status}", "see discordstatus.com, then try again")]
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         where = discord.http.Route.BASE
-        return [Check(NAME, False, f"cannot reach Discord at {where}: {type(exc).__name__}",
-                      "check the network (and discord.api_url, if set)")]
+        return [
+            Check(
+                NAME,
+                False,
+                f"cannot reach Discord at {where}: {type(exc).__name__}",
+                "check the network (and discord.api_url, if set)",
+            )
+        ]
     finally:
         await http.close()
         discord.http.Route.BASE = base

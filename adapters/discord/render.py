@@ -39,9 +39,7 @@ _LINE_START = re.compile(r"^([ \t]*)([#>-]|\d+(?=\.))", re.MULTILINE)  # heading
 # What a reply keeps as written: its own code spans naming a command (`saved 2`, `quiet notice|silent`), where nothing
 # renders (no markup, masked link or mention inside code; '@' is left out all the same), and bare links made only of
 # characters that cannot form markup, a masked link or a mention even if Discord read them differently.
-_KEPT = re.compile(
-    rf"`(?:{'|'.join(CATALOG.names)})(?: [^`\n@]{{1,160}})?`|https?://[^\s\\`*~|\[\]<>\"'@]+"
-)
+_KEPT = re.compile(rf"`(?:{'|'.join(CATALOG.names)})(?: [^`\n@]{{1,160}})?`|https?://[^\s\\`*~|\[\]<>\"'@]+")
 _SOURCE_COLOURS = {
     "arxiv": discord.Colour(0xB31B1B),
     "shortscience": discord.Colour(0x2E86C1),

@@ -137,8 +137,13 @@ class SlackAdapter:
             try:
                 async with self._in_flight:
                     response = await self.client.chat_postMessage(
-                        token=token, channel=channel, text=payload["text"], blocks=payload["blocks"],
-                        unfurl_links=False, unfurl_media=False, metadata=digest_metadata(message.digest_id, ids),
+                        token=token,
+                        channel=channel,
+                        text=payload["text"],
+                        blocks=payload["blocks"],
+                        unfurl_links=False,
+                        unfurl_media=False,
+                        metadata=digest_metadata(message.digest_id, ids),
                     )
             except Exception as exc:
                 raise post_error(exc, posted) from exc
@@ -156,7 +161,10 @@ class SlackAdapter:
         try:
             async with self._in_flight:
                 await self.client.chat_postMessage(
-                    token=token, channel=ref.channel_id, text=escape(text), unfurl_links=False,
+                    token=token,
+                    channel=ref.channel_id,
+                    text=escape(text),
+                    unfurl_links=False,
                     unfurl_media=False,
                 )
         except Exception as exc:
@@ -228,7 +236,11 @@ class SlackAdapter:
         try:
             opened = await self.client.conversations_open(token=token, users=command.user_id)
             await self.client.files_upload_v2(
-                token=token, channel=opened["channel"]["id"], filename=name, title=name, content=content,
+                token=token,
+                channel=opened["channel"]["id"],
+                filename=name,
+                title=name,
+                content=content,
                 initial_comment=f"Your reading list, as requested in <#{command.channel_id}>.",
             )
         except (SlackApiError, SlackRequestError) as exc:

@@ -60,8 +60,12 @@ async def _auth(token: str, api_url: str | None, timeout_s: float) -> list[Check
             failed = Check(TOKEN, False, f"auth.test failed: {error}", "see api.slack.com/methods/auth.test")
         return [failed, skipped(SCOPES, "skipped: the token does not work")]
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        failed = Check(TOKEN, False, f"cannot reach Slack at {base_url}: {type(exc).__name__}",
-                       "check the network (and slack.api_url, if set)")
+        failed = Check(
+            TOKEN,
+            False,
+            f"cannot reach Slack at {base_url}: {type(exc).__name__}",
+            "check the network (and slack.api_url, if set)",
+        )
         return [failed, skipped(SCOPES, "skipped: Slack did not answer")]
     data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
     if not data.get("bot_id"):
@@ -94,13 +98,17 @@ def _connection(settings: SlackSettings) -> Check:
         if settings.app_token.get_secret_value().startswith("xapp-"):
             return Check(CONNECTION, True, "Socket Mode (`paperbot run`): the app-level token has the right shape")
         return Check(
-            CONNECTION, False, "slack.app_token is not an app-level token (those start with xapp-)",
+            CONNECTION,
+            False,
+            "slack.app_token is not an app-level token (those start with xapp-)",
             "create one under Basic Information -> App-Level Tokens (scope connections:write), set SLACK_APP_TOKEN",
         )
     if settings.signing_secret is not None:
         return Check(CONNECTION, True, "HTTP mode (`paperbot run --http`): signing secret set, no app-level token")
     return Check(
-        CONNECTION, False, "neither slack.app_token (Socket Mode) nor slack.signing_secret (HTTP mode) is set",
+        CONNECTION,
+        False,
+        "neither slack.app_token (Socket Mode) nor slack.signing_secret (HTTP mode) is set",
         "set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET and run `paperbot run --http`",
     )
 
@@ -108,11 +116,18 @@ def _connection(settings: SlackSettings) -> Check:
 def _add_to_slack(settings: SlackSettings) -> Check:
     """'Add to Slack' mode keeps one token per workspace in the store; it needs the secret and HTTP mode."""
     missing = [
-        name for name, value in (("slack.client_secret (SLACK_CLIENT_SECRET)", settings.client_secret),
-                                 ("slack.signing_secret (SLACK_SIGNING_SECRET)", settings.signing_secret))
+        name
+        for name, value in (
+            ("slack.client_secret (SLACK_CLIENT_SECRET)", settings.client_secret),
+            ("slack.signing_secret (SLACK_SIGNING_SECRET)", settings.signing_secret),
+        )
         if value is None
     ]
     if missing:
-        return Check("slack", False, f"'Add to Slack' mode lacks {' and '.join(missing)}",
-                     "copy them from Basic Information -> App Credentials at api.slack.com/apps")
+        return Check(
+            "slack",
+            False,
+            f"'Add to Slack' mode lacks {' and '.join(missing)}",
+            "copy them from Basic Information -> App Credentials at api.slack.com/apps",
+        )
     return Check("slack", True, "'Add to Slack' mode: each workspace's token is in the store (`paperbot run --http`)")

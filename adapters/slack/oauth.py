@@ -24,9 +24,7 @@ log = logging.getLogger(__name__)
 STATE_EXPIRATION_S = 600  # how long an "Add to Slack" link stays valid
 
 
-async def open_installations(
-    settings: SlackSettings, connect: Callable[[], AsyncEngine]
-) -> SlackInstallations | None:
+async def open_installations(settings: SlackSettings, connect: Callable[[], AsyncEngine]) -> SlackInstallations | None:
     """The installations in the bot's database when OAuth is configured; None for one workspace with one bot token.
 
     `connect` opens the bot's database (the composition root knows which), with writes announced at BEGIN: the stores

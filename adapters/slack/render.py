@@ -184,4 +184,3 @@ def _escaped_prefix(word: str, limit: int) -> str:
         out.append(piece)
         used += len(piece)
     return "".join(out)
-

@@ -62,4 +62,3 @@ def reaction_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> In
         emoji=str(emoji),
         added=_REACTION_EVENTS[kind],
     )
-

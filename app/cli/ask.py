@@ -37,8 +37,12 @@ async def ask(
     async with open_bot() as bot:
         ref = bot.console_ref()
         request = IncomingCommand(
-            ref.platform, ref.workspace, ref.channel_id, user or bot.settings.console.user,
-            _SLASH.sub("", " ".join(text)), can_manage=True,
+            ref.platform,
+            ref.workspace,
+            ref.channel_id,
+            user or bot.settings.console.user,
+            _SLASH.sub("", " ".join(text)),
+            can_manage=True,
         )
         reply = await command_router(bot).handle(request, send=console.send_digest)
     console.show_reply(reply)

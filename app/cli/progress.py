@@ -55,7 +55,9 @@ async def summarize_with_progress(bot: App, console: Console, limit: int | None 
         console,
         f"summarize ({bot.summarizer.name})",
         "summarized",
-        lambda advance: summarize_pending(bot.store.summaries, bot.store.papers, bot.summarizer, limit=limit, on_progress=advance),
+        lambda advance: summarize_pending(
+            bot.store.summaries, bot.store.papers, bot.summarizer, limit=limit, on_progress=advance
+        ),
     )
     if bot.semantic is not None:
         semantic = bot.semantic

@@ -18,8 +18,17 @@ FORMATS = ("bibtex", "markdown")
 
 # LaTeX's special characters as text; every replacement's braces balance, and `@` never starts an entry.
 _LATEX = {
-    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "%": r"\%", "&": r"\&", "$": r"\$",
-    "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "@": "{@}",
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\~{}",
+    "@": "{@}",
 }
 _LATEX_SPECIAL = re.compile("|".join(re.escape(char) for char in _LATEX))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

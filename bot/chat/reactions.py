@@ -48,10 +48,16 @@ class ReactionHandler:
                 save = Save(reaction.platform, reaction.workspace, reaction.user_id, paper_id, self._clock())
                 await self._reading_lists.save_paper(save)
             else:
-                await self._reading_lists.unsave_paper(reaction.platform, reaction.workspace, reaction.user_id, paper_id)
+                await self._reading_lists.unsave_paper(
+                    reaction.platform, reaction.workspace, reaction.user_id, paper_id
+                )
         if paper_ids:
-            log.info("reaction %s papers=%d channel=%s", "save" if reaction.added else "unsave", len(paper_ids),
-                     reaction.channel)
+            log.info(
+                "reaction %s papers=%d channel=%s",
+                "save" if reaction.added else "unsave",
+                len(paper_ids),
+                reaction.channel,
+            )
         return paper_ids
 
     async def _vote(self, reaction: IncomingReaction, vote: int) -> list[str]:

@@ -78,8 +78,14 @@ class DigestService:
         return (await self._plan(channel, None, ()))[0]
 
     async def deliver(
-        self, channel: Channel, send: Send, *, find_posted: FindPosted | None = None, notify: Notify | None = None,
-        planned: Mapping[str, Sequence[str]] | None = None, runs: Sequence[str] = (),
+        self,
+        channel: Channel,
+        send: Send,
+        *,
+        find_posted: FindPosted | None = None,
+        notify: Notify | None = None,
+        planned: Mapping[str, Sequence[str]] | None = None,
+        runs: Sequence[str] = (),
     ) -> DigestMessage | None:
         """Plan (or resume), post what is not out yet, then mark it sent; a failure leaves the rest planned.
 
@@ -162,7 +168,13 @@ class DigestService:
         origins = {paper_id: by for paper_id, (_, _, by) in texts.items()}
         groups = await self._selector.groups(papers)
         return build_digest(
-            channel, groups, tldrs, community, digest_id=digest_id, header=self._header, created=self._clock(),
+            channel,
+            groups,
+            tldrs,
+            community,
+            digest_id=digest_id,
+            header=self._header,
+            created=self._clock(),
             origins=origins,
         )
 
@@ -245,8 +257,13 @@ def _carried(message: DigestMessage, posted: Sequence[PostedMessage]) -> list[Po
 def _log_outcome(message: DigestMessage, started: float, outcome: str, level: int = logging.INFO) -> None:
     """One structured line per digest, whatever its fate, for operators and log search."""
     log.log(
-        level, "digest channel=%s id=%s papers=%d duration_ms=%.0f outcome=%s",
-        message.channel, message.digest_id, len(message.items), (time.perf_counter() - started) * 1000, outcome,
+        level,
+        "digest channel=%s id=%s papers=%d duration_ms=%.0f outcome=%s",
+        message.channel,
+        message.digest_id,
+        len(message.items),
+        (time.perf_counter() - started) * 1000,
+        outcome,
     )
 
 

@@ -24,7 +24,6 @@ from bot.ports.leases import Leases
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """How serving a claimed channel ended, which decides what giving its lease back records."""
@@ -44,8 +43,14 @@ class Dispatcher:
     """The pump between fired runs and deliveries for one worker; `spawn` tracks its tasks for shutdown."""
 
     def __init__(
-        self, leases: Leases, deliver: Deliver, *, owner: str, settings: SchedulerSettings,
-        clock: Callable[[], datetime], spawn: Callable[[Awaitable[Any]], asyncio.Task[Any]],
+        self,
+        leases: Leases,
+        deliver: Deliver,
+        *,
+        owner: str,
+        settings: SchedulerSettings,
+        clock: Callable[[], datetime],
+        spawn: Callable[[Awaitable[Any]], asyncio.Task[Any]],
     ) -> None:
         self._leases = leases
         self._deliver = deliver

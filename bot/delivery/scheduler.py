@@ -91,8 +91,13 @@ class DigestScheduler:
         if missed:
             self._dispatch.enqueue(await self._leases.add_runs(missed, now), holds=False)
         self._scheduler.add_job(
-            self.sweep, "interval", seconds=self._conf.sweep_s, id="paperbot:sweep", next_run_time=now,
-            max_instances=1, coalesce=True,
+            self.sweep,
+            "interval",
+            seconds=self._conf.sweep_s,
+            id="paperbot:sweep",
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
         )
         self._scheduler.start()
         log.info("scheduler started worker=%s", self._owner)
@@ -107,8 +112,14 @@ class DigestScheduler:
             return
         self._scheduled[channel.ref] = channel
         self._scheduler.add_job(
-            self.fire, cached_trigger(channel.cron, channel.timezone), args=[channel.ref], id=job_id,
-            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=self._conf.misfire_grace_s,
+            self.fire,
+            cached_trigger(channel.cron, channel.timezone),
+            args=[channel.ref],
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=self._conf.misfire_grace_s,
         )
         log.debug("scheduled channel=%s cron=%r tz=%s", channel.ref, channel.cron, channel.timezone)
 
@@ -117,8 +128,13 @@ class DigestScheduler:
         failure is logged and the next run still comes."""
         self._jobs[name] = job = _logged(name, self._exclusive(name, func))
         self._scheduler.add_job(
-            job, cron_trigger(cron, timezone), id=f"paperbot:{name}",
-            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=self._conf.misfire_grace_s,
+            job,
+            cron_trigger(cron, timezone),
+            id=f"paperbot:{name}",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=self._conf.misfire_grace_s,
         )
 
     async def run_job(self, name: str) -> None:
@@ -222,8 +238,12 @@ class DigestScheduler:
             return Outcome()
         try:
             await self._digests.deliver(
-                channel, poster.send_digest, find_posted=self._finders.get(channel.ref.platform),
-                notify=poster.send_notice, planned=claim.planned, runs=claim.due,
+                channel,
+                poster.send_digest,
+                find_posted=self._finders.get(channel.ref.platform),
+                notify=poster.send_notice,
+                planned=claim.planned,
+                runs=claim.due,
             )
         except ChannelGoneError as exc:
             await self._pause(channel, str(exc))

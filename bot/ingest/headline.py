@@ -199,7 +199,8 @@ def _keyphrase(text: str) -> str | None:
     examples"), else its most repeated name-like word."""
     words = _KEYWORD.findall(text)
     pairs = Counter(
-        (a, b) for a, b in zip(words, words[1:], strict=False)
+        (a, b)
+        for a, b in zip(words, words[1:], strict=False)
         if a.lower() not in STOPWORDS and b.lower() not in STOPWORDS and len(a) > 2 and len(b) > 2
     )
     folded: Counter[str] = Counter()
@@ -266,4 +267,3 @@ def _finish(phrase: str) -> str:
     phrase = _TRAILING_LABEL.sub("", phrase.rstrip(" .,;:"))
     phrase = _LIST_NUMBER.sub("", phrase).rstrip(" .,;:-–")
     return _LOWER_WORD.sub(lambda m: m.group(0).capitalize(), phrase, count=1)
-

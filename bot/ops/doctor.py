@@ -73,7 +73,8 @@ async def diagnose(load: Callable[[], Settings], probes: Probes, where: Path | N
 async def run_checks(settings: Settings, probes: Probes) -> list[Check]:
     """Every check that needs the settings; the independent ones (store, Slack, Discord, model) run concurrently."""
     database, summarizer, *platforms = await asyncio.gather(
-        probes.database(settings.database.resolved_url()), summarizer_check(settings),
+        probes.database(settings.database.resolved_url()),
+        summarizer_check(settings),
         *(check(settings) for check in probes.platforms),
     )
     sources = await source_checks(settings, probes.source_states if database.ok is True else None)
@@ -116,10 +117,15 @@ async def source_checks(settings: Settings, read_states: SourceStates | None) ->
         return [skipped(SOURCES, "no [[sources]] configured")]
     checks = []
     if not settings.fetch.contact:
-        checks.append(Check(
-            "fetch contact", True, "[fetch] contact is empty: arXiv and other sources ask clients for a contact",
-            'set [fetch] contact = "mailto:you@your-lab.org" (sent in the User-Agent)', warning=True,
-        ))
+        checks.append(
+            Check(
+                "fetch contact",
+                True,
+                "[fetch] contact is empty: arXiv and other sources ask clients for a contact",
+                'set [fetch] contact = "mailto:you@your-lab.org" (sent in the User-Agent)',
+                warning=True,
+            )
+        )
     if read_states is None:  # the database is not ready
         return [*checks, skipped(SOURCES, "skipped: the database is not ready")]
     try:
@@ -134,10 +140,14 @@ async def source_checks(settings: Settings, read_states: SourceStates | None) ->
         elif state is None or state.last_attempt is None:
             checks.append(Check(name, True, f"not fetched yet (cron {source.cron})"))
         elif state.failing_since is not None:
-            checks.append(Check(
-                name, False, f"failing since {state.failing_since:%Y-%m-%d %H:%M} UTC: {state.last_error or 'unknown'}",
-                f"check its url/query in config.toml, then try `paperbot sources fetch {source.name}`",
-            ))
+            checks.append(
+                Check(
+                    name,
+                    False,
+                    f"failing since {state.failing_since:%Y-%m-%d %H:%M} UTC: {state.last_error or 'unknown'}",
+                    f"check its url/query in config.toml, then try `paperbot sources fetch {source.name}`",
+                )
+            )
         else:
             last = f"{state.last_success:%Y-%m-%d %H:%M} UTC" if state.last_success else "never"
             checks.append(Check(name, True, f"last success {last}, {state.papers_added} papers added"))

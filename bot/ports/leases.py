@@ -20,8 +20,14 @@ class Leases(Protocol):
         ...
 
     async def claim_channels(
-        self, refs: Collection[ChannelRef], owner: str, lease_s: float, now: datetime,
-        *, holds: bool = True, only_due: bool = True,
+        self,
+        refs: Collection[ChannelRef],
+        owner: str,
+        lease_s: float,
+        now: datetime,
+        *,
+        holds: bool = True,
+        only_due: bool = True,
     ) -> list[ChannelClaim]:
         """Lease those of `refs` no live lease holds to `owner` (one worker posts each digest), with each one's due
         runs and planned digests; paused channels never, and with `only_due` only channels with work to do. A hold

@@ -29,7 +29,13 @@ class Outbox(Protocol):
         ...
 
     async def plan_digest(
-        self, ref: ChannelRef, digest_id: str, paper_ids: Sequence[str], at: datetime, *, runs: Sequence[str] = (),
+        self,
+        ref: ChannelRef,
+        digest_id: str,
+        paper_ids: Sequence[str],
+        at: datetime,
+        *,
+        runs: Sequence[str] = (),
         repeats: Sequence[str] = (),
     ) -> None:
         """Record the papers of a digest as planned and mark the run slots it serves done, in one transaction;
@@ -37,8 +43,14 @@ class Outbox(Protocol):
         ...
 
     async def plan_unsent(
-        self, ref: ChannelRef, topics: Sequence[Sequence[str]], limit: int, digest_id: str, at: datetime,
-        *, runs: Sequence[str] = (),
+        self,
+        ref: ChannelRef,
+        topics: Sequence[Sequence[str]],
+        limit: int,
+        digest_id: str,
+        at: datetime,
+        *,
+        runs: Sequence[str] = (),
     ) -> list[Paper]:
         """Choose the channel's newest unsent papers (as `unsent_papers`) and plan them as digest `digest_id`, marking
         `runs` served, in one transaction; the papers chosen (none: nothing planned)."""

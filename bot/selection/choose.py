@@ -30,9 +30,7 @@ class PaperSelector:
     """Picks a channel's next papers from the outbox's unsent ones, by keyword topics alone or, with `semantic`,
     by meaning, age and the channel's votes too."""
 
-    def __init__(
-        self, outbox: Outbox, library: Papers, votes: Votes, *, semantic: SemanticIndex | None = None
-    ) -> None:
+    def __init__(self, outbox: Outbox, library: Papers, votes: Votes, *, semantic: SemanticIndex | None = None) -> None:
         self._outbox = outbox
         self._library = library
         self._votes = votes

@@ -78,12 +78,20 @@ class SemanticIndex:
     """Embed papers and texts with the summarizer's encoder and find the nearest stored papers."""
 
     def __init__(
-        self, embeddings: Embeddings, library: Papers, encoder: SentenceEncoder, *, threshold: float = DEFAULT_THRESHOLD,
+        self,
+        embeddings: Embeddings,
+        library: Papers,
+        encoder: SentenceEncoder,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
         recount_s: float = RECOUNT_S,
     ) -> None:
         # The same loaded weights as `encoder` (load_model caches per path, device and quantization), a wider window.
         self._docs = SentenceEncoder(
-            encoder.model_path, batch_size=encoder.batch_size, max_length=DOC_TOKENS, device=encoder.device,
+            encoder.model_path,
+            batch_size=encoder.batch_size,
+            max_length=DOC_TOKENS,
+            device=encoder.device,
             quantize=encoder.quantize,
         )
         self._embeddings = embeddings
@@ -163,9 +171,7 @@ class SemanticIndex:
             return []
         return top_k(matrix.ids, matrix.rows @ vector, k, min_score)
 
-    async def topic_matches(
-        self, topics: Sequence[str], k: int, delivered: Collection[str] = ()
-    ) -> dict[str, float]:
+    async def topic_matches(self, topics: Sequence[str], k: int, delivered: Collection[str] = ()) -> dict[str, float]:
         """Papers (not `delivered`) whose vector is at least `threshold` close to any topic: paper id -> best cosine."""
         if not topics or k <= 0:
             return {}

@@ -125,9 +125,7 @@ def parse_api(body: bytes, url: str, headers: Mapping[str, str], *, max_chars: i
     )
 
 
-def parse_listing(
-    body: bytes, url: str, headers: Mapping[str, str], *, max_chars: int = MAX_FIELD_CHARS
-) -> ParsedPage:
+def parse_listing(body: bytes, url: str, headers: Mapping[str, str], *, max_chars: int = MAX_FIELD_CHARS) -> ParsedPage:
     """Parse a daily listing from rss.arxiv.org; a listing with no items (weekends, holidays) is simply empty.
 
     A replacement's announcement date is its `updated`: the listing does not say when the paper first appeared.

@@ -92,7 +92,12 @@ class SemanticScholarEnricher:
             return replace(report, error=str(exc))
         log.info(
             "enrichment=semantic-scholar outcome=ok checked=%d looked_up=%d found=%d tldrs=%d titles=%d requests=%d",
-            report.checked, report.looked_up, report.found, report.tldrs, report.titles, report.requests,
+            report.checked,
+            report.looked_up,
+            report.found,
+            report.tldrs,
+            report.titles,
+            report.requests,
         )
         return report
 

@@ -30,9 +30,7 @@ from bot.sources.entries import (
 SOURCE = "rss"
 
 
-def parse_feed(
-    body: bytes, url: str, headers: Mapping[str, str], *, max_chars: int = MAX_FIELD_CHARS
-) -> ParsedPage:
+def parse_feed(body: bytes, url: str, headers: Mapping[str, str], *, max_chars: int = MAX_FIELD_CHARS) -> ParsedPage:
     """Parse one feed document; entries without an id or link are skipped, as no later fetch could match them."""
     feed, cuts = read_feed(body, url, headers, max_chars)
     return collect(url, feed.entries, partial(_entry, url), max_chars=max_chars, cuts=cuts)

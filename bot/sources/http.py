@@ -255,8 +255,12 @@ class HttpFetcher:
         hop, private_ok = url, configured
         for _ in range(MAX_REDIRECTS + 1):
             request = self._session_now(private_ok).request(
-                call.method, checked_hop(url, hop, private_ok), headers=call.headers, data=call.data,
-                allow_redirects=False, timeout=aiohttp.ClientTimeout(total=timeout),
+                call.method,
+                checked_hop(url, hop, private_ok),
+                headers=call.headers,
+                data=call.data,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=timeout),
             )
             async with request as response:
                 if response.status not in _REDIRECTS:
@@ -269,7 +273,6 @@ class HttpFetcher:
                 log.debug("GET %s: HTTP %d redirects to %s", hop, response.status, target)
                 hop = target
         raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
-
 
     async def _result(self, url: str, response: aiohttp.ClientResponse, sent: HttpValidators | None) -> FetchResult:
         """Classify the response: 304 and 2xx are results, 429 and 5xx transient, anything else final."""

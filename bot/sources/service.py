@@ -98,19 +98,35 @@ class SourceFetcher:
         state = await self._state(source.name)
         await self._records.put_source_state(
             replace(
-                state, last_attempt=started, last_success=started, failing_since=None, last_error=None,
-                outage_notified=False, papers_added=state.papers_added + merged.added,
+                state,
+                last_attempt=started,
+                last_success=started,
+                failing_since=None,
+                last_error=None,
+                outage_notified=False,
+                papers_added=state.papers_added + merged.added,
             )
         )
         report = FetchReport(
-            source.name, added=merged.added, updated=merged.updated, duplicates=merged.duplicates,
-            documents=fetched.documents, not_modified=fetched.not_modified, problems=tuple(fetched.problems),
+            source.name,
+            added=merged.added,
+            updated=merged.updated,
+            duplicates=merged.duplicates,
+            documents=fetched.documents,
+            not_modified=fetched.not_modified,
+            problems=tuple(fetched.problems),
             cuts=tuple(fetched.cuts),
         )
         log.info(
             "source=%s outcome=ok documents=%d not_modified=%d added=%d updated=%d duplicates=%d skipped=%d cut=%d",
-            source.name, report.documents, report.not_modified, report.added, report.updated, report.duplicates,
-            len(report.problems), len(report.cuts),
+            source.name,
+            report.documents,
+            report.not_modified,
+            report.added,
+            report.updated,
+            report.duplicates,
+            len(report.problems),
+            len(report.cuts),
         )
         return report
 
@@ -134,7 +150,10 @@ class SourceFetcher:
         while start < source.max_results:
             size = min(source.page_size, source.max_results - start)
             url = api_url(
-                categories=source.categories, query=source.query, start=start, max_results=size,
+                categories=source.categories,
+                query=source.query,
+                start=start,
+                max_results=size,
                 base=source.resolved_url(),
             )
             page = await self._fetch_one(url, parse_api, fetched, conditional=False)

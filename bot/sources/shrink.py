@@ -104,8 +104,9 @@ class _Scan:
         while self._cuts and self._cuts[-1].start >= content:  # an outer element's cut replaces those inside it
             self._cuts.pop()
         text = escape(self._first_chars(self._body[content:end])).encode("ascii", "xmlcharrefreplace")
-        self._cuts.append(_Cut(content, end, text, f"{self._where()}<{name}> cut to {self._max:,} characters "
-                                                   f"(it had {size:,})"))
+        self._cuts.append(
+            _Cut(content, end, text, f"{self._where()}<{name}> cut to {self._max:,} characters (it had {size:,})")
+        )
 
     def _characters(self, data: str) -> None:
         self._text += len(data)

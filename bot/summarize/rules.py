@@ -22,11 +22,25 @@ GROUNDED_SHARE = 0.8  # of a generated text's content words that must occur in i
 
 # Rule ids, as tests and the bench name them.
 TLDR_RULES = (
-    "empty", "words", "sentences", "sentence-end", "back-reference", "first-person", "reader-address", "pointer",
-    "headline-repeat", "markup", "order",
+    "empty",
+    "words",
+    "sentences",
+    "sentence-end",
+    "back-reference",
+    "first-person",
+    "reader-address",
+    "pointer",
+    "headline-repeat",
+    "markup",
+    "order",
 )
 HEADLINE_RULES = (
-    "headline-empty", "headline-length", "headline-cut", "headline-prose", "headline-person", "headline-pointer"
+    "headline-empty",
+    "headline-length",
+    "headline-cut",
+    "headline-prose",
+    "headline-person",
+    "headline-pointer",
 )
 
 # Words that open a sentence by leaning on text before it: pronouns, demonstratives, sequence and discourse markers.
@@ -291,7 +305,9 @@ def opens_like_prose(headline: str) -> bool:
     """Whether a headline opens the way a sentence of prose or a section label does, not the way a title does."""
     text = headline.lstrip()
     return bool(
-        _HEADLINE_PROSE.match(text) or _LABEL.match(text) or text[:1].islower()
+        _HEADLINE_PROSE.match(text)
+        or _LABEL.match(text)
+        or text[:1].islower()
         or _BACK_REFERENCE.match(text)
         or re.match(r"^(?:[A-Z][\w'’-]*\s+(?:(?:and|&)\s+)?){1,3}et\.?\s*al\b", text)
     )

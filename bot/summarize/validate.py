@@ -25,8 +25,7 @@ class AttributingSummarizer(Protocol):
     name: str
     version: str
 
-    async def summarize_attributed(self, texts: list[str], headlines: list[str] | None = None) -> list[Attributed]:
-        ...
+    async def summarize_attributed(self, texts: list[str], headlines: list[str] | None = None) -> list[Attributed]: ...
 
 
 def check_generated(tldr: str, source: str, *, headline: str | None = None, max_words: int = 60) -> list[str]:

@@ -45,22 +45,32 @@ def _runnable(name: str) -> bool:
 
 def _run(name: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, "-m", f"bench.{name}", "--quick"], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=TIMEOUT_S)
+    return subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--quick"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
 
 
 @pytest.fixture(scope="module")
 def quick_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[subprocess.CompletedProcess[str]]]]:
     """Start the selected benches' quick runs, two at a time; each test waits for its own."""
-    selected = {item.callspec.params["name"] for item in request.session.items
-                if item.module is request.module and hasattr(item, "callspec")}
+    selected = {
+        item.callspec.params["name"]
+        for item in request.session.items
+        if item.module is request.module and hasattr(item, "callspec")
+    }
     with ThreadPoolExecutor(max_workers=2) as pool:
         yield {name: pool.submit(_run, name) for name in _benches() if name in selected and _runnable(name)}
 
 
 @pytest.mark.parametrize("name", _benches())
-def test_bench_runs_quick(name: str, quick_runs: dict[str, Future[subprocess.CompletedProcess[str]]],
-                          request: pytest.FixtureRequest) -> None:
+def test_bench_runs_quick(
+    name: str, quick_runs: dict[str, Future[subprocess.CompletedProcess[str]]], request: pytest.FixtureRequest
+) -> None:
     if name in NEEDS:
         request.getfixturevalue(NEEDS[name])
     done = quick_runs[name].result()

@@ -38,16 +38,31 @@ def test_demo_prints_a_digest_and_the_next_run_prints_unseen_papers(runner):
 
 
 def test_every_command_has_help(runner):
-    for args in (["--help"], ["demo", "--help"], ["ingest", "--help"], ["summarize", "--help"], ["list", "--help"],
-                 ["show", "--help"], ["digest", "--help"], ["run", "--help"], ["db", "upgrade", "--help"],
-                 ["db", "downgrade", "--help"], ["db", "current", "--help"], ["model", "fetch", "--help"]):
+    for args in (
+        ["--help"],
+        ["demo", "--help"],
+        ["ingest", "--help"],
+        ["summarize", "--help"],
+        ["list", "--help"],
+        ["show", "--help"],
+        ["digest", "--help"],
+        ["run", "--help"],
+        ["db", "upgrade", "--help"],
+        ["db", "downgrade", "--help"],
+        ["db", "current", "--help"],
+        ["model", "fetch", "--help"],
+    ):
         result = invoke(runner, *args)
         assert result.exit_code == 0 and "Usage" in result.output, args
 
 
 def test_ingest_reports_bad_records_in_one_line_each_and_keeps_the_rest(runner, tmp_path):
-    good = {"title": "Attention over sets", "authors": ["A. Author"], "url": "https://example.org/a",
-            "summary": "We study attention over unordered sets of vectors and show it generalizes."}
+    good = {
+        "title": "Attention over sets",
+        "authors": ["A. Author"],
+        "url": "https://example.org/a",
+        "summary": "We study attention over unordered sets of vectors and show it generalizes.",
+    }
     other = {**good, "title": "Another paper", "url": "https://example.org/b", "summary": "A different result."}
     jsonl = tmp_path / "papers.jsonl"
     jsonl.write_text(json.dumps(good) + "\n{not json\n" + json.dumps(other) + "\n", encoding="utf-8")

@@ -18,10 +18,18 @@ def ids(runner, tmp_path) -> dict[str, str]:
     """Two ingested papers: headline -> id."""
     papers = tmp_path / "papers.jsonl"
     records = [
-        {"title": ADVERSARIAL, "authors": ["A. Author"], "url": "https://example.org/a",
-         "summary": "We show that printed adversarial patches fool object detectors in the physical world."},
-        {"title": GRAPHS, "authors": ["B. Author"], "url": "https://example.org/b",
-         "summary": "Message passing over molecular graphs predicts chemical properties."},
+        {
+            "title": ADVERSARIAL,
+            "authors": ["A. Author"],
+            "url": "https://example.org/a",
+            "summary": "We show that printed adversarial patches fool object detectors in the physical world.",
+        },
+        {
+            "title": GRAPHS,
+            "authors": ["B. Author"],
+            "url": "https://example.org/b",
+            "summary": "Message passing over molecular graphs predicts chemical properties.",
+        },
     ]
     papers.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
     assert invoke(runner, "ingest", str(papers)).exit_code == 0

@@ -13,11 +13,13 @@ from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 @pytest.fixture
 async def store(sqlite_store):
-    await sqlite_store.papers.add_papers([
-        make_paper(1, "Adversarial examples fool image classifiers with tiny perturbations."),
-        make_paper(2, "Deep reinforcement learning agents master Atari games."),
-        make_paper(3, "Attention layers replace recurrence in translation models."),
-    ])
+    await sqlite_store.papers.add_papers(
+        [
+            make_paper(1, "Adversarial examples fool image classifiers with tiny perturbations."),
+            make_paper(2, "Deep reinforcement learning agents master Atari games."),
+            make_paper(3, "Attention layers replace recurrence in translation models."),
+        ]
+    )
     return sqlite_store
 
 

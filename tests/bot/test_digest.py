@@ -36,13 +36,19 @@ async def test_digests_never_repeat_a_paper_and_respect_size(store):
 
 
 async def test_topics_select_only_matching_papers(store):
-    await store.papers.add_papers([
-        make_paper(20, "Adversarial attacks fool image classifiers."),
-        make_paper(21, "Deep reinforcement learning plays Atari games."),
-        make_paper(22, "A certified defense against adversarial examples."),
-    ])
-    channel = await store.channels.upsert_channel(Channel(ALICE, topics=("adversarial attack", "Atari"), digest_size=10))
-    assert [p.id for p in await paper_selector(store).next_papers(channel)] == ["p21", "p20"], "p22 lacks the word attack"
+    await store.papers.add_papers(
+        [
+            make_paper(20, "Adversarial attacks fool image classifiers."),
+            make_paper(21, "Deep reinforcement learning plays Atari games."),
+            make_paper(22, "A certified defense against adversarial examples."),
+        ]
+    )
+    channel = await store.channels.upsert_channel(
+        Channel(ALICE, topics=("adversarial attack", "Atari"), digest_size=10)
+    )
+    assert [p.id for p in await paper_selector(store).next_papers(channel)] == ["p21", "p20"], (
+        "p22 lacks the word attack"
+    )
     channel = await store.channels.upsert_channel(Channel(ALICE, topics=("adversarial",), digest_size=10))
     assert {p.id for p in await paper_selector(store).next_papers(channel)} == {"p20", "p22"}
 

@@ -58,7 +58,9 @@ async def test_healthz_shows_last_digest_per_platform_then_503_once_the_store_is
     )
 
     async def report() -> HealthReport:
-        return await health_report(store.outbox, store.sources, ["discord", "slack"], NOW, sources=["arxiv", "feed", "new"])
+        return await health_report(
+            store.outbox, store.sources, ["discord", "slack"], NOW, sources=["arxiv", "feed", "new"]
+        )
 
     runner = await serve(http_app(health=report), free_port(), host="127.0.0.1")
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/healthz"

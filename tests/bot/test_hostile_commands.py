@@ -42,8 +42,18 @@ def cmd(text: str) -> IncomingCommand:
 
 @pytest.mark.parametrize(
     "text",
-    ["show \x00", "save \x00", "similar \x00", "unsave \x00", "subscribe \x00adversarial", "search gan\x00s",
-     "show p001\x1b[31m", "unsubscribe a\x7fb", "quiet \x00notice", "schedule 09:00 \x00UTC"],
+    [
+        "show \x00",
+        "save \x00",
+        "similar \x00",
+        "unsave \x00",
+        "subscribe \x00adversarial",
+        "search gan\x00s",
+        "show p001\x1b[31m",
+        "unsubscribe a\x7fb",
+        "quiet \x00notice",
+        "schedule 09:00 \x00UTC",
+    ],
 )
 async def test_control_characters_in_any_argument_are_refused_in_one_line(router, store, text):  # noqa: F811
     with pytest.raises(UsageError) as caught:
@@ -56,9 +66,16 @@ async def test_control_characters_in_any_argument_are_refused_in_one_line(router
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("saved ²", "Usage: saved [page]"), ("saved ٣", "Usage: saved [page]"), ("saved ¹", "Usage: saved [page]"),
-     ("schedule 09:00 UTC ²", "'²' is not a time zone"), ("schedule 09:00 ³", "'³' is not a time zone"),
-     ("schedule ٠٩:٠٠", "is not a time"), ("schedule 0９:00", "is not a time"), ("search since:٣d gan", "since:")],
+    [
+        ("saved ²", "Usage: saved [page]"),
+        ("saved ٣", "Usage: saved [page]"),
+        ("saved ¹", "Usage: saved [page]"),
+        ("schedule 09:00 UTC ²", "'²' is not a time zone"),
+        ("schedule 09:00 ³", "'³' is not a time zone"),
+        ("schedule ٠٩:٠٠", "is not a time"),
+        ("schedule 0９:00", "is not a time"),
+        ("search since:٣d gan", "since:"),
+    ],
 )
 async def test_digits_are_ascii_only_and_others_get_a_usage_line(router, store, text, fragment):  # noqa: F811
     with pytest.raises(UsageError, match=re.escape(fragment)):
@@ -80,8 +97,7 @@ async def test_a_failing_store_answers_one_line_without_the_database_error(route
         await connection.run_sync(Base.metadata.drop_all)
     await engine.dispose()
     caplog.set_level(logging.ERROR, logger="bot.chat.router")
-    for text in ("show p001", "save p001", "unsave p001", "saved", "subscribe gans", "search gans", "topics",
-                 "digest"):
+    for text in ("show p001", "save p001", "unsave p001", "saved", "subscribe gans", "search gans", "topics", "digest"):
         with pytest.raises(CommandError) as caught:
             await router.handle(cmd(text), RecordingAdapter().send_digest)
         assert str(caught.value) == "The store failed; try again.", text

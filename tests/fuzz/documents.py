@@ -17,9 +17,19 @@ from tests.fuzz.hostile import compose
 seeds = st.integers(0, 2**63)
 _JSONL_FIELDS = ("title", "authors", "url", "abstract", "summary", "id", "published", "categories")
 # Not "9999-12-31T23:59:59-23:59": see tests/ingest/test_properties.py::test_a_date_past_the_calendar_is_a_problem.
-_DATES = ["9999-12-31T23:59:59-23:59",  # past the calendar's end once in UTC
-          "2024-01-02", "2024-01-02T10:00:00", "2024-01-02T10:00:00+05:30", "2024-13-45", "yesterday", "", "0001-01-01",
-          "9999-12-31T23:59:59", "2024-01-02T10:00:00.000Z", "2024-01-02T10:00:00-23:59"]
+_DATES = [
+    "9999-12-31T23:59:59-23:59",  # past the calendar's end once in UTC
+    "2024-01-02",
+    "2024-01-02T10:00:00",
+    "2024-01-02T10:00:00+05:30",
+    "2024-13-45",
+    "yesterday",
+    "",
+    "0001-01-01",
+    "9999-12-31T23:59:59",
+    "2024-01-02T10:00:00.000Z",
+    "2024-01-02T10:00:00-23:59",
+]
 
 
 def text(rng: random.Random, max_parts: int = 8, *, huge: bool = True, surrogates: bool = True) -> str:

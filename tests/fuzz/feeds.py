@@ -16,12 +16,37 @@ from tests.fuzz.documents import json_value, text
 
 # Characters XML 1.0 forbids even escaped; a field keeps them only when a document is meant to be damaged.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ARXIV_IDS = ["2401.00001", "2401.00001v2", "1501.00001v10", "math.AG/0601001", "hep-th/9901001v3", "0704.0001",
-              "2413.00001", "arXiv:2401.00002", "2401.0000x", ""]
-_DATES = ["2024-01-09T00:00:00-05:00", "2024-01-05T17:21:09Z", "Tue, 09 Jan 2024 00:00:00 -0500", "0000-00-00",
-          "Mon, 31 Feb 2024 25:61:61 GMT", "9999-12-31T23:59:59Z", "yesterday", ""]
-CONTENT_TYPES = ["application/atom+xml", "application/rss+xml; charset=utf-8", "text/xml; charset=iso-8859-1", "",
-                 "text/html", "application/json; charset=utf-16", "application/octet-stream"]
+_ARXIV_IDS = [
+    "2401.00001",
+    "2401.00001v2",
+    "1501.00001v10",
+    "math.AG/0601001",
+    "hep-th/9901001v3",
+    "0704.0001",
+    "2413.00001",
+    "arXiv:2401.00002",
+    "2401.0000x",
+    "",
+]
+_DATES = [
+    "2024-01-09T00:00:00-05:00",
+    "2024-01-05T17:21:09Z",
+    "Tue, 09 Jan 2024 00:00:00 -0500",
+    "0000-00-00",
+    "Mon, 31 Feb 2024 25:61:61 GMT",
+    "9999-12-31T23:59:59Z",
+    "yesterday",
+    "",
+]
+CONTENT_TYPES = [
+    "application/atom+xml",
+    "application/rss+xml; charset=utf-8",
+    "text/xml; charset=iso-8859-1",
+    "",
+    "text/html",
+    "application/json; charset=utf-16",
+    "application/octet-stream",
+]
 
 
 def _field(rng: random.Random, max_parts: int = 6, *, huge: bool = False) -> str:
@@ -66,8 +91,10 @@ def arxiv_api_page(rng: random.Random) -> str:
 
 
 def _rss(items: str, namespaces: str = "") -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" {namespaces}><channel><title>Feed</title>'
-            f"<link>https://example.org/</link>{items}</channel></rss>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" {namespaces}><channel><title>Feed</title>'
+        f"<link>https://example.org/</link>{items}</channel></rss>"
+    )
 
 
 def arxiv_listing(rng: random.Random) -> str:

@@ -42,8 +42,13 @@ def fuzz(target: str, examples: int = EXAMPLES) -> Callable[[F], F]:
         budget = settings(
             max_examples=examples,
             deadline=None,  # CI machines are slow and noisy; a hang is caught by pytest-timeout instead
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-                                   HealthCheck.function_scoped_fixture, HealthCheck.large_base_example],
+            suppress_health_check=[
+                HealthCheck.too_slow,
+                HealthCheck.data_too_large,
+                HealthCheck.filter_too_much,
+                HealthCheck.function_scoped_fixture,
+                HealthCheck.large_base_example,
+            ],
         )(test)
         wanted[target] = max(wanted.get(target, 0), examples)
 

@@ -40,7 +40,11 @@ LIVE_DISCORD_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 MASKED_LINK = r"\[[^\]]*\]\("
 # Anything JSON can carry where Slack sends a string: the translation must take it or drop the command.
 junk = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.just(""), st.lists(st.text(max_size=3), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.just(""),
+    st.lists(st.text(max_size=3), max_size=2),
     st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
 )
 slack_ids = st.sampled_from(["T1", "T2", "E1", "C1", "C2", "U1", "U2"]) | hostile_text(2, huge=False, surrogates=False)
@@ -50,12 +54,21 @@ slack_ids = st.sampled_from(["T1", "T2", "E1", "C1", "C2", "U1", "U2"]) | hostil
 def slack_payloads(draw: st.DrawFn) -> dict[str, Any]:
     """A slash-command payload as bolt hands it over, with some fields hostile, of the wrong type or missing."""
     payload: dict[str, Any] = {
-        "token": "legacy", "team_id": "T1", "team_domain": "acme", "channel_id": "C1", "channel_name": "papers",
-        "user_id": draw(st.sampled_from(["U1", "U2"])), "user_name": "ada", "command": "/papers",
-        "text": draw(command_texts), "api_app_id": "A1", "response_url": "https://hooks.slack.invalid/1",
+        "token": "legacy",
+        "team_id": "T1",
+        "team_domain": "acme",
+        "channel_id": "C1",
+        "channel_name": "papers",
+        "user_id": draw(st.sampled_from(["U1", "U2"])),
+        "user_name": "ada",
+        "command": "/papers",
+        "text": draw(command_texts),
+        "api_app_id": "A1",
+        "response_url": "https://hooks.slack.invalid/1",
     }
-    for key in draw(st.lists(st.sampled_from(["team_id", "enterprise_id", "channel_id", "user_id", "text"]),
-                             max_size=3)):
+    for key in draw(
+        st.lists(st.sampled_from(["team_id", "enterprise_id", "channel_id", "user_id", "text"]), max_size=3)
+    ):
         choice = draw(st.integers(0, 2))
         if choice == 0:
             payload.pop(key, None)

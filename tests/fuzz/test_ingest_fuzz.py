@@ -32,8 +32,9 @@ def _storable(paper: Paper) -> bool:
     return True
 
 
-async def test_a_fuzzed_file_stores_its_good_records_whole_and_nothing_else(sqlite_store: SqlStore,
-                                                                           tmp_path: Path) -> None:
+async def test_a_fuzzed_file_stores_its_good_records_whole_and_nothing_else(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
     wait = awaiter()
     names = itertools.count()
     stored_any = {"added": 0, "problems": 0}

@@ -40,8 +40,16 @@ def text(max_parts: int = 8, *, huge: bool = True) -> st.SearchStrategy[str]:
     return hostile_text(max_parts, huge=huge, surrogates=False)
 
 
-URLS = [None, "https://arxiv.org/abs/1?a=1&b=<2>|x", "javascript:alert(1)", "http://[", "https://x.org/" + "a" * 3000,
-        "https://evil.example/<!channel>", "https://ok.example/@everyone" , " https://x.org/ a"]
+URLS = [
+    None,
+    "https://arxiv.org/abs/1?a=1&b=<2>|x",
+    "javascript:alert(1)",
+    "http://[",
+    "https://x.org/" + "a" * 3000,
+    "https://evil.example/<!channel>",
+    "https://ok.example/@everyone",
+    " https://x.org/ a",
+]
 
 
 def digest_item(seed: int, *, huge: bool) -> DigestItem:
@@ -65,8 +73,9 @@ def digest_item(seed: int, *, huge: bool) -> DigestItem:
 def _repeat(drawn: tuple[list[DigestItem], int]) -> tuple[DigestItem, ...]:
     """Cycle a few drawn items to `count`, so long digests and replies cost little more to draw than short ones."""
     pattern, count = drawn
-    return tuple(replace(pattern[n % len(pattern)], paper_id=f"{pattern[n % len(pattern)].paper_id}#{n}")
-                 for n in range(count))
+    return tuple(
+        replace(pattern[n % len(pattern)], paper_id=f"{pattern[n % len(pattern)].paper_id}#{n}") for n in range(count)
+    )
 
 
 visible = text().filter(str.strip)  # a header or a reply's text: config and the core never leave them blank
@@ -76,9 +85,8 @@ item_lists = st.lists(seeds.map(partial(digest_item, huge=True)), max_size=3).ma
     st.lists(seeds.map(partial(digest_item, huge=False)), min_size=1, max_size=3), st.integers(4, 60)
 ).map(_repeat)
 attachments = st.tuples(text(2).filter(str.strip), st.binary(max_size=64) | text().map(str.encode))  # named files
-replies = st.builds(
-    Reply, text=visible, items=item_lists, ephemeral=st.booleans(), attachment=st.none() | attachments
-)
+replies = st.builds(Reply, text=visible, items=item_lists, ephemeral=st.booleans(), attachment=st.none() | attachments)
+
 
 def digest(platform: str, header: str, items: tuple[DigestItem, ...]) -> DigestMessage:
     return DigestMessage("d1", ChannelRef(platform, "T1", "C1"), header, CREATED, items)
@@ -138,10 +146,19 @@ def reading_list(seed: int) -> list[tuple[Paper, str | None]]:
         return compose(rng.getrandbits(63), max_parts, huge=rng.randrange(20) == 0, surrogates=False)
 
     return [
-        (Paper(id=f"p{n}-{some(2)}", source="rss", source_id=str(n), headline=some(), text="t", fingerprint=str(n),
-               authors=tuple(some(3) for _ in range(rng.randint(0, 3))),
-               url=rng.choice([None, "https://e.org/" + some(3), some(3), "javascript:" + some(2)])),
-         some() if rng.random() < 0.7 else None)
+        (
+            Paper(
+                id=f"p{n}-{some(2)}",
+                source="rss",
+                source_id=str(n),
+                headline=some(),
+                text="t",
+                fingerprint=str(n),
+                authors=tuple(some(3) for _ in range(rng.randint(0, 3))),
+                url=rng.choice([None, "https://e.org/" + some(3), some(3), "javascript:" + some(2)]),
+            ),
+            some() if rng.random() < 0.7 else None,
+        )
         for n in range(rng.randint(1, 4))
     ]
 

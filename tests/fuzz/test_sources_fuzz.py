@@ -72,9 +72,11 @@ def test_hugging_face_daily_papers(seed: int, response_headers: dict[str, str]) 
 
 
 def test_a_namespace_uri_with_a_thin_space_is_a_source_error() -> None:
-    body = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:a="http://x\u2009y"><channel><item>'
-            "<title>t</title><link>https://e.org/1</link><description>Words.</description><a:b>t</a:b></item>"
-            "</channel></rss>").encode()
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:a="http://x\u2009y"><channel><item>'
+        "<title>t</title><link>https://e.org/1</link><description>Words.</description><a:b>t</a:b></item>"
+        "</channel></rss>"
+    ).encode()
     check_contract(parse_shortscience_feed, body, {})
 
 

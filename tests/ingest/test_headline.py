@@ -77,7 +77,7 @@ def test_length_is_capped(text: str) -> None:
         "Usually GANs transform a noise vector z into images. This is changed to G(z, c), where c is a code.",
         "I'll admit that I found this paper a bit of a letdown. The authors propose HopNet, a sparse network.",
         "TL;DR: we show that pruning early helps tiny models generalize. Background: pruning is common.",
-        "\"Is this real?\" asks the reviewer. Gradient noise injection makes deep networks easier to train.",
+        '"Is this real?" asks the reviewer. Gradient noise injection makes deep networks easier to train.',
         "In the years before this paper came out in 2017, many graph convolution architectures had been suggested "
         "for learning representations of molecules, each with its own design choices and datasets to test them on.",
         "Kim et al. introduce a remarkably long and winding description of a new attention mechanism, which "

@@ -30,7 +30,7 @@ def _config(tmp_path: Path, api_url: str) -> Path:
     path.write_text(
         f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/crash.db"\n'
         f'[slack]\nbot_token = "{BOT_TOKEN}"\nsigning_secret = "{SIGNING_SECRET}"\napi_url = "{api_url}"\n'
-        '[scheduler]\nmisfire_grace_s = 3600\nlease_s = 1\nsweep_s = 0.3\nretry_base_s = 0.05\nshutdown_s = 3\n'
+        "[scheduler]\nmisfire_grace_s = 3600\nlease_s = 1\nsweep_s = 0.3\nretry_base_s = 0.05\nshutdown_s = 3\n"
     )
     path.chmod(0o600)
     return path
@@ -86,7 +86,9 @@ async def test_a_worker_killed_at_each_outbox_step_is_finished_by_the_next_one(t
     store = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path}/crash.db")
     try:
         deadline = time.monotonic() + 20
-        while (len(delivered(fake)) < len(PAPERS) or await store.outbox.planned_digests(C1)) and time.monotonic() < deadline:
+        while (
+            len(delivered(fake)) < len(PAPERS) or await store.outbox.planned_digests(C1)
+        ) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         await serving(port, 20)
         await asyncio.sleep(0.5)  # a duplicate would show up now

@@ -20,7 +20,11 @@ C1, C2 = ChannelRef("slack", "T1", "C1"), ChannelRef("slack", "T1", "C2")
 def _scheduler(store, adapter, clock=None, **conf) -> DigestScheduler:
     kwargs = {"clock": clock} if clock else {}
     return digest_scheduler(
-        store, digests(store), {"slack": adapter}, settings=SchedulerSettings(**conf), **kwargs,
+        store,
+        digests(store),
+        {"slack": adapter},
+        settings=SchedulerSettings(**conf),
+        **kwargs,
     )
 
 

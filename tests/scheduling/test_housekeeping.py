@@ -194,6 +194,7 @@ async def test_digests_starting_together_read_and_summarize_each_paper_once(sqli
 
     previews = await asyncio.gather(*(service.preview(channel) for channel in channels))
 
-    assert {tuple(item.tldr for item in preview.items) for preview in previews} == {("Paper number 3 studies",
-                                                                                     "Paper number 2 studies")}
+    assert {tuple(item.tldr for item in preview.items) for preview in previews} == {
+        ("Paper number 3 studies", "Paper number 2 studies")
+    }
     assert summarizer.texts_seen == 2, "one digest read and summarized; the other nineteen shared it"

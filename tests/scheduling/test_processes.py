@@ -41,7 +41,7 @@ def _config(tmp_path: Path, number: int, database_url: str, api_url: str) -> Pat
         # Eight digests in flight per worker keep each well inside PostgreSQL's connection limit; warnings-only logs
         # keep four workers from starving a small machine's CPU with log formatting.
         "[scheduler]\nmisfire_grace_s = 60\nlease_s = 30\nsweep_s = 0.3\nconcurrency = 8\nshutdown_s = 5\n"
-        "posts_per_s = { slack = 1000 }\n[logging]\nlevel = \"WARNING\"\n"
+        'posts_per_s = { slack = 1000 }\n[logging]\nlevel = "WARNING"\n'
     )
     path.chmod(0o600)
     return path
@@ -54,8 +54,17 @@ def _token(number: int) -> str:
 def _start(config: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     """`paperbot run --http` in a process of its own, logging to a file (a pipe nobody reads would fill up and stall
     the worker)."""
-    args = [sys.executable, "-c", "from app.cli.main import app; app()", "--config", str(config),
-            "run", "--http", "--port", str(port)]
+    args = [
+        sys.executable,
+        "-c",
+        "from app.cli.main import app; app()",
+        "--config",
+        str(config),
+        "run",
+        "--http",
+        "--port",
+        str(port),
+    ]
     with log.open("wb") as sink:
         return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=sink)
 

@@ -18,7 +18,6 @@ from testing.fakes import FirstWordsSummarizer
 NOW = datetime(2024, 1, 9, 6, 0, tzinfo=UTC)
 
 
-
 async def test_a_job_lease_lets_one_worker_in_until_it_expires(sqlite_store):
     assert await sqlite_store.leases.claim_job("source:arxiv", "worker-a", 300, NOW)
     assert not await sqlite_store.leases.claim_job("source:arxiv", "worker-b", 300, NOW + timedelta(seconds=10))
@@ -53,10 +52,15 @@ async def test_a_scheduled_fetch_stores_and_summarizes_new_papers_and_a_failing_
 ):
     feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
     summarizer = FirstWordsSummarizer()
-    settings = Settings(sources=[{"name": "cs-lg", "kind": "arxiv-listing", "url": f"{feed_server.url}/rss",
-                                  "categories": ["cs.LG"]}])
-    bot = App(settings=settings, store=sqlite_store, summarizer=summarizer,
-              digests=digest_service(sqlite_store, summarizer, header="x"))
+    settings = Settings(
+        sources=[{"name": "cs-lg", "kind": "arxiv-listing", "url": f"{feed_server.url}/rss", "categories": ["cs.LG"]}]
+    )
+    bot = App(
+        settings=settings,
+        store=sqlite_store,
+        summarizer=summarizer,
+        digests=digest_service(sqlite_store, summarizer, header="x"),
+    )
     http = HttpFetcher(user_agent="paperbot-tests")
     fetchers = SourceFetchers(source_fetcher(sqlite_store, http, FetchSettings(), clock=lambda: NOW), http)
     scheduler = digest_scheduler(sqlite_store, bot.digests, {}, settings=SchedulerSettings(), clock=lambda: NOW)
@@ -83,16 +87,25 @@ async def test_with_enrichment_on_a_scheduled_fetch_enriches_before_the_digest_i
     from testing.semantic_scholar_api import FakeSemanticScholar
 
     s2 = FakeSemanticScholar().start()
-    s2.add("2401.00002", title="Curriculum Dropout", venue="ICLR", citationCount=40,
-           tldr={"model": "tldr@v2.0.0", "text": "Dropout that grows over training helps graph networks."})
+    s2.add(
+        "2401.00002",
+        title="Curriculum Dropout",
+        venue="ICLR",
+        citationCount=40,
+        tldr={"model": "tldr@v2.0.0", "text": "Dropout that grows over training helps graph networks."},
+    )
     feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
     summarizer = FirstWordsSummarizer()
     settings = Settings(
         sources=[{"name": "cs-lg", "kind": "arxiv-listing", "url": f"{feed_server.url}/rss", "categories": ["cs.LG"]}],
         semantic_scholar={"enabled": True, "url": s2.url},
     )
-    bot = App(settings=settings, store=sqlite_store, summarizer=summarizer,
-              digests=digest_service(sqlite_store, summarizer, header="x"))
+    bot = App(
+        settings=settings,
+        store=sqlite_store,
+        summarizer=summarizer,
+        digests=digest_service(sqlite_store, summarizer, header="x"),
+    )
     fetchers = worker_fetchers(bot)
     try:
         await scheduled_fetch(bot, fetchers, settings.sources[0])

@@ -23,13 +23,24 @@ from tests.storage.conftest import T0, paper
 FORGED = 'Robust } @misc(pwned, title = "Forged entry", url = {https://evil.example}) @comment('
 PAPERS = [
     paper(1, FORGED, authors=("Rozsa et al.",), url="https://example.org/a?b=1&c=2#frag%20x"),
-    paper(2, "A title cut because it was far too long to show in a chat message so the headline ends with an…",
-          authors=("Andras Rozsa", "Ludwig van Beethoven", "Martin Luther King Jr.", "Smith and Jones, Ann")),
-    paper(3, "Braces {open and } close } \\} %comment # & $x^2$ ~ _ @ \\", authors=("A, B, C, D", "others"),
-          url="https://example.org/wiki/Foo_(bar)?q=<x> y{z}"),
+    paper(
+        2,
+        "A title cut because it was far too long to show in a chat message so the headline ends with an…",
+        authors=("Andras Rozsa", "Ludwig van Beethoven", "Martin Luther King Jr.", "Smith and Jones, Ann"),
+    ),
+    paper(
+        3,
+        "Braces {open and } close } \\} %comment # & $x^2$ ~ _ @ \\",
+        authors=("A, B, C, D", "others"),
+        url="https://example.org/wiki/Foo_(bar)?q=<x> y{z}",
+    ),
     paper(4, "Unsafe link [x](javascript:alert(1))", url="javascript:alert(1)"),
-    paper(5, "1. Not a list\n===\n<b>html</b> &amp; **bold** `code` ![img](https://evil.example/i.png)",
-          authors=("- dash",), url="https://arxiv.org/abs/2401.00001)](https://evil.example) [x](y"),
+    paper(
+        5,
+        "1. Not a list\n===\n<b>html</b> &amp; **bold** `code` ![img](https://evil.example/i.png)",
+        authors=("- dash",),
+        url="https://arxiv.org/abs/2401.00001)](https://evil.example) [x](y",
+    ),
 ]
 TLDRS = {"p001": "TL;DR: Robust models resist 100% of {small} attacks.", "p002": "tl;dr - short & sweet."}
 

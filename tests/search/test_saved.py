@@ -17,8 +17,14 @@ from testing.fakes import FirstWordsSummarizer
 from tests.storage.conftest import T0, paper
 
 TRICKY = Paper(
-    id="p999", source="test", source_id="999", headline='50% of {braces} & "quotes" in C_{n} #1 ~ $x$ \\ `md` *bold*',
-    text="Body.", fingerprint="fp999", authors=("Ada Lovelace", "Émile Borel"), url="https://example.org/a?b=1&c=2",
+    id="p999",
+    source="test",
+    source_id="999",
+    headline='50% of {braces} & "quotes" in C_{n} #1 ~ $x$ \\ `md` *bold*',
+    text="Body.",
+    fingerprint="fp999",
+    authors=("Ada Lovelace", "Émile Borel"),
+    url="https://example.org/a?b=1&c=2",
 )
 
 

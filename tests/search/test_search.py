@@ -105,8 +105,23 @@ async def test_empty_query_and_no_limit_find_nothing(store: SqlStore) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['"', "*", "NEAR", "NEAR(graph networks, 2)", ")", "-graph", "graph:", ":", "graph AND OR NOT", "'; DROP TABLE x",
-     "", "x" * 10_000, '"graph" * ) ( - : ^ {papers_fts}', "headline:graph", "Gräph Über"],
+    [
+        '"',
+        "*",
+        "NEAR",
+        "NEAR(graph networks, 2)",
+        ")",
+        "-graph",
+        "graph:",
+        ":",
+        "graph AND OR NOT",
+        "'; DROP TABLE x",
+        "",
+        "x" * 10_000,
+        '"graph" * ) ( - : ^ {papers_fts}',
+        "headline:graph",
+        "Gräph Über",
+    ],
 )
 async def test_hostile_queries_answer_politely(store: SqlStore, text: str) -> None:
     await store.papers.add_papers([paper(1, "Graph networks")])

@@ -66,8 +66,9 @@ async def test_nearest_finds_nothing_before_any_paper_is_embedded(sqlite_store: 
 @pytest.mark.slow
 async def test_embeddings_are_stored_once_with_the_summarizers_loaded_model(sqlite_store, encoder) -> None:
     text = "We train a small network on images. It learns quickly from few labels. The results beat the baseline."
-    await sqlite_store.papers.add_papers([paper(n, f"Paper about topic {n}", f"{text} Paper {n} has its own ending.")
-                                   for n in range(1, 4)])
+    await sqlite_store.papers.add_papers(
+        [paper(n, f"Paper about topic {n}", f"{text} Paper {n} has its own ending.") for n in range(1, 4)]
+    )
     summarizer = ExtractiveSummarizer(encoder.model_path)
     await summarize_pending(sqlite_store.summaries, sqlite_store.papers, summarizer)
     summarizer.encoder.encode(["Loads the model if the summaries did not need it."])
@@ -89,7 +90,9 @@ async def test_embeddings_are_stored_once_with_the_summarizers_loaded_model(sqli
 @pytest.mark.slow
 async def test_similar_finds_papers_on_the_same_subject(semantic_store, corpus_papers, encoder) -> None:
     seed = next(p for p in corpus_papers if _adversarial(p.headline + " " + p.text[:300]))
-    reply = await _router(semantic_store, semantic_index(semantic_store, encoder)).handle(_command(f"similar {seed.id}"))
+    reply = await _router(semantic_store, semantic_index(semantic_store, encoder)).handle(
+        _command(f"similar {seed.id}")
+    )
     by_id = {p.id: p for p in corpus_papers}
     assert len(reply.items) == 5 and seed.id not in {item.paper_id for item in reply.items}
     assert sum(_adversarial(by_id[item.paper_id].text) for item in reply.items) >= 4

@@ -37,8 +37,9 @@ async def test_a_free_text_topic_selects_adversarial_example_summaries(semantic_
 
 @pytest.mark.corpus
 @pytest.mark.slow
-async def test_the_threshold_keeps_most_adversarial_papers_and_no_rl_or_gan_one(semantic_store, corpus_papers,
-                                                                               encoder) -> None:
+async def test_the_threshold_keeps_most_adversarial_papers_and_no_rl_or_gan_one(
+    semantic_store, corpus_papers, encoder
+) -> None:
     """How DEFAULT_THRESHOLD was chosen: ~90% of adversarial-example summaries clear it, no RL/GAN one does."""
     scores = await semantic_index(semantic_store, encoder).topic_matches([TOPIC], len(corpus_papers))
     labels = {p.id: _label(p.text) for p in corpus_papers}

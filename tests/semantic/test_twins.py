@@ -73,7 +73,9 @@ async def test_a_twin_rides_with_its_item_is_sent_with_it_and_never_comes_back(s
 
     assert _shape(first) == [("p004", ("p003",)), ("p002", ())], "two items: Adam (with its twin) and dropout"
     assert first is not None and first.items[0].twins[0].headline == "Adam, a method for stochastic optimization"
-    assert await store.outbox.papers_for_message(REF, "m1-0") == ["p004", "p003"], "a save on the item saves both summaries"
+    assert await store.outbox.papers_for_message(REF, "m1-0") == ["p004", "p003"], (
+        "a save on the item saves both summaries"
+    )
     second = await _service(store, index).deliver(channel, platform.send_digest)
     assert _shape(second) == [("p001", ())], "the twin was delivered with Adam: not a repeat now"
     assert await _service(store, index).deliver(channel, platform.send_digest) is None
@@ -130,4 +132,3 @@ async def test_read_back_messages_name_only_the_item_yet_its_twin_is_marked_sent
     assert _shape(platform.sent[0]) == [("p002", ())] and platform.sent[0].continued
     assert await store.outbox.planned_digests(REF) == {}
     assert await store.outbox.papers_for_message(REF, "landed") == ["p004", "p003"]
-

@@ -99,8 +99,13 @@ def test_fetch_with_enrichment_on_brings_semantic_scholars_tldr_and_standing_to_
     from testing.semantic_scholar_api import FakeSemanticScholar
 
     s2 = FakeSemanticScholar().start()
-    s2.add("2401.00001", title="Sparse Mixtures of Tiny Experts", venue="EMNLP", citationCount=1204,
-           tldr={"model": "tldr@v2.0.0", "text": "Tiny experts make on-device translation fast."})
+    s2.add(
+        "2401.00001",
+        title="Sparse Mixtures of Tiny Experts",
+        venue="EMNLP",
+        citationCount=1204,
+        tldr={"model": "tldr@v2.0.0", "text": "Tiny experts make on-device translation fast."},
+    )
     config = (tmp_path / "config.toml").read_text()
     (tmp_path / "config.toml").write_text(config + f'\n[semantic_scholar]\nenabled = true\nurl = "{s2.url}"\n')
     feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")

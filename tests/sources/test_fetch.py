@@ -31,15 +31,17 @@ class Clock:
         return self.now
 
 
-
 @pytest.fixture
 async def http():
     async def no_wait(seconds: float) -> None:
         return None
 
     fetcher = HttpFetcher(
-        user_agent="paperbot-tests (+mailto:ops@example.org)", timeout_s=5, max_bytes=2**20,
-        retry=RetryPolicy(attempts=2, base_s=0, cap_s=0), sleep=no_wait,
+        user_agent="paperbot-tests (+mailto:ops@example.org)",
+        timeout_s=5,
+        max_bytes=2**20,
+        retry=RetryPolicy(attempts=2, base_s=0, cap_s=0),
+        sleep=no_wait,
     )
     try:
         yield fetcher
@@ -99,7 +101,8 @@ async def test_arxiv_api_pages_until_the_total_and_stores_each_paper_once(feed_s
 
     assert report.error is None and report.added == 3 and report.documents == 2
     assert [p for p in feed_server.paths() if p.startswith("/api/query")] == [
-        "/api/query?" + _query(start=0, size=2), "/api/query?" + _query(start=2, size=2)
+        "/api/query?" + _query(start=0, size=2),
+        "/api/query?" + _query(start=2, size=2),
     ]
     assert progress[-1] == (2, 2)
     paper = await sqlite_store.papers.get_paper("2401.00001")
@@ -250,7 +253,9 @@ async def test_a_shortscience_summary_and_the_arxiv_paper_become_one_paper(feed_
     [item] = [item for item in adapter.sent[0].items if item.paper_id == "2401.00001"]
     assert item.tldr == tldr.text and item.credit == "summary by Priya Natarajan on shortscience (7 votes)"
 
-    router = command_router(sqlite_store, digest_service(sqlite_store, summarizer, header="x"), sqlite_store.channels.get_channel)
+    router = command_router(
+        sqlite_store, digest_service(sqlite_store, summarizer, header="x"), sqlite_store.channels.get_channel
+    )
     shown = await router.handle(IncomingCommand("slack", "w", "c", "u", "show 2401.00001"))
     assert f"{len(community)} community summaries" in shown.text and len(community) == 2
     assert all(summary.url in shown.text for summary in community)  # every summary reachable from the one item
@@ -262,7 +267,9 @@ async def test_on_a_weekend_a_channel_gets_a_notice_or_nothing_by_its_setting_ne
     feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing_empty.xml")
     saturday = datetime(2024, 1, 13, 9, 0, tzinfo=UTC)
     digests = digest_service(sqlite_store, FirstWordsSummarizer(), header="Papers", clock=lambda: saturday)
-    noisy = await sqlite_store.channels.upsert_channel(Channel(ChannelRef("console", "lab", "noisy"), empty_notice=True))
+    noisy = await sqlite_store.channels.upsert_channel(
+        Channel(ChannelRef("console", "lab", "noisy"), empty_notice=True)
+    )
     quiet = await sqlite_store.channels.upsert_channel(Channel(ChannelRef("console", "lab", "quiet")))
     adapter = RecordingAdapter()
 

@@ -104,8 +104,14 @@ async def test_ai_summary_is_a_curated_tldr_the_digest_prefers(sqlite_store) -> 
     from testing.fakes import FirstWordsSummarizer
 
     items = [
-        {"paper": {"id": "2401.00001", "title": "Sparse Mixers", "summary": "We propose sparse mixers. They work.",
-                   "ai_summary": "Sparse mixers route tokens by a learned hash and halve training cost."}},
+        {
+            "paper": {
+                "id": "2401.00001",
+                "title": "Sparse Mixers",
+                "summary": "We propose sparse mixers. They work.",
+                "ai_summary": "Sparse mixers route tokens by a learned hash and halve training cost.",
+            }
+        },
         {"paper": {"id": "2401.00002", "title": "Dense Mixers", "summary": "We propose dense mixers. They work."}},
     ]
     page = parse_daily_papers(json.dumps(items).encode(), URL, {})

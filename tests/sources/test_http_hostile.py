@@ -88,11 +88,27 @@ async def test_at_most_five_redirects(server, clock):
 
 @pytest.mark.parametrize(
     ("address", "public"),
-    [("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
-     ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("224.0.0.251", False),
-     ("239.255.255.250", False), ("::1", False), ("fe80::1%eth0", False), ("fd00:ec2::254", False),
-     ("ff02::1", False), ("::ffff:10.0.0.1", False), ("64:ff9b::7f00:1", False), ("2002:7f00:1::1", False),
-     ("8.8.8.8", True), ("2606:4700:4700::1111", True), ("not an address", False)],
+    [
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.251", False),
+        ("239.255.255.250", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("fd00:ec2::254", False),
+        ("ff02::1", False),
+        ("::ffff:10.0.0.1", False),
+        ("64:ff9b::7f00:1", False),
+        ("2002:7f00:1::1", False),
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("not an address", False),
+    ],
 )
 def test_which_addresses_count_as_public(address, public):
     assert is_public(address) is public

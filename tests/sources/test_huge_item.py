@@ -67,8 +67,13 @@ asyncio.run(main())
 def test_an_18_mb_item_is_cut_with_one_line_and_the_fetch_peak_stays_small(tmp_path, kind):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, kind, str(ITEM_MB)], cwd=tmp_path, env=env, capture_output=True, text=True,
-        timeout=300, check=False,
+        [sys.executable, "-c", SCRIPT, kind, str(ITEM_MB)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -85,18 +90,23 @@ def test_every_parser_cuts_each_over_long_field_with_one_line_and_keeps_the_rest
     from bot.sources.hf_daily import parse_daily_papers
 
     words = "robust " * 500
-    daily = json.dumps([{"paper": {"id": "2401.00001", "title": "Huge", "summary": words,
-                                   "authors": [{"name": "A" * 50}] * 100}},
-                        {"paper": {"id": "2401.00002", "title": "Fine", "summary": "Ordinary words."}}]).encode()
+    daily = json.dumps(
+        [
+            {"paper": {"id": "2401.00001", "title": "Huge", "summary": words, "authors": [{"name": "A" * 50}] * 100}},
+            {"paper": {"id": "2401.00002", "title": "Fine", "summary": "Ordinary words."}},
+        ]
+    ).encode()
     page = parse_daily_papers(daily, "https://hf.example/api", {}, max_chars=1000)
     assert [len(entry.paper.text) <= 1000 for entry in page.entries] == [True, True]
     assert len(page.entries[0].paper.authors) == 21  # the names up to the one that passes 1,000 characters
     assert page.cuts == ("https://hf.example/api: entry 1: authors, summary cut to 1,000 characters",)
     assert page.problems == ()
 
-    atom = ('<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>https://e.org/1</id><title>Huge</title>'
-            f'<link href="https://e.org/{"x" * 3000}"/><summary>{words}</summary></entry>'
-            '<entry><id>https://e.org/2</id><title>Fine</title><summary>Ordinary words.</summary></entry></feed>')
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>https://e.org/1</id><title>Huge</title>'
+        f'<link href="https://e.org/{"x" * 3000}"/><summary>{words}</summary></entry>'
+        "<entry><id>https://e.org/2</id><title>Fine</title><summary>Ordinary words.</summary></entry></feed>"
+    )
     wide = ('<?xml version="1.0" encoding="utf-16"?>' + atom).encode("utf-16")
     for body in (atom.encode(), wide):  # UTF-16 is not shrunk before parsing, only capped after
         page = parse_feed(body, "https://e.org/feed", {}, max_chars=1000)

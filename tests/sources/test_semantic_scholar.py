@@ -34,11 +34,18 @@ def paper(paper_id: str, headline: str, text: str, **fields: object) -> Paper:
 
 TITLED = paper("2401.00001", "Sparse Mixers", "We propose sparse mixers for language models. They are cheap.")
 DERIVED = paper(
-    "2401.00002", "Usually GANs transform a noise vector", "Usually GANs transform a noise vector z into images.",
-    derived_headline=True, provisional=True,
+    "2401.00002",
+    "Usually GANs transform a noise vector",
+    "Usually GANs transform a noise vector z into images.",
+    derived_headline=True,
+    provisional=True,
 )
-LINKED = paper("jl-7f3a", "Dropout as a Bayesian Approximation", "Dropout at test time estimates uncertainty.",
-               url="https://arxiv.org/abs/1506.02142v6")
+LINKED = paper(
+    "jl-7f3a",
+    "Dropout as a Bayesian Approximation",
+    "Dropout at test time estimates uncertainty.",
+    url="https://arxiv.org/abs/1506.02142v6",
+)
 UNKNOWN = paper("2401.00004", "A Paper Nobody Indexed", "This paper is too new to be indexed anywhere.")
 LOCAL = paper("ss-0123456789ab", "A ShortScience-only summary", "A summary of a paper that arXiv does not have.")
 
@@ -64,12 +71,27 @@ class Clock:
 @pytest.fixture
 def s2():
     api = FakeSemanticScholar().start()
-    api.add("2401.00001", title="Sparse Mixers", venue="ICML", citationCount=12,
-            tldr={"model": "tldr@v2.0.0", "text": S2_TLDR})
-    api.add("2401.00002", title="Conditional GANs: Generating Images from a Noise Vector and a Label", venue="",
-            citationCount=3, tldr=None)
-    api.add("1506.02142", title="Dropout as a Bayesian Approximation: Representing Model Uncertainty in Deep Learning",
-            venue="ICML", citationCount=9000, tldr={"model": "tldr@v2.0.0", "text": "Dropout is Bayesian."})
+    api.add(
+        "2401.00001",
+        title="Sparse Mixers",
+        venue="ICML",
+        citationCount=12,
+        tldr={"model": "tldr@v2.0.0", "text": S2_TLDR},
+    )
+    api.add(
+        "2401.00002",
+        title="Conditional GANs: Generating Images from a Noise Vector and a Label",
+        venue="",
+        citationCount=3,
+        tldr=None,
+    )
+    api.add(
+        "1506.02142",
+        title="Dropout as a Bayesian Approximation: Representing Model Uncertainty in Deep Learning",
+        venue="ICML",
+        citationCount=9000,
+        tldr={"model": "tldr@v2.0.0", "text": "Dropout is Bayesian."},
+    )
     try:
         yield api
     finally:
@@ -84,8 +106,11 @@ def clock() -> Clock:
 @pytest.fixture
 async def http(clock):
     fetcher = HttpFetcher(
-        user_agent="paperbot-tests", retry=RetryPolicy(attempts=2, base_s=0, cap_s=0),
-        min_interval_s={"127.0.0.1": 1.0}, clock=clock.monotonic, sleep=clock.sleep,
+        user_agent="paperbot-tests",
+        retry=RetryPolicy(attempts=2, base_s=0, cap_s=0),
+        min_interval_s={"127.0.0.1": 1.0},
+        clock=clock.monotonic,
+        sleep=clock.sleep,
     )
     try:
         yield fetcher
@@ -206,14 +231,17 @@ async def test_a_curated_tldr_outlives_a_change_of_the_text_the_model_condensed(
 
 
 def test_answers_are_matched_by_position_and_odd_values_ignored():
-    body = json.dumps([
-        {"paperId": "a", "title": "  A <b>Title</b>  ", "venue": "NeurIPS", "citationCount": True, "tldr": {}},
-        None,
-        {"paperId": "c", "title": None, "venue": None, "citationCount": -1, "tldr": {"text": "It works."}},
-    ]).encode()
+    body = json.dumps(
+        [
+            {"paperId": "a", "title": "  A <b>Title</b>  ", "venue": "NeurIPS", "citationCount": True, "tldr": {}},
+            None,
+            {"paperId": "c", "title": None, "venue": None, "citationCount": -1, "tldr": {"text": "It works."}},
+        ]
+    ).encode()
     found, tldrs = parse_batch(body, URL, [("p1", "1"), ("p2", "2"), ("p3", "3")])
     assert [(e.paper_id, e.title, e.venue, e.citations) for e in found] == [
-        ("p1", "A Title", "NeurIPS", None), ("p3", None, None, None)
+        ("p1", "A Title", "NeurIPS", None),
+        ("p3", None, None, None),
     ]
     assert [(t.paper_id, t.summarizer, t.text) for t in tldrs] == [("p3", SEMANTIC_SCHOLAR_TLDR, "It works.")]
 

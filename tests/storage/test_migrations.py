@@ -227,12 +227,14 @@ async def _real_store_file(path: Path) -> bytes:
 async def test_a_damaged_sqlite_file_is_refused_in_one_line_saying_what_to_do(tmp_path: Path, damage: str) -> None:
     real = await _real_store_file(tmp_path / "real.db")
     damaged = tmp_path / "damaged.db"
-    damaged.write_bytes({
-        "random bytes": os.urandom(len(real)),
-        "cut in half": real[: len(real) // 2],
-        "first page only": real[:4096],
-        "header only": real[:100],
-    }[damage])
+    damaged.write_bytes(
+        {
+            "random bytes": os.urandom(len(real)),
+            "cut in half": real[: len(real) // 2],
+            "first page only": real[:4096],
+            "header only": real[:100],
+        }[damage]
+    )
     url = f"sqlite+aiosqlite:///{damaged}"
 
     with pytest.raises(StoreError) as raised:

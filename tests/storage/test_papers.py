@@ -61,7 +61,9 @@ async def test_re_adding_a_paper_changes_nothing(store: SqlStore) -> None:
 async def test_concurrent_ingests_of_the_same_papers_add_each_once(store: SqlStore) -> None:
     batch = [paper(n) for n in range(20)]
 
-    reports = await asyncio.gather(store.papers.add_papers(batch), store.papers.add_papers(batch), store.papers.add_papers(batch))
+    reports = await asyncio.gather(
+        store.papers.add_papers(batch), store.papers.add_papers(batch), store.papers.add_papers(batch)
+    )
 
     assert sum(r.added for r in reports) == 20
     assert sum(r.duplicates for r in reports) == 40
@@ -99,9 +101,13 @@ async def test_list_papers_newest_first_with_paging(store: SqlStore) -> None:
 
 async def test_summaries_are_cached_per_summarizer_and_version(store: SqlStore) -> None:
     await store.papers.add_papers([paper(1), paper(2)])
-    await store.summaries.add_summaries([Summary("p001", "lead", "1", "v1 text"), Summary("p001", "lead", "2", "v2 text")])
+    await store.summaries.add_summaries(
+        [Summary("p001", "lead", "1", "v1 text"), Summary("p001", "lead", "2", "v2 text")]
+    )
 
-    assert await store.summaries.get_summaries(["p001", "p002"], "lead", "1") == {"p001": Summary("p001", "lead", "1", "v1 text")}
+    assert await store.summaries.get_summaries(["p001", "p002"], "lead", "1") == {
+        "p001": Summary("p001", "lead", "1", "v1 text")
+    }
     assert (await store.summaries.get_summaries(["p001"], "lead", "2"))["p001"].text == "v2 text"
     assert await store.summaries.get_summaries(["p001"], "bart", "1") == {}
     assert [p.id for p in await store.summaries.papers_without_summary("lead", "1")] == ["p002"]

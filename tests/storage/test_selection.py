@@ -103,7 +103,9 @@ async def test_a_planned_digest_lists_its_papers_in_order_until_sent(store: SqlS
     assert await store.outbox.planned_digests(LAB) == {"d1": ["p002", "p004", "p001"]}
     assert await store.outbox.planned_digests(ChannelRef("slack", "T-lab", "C2")) == {}
 
-    await store.outbox.mark_digest_sent("d1", [PostedMessage("m1", ("p002", "p004")), PostedMessage("m2", ("p001",))], T0)
+    await store.outbox.mark_digest_sent(
+        "d1", [PostedMessage("m1", ("p002", "p004")), PostedMessage("m2", ("p001",))], T0
+    )
 
     assert await store.outbox.planned_digests(LAB) == {}
     assert await _ids(store) == ["p003"]
@@ -154,7 +156,14 @@ async def test_search_finds_papers_carrying_every_word(store: SqlStore) -> None:
         [paper(1, "Graph neural networks"), paper(2, "Graph theory"), paper(3, "Neural graphs attacked")]
     )
 
-    assert {p.id for p in await store.papers.search_papers(SearchQuery(words=("graph",)), 5)} == {"p001", "p002", "p003"}
-    assert {p.id for p in await store.papers.search_papers(SearchQuery(words=("graph", "neural")), 5)} == {"p001", "p003"}
+    assert {p.id for p in await store.papers.search_papers(SearchQuery(words=("graph",)), 5)} == {
+        "p001",
+        "p002",
+        "p003",
+    }
+    assert {p.id for p in await store.papers.search_papers(SearchQuery(words=("graph", "neural")), 5)} == {
+        "p001",
+        "p003",
+    }
     assert len(await store.papers.search_papers(SearchQuery(words=("graph",)), 1)) == 1
     assert await store.papers.search_papers(SearchQuery(words=("quantum",)), 5) == []

@@ -20,7 +20,9 @@ async def test_validators_round_trip_and_the_last_of_a_url_wins(store: SqlStore)
     assert await store.sources.get_validators(FEED) is None
 
     await store.sources.put_validators([HttpValidators(FEED, etag='"v1"'), HttpValidators(FEED, etag='"v2"')])
-    await store.sources.put_validators([HttpValidators("https://hf.co/daily", last_modified="Mon, 01 Jan 2024 00:00:00 GMT")])
+    await store.sources.put_validators(
+        [HttpValidators("https://hf.co/daily", last_modified="Mon, 01 Jan 2024 00:00:00 GMT")]
+    )
     await store.sources.put_validators([])
 
     assert await store.sources.get_validators(FEED) == HttpValidators(FEED, etag='"v2"')

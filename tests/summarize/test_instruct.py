@@ -73,13 +73,26 @@ def test_greedy_batches_equal_transformers_generate_one_at_a_time(tiny_chat: Pat
     ended = greedy_generate(model, prompts, pad_id=0, end_ids={end}, max_new_tokens=12, batch_size=3)
     for prompt, answer in zip(prompts, ended, strict=True):
         ids = torch.tensor([prompt])
-        reference = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
-                                   max_new_tokens=12, eos_token_id=end, pad_token_id=0)
-        expected = reference[0, len(prompt):].tolist()
+        reference = model.generate(
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            do_sample=False,
+            max_new_tokens=12,
+            eos_token_id=end,
+            pad_token_id=0,
+        )
+        expected = reference[0, len(prompt) :].tolist()
         assert answer == (expected[: expected.index(end)] if end in expected else expected)
     assert len(ended[0]) == 3 and len({len(answer) for answer in ended}) > 1  # rows left the batch at their own end
-    stopped = greedy_generate(model, prompts, pad_id=0, end_ids={2}, max_new_tokens=12, batch_size=3,
-                              stop=lambda tokens: len(tokens) == 1 + tokens[0] % 5)  # each answer done at its own time
+    stopped = greedy_generate(
+        model,
+        prompts,
+        pad_id=0,
+        end_ids={2},
+        max_new_tokens=12,
+        batch_size=3,
+        stop=lambda tokens: len(tokens) == 1 + tokens[0] % 5,
+    )  # each answer done at its own time
     assert stopped == [answer[: 1 + answer[0] % 5] for answer in free]
 
 

@@ -58,7 +58,12 @@ async def test_summarize_pending_runs_once(store: SqlStore, papers: list[Paper],
     summarizer = Counting(extractive)
     progress: list[tuple[int, int]] = []
 
-    assert await summarize_pending(store.summaries, store.papers, summarizer, batch_size=3, on_progress=lambda *p: progress.append(p)) == 7
+    assert (
+        await summarize_pending(
+            store.summaries, store.papers, summarizer, batch_size=3, on_progress=lambda *p: progress.append(p)
+        )
+        == 7
+    )
     assert progress == [(0, 7), (3, 7), (6, 7), (7, 7)]
     assert (summarizer.calls, summarizer.texts) == (3, 7)
     stored = await store.summaries.get_summaries([p.id for p in papers], summarizer.name, summarizer.version)
@@ -86,7 +91,9 @@ async def test_ensure_summaries_only_summarizes_what_is_missing(
     assert (summarizer.calls, summarizer.texts) == (2, 5)  # only papers 3 and 4 were new
     assert {k: both[k] for k in first} == first
 
-    assert await ensure_summaries(store.summaries, store.papers, summarizer, papers[:5]) == {p.id: both[p.id] for p in papers[:5]}
+    assert await ensure_summaries(store.summaries, store.papers, summarizer, papers[:5]) == {
+        p.id: both[p.id] for p in papers[:5]
+    }
     assert summarizer.calls == 2
 
     other_build = Counting(extractive, version="another-build")

@@ -34,14 +34,30 @@ def _button(n: int) -> dict[str, Any]:
 SLACK_CASES = [
     ("blocks", lambda n: [{"type": "divider"}] * n, sl.MAX_BLOCKS, "/blocks"),
     ("section text", lambda n: [_section("a" * n)], sl.MAX_TEXT, "/blocks/0/text/text"),
-    ("header", lambda n: [{"type": "header", "text": {"type": "plain_text", "text": "h" * n}}], sl.MAX_HEADER_TEXT,
-     "/blocks/0/text/text"),
-    ("context elements", lambda n: [{"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * n}],
-     sl.MAX_CONTEXT_ELEMENTS, "/blocks/0/elements"),
-    ("actions elements", lambda n: [{"type": "actions", "elements": [_button(i) for i in range(n)]}],
-     sl.MAX_ACTIONS_ELEMENTS, "/blocks/0/elements"),
-    ("section fields", lambda n: [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * n}],
-     sl.MAX_SECTION_FIELDS, "/blocks/0/fields"),
+    (
+        "header",
+        lambda n: [{"type": "header", "text": {"type": "plain_text", "text": "h" * n}}],
+        sl.MAX_HEADER_TEXT,
+        "/blocks/0/text/text",
+    ),
+    (
+        "context elements",
+        lambda n: [{"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * n}],
+        sl.MAX_CONTEXT_ELEMENTS,
+        "/blocks/0/elements",
+    ),
+    (
+        "actions elements",
+        lambda n: [{"type": "actions", "elements": [_button(i) for i in range(n)]}],
+        sl.MAX_ACTIONS_ELEMENTS,
+        "/blocks/0/elements",
+    ),
+    (
+        "section fields",
+        lambda n: [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * n}],
+        sl.MAX_SECTION_FIELDS,
+        "/blocks/0/fields",
+    ),
 ]
 
 
@@ -77,8 +93,10 @@ def _embed(**fields: Any) -> dict[str, Any]:
 
 
 def _row(buttons: int) -> dict[str, Any]:
-    return {"type": 1, "components": [{"type": 2, "style": 1, "label": "b", "custom_id": f"c{n}"}
-                                      for n in range(buttons)]}
+    return {
+        "type": 1,
+        "components": [{"type": 2, "style": 1, "label": "b", "custom_id": f"c{n}"} for n in range(buttons)],
+    }
 
 
 # (what, a message body at Discord's limit n or one past it, the limit, the field path discord.py names)
@@ -88,16 +106,32 @@ DISCORD_CASES = [
     ("embeds", lambda n: {"embeds": [_embed()] * n}, dl.MAX_EMBEDS, "embeds"),
     ("title", lambda n: {"embeds": [_embed(title="t" * n)]}, dl.MAX_TITLE, "embeds.0.title"),
     ("description", lambda n: {"embeds": [_embed(description="d" * n)]}, dl.MAX_DESCRIPTION, "embeds.0.description"),
-    ("fields", lambda n: {"embeds": [_embed(fields=[{"name": "n", "value": "v"}] * n)]}, dl.MAX_FIELDS,
-     "embeds.0.fields"),
-    ("field value", lambda n: {"embeds": [_embed(fields=[{"name": "n", "value": "v" * n}])]}, dl.MAX_FIELD_VALUE,
-     "embeds.0.fields.0.value"),
+    (
+        "fields",
+        lambda n: {"embeds": [_embed(fields=[{"name": "n", "value": "v"}] * n)]},
+        dl.MAX_FIELDS,
+        "embeds.0.fields",
+    ),
+    (
+        "field value",
+        lambda n: {"embeds": [_embed(fields=[{"name": "n", "value": "v" * n}])]},
+        dl.MAX_FIELD_VALUE,
+        "embeds.0.fields.0.value",
+    ),
     ("footer", lambda n: {"embeds": [_embed(footer={"text": "f" * n})]}, dl.MAX_FOOTER, "embeds.0.footer.text"),
-    ("total", lambda n: {"embeds": [_embed(title="", description="d" * half) for half in (n // 2, n - n // 2)]},
-     dl.MAX_EMBEDS_TOTAL, "embeds"),
+    (
+        "total",
+        lambda n: {"embeds": [_embed(title="", description="d" * half) for half in (n // 2, n - n // 2)]},
+        dl.MAX_EMBEDS_TOTAL,
+        "embeds",
+    ),
     ("action rows", lambda n: {"content": "c", "components": [_row(1)] * n}, dl.MAX_ACTION_ROWS, "components"),
-    ("buttons in a row", lambda n: {"content": "c", "components": [_row(n)]}, dl.MAX_ROW_COMPONENTS,
-     "components.0.components"),
+    (
+        "buttons in a row",
+        lambda n: {"content": "c", "components": [_row(n)]},
+        dl.MAX_ROW_COMPONENTS,
+        "components.0.components",
+    ),
 ]
 
 

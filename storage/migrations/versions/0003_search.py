@@ -26,8 +26,7 @@ _SQLITE_UP = (
     "CREATE TRIGGER papers_fts_insert AFTER INSERT ON papers BEGIN "
     "INSERT INTO papers_fts (paper_id, headline, authors, text) VALUES (new.id, new.headline, new.authors, new.text); "
     "END",
-    "CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN "
-    "DELETE FROM papers_fts WHERE paper_id = old.id; END",
+    "CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN DELETE FROM papers_fts WHERE paper_id = old.id; END",
     "CREATE TRIGGER papers_fts_update AFTER UPDATE OF headline, authors, text ON papers BEGIN "
     "UPDATE papers_fts SET headline = new.headline, authors = new.authors, text = new.text WHERE paper_id = old.id; "
     "END",

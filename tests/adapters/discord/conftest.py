@@ -20,6 +20,8 @@ from testing.discord_api import FakeDiscord, serve
 from testing.fakes import FirstWordsSummarizer
 
 TOKEN = "MTIz.secret-discord-token.for-tests"
+
+
 def FirstWords() -> FirstWordsSummarizer:  # noqa: N802 - stands in for the class the tests construct
     """A stand-in summarizer (the first ten words), so adapter tests need no model."""
     return FirstWordsSummarizer(words=10)
@@ -27,10 +29,14 @@ def FirstWords() -> FirstWordsSummarizer:  # noqa: N802 - stands in for the clas
 
 def paper(number: int, headline: str | None = None, text: str | None = None) -> Paper:
     return Paper(
-        id=f"p{number:03d}", source="arxiv", source_id=f"2401.{number:05d}",
+        id=f"p{number:03d}",
+        source="arxiv",
+        source_id=f"2401.{number:05d}",
         headline=headline or f"Paper number {number} about transformers",
         text=text or f"Transformers paper {number} studies attention and sparse mixtures of experts in depth.",
-        fingerprint=f"fp{number}", authors=("Ada Lovelace",), url=f"https://arxiv.org/abs/2401.{number:05d}",
+        fingerprint=f"fp{number}",
+        authors=("Ada Lovelace",),
+        url=f"https://arxiv.org/abs/2401.{number:05d}",
     )
 
 

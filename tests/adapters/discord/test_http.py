@@ -26,8 +26,9 @@ REF = ChannelRef("discord", str(GUILD), str(CHANNEL))
 
 
 def digest(count: int) -> DigestMessage:
-    items = tuple(DigestItem(f"p{n}", f"Paper {n} @everyone", f"TL;DR {n} <@123456789012345678>", "arxiv")
-                  for n in range(count))
+    items = tuple(
+        DigestItem(f"p{n}", f"Paper {n} @everyone", f"TL;DR {n} <@123456789012345678>", "arxiv") for n in range(count)
+    )
     return DigestMessage("d1", REF, "Papers", datetime.now(UTC), items)
 
 
@@ -78,11 +79,17 @@ async def test_posts_per_s_from_the_config_paces_every_post_evenly(core: Core, r
     settings = Settings(
         discord=DiscordSettings(token=TOKEN, api_url=url), scheduler=SchedulerSettings(posts_per_s={"discord": rate})
     )
-    adapter = await build_adapter("discord", settings, CoreParts(core.router, core.reactions, core.store.papers, load, partial(open_write_engine, core.store.db.url)))
+    adapter = await build_adapter(
+        "discord",
+        settings,
+        CoreParts(core.router, core.reactions, core.store.papers, load, partial(open_write_engine, core.store.db.url)),
+    )
     try:
         await adapter.login()
-        messages = [replace(digest(1), digest_id=f"d{n}", channel=ChannelRef("discord", str(GUILD), str(CHANNEL + n)))
-                    for n in range(digests)]
+        messages = [
+            replace(digest(1), digest_id=f"d{n}", channel=ChannelRef("discord", str(GUILD), str(CHANNEL + n)))
+            for n in range(digests)
+        ]
         started = time.monotonic()
         await asyncio.gather(*(adapter.send_digest(message) for message in messages))
         elapsed = time.monotonic() - started

@@ -69,8 +69,9 @@ async def test_find_posted_reads_past_a_page_of_chatter(adapter: DiscordAdapter,
     assert fake[0].history_reads == 2  # two pages of 100, as discord.py pages them
 
 
-@pytest.mark.parametrize(("status", "error"), [(403, ChannelGoneError), (404, ChannelGoneError),
-                                               (503, TransientPostError)])
+@pytest.mark.parametrize(
+    ("status", "error"), [(403, ChannelGoneError), (404, ChannelGoneError), (503, TransientPostError)]
+)
 async def test_history_refusals_become_post_errors(adapter: DiscordAdapter, fake, status, error) -> None:
     fake[0].history_failures.append(status)
     with pytest.raises(error):

@@ -18,8 +18,23 @@ from bot.events import Reply
 from bot.models import ChannelRef, DigestItem, DigestMessage, Twin
 from testing.discord_limits import MAX_FIELD_VALUE, form_errors, is_empty
 
-HOSTILE = ["@everyone", "@here", "<@123456789012345678>", "<@&223456789012345678>", "**bold**", "__u__", "`code`",
-           "[click](https://evil.example)", "||spoiler||", "~~gone~~", "> quote", "# heading", "\\", "*", "_"]
+HOSTILE = [
+    "@everyone",
+    "@here",
+    "<@123456789012345678>",
+    "<@&223456789012345678>",
+    "**bold**",
+    "__u__",
+    "`code`",
+    "[click](https://evil.example)",
+    "||spoiler||",
+    "~~gone~~",
+    "> quote",
+    "# heading",
+    "\\",
+    "*",
+    "_",
+]
 # No ':' or '/' in generated text, so no URL forms (escape_markdown deliberately leaves URLs alone).
 _ALPHABET = st.characters(blacklist_categories=("Cs",), blacklist_characters=":/")
 TEXT = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(_ALPHABET, max_size=300)), max_size=60).map("".join)
@@ -77,8 +92,13 @@ def test_digest_posts_header_then_one_message_per_paper() -> None:
 def test_a_digest_footer_carries_its_paper_and_a_short_digest_mark_even_when_clipped() -> None:
     digest_id = "3f9c1a2b" + "0" * 24
     long_credit = item(7, credit="summary by " + "Ada " * 200)
-    message = DigestMessage(digest_id, ChannelRef("discord", "1", "2"), "Papers", datetime(2025, 1, 1, tzinfo=UTC),
-                            (item(1, credit="summary by Ada on shortscience"), long_credit))
+    message = DigestMessage(
+        digest_id,
+        ChannelRef("discord", "1", "2"),
+        "Papers",
+        datetime(2025, 1, 1, tzinfo=UTC),
+        (item(1, credit="summary by Ada on shortscience"), long_credit),
+    )
     first, second = (m.embeds[0].footer.text for m in render_digest(message))
     assert first == "arxiv · p1 · summary by Ada on shortscience · digest 3f9c1a2b"
     assert len(second) <= 256 and second.endswith("… · digest 3f9c1a2b")
@@ -87,8 +107,10 @@ def test_a_digest_footer_carries_its_paper_and_a_short_digest_mark_even_when_cli
 
 
 def test_an_items_twins_are_listed_in_a_field_linked_and_escaped() -> None:
-    twins = (Twin("ss-2", "Adam, again", "https://shortscience.org/p/2", "summary by Bo on shortscience"),
-             Twin("ss-3", "**Adam** @everyone", "javascript:alert(1)"))
+    twins = (
+        Twin("ss-2", "Adam, again", "https://shortscience.org/p/2", "summary by Bo on shortscience"),
+        Twin("ss-3", "**Adam** @everyone", "javascript:alert(1)"),
+    )
     [field] = paper_embed(item(1, twins=twins)).fields
     assert field.name == "Also summarized"
     assert field.value.splitlines() == [
@@ -124,8 +146,7 @@ def test_colour_is_stable_per_source() -> None:
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(header=VISIBLE, headlines=st.lists(st.one_of(TEXT, LONG), min_size=1, max_size=12),
-       tldr=st.one_of(TEXT, LONG))
+@given(header=VISIBLE, headlines=st.lists(st.one_of(TEXT, LONG), min_size=1, max_size=12), tldr=st.one_of(TEXT, LONG))
 def test_any_digest_fits_and_is_inert(header: str, headlines: list[str], tldr: str) -> None:
     twins = tuple(Twin(f"t{n}", h, None, h) for n, h in enumerate(headlines))
     items = [item(n, headline=h, tldr=tldr, authors=(h[:500],), twins=twins) for n, h in enumerate(headlines)]
@@ -159,10 +180,12 @@ def test_many_long_papers_split_into_several_reply_messages() -> None:
 
 
 def test_a_reply_escapes_what_it_echoes_but_keeps_its_own_code_and_links() -> None:
-    [message] = render_reply(Reply(
-        "This channel now follows '[click here](https://evil.example) **x**'. (`saved 2` for more) "
-        "see https://www.shortscience.org/paper?bibtexKey=arxiv.org/abs/1706.03762"
-    ))
+    [message] = render_reply(
+        Reply(
+            "This channel now follows '[click here](https://evil.example) **x**'. (`saved 2` for more) "
+            "see https://www.shortscience.org/paper?bibtexKey=arxiv.org/abs/1706.03762"
+        )
+    )
     content = message.content or ""
     assert not unescaped(content, r"\[[^\]]*\]\(") and not unescaped(content, r"\*")
     assert "`saved 2`" in content and "https://www.shortscience.org/paper?bibtexKey=arxiv.org/abs/1706.03762" in content

@@ -27,7 +27,10 @@ async def seeded(world: World) -> World:
 
 async def snapshot(world: World) -> Any:
     users = ("U1", "U2")
-    saves = {user: [s.paper_id for s, _ in await world.store.reading_lists.saved_papers("slack", "T1", user)] for user in users}
+    saves = {
+        user: [s.paper_id for s, _ in await world.store.reading_lists.saved_papers("slack", "T1", user)]
+        for user in users
+    }
     return await world.store.channels.list_channels(), saves, await world.store.outbox.planned_digests(REF)
 
 
@@ -122,7 +125,9 @@ async def test_digest_in_a_channel_the_bot_is_not_in_returns_papers_to_the_pool(
     seeded.fake.outside_channels.add("C1")
     answer = await seeded.command("digest")
     assert answer["text"].startswith("I can't post in this channel; invite me")
-    assert [len(ids) for ids in (await seeded.store.outbox.planned_digests(REF)).values()] == [3], "kept for the next post"
+    assert [len(ids) for ids in (await seeded.store.outbox.planned_digests(REF)).values()] == [3], (
+        "kept for the next post"
+    )
     seeded.fake.outside_channels.clear()
     assert (await seeded.command("digest"))["text"] == "Posted a digest of 3 papers."
 

@@ -12,8 +12,15 @@ from bot.errors import ConfigError
 from bot.models import ChannelRef
 from tests.adapters.slack.conftest import World, build_adapter, sign, slack_settings
 
-FORM = {"team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/papers", "text": "subscribe graphs",
-        "response_url": "", "trigger_id": "1.2.3"}
+FORM = {
+    "team_id": "T1",
+    "channel_id": "C1",
+    "user_id": "U1",
+    "command": "/papers",
+    "text": "subscribe graphs",
+    "response_url": "",
+    "trigger_id": "1.2.3",
+}
 
 
 def form(world: World) -> str:
@@ -38,8 +45,9 @@ async def test_signed_command_is_acked_and_answered(world: World) -> None:
 )
 async def test_badly_signed_requests_get_401_and_change_nothing(world: World, headers) -> None:  # noqa: ANN001
     body = form(world)
-    response = await world.http.post("/slack/events", data=body, headers={
-        **headers(body), "Content-Type": "application/x-www-form-urlencoded"})
+    response = await world.http.post(
+        "/slack/events", data=body, headers={**headers(body), "Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status == 401
     assert world.fake.calls == [] and world.fake.responses == []
     assert await world.store.channels.get_channel(ChannelRef("slack", "T1", "C1")) is None

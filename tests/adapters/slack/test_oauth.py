@@ -55,9 +55,16 @@ class InstallingSlack(FakeSlack):
         if team not in BOT_TOKENS:
             return 200, {"ok": False, "error": "invalid_code"}
         return 200, {  # what Slack answers for a bot-scopes-only install
-            "ok": True, "app_id": "A1", "authed_user": {"id": "U1"}, "scope": SCOPES,
-            "token_type": "bot", "access_token": BOT_TOKENS[team], "bot_user_id": f"UBOT{team}",
-            "team": {"id": team, "name": f"Team {team}"}, "enterprise": None, "is_enterprise_install": False,
+            "ok": True,
+            "app_id": "A1",
+            "authed_user": {"id": "U1"},
+            "scope": SCOPES,
+            "token_type": "bot",
+            "access_token": BOT_TOKENS[team],
+            "bot_user_id": f"UBOT{team}",
+            "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
         }
 
 
@@ -84,8 +91,11 @@ class Distributed:
 
     async def redirect(self, code: str, state: str, cookie: str | None = None) -> ClientResponse:
         """Come back from Slack's consent screen to the redirect URL, with the browser's state cookie."""
-        return await self.http.get("/slack/oauth_redirect", params={"code": code, "state": state},
-                                   headers={"Cookie": f"{COOKIE}={cookie or state}"})
+        return await self.http.get(
+            "/slack/oauth_redirect",
+            params={"code": code, "state": state},
+            headers={"Cookie": f"{COOKIE}={cookie or state}"},
+        )
 
     async def install(self, team: str) -> None:
         response = await self.redirect(f"code-{team}", await self.start_install())
@@ -93,10 +103,19 @@ class Distributed:
 
     async def event(self, team: str, event: dict[str, Any]) -> None:
         """POST a signed Events API callback from `team`."""
-        body = json.dumps({"team_id": team, "api_app_id": "A1", "type": "event_callback", "event": event,
-                           "event_id": f"Ev{time.monotonic_ns()}", "event_time": int(time.time())})
-        response = await self.http.post("/slack/events", data=body,
-                                        headers={**sign(body), "Content-Type": "application/json"})
+        body = json.dumps(
+            {
+                "team_id": team,
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event": event,
+                "event_id": f"Ev{time.monotonic_ns()}",
+                "event_time": int(time.time()),
+            }
+        )
+        response = await self.http.post(
+            "/slack/events", data=body, headers={**sign(body), "Content-Type": "application/json"}
+        )
         assert response.status == 200
 
     def bot_tokens_in_file(self) -> dict[str, str]:
@@ -105,8 +124,12 @@ class Distributed:
 
 
 def oauth_settings(fake: FakeSlack, **overrides: Any) -> SlackSettings:
-    values = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "signing_secret": SIGNING_SECRET,
-              "api_url": fake.api_url}
+    values = {
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "signing_secret": SIGNING_SECRET,
+        "api_url": fake.api_url,
+    }
     return SlackSettings(**{**values, **overrides})
 
 
@@ -133,8 +156,13 @@ async def app(tmp_path: Path) -> AsyncIterator[Distributed]:
         return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
     router = command_router(store, digest_service(store, FirstWords(), header="Papers"), load_channel)
-    adapter = SlackAdapter(settings, router, reaction_handler(store, {"slack": settings.save_emoji}),
-                           channel_interval=0, installations=installations)
+    adapter = SlackAdapter(
+        settings,
+        router,
+        reaction_handler(store, {"slack": settings.save_emoji}),
+        channel_interval=0,
+        installations=installations,
+    )
     async with TestClient(TestServer(http_app([adapter]))) as http:
         yield Distributed(fake, installations, adapter, http, db)
     await adapter.stop()
@@ -160,10 +188,21 @@ async def test_commands_are_served_in_installed_workspaces_only(app: Distributed
     await app.install("T1")
 
     async def command(team: str) -> ClientResponse:
-        body = urlencode({"team_id": team, "channel_id": "C1", "user_id": "U1", "command": "/papers", "text": "help",
-                          "response_url": app.fake.response_url(), "trigger_id": "1.2.3", "api_app_id": "A1"})
-        return await app.http.post("/slack/events", data=body,
-                                   headers={**sign(body), "Content-Type": "application/x-www-form-urlencoded"})
+        body = urlencode(
+            {
+                "team_id": team,
+                "channel_id": "C1",
+                "user_id": "U1",
+                "command": "/papers",
+                "text": "help",
+                "response_url": app.fake.response_url(),
+                "trigger_id": "1.2.3",
+                "api_app_id": "A1",
+            }
+        )
+        return await app.http.post(
+            "/slack/events", data=body, headers={**sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+        )
 
     assert (await command("T1")).status == 200
     assert (await app.fake.response_after(0))["text"].startswith("Commands:")

@@ -16,8 +16,14 @@ from tests.adapters.slack.conftest import BOT_TOKEN, World, build_adapter, slack
 
 def digest(count: int, channel: str = "C1", tldr_words: int = 50) -> DigestMessage:
     items = tuple(
-        DigestItem(f"p{i}", f"Paper {i} <!channel>", " ".join(["insight"] * tldr_words), "arxiv",
-                   f"https://arxiv.org/abs/{i}", ("Ada", "Alan"))
+        DigestItem(
+            f"p{i}",
+            f"Paper {i} <!channel>",
+            " ".join(["insight"] * tldr_words),
+            "arxiv",
+            f"https://arxiv.org/abs/{i}",
+            ("Ada", "Alan"),
+        )
         for i in range(count)
     )
     return DigestMessage("d1", ChannelRef("slack", "T1", channel), "Papers", datetime(2024, 5, 6, tzinfo=UTC), items)

@@ -31,11 +31,18 @@ items = st.builds(
     headline=texts,
     tldr=texts,
     source=st.text(max_size=50),
-    url=st.one_of(st.none(), st.sampled_from(["https://arxiv.org/abs/1?a=1&b=<2>|x", "javascript:alert(1)", "http://["])),
+    url=st.one_of(
+        st.none(), st.sampled_from(["https://arxiv.org/abs/1?a=1&b=<2>|x", "javascript:alert(1)", "http://["])
+    ),
     authors=st.lists(st.text(max_size=60), max_size=8).map(tuple),
     twins=st.lists(
-        st.builds(Twin, paper_id=st.text(min_size=1, max_size=80), headline=texts,
-                  url=st.one_of(st.none(), st.just("https://x.org/" + "a" * 990)), credit=st.one_of(st.none(), texts)),
+        st.builds(
+            Twin,
+            paper_id=st.text(min_size=1, max_size=80),
+            headline=texts,
+            url=st.one_of(st.none(), st.just("https://x.org/" + "a" * 990)),
+            credit=st.one_of(st.none(), texts),
+        ),
         max_size=12,
     ).map(tuple),
 )
@@ -114,8 +121,10 @@ def test_escapes_pings_links_and_ampersands() -> None:
 
 
 def test_an_items_twins_are_linked_under_it_with_their_ids_and_authors() -> None:
-    twins = (Twin("ss-2", "Adam, again", "https://shortscience.org/p/2", "summary by Bo on shortscience"),
-             Twin("ss-3", "Adam <3>", None))
+    twins = (
+        Twin("ss-2", "Adam, again", "https://shortscience.org/p/2", "summary by Bo on shortscience"),
+        Twin("ss-3", "Adam <3>", None),
+    )
     [message] = render_digest(digest(DigestItem("p1", "Adam", "An optimizer.", "arxiv", twins=twins)))
     assert [element["text"] for element in message["blocks"][-3]["elements"]] == [
         "Also summarized:",
@@ -133,8 +142,9 @@ def test_the_rest_of_a_resumed_digest_is_not_headed_again() -> None:
 
 
 def test_layout_one_message_per_paper_header_first_footer_last() -> None:
-    items_ = [DigestItem(f"p{i}", f"Paper {i}", f"Summary {i}.", "arxiv", f"https://arxiv.org/abs/{i}")
-              for i in range(3)]
+    items_ = [
+        DigestItem(f"p{i}", f"Paper {i}", f"Summary {i}.", "arxiv", f"https://arxiv.org/abs/{i}") for i in range(3)
+    ]
     rendered = render_digest(digest(*items_))
     kinds = [[block["type"] for block in message["blocks"]] for message in rendered]
     last = ["section", "context", "divider", "context"]

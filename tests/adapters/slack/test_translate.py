@@ -6,8 +6,13 @@ from adapters.slack.translate import command_from_payload, reaction_from_event
 from bot.events import IncomingCommand, IncomingReaction
 
 COMMAND = {"team_id": "T1", "channel_id": "C1", "user_id": "U1", "text": "search graph nets", "command": "/papers"}
-EVENT = {"type": "reaction_added", "user": "U2", "reaction": "bookmark",
-         "item": {"type": "message", "channel": "C1", "ts": "1700000000.000100"}, "event_ts": "1700000001.0"}
+EVENT = {
+    "type": "reaction_added",
+    "user": "U2",
+    "reaction": "bookmark",
+    "item": {"type": "message", "channel": "C1", "ts": "1700000000.000100"},
+    "event_ts": "1700000001.0",
+}
 
 
 def test_command_becomes_incoming_command() -> None:
