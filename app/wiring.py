@@ -1,4 +1,4 @@
-"""Composition root: the one place that picks the concrete store, summarizer and platforms for the configured settings."""
+"""Composition root: the one place that picks the concrete store, summarizer and platforms for the settings."""
 
 from __future__ import annotations
 

@@ -52,8 +52,7 @@ class SqlChannels:
         )
         async with self._db.tx(write=True) as session:
             await session.execute(upsert)
-            row = await session.scalar(select(ChannelRow).where(*is_channel(channel.ref)))
-            return to_channel(row)
+            return to_channel((await session.scalars(select(ChannelRow).where(*is_channel(channel.ref)))).one())
 
     async def get_channel(self, ref: ChannelRef) -> Channel | None:
         async with self._db.tx() as session:

@@ -75,10 +75,10 @@ class SqlLeases:
         query = select(ChannelRow.pk, ChannelRow.platform, ChannelRow.workspace, ChannelRow.channel_id)
         async with self._db.tx(write=True) as session:
             found = {ChannelRef(*ref): pk for pk, *ref in await session.execute(query.where(_active(runs)))}
-            rows = sorted(
-                ({"channel": pk, "slot": runs[ref], "done": False, "at": at} for ref, pk in found.items()),
-                key=lambda row: row["channel"],
-            )
+            rows = [
+                {"channel": pk, "slot": runs[ref], "done": False, "at": at}
+                for ref, pk in sorted(found.items(), key=lambda item: item[1])
+            ]
             insert = self._db.insert(_RUNS).on_conflict_do_nothing()
             for chunk in chunks(rows, IN_CHUNK):
                 await session.execute(insert, chunk)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Row, Select, Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,8 @@ from storage.rows import (
 from storage.tables import CommunitySummaryRow, PaperEmbeddingRow, PaperRow, PaperTermRow
 
 log = logging.getLogger(__name__)
+
+Columns = TypeVarTuple("Columns")
 
 _SUMMARY = CommunitySummaryRow
 # The digest condenses a paper's best community summary: most votes, then the longest, then the oldest.
@@ -246,10 +248,10 @@ async def _forget_stale_tldrs(session: AsyncSession, before: dict[str, str]) -> 
 
 
 async def where_in(
-    session: AsyncSession, query: Select[Any], column: InstrumentedAttribute[str], values: Iterable[str]
-) -> list[Row[Any]]:
+    session: AsyncSession, query: Select[*Columns], column: InstrumentedAttribute[str], values: Iterable[str]
+) -> list[Row[*Columns]]:
     """Run `query` restricted to rows whose `column` is one of `values`, in chunks every driver accepts."""
-    rows: list[Row[Any]] = []
+    rows: list[Row[*Columns]] = []
     for chunk in chunks(set(values), IN_CHUNK):
         rows.extend(await session.execute(query.where(column.in_(chunk))))
     return rows

@@ -20,7 +20,7 @@ IN_CHUNK = 500  # values per IN (...) list: far below every driver's bound-param
 NEWEST = (PaperRow.recency.desc(), PaperRow.id)
 
 
-def _carrying_terms(term_count: int) -> tuple[Select[tuple[PaperRow]], InstrumentedAttribute[str]]:
+def _carrying_terms(term_count: int) -> tuple[Select[PaperRow], InstrumentedAttribute[str]]:
     """Newest papers carrying terms :t0.. :tN-1 (all papers when there are none), and the column naming the paper.
 
     Walks the (term, recency) index of the first term; EXISTS probes the key for the others.
@@ -63,7 +63,7 @@ def channel_params(ref: ChannelRef) -> dict[str, str]:
 
 
 @lru_cache(maxsize=16)
-def unsent_query(term_count: int) -> Select[tuple[PaperRow]]:
+def unsent_query(term_count: int) -> Select[PaperRow]:
     """Newest papers carrying the terms :t0.. and never delivered to the channel :platform/:workspace/:channel_id."""
     query, paper_id = _carrying_terms(term_count)
     # A channel never configured selects NULL, which no delivery matches: it has had nothing delivered.

@@ -42,15 +42,13 @@ class SqlReadingLists:
         async with self._db.tx(write=True) as session:
             if await session.get(PaperRow, save.paper_id) is None:
                 raise PaperNotFoundError(f"no paper has the id {save.paper_id!r}")
-            result = await session.execute(self._db.insert(SaveRow.__table__).values(**row).on_conflict_do_nothing())
-            return result.rowcount == 1
+            insert = self._db.insert(SaveRow.__table__).values(**row).on_conflict_do_nothing()
+            return (await session.execute(insert.returning(SaveRow.paper_id))).first() is not None
 
     async def unsave_paper(self, platform: str, workspace: str, user_id: str, paper_id: str) -> bool:
         async with self._db.tx(write=True) as session:
-            result = await session.execute(
-                delete(SaveRow).where(*is_user(platform, workspace, user_id), SaveRow.paper_id == paper_id)
-            )
-            return result.rowcount == 1
+            removed = delete(SaveRow).where(*is_user(platform, workspace, user_id), SaveRow.paper_id == paper_id)
+            return (await session.execute(removed.returning(SaveRow.paper_id))).first() is not None
 
     async def saved_papers(self, platform: str, workspace: str, user_id: str) -> list[tuple[Save, Paper]]:
         query = (

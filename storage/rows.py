@@ -52,7 +52,7 @@ def term_rows(
 
     Terms index headline, text and categories alike; key order fills the term indexes page by page.
     """
-    rows = []
+    rows: list[tuple[str, str, Any]] = []
     for paper, recency in dated:
         text = f"{paper.headline} {paper.text} {' '.join(paper.categories)}"
         param = recency_param(recency)

@@ -19,7 +19,7 @@ from storage.tables import ChannelRow, DeliveryRow, PaperRow, SaveRow
 
 _FTS = table("papers_fts", column("paper_id"))
 _BM25 = text("bm25(papers_fts, 0.0, 10.0, 4.0, 1.0)")  # paper_id (unindexed), headline, authors, text
-_TSVECTOR = literal_column("papers.search")
+_TSVECTOR: ColumnElement[Any] = literal_column("papers.search")
 
 
 def fts5_match(query: SearchQuery) -> str:
@@ -36,7 +36,7 @@ def _tsquery(query: SearchQuery) -> ColumnElement[Any]:
     parts = [func.phraseto_tsquery("english", " ".join(phrase)) for phrase in query.phrases]
     if query.words:
         parts.insert(0, func.plainto_tsquery("english", " ".join(query.words)))
-    combined = parts[0]
+    combined: ColumnElement[Any] = parts[0]
     for part in parts[1:]:
         combined = combined.op("&&")(part)
     return combined
@@ -60,7 +60,7 @@ def _filters(query: SearchQuery) -> list[ColumnElement[bool]]:
     return where
 
 
-def search_statement(query: SearchQuery, dialect: str, limit: int) -> Select[tuple[PaperRow]]:
+def search_statement(query: SearchQuery, dialect: str, limit: int) -> Select[PaperRow]:
     """Best matches first (bm25 / ts_rank, then newest); a query with only filters lists newest first."""
     statement = select(PaperRow).where(*_filters(query))
     if query.has_text and dialect == "sqlite":

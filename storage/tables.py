@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -47,6 +49,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     """Shared metadata for the tables below and for Alembic; named constraints keep migrations dialect-neutral."""
+
+    __table__: ClassVar[Table]  # every class here is mapped to a Table (SQLAlchemy types it as any FromClause)
 
     metadata = MetaData(
         naming_convention={

@@ -162,7 +162,7 @@ class DiscordAdapter:
         channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
         await self._pace()
         with refusals(ref, posted):
-            sent = await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS, nonce=nonce)
+            sent = await channel.send(content=content, embeds=embeds, allowed_mentions=NO_MENTIONS, nonce=_given(nonce))
         return sent
 
     async def _pace(self) -> None:
@@ -204,7 +204,7 @@ class DiscordAdapter:
             return
         for rendered in messages:
             await interaction.followup.send(
-                content=rendered.content,
+                content=_given(rendered.content),
                 embeds=list(rendered.embeds),
                 files=rendered.files(),
                 ephemeral=True,
@@ -296,6 +296,11 @@ def _gateway_ended(task: asyncio.Task[None]) -> None:
     """Say why the gateway stopped: without it no command or reaction arrives, though digests still go out."""
     if not task.cancelled() and (error := task.exception()) is not None:
         log.error("discord gateway stopped: commands and reactions no longer arrive", exc_info=error)
+
+
+def _given(value: str | None) -> str:
+    """The value, or discord.py's "not given" (it sends nothing for the field) where there is none."""
+    return discord.utils.MISSING if value is None else value
 
 
 def _clip(text: str, limit: int) -> str:

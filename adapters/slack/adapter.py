@@ -127,7 +127,7 @@ class SlackAdapter:
     async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
         """Post one message per paper to the digest's channel; each message's ts maps a reaction back to its paper."""
         channel = message.channel.channel_id
-        paper_ids = [(item.paper_id,) for item in message.items] or [()]
+        paper_ids: list[tuple[str, ...]] = [(item.paper_id,) for item in message.items] or [()]
         token = await self._installations.bot_token(message.channel.workspace) if self._installations else None
         posted: list[PostedMessage] = []
         for payload, ids in zip(render_digest(message), paper_ids, strict=True):

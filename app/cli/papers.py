@@ -1,4 +1,4 @@
-"""The papers you work with from a terminal: the demo, ingest, summarize, list, show, and the console channel's digest."""
+"""Papers from a terminal: the demo, ingest, summarize, list, show, and the console channel's digest."""
 
 from __future__ import annotations
 

@@ -203,7 +203,8 @@ class DigestScheduler:
         return task
 
     async def fire(self, ref: ChannelRef) -> None:
-        """What a channel's cron job runs (and a test may run at any time): record the run for its slot (idempotent, batched), then wait until it is served."""
+        """What a channel's cron job runs (a test may run it any time): record the run for its slot (idempotent,
+        batched), then wait until it is served."""
         self._track()
         channel = self._scheduled.get(ref) or await self._channels.get_channel(ref)  # not scheduled here: ask
         if channel is None or channel.paused:

@@ -192,7 +192,7 @@ def _math_to_text(latex: str, parse: bool) -> str:
 def _keep_space_after_macro(match: re.Match[str]) -> str:
     """Append `{}` to argument-less macros so pylatexenc keeps the following space (`\\epsilon x` -> `ϵ x`)."""
     spec = _latex_context().get_macro_spec(match.group(1))
-    takes_args = spec is not None and getattr(spec.args_parser, "argspec", "")
+    takes_args = spec is not None and bool(getattr(spec.args_parser, "argspec", ""))
     return match.group(0) if takes_args else match.group(0) + "{}"
 
 

@@ -72,10 +72,10 @@ async def diagnose(load: Callable[[], Settings], probes: Probes, where: Path | N
 
 async def run_checks(settings: Settings, probes: Probes) -> list[Check]:
     """Every check that needs the settings; the independent ones (store, Slack, Discord, model) run concurrently."""
-    database, summarizer, *platforms = await asyncio.gather(
+    database, summarizer, platforms = await asyncio.gather(
         probes.database(settings.database.resolved_url()),
         summarizer_check(settings),
-        *(check(settings) for check in probes.platforms),
+        asyncio.gather(*(check(settings) for check in probes.platforms)),
     )
     sources = await source_checks(settings, probes.source_states if database.ok is True else None)
     found = [database, *(check for checks in platforms for check in checks), summarizer, *sources]

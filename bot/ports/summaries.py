@@ -34,8 +34,13 @@ class SummaryCache(Protocol):
 class Summarizer(Protocol):
     """Condenses texts into short TL;DRs; `name` + `version` key the summary cache."""
 
-    name: str
-    version: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str:
+        """The build: model, weights and algorithm; a new one recomputes cached TL;DRs once."""
+        ...
 
     async def summarize(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
         """Return one TL;DR per text, in order; implementations batch internally. `headlines` (one per text, when

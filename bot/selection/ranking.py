@@ -25,9 +25,9 @@ def preference(votes: Mapping[str, int], vectors: Mapping[str, np.ndarray]) -> n
         rows = [vectors[pid] for pid, vote in votes.items() if np.sign(vote) == sign and pid in vectors]
         sides.append(np.mean(rows, axis=0) if rows else None)
     up, down = sides
-    if up is None and down is None:
-        return None
-    return (up if up is not None else 0) - (down if down is not None else 0)
+    if up is None or down is None:
+        return up if down is None else -down
+    return up - down
 
 
 def rank(

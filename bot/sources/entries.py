@@ -242,7 +242,7 @@ def _fault(exc: BaseException | None, added_lines: int) -> str:
     """Say in a few words why feedparser could not read the document, and where, in the document's own lines."""
     if not isinstance(exc, xml.sax.SAXParseException):
         return "unreadable feed: " + truncate(" ".join(str(exc).split()), MAX_REASON)
-    line = max(1, exc.getLineNumber() - added_lines)
+    line = max(1, (exc.getLineNumber() or 1) - added_lines)
     return f"malformed XML: {exc.getMessage()} (line {line}, column {exc.getColumnNumber()})"
 
 

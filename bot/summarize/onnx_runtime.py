@@ -165,7 +165,7 @@ def _without_onnx_package() -> Iterator[None]:
     from torch.onnx._internal.torchscript_exporter import onnx_proto_utils
 
     original = onnx_proto_utils._add_onnxscript_fn
-    onnx_proto_utils._add_onnxscript_fn = lambda proto, custom_opsets: proto
+    onnx_proto_utils._add_onnxscript_fn = lambda model_bytes, custom_opsets: model_bytes
     try:
         yield
     finally:

@@ -37,7 +37,7 @@ def split_sentences(text: str) -> list[str]:
     cuts: list[tuple[int, int]] = []
     last_number = 0
     for m in _BOUNDARY.finditer(text):
-        gap = m.lastgroup if m.lastgroup != "num" else "enum"
+        gap = "enum" if m.lastgroup == "num" else str(m.lastgroup)  # one of the pattern's named groups
         if gap == "gap":
             token_start = _token_start(text, m.start())
             if cuts and cuts[-1][1] == token_start and text[token_start : m.start()].isdigit():
