@@ -122,10 +122,20 @@ def render_paper(paper: Paper, tldr: str | None, community: Sequence[CommunitySu
     parts += [Text(paper.text), Text(""), Text(meta, style="dim")]
     if paper.categories:
         parts.append(Text("categories: " + ", ".join(paper.categories), style="dim"))
+    if standing := _standing(paper):
+        parts.append(Text(standing, style="dim"))
     for summary in community:
         heading = summary_credit(summary) + (f" · {summary.url}" if summary.url else "")
         parts += [Text(""), Text(heading, style="bold"), Text(summary.text)]
     return Panel(Group(*parts), title=Text(paper.headline, style="bold"), title_align="left", border_style="cyan")
+
+
+def _standing(paper: Paper) -> str:
+    """ "NeurIPS · 1,204 citations": where it was published and how often cited, when enrichment found out."""
+    fields = [paper.venue] if paper.venue else []
+    if paper.citations is not None:
+        fields.append(f"{paper.citations:,} citation{'s' if paper.citations != 1 else ''}")
+    return " · ".join(fields)
 
 
 def _meta_line(source: str, authors: Sequence[str], url: str | None, paper_id: str) -> str:

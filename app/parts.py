@@ -13,7 +13,7 @@ from bot.chat.actions import ActionHandler
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelListener, ChannelLoader, CommandRouter
 from bot.chat.services import ChatServices
-from bot.config import FetchSettings, SchedulerSettings
+from bot.config import FetchSettings, SchedulerSettings, SemanticScholarSettings
 from bot.delivery.digest import DigestService, Notify, utcnow
 from bot.delivery.pacing import RetryPolicy, UserQuota
 from bot.delivery.scheduler import PRUNE_EVERY_S, DigestScheduler
@@ -25,6 +25,7 @@ from bot.selection.unwanted import HIDE_COSINE
 
 if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
+    from bot.sources.enrich import SemanticScholarEnricher
     from bot.sources.http import HttpFetcher
     from bot.sources.service import SourceFetcher
     from bot.summarize.embedding import SentenceEncoder
@@ -160,3 +161,12 @@ def source_fetcher(
     from bot.sources.service import SourceFetcher
 
     return SourceFetcher(store.papers, store.sources, store.channels, http, settings, clock=clock, notify=notify)
+
+
+def paper_enricher(
+    store: SqlStore, http: HttpFetcher, settings: SemanticScholarSettings, *, clock: Callable[[], datetime] = utcnow
+) -> SemanticScholarEnricher:
+    """Looks stored papers up in Semantic Scholar (TL;DR, venue, citations, a missing title)."""
+    from bot.sources.enrich import SemanticScholarEnricher
+
+    return SemanticScholarEnricher(store.enrichment, http, settings, clock=clock)

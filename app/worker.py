@@ -24,6 +24,7 @@ from storage.engine import open_write_engine
 if TYPE_CHECKING:
     from bot.delivery.scheduler import DigestScheduler
     from bot.ops.health import HealthReport
+    from bot.sources.enrich import EnrichReport, SemanticScholarEnricher
     from bot.sources.http import HttpFetcher
     from bot.sources.service import SourceFetcher
 
@@ -114,35 +115,50 @@ async def scheduled_ingest(bot: App) -> None:
 
 @dataclass
 class SourceFetchers:
-    """The source fetcher and the HTTP client it owns, closed together when the worker stops."""
+    """The source fetcher, the optional enricher run after fetches, and the HTTP client they share (closed together
+    when the worker stops)."""
 
     fetcher: SourceFetcher
     http: HttpFetcher
+    enricher: SemanticScholarEnricher | None = None
+
+    async def enrich(self) -> EnrichReport | None:
+        """Enrich stored papers when enrichment is on (None when it is off)."""
+        return await self.enricher.enrich() if self.enricher else None
 
     async def close(self) -> None:
         await self.http.close()
 
 
 def source_fetcher(bot: App, *, notify: Notify | None = None) -> SourceFetchers:
-    """One polite HTTP client (its arXiv pacing shared by every source) and the fetcher that stores what it gets."""
+    """One polite HTTP client (its arXiv and Semantic Scholar pacing shared by every source and the enrichment) and
+    the fetcher that stores what it gets."""
     from bot.delivery.digest import utcnow
-    from bot.sources.http import HttpFetcher, user_agent
+    from bot.sources.http import POLITE_INTERVALS_S, HttpFetcher, host_of, user_agent
 
-    conf = bot.settings.fetch
+    conf, enrichment = bot.settings.fetch, bot.settings.semantic_scholar
+    intervals = dict(POLITE_INTERVALS_S)
+    if enrichment.enabled:  # also where a proxy or test server stands in for the real API
+        intervals[host_of(enrichment.url)] = enrichment.min_interval_s
     http = HttpFetcher(
         user_agent=user_agent(conf.contact),
         timeout_s=conf.timeout_s,
         max_bytes=int(conf.max_mb * 2**20),
         retry=RetryPolicy(attempts=conf.retry_attempts, base_s=2.0, cap_s=120.0),
+        min_interval_s=intervals,
         max_wait_s=conf.max_wait_s,
         allow_private_redirects=conf.allow_private_redirects,
     )
-    return SourceFetchers(parts.source_fetcher(bot.store, http, conf, clock=utcnow, notify=notify), http)
+    fetcher = parts.source_fetcher(bot.store, http, conf, clock=utcnow, notify=notify)
+    enricher = parts.paper_enricher(bot.store, http, enrichment, clock=utcnow) if enrichment.enabled else None
+    return SourceFetchers(fetcher, http, enricher)
 
 
 async def scheduled_fetch(bot: App, fetchers: SourceFetchers, source: SourceSettings) -> None:
-    """Fetch one source on its cron, then summarize what is new so the next digest has TL;DRs ready."""
+    """Fetch one source on its cron, enrich what is due (when enrichment is on), then summarize what is new so the
+    next digest has TL;DRs ready."""
     report = await fetchers.fetcher.fetch(source)
+    await fetchers.enrich()
     if report.added or report.updated:
         await prepare_new_papers(bot)
 

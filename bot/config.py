@@ -41,6 +41,7 @@ CONVENTIONAL_ENV: Mapping[str, tuple[str, str]] = {
     "SLACK_CLIENT_SECRET": ("slack", "client_secret"),
     "DISCORD_TOKEN": ("discord", "token"),
     "DATABASE_URL": ("database", "url"),
+    "SEMANTIC_SCHOLAR_API_KEY": ("semantic_scholar", "api_key"),
 }
 
 
@@ -75,8 +76,9 @@ class DatabaseSettings(_Section):
 class SummarizerSettings(_Section):
     """Which local model condenses papers into TL;DRs."""
 
-    kind: Literal["extractive", "abstractive"] = "extractive"
-    model: str | None = None
+    kind: Literal["extractive", "abstractive", "instruct"] = "extractive"
+    model: str | None = None  # for "instruct", "folder::file.gguf" names a GGUF checkpoint
+    int8: bool = False  # instruct on CPU: dynamic int8 linear layers (faster, slightly different text)
     max_words: int = Field(60, ge=10, le=300)
     batch_size: int = Field(64, ge=1, le=1024)
     device: str = "cpu"
@@ -280,6 +282,21 @@ class FetchSettings(_Section):
     outage_notice_h: float = Field(24.0, gt=0)  # a source failing this long is announced, once, in its channels
 
 
+class SemanticScholarSettings(_Section):
+    """Enrichment after source fetches: Semantic Scholar's TL;DR (shown before ours), venue, citation count and a
+    title where the source gave none, for papers known by an arXiv id. Off unless `enabled`."""
+
+    enabled: bool = False
+    url: str = "https://api.semanticscholar.org"  # the Graph API's base URL
+    api_key: SecretStr | None = None  # optional (SEMANTIC_SCHOLAR_API_KEY): a key gets its own rate limit
+    batch_size: int = Field(100, ge=1, le=500)  # papers per batch request (the API takes at most 500)
+    max_papers: int = Field(1000, ge=1, le=100_000)  # papers looked up per run, so a backlog spreads over runs
+    refresh_days: float = Field(30.0, gt=0)  # a paper is looked up again after this long (citations grow)
+    min_interval_s: float = Field(1.0, ge=1.0)  # between requests: the API allows at most one per second
+
+    _http_url = field_validator("url")(SourceSettings._http_url.__func__)  # type: ignore[attr-defined]
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -302,6 +319,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    semantic_scholar: SemanticScholarSettings = Field(default_factory=SemanticScholarSettings)
     sources: list[SourceSettings] = Field(default_factory=list)
 
     @field_validator("sources")

@@ -26,6 +26,9 @@ class Paper:
     version: int | None = None  # arXiv's version number: a higher one replaces the stored record, never adds one
     upvotes: int | None = None  # community upvotes (Hugging Face daily papers); None = not known to this source
     provisional: bool = False  # known only through a community summary of it: real metadata replaces it
+    derived_headline: bool = False  # the source gave no title: the headline was derived from the text
+    venue: str | None = None  # where it was published, from enrichment (Semantic Scholar); sources leave it alone
+    citations: int | None = None  # citation count, from enrichment
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class SourceEntry:
 
     paper: Paper
     summaries: tuple[CommunitySummary, ...] = ()
+    tldrs: tuple[Summary, ...] = ()  # curated TL;DRs the source carries (Hugging Face's ai_summary), shown before ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,18 @@ class Summary:
     summarizer: str
     version: str
     text: str
+    made_by: str | None = None  # the summarizer that wrote `text` when not `summarizer` itself (an instruct fallback)
+
+
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    """What a metadata service (Semantic Scholar) knows of one paper; None where it knows nothing."""
+
+    paper_id: str
+    title: str | None = None  # replaces a derived headline only; a source's own title stays
+    venue: str | None = None
+    citations: int | None = None
+    tldr: str | None = None  # its one-sentence TL;DR, kept as a curated summary
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.models import IngestReport, Paper, SourceEntry
+from storage.curated import forget_generated, write_curated
 from storage.database import Database
 from storage.paper_index import PaperIndex
 from storage.queries import IN_CHUNK, chunks
@@ -30,7 +31,7 @@ from storage.rows import (
     term_rows,
     to_paper,
 )
-from storage.tables import CommunitySummaryRow, PaperEmbeddingRow, PaperRow, PaperTermRow, SummaryRow
+from storage.tables import CommunitySummaryRow, PaperEmbeddingRow, PaperRow, PaperTermRow
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ Columns = TypeVarTuple("Columns")
 _SUMMARY = CommunitySummaryRow
 # The digest condenses a paper's best community summary: most votes, then the longest, then the oldest.
 BEST_FIRST = (_SUMMARY.votes.desc(), func.length(_SUMMARY.text).desc(), _SUMMARY.added_at, _SUMMARY.id)
-_KEY = "b_id"  # bound name of the row key in executemany UPDATEs, apart from the column names they set
+ROW_KEY = "b_id"  # bound name of the row key in executemany UPDATEs, apart from the column names they set
 
 
 def replaces(old: Paper, new: Paper) -> bool:
@@ -70,7 +71,9 @@ def combine(entries: Iterable[SourceEntry]) -> dict[str, SourceEntry]:
             best = entry.paper if replaces(best, entry.paper) else best
         upvotes = [entry.paper.upvotes for entry in group if entry.paper.upvotes is not None]
         best = replace(best, upvotes=upvotes[-1]) if upvotes else best
-        combined[paper_id] = SourceEntry(best, tuple(s for entry in group for s in entry.summaries))
+        combined[paper_id] = SourceEntry(
+            best, tuple(s for entry in group for s in entry.summaries), tuple(t for entry in group for t in entry.tldrs)
+        )
     return combined
 
 
@@ -121,6 +124,7 @@ class SourceMerge:
             await _set_upvotes(session, plan.upvotes)
             summarized = await self._write_summaries(session, writes)
             await _forget_stale_tldrs(session, basis)
+            await write_curated(session, self._db.insert, [t for entry in groups.values() for t in entry.tldrs])
         updated = len((set(plan.revised) | set(plan.upvotes) | summarized) - added)
         duplicates = len(entries) - len(added) - updated
         log.info("merged entries: %d added, %d updated, %d duplicates", len(added), updated, duplicates)
@@ -130,17 +134,20 @@ class SourceMerge:
         """Write the later records of known papers, re-index their terms and drop embeddings of changed texts."""
         if not plan.revised:
             return
-        rows = [{_KEY: key, **paper_values(p), "recency": recency} for key, (p, recency) in plan.revised.items()]
-        await _update_by_id(session, PaperRow.__table__, rows)
-        await _delete_in(session, PaperTermRow.paper_id, plan.revised)
+        rows = [  # a revised record is looked up again by enrichment (it may have lost the title enrichment gave it)
+            {ROW_KEY: key, **paper_values(p), "recency": recency, "enriched_at": None}
+            for key, (p, recency) in plan.revised.items()
+        ]
+        await update_by_id(session, PaperRow.__table__, rows)
+        await delete_in(session, PaperTermRow.paper_id, plan.revised)
         terms = await asyncio.to_thread(term_rows, plan.revised.values(), self._index.recency_param)
         await self._index.insert_terms(session, terms)
-        await _delete_in(session, PaperEmbeddingRow.paper_id, plan.restated)
+        await delete_in(session, PaperEmbeddingRow.paper_id, plan.restated)
 
     async def _write_summaries(self, session: AsyncSession, writes: _SummaryWrites) -> set[str]:
         """Insert and update community summaries; return the entries whose summaries really changed something."""
-        written = {row[_KEY] for row in writes.updates}
-        await _update_by_id(session, CommunitySummaryRow.__table__, writes.updates)
+        written = {row[ROW_KEY] for row in writes.updates}
+        await update_by_id(session, CommunitySummaryRow.__table__, writes.updates)
         # A concurrent merge may have stored the same summary since the plan was read: DO NOTHING skips it.
         insert = self._db.insert(CommunitySummaryRow.__table__).on_conflict_do_nothing().returning(_SUMMARY.id)
         for chunk in chunks(writes.inserts, IN_CHUNK):
@@ -208,7 +215,7 @@ async def _summary_writes(
         if old is None:
             writes.inserts.append({"id": summary_id, **values, "added_at": now})
         elif any(getattr(old, name) != value for name, value in values.items()):
-            writes.updates.append({_KEY: summary_id, **values})
+            writes.updates.append({ROW_KEY: summary_id, **values})
             writes.papers.add(old.paper_id)
         else:
             continue
@@ -219,7 +226,8 @@ async def _summary_writes(
 
 async def _set_upvotes(session: AsyncSession, upvotes: dict[str, int]) -> None:
     """Store new upvote counts of papers whose record is otherwise unchanged."""
-    await _update_by_id(session, PaperRow.__table__, [{_KEY: key, "upvotes": count} for key, count in upvotes.items()])
+    rows = [{ROW_KEY: key, "upvotes": count} for key, count in upvotes.items()]
+    await update_by_id(session, PaperRow.__table__, rows)
 
 
 async def _tldr_basis(session: AsyncSession, paper_ids: Collection[str]) -> dict[str, str]:
@@ -233,9 +241,10 @@ async def _tldr_basis(session: AsyncSession, paper_ids: Collection[str]) -> dict
 
 
 async def _forget_stale_tldrs(session: AsyncSession, before: dict[str, str]) -> None:
-    """Delete cached TL;DRs of papers whose basis text changed, so the summarizer writes them again."""
+    """Delete cached TL;DRs of papers whose basis text changed, so the summarizer writes them again (curated ones
+    stay: they were not made from that text)."""
     after = await _tldr_basis(session, before)
-    await _delete_in(session, SummaryRow.paper_id, [key for key, text in before.items() if after.get(key) != text])
+    await forget_generated(session, [key for key, text in before.items() if after.get(key) != text])
 
 
 async def where_in(
@@ -248,13 +257,13 @@ async def where_in(
     return rows
 
 
-async def _update_by_id(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Update rows of `table` by id (bound as `_KEY`) in one executemany; every other key of a row is a new value."""
+async def update_by_id(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Update rows of `table` by id (bound as `ROW_KEY`) in one executemany; every other key of a row is a new value."""
     if rows:
-        await session.execute(update(table).where(table.c.id == bindparam(_KEY)), rows)
+        await session.execute(update(table).where(table.c.id == bindparam(ROW_KEY)), rows)
 
 
-async def _delete_in(session: AsyncSession, column: InstrumentedAttribute[str], values: Iterable[str]) -> None:
+async def delete_in(session: AsyncSession, column: InstrumentedAttribute[str], values: Iterable[str]) -> None:
     """Delete the rows whose `column` is one of `values`, in chunks."""
     for chunk in chunks(set(values), IN_CHUNK):
         await session.execute(delete(column.class_.__table__).where(column.in_(chunk)))

@@ -11,7 +11,10 @@ from bot.selection.terms import terms_of
 from storage.tables import ChannelRow, CommunitySummaryRow, PaperRow, SaveRow, SourceStateRow, SummaryRow
 
 # Columns that map one to one onto dataclass fields.
-_PAPER_FIELDS = "source source_id headline text fingerprint url published pdf_url updated version upvotes provisional"
+_PAPER_FIELDS = (
+    "source source_id headline text fingerprint url published pdf_url updated version upvotes provisional "
+    "derived_headline"
+)
 _COMMUNITY_SUMMARY_FIELDS = "paper_id source source_id text fingerprint author url votes published"
 SOURCE_STATE_FIELDS = "name last_attempt last_success failing_since last_error outage_notified papers_added"
 VALIDATOR_FIELDS = "url etag last_modified"
@@ -70,12 +73,19 @@ def fields(obj: object, *names: str) -> dict[str, Any]:
 
 def to_paper(row: PaperRow) -> Paper:
     """Convert a papers row to the domain object."""
-    return Paper(id=row.id, **fields(row, _PAPER_FIELDS), authors=tuple(row.authors), categories=tuple(row.categories))
+    return Paper(
+        id=row.id,
+        **fields(row, _PAPER_FIELDS),
+        authors=tuple(row.authors),
+        categories=tuple(row.categories),
+        venue=row.venue,
+        citations=row.citation_count,
+    )
 
 
 def to_summary(row: SummaryRow) -> Summary:
     """Convert a summaries row to the domain object."""
-    return Summary(**fields(row, "paper_id", "summarizer", "version", "text"))
+    return Summary(**fields(row, "paper_id", "summarizer", "version", "text", "made_by"))
 
 
 def to_channel(row: ChannelRow) -> Channel:

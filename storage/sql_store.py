@@ -11,6 +11,7 @@ from storage.channels import SqlChannels
 from storage.database import Database
 from storage.embeddings import SqlEmbeddings
 from storage.engine import STORE_FAILURES, open_engine, store_error
+from storage.enrichment import SqlEnrichment
 from storage.feedback import SqlVotes
 from storage.hidden import SqlHiddenPapers
 from storage.leases import SqlLeases
@@ -28,7 +29,9 @@ class SqlStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.papers = SqlPapers(db, PaperIndex(db))
+        index = PaperIndex(db)
+        self.papers = SqlPapers(db, index)
+        self.enrichment = SqlEnrichment(db, index)
         self.summaries = SqlSummaries(db)
         self.embeddings = SqlEmbeddings(db)
         self.channels = SqlChannels(db)

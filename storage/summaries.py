@@ -53,11 +53,14 @@ class SqlSummaries:
         if not latest:
             return
         now = datetime.now(UTC)
-        rows = [{**fields(s, "paper_id", "summarizer", "version", "text"), "created_at": now} for s in latest.values()]
+        rows = [
+            {**fields(s, "paper_id", "summarizer", "version", "text", "made_by"), "created_at": now}
+            for s in latest.values()
+        ]
         upsert = self._db.insert(SummaryRow.__table__)
         upsert = upsert.on_conflict_do_update(
             index_elements=["paper_id", "summarizer", "version"],
-            set_={"text": upsert.excluded.text, "created_at": upsert.excluded.created_at},
+            set_={name: upsert.excluded[name] for name in ("text", "created_at", "made_by")},
         )
         async with self._db.tx(write=True) as session:
             await session.execute(upsert, rows)

@@ -87,6 +87,10 @@ class PaperRow(Base):
     version: Mapped[int | None] = mapped_column(Integer)
     upvotes: Mapped[int | None] = mapped_column(Integer)
     provisional: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    derived_headline: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    venue: Mapped[str | None] = mapped_column(Text)  # enrichment's columns: a source's record leaves them alone
+    citation_count: Mapped[int | None] = mapped_column(Integer)
+    enriched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # last looked up (found or not)
 
 
 class PaperTermRow(Base):
@@ -119,6 +123,7 @@ class SummaryRow(Base):
     version: Mapped[str] = mapped_column(String, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    made_by: Mapped[str | None] = mapped_column(String)
 
 
 class ChannelRow(Base):

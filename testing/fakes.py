@@ -19,7 +19,7 @@ class FirstWordsSummarizer:
         self.calls = 0
         self.texts_seen = 0
 
-    async def summarize(self, texts: Sequence[str]) -> list[str]:
+    async def summarize(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
         self.calls += 1
         self.texts_seen += len(texts)
         return [" ".join(text.split()[: self.words]) for text in texts]

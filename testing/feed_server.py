@@ -15,6 +15,30 @@ from urllib.parse import urlsplit
 FIXTURES = Path(__file__).parent / "feeds"  # canned responses in the real formats
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that answers in one call and logs nothing (test output stays readable)."""
+
+    def answer(self, status: int, body: bytes, content_type: str | None, **headers: str) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
+        return
+
+
+def serve_in_thread(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """Serve `handler` on a free port of 127.0.0.1 from a daemon thread; `shutdown()` and `server_close()` stop it."""
+    http = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    return http
+
+
 @dataclass
 class Document:
     """What one path answers: a body with a content type, an optional ETag (so a matching If-None-Match gets 304)."""
@@ -36,49 +60,20 @@ class FeedServer:
     def start(self) -> FeedServer:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 server.requests.append((self.path, headers))
                 document = server.documents.get(self.path) or server.documents.get(urlsplit(self.path).path)
                 if document is None:
-                    self._answer(404, b"not found", "text/plain")
+                    self.answer(404, b"not found", "text/plain")
                 elif document.etag and headers.get("if-none-match") == document.etag:
-                    self._answer(304, b"", None, etag=document.etag)
+                    self.answer(304, b"", None, ETag=document.etag)
                 else:
-                    self._answer(
-                        document.status,
-                        document.body,
-                        document.content_type,
-                        etag=document.etag,
-                        extra=document.headers,
-                    )
+                    etag = {"ETag": document.etag} if document.etag else {}
+                    self.answer(document.status, document.body, document.content_type, **etag, **document.headers)
 
-            def _answer(
-                self,
-                status: int,
-                body: bytes,
-                content_type: str | None,
-                etag: str | None = None,
-                extra: dict[str, str] | None = None,
-            ) -> None:
-                self.send_response(status)
-                if content_type:
-                    self.send_header("Content-Type", content_type)
-                if etag:
-                    self.send_header("ETag", etag)
-                for name, value in (extra or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
-                return
-
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
-        self._thread.start()
+        self._http = serve_in_thread(Handler)
         return self
 
     @property

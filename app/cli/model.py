@@ -19,11 +19,16 @@ model_app = typer.Typer(help="Manage summarization models.", no_args_is_help=Tru
 @model_app.command("fetch")
 @command
 async def model_fetch(
-    name: Annotated[str, typer.Argument(help="A Hugging Face model name, e.g. sshleifer/distilbart-cnn-12-6.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="A Hugging Face model name (sshleifer/distilbart-cnn-12-6), or 'repo::file.gguf' for one GGUF file."
+        ),
+    ],
     dest: Annotated[Path | None, typer.Option(help="Directory to download into.")] = None,
 ) -> None:
     """Download a summarization model (needs internet) so it can be used offline afterwards."""
-    from bot.summarize.hub import fetch_model
+    from bot.summarize.hub import fetch_model, local_model_ref
 
     path = await asyncio.to_thread(fetch_model, name, dest)
-    out.print(f"fetched {name} to {path}; set summarizer.model = {str(path)!r} to use it")
+    out.print(f"fetched {name} to {path}; set summarizer.model = {local_model_ref(name, path)!r} to use it")

@@ -135,8 +135,9 @@ async def _post_console_digest(bot: App) -> None:
 
 
 async def _tldrs(bot: App, paper_ids: list[str]) -> dict[str, str]:
-    """The configured summarizer's TL;DR where cached, else any cached one; never runs a model."""
-    name, version = bot.summarizer.name, bot.summarizer.version
-    exact = await bot.store.summaries.get_summaries(paper_ids, name, version)
-    latest = await bot.store.summaries.latest_summaries([pid for pid in paper_ids if pid not in exact])
-    return {pid: summary.text for pid, summary in {**latest, **exact}.items()}
+    """The TL;DR a digest shows (curated, else the configured summarizer's), else any cached one; never runs a
+    model."""
+    from bot.summarize.service import cached_tldrs
+
+    found = await cached_tldrs(bot.store.summaries, paper_ids, bot.summarizer)
+    return {pid: summary.text for pid, summary in found.items()}

@@ -16,6 +16,7 @@ from bot.errors import ConfigError
 if TYPE_CHECKING:
     from bot.config import SourceSettings
     from bot.models import SourceState
+    from bot.sources.enrich import EnrichReport
     from bot.sources.service import FetchReport, SourceFetcher
 
 sources_app = typer.Typer(help="Where papers come from: arXiv, RSS/Atom feeds, ShortScience, Hugging Face.")
@@ -65,14 +66,37 @@ async def fetch(
         fetchers = source_fetcher(bot)
         try:
             reports = [await _fetch_with_progress(fetchers.fetcher, source) for source in chosen]
+            for report in reports:
+                _print_report(report)
+            if (enriched := await fetchers.enrich()) is not None:
+                _print_enrichment(enriched)
         finally:
             await fetchers.close()
-        for report in reports:
-            _print_report(report)
         if any(report.added or report.updated for report in reports):
             await summarize_with_progress(bot, err)
     if any(report.error for report in reports):
         raise typer.Exit(1)
+
+
+@sources_app.command("enrich")
+@command
+async def enrich() -> None:
+    """Look stored papers up in Semantic Scholar now ([semantic_scholar] enabled = true): its TL;DR, venue,
+    citation count and a title where the source gave none."""
+    from app.worker import source_fetcher
+
+    async with open_bot() as bot:
+        if not bot.settings.semantic_scholar.enabled:
+            raise ConfigError("enrichment is off: set enabled = true under [semantic_scholar] in config.toml")
+        fetchers = source_fetcher(bot)
+        try:
+            report = await fetchers.enrich()
+        finally:
+            await fetchers.close()
+    if report is not None:
+        _print_enrichment(report)
+        if report.error:
+            raise typer.Exit(1)
 
 
 def _chosen(sources: list[SourceSettings], name: str | None, all_sources: bool) -> list[SourceSettings]:
@@ -93,6 +117,15 @@ async def _fetch_with_progress(fetcher: SourceFetcher, source: SourceSettings) -
         return await fetcher.fetch(
             source, on_progress=lambda done, total: progress.update(task, completed=done, total=total)
         )
+
+
+def _print_enrichment(report: EnrichReport) -> None:
+    if report.error:
+        err.print(f"[red]error:[/red] Semantic Scholar: {escape(report.error)}", highlight=False, soft_wrap=True)
+    out.print(
+        f"Semantic Scholar: {report.found} of {report.looked_up} papers found, {report.tldrs} TL;DRs, "
+        f"{report.titles} titles filled in ({report.requests} requests)"
+    )
 
 
 def _print_report(report: FetchReport) -> None:

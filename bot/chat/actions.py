@@ -23,6 +23,7 @@ from bot.events import IncomingAction, Offer, PaperAction, Reply
 from bot.models import ChannelRef, Reader
 from bot.ports.channels import HiddenPapers, Votes
 from bot.ports.outbox import DeliveredMessages
+from bot.summarize.service import cached_tldrs
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class ActionHandler:
 
     async def _bibtex(self, action: IncomingAction) -> Reply:
         paper = await self._services.paper(action.paper_id)
-        summary = (await self._services.summaries.latest_summaries([paper.id])).get(paper.id)
+        summary = (await cached_tldrs(self._services.summaries, [paper.id])).get(paper.id)
         _, content = export([(paper, summary.text if summary else None)], "bibtex")
         return Reply(f"BibTeX for “{paper.headline}”:", attachment=("citation.bib", content))
 

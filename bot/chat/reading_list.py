@@ -10,6 +10,7 @@ from bot.errors import UsageError
 from bot.events import Reply
 from bot.models import Paper, Reader, Save
 from bot.numbers import parse_count
+from bot.summarize.service import cached_tldrs
 
 SAVED_PAGE = 5
 EMPTY = "Your reading list is empty. Save a paper with `save <id>` or by reacting to a digest."
@@ -69,7 +70,7 @@ async def export_list(services: ChatServices, reader: Reader, fmt: str) -> Reply
     saved = await services.reading_lists.saved_papers(reader.platform, reader.workspace, reader.user_id)
     if not saved:
         return Reply(EMPTY)
-    summaries = await services.summaries.latest_summaries([paper.id for _, paper in saved])
+    summaries = await cached_tldrs(services.summaries, [paper.id for _, paper in saved])
     entries = [(p, s.text if (s := summaries.get(p.id)) else None) for _, p in saved]
     name, content = export(entries, fmt)
     return Reply(f"Your reading list ({len(saved)} papers) as {name}.", attachment=(name, content))

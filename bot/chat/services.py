@@ -15,6 +15,7 @@ from bot.ports.channels import Channels
 from bot.ports.papers import Papers, PaperSearch
 from bot.ports.reading_lists import ReadingLists
 from bot.ports.summaries import SummaryCache
+from bot.summarize.service import cached_tldrs, origin
 
 if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
@@ -45,13 +46,17 @@ class ChatServices:
         return paper
 
     async def items(self, papers: Sequence[Paper]) -> tuple[DigestItem, ...]:
-        """Papers as digest items, each with its newest cached TL;DR (never runs a model for a lookup)."""
+        """Papers as digest items, each with the TL;DR a digest shows where one is cached (a lookup never runs a
+        model), credited alike."""
         ids = [paper.id for paper in papers]
-        summaries = await self.summaries.latest_summaries(ids)
+        summaries = await cached_tldrs(self.summaries, ids)
         community = best_community(await self.library.community_summaries(ids))
-        return tuple(
-            digest_item(p, s.text if (s := summaries.get(p.id)) else None, community.get(p.id)) for p in papers
-        )
+        items = []
+        for paper in papers:
+            tldr = summaries.get(paper.id)
+            by = origin(tldr) if tldr else None
+            items.append(digest_item(paper, tldr.text if tldr else None, community.get(paper.id), origin=by))
+        return tuple(items)
 
     async def papers(self, paper_ids: Sequence[str], skip: set[str]) -> list[Paper]:
         """The papers of `paper_ids` in order, leaving out `skip` and any deleted since they were embedded."""

@@ -21,7 +21,7 @@ from bot.ports.outbox import Outbox
 from bot.ports.papers import Papers
 from bot.ports.summaries import Summarizer, SummaryCache
 from bot.selection.choose import PaperSelector
-from bot.summarize.service import ensure_summaries
+from bot.summarize.service import ensure_tldrs, origin
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ FindPosted = Callable[[ChannelRef, str], Awaitable[Sequence[PostedMessage]]]
 Notify = Callable[[ChannelRef, str], Awaitable[None]]
 """Posts a short plain notice (no papers) to one channel."""
 
-Texts = tuple[str, CommunitySummary | None]
-"""A paper's TL;DR and its best community summary, if any."""
+Texts = tuple[str, CommunitySummary | None, str]
+"""A paper's TL;DR, its best community summary (if any) and who wrote the TL;DR."""
 
 _TEXTS_TTL_S = 60.0  # how long a paper's TL;DR and community pick are reused between digests
 _TEXTS_MAX = 10_000  # papers remembered at most; the memo starts over beyond
@@ -164,11 +164,19 @@ class DigestService:
 
     async def _message(self, channel: Channel, papers: Sequence[Paper], digest_id: str) -> DigestMessage:
         texts = await self._texts(papers)
-        tldrs = {paper_id: tldr for paper_id, (tldr, _) in texts.items()}
-        community = {paper_id: best for paper_id, (_, best) in texts.items() if best is not None}
+        tldrs = {paper_id: tldr for paper_id, (tldr, _, _) in texts.items()}
+        community = {paper_id: best for paper_id, (_, best, _) in texts.items() if best is not None}
+        origins = {paper_id: by for paper_id, (_, _, by) in texts.items()}
         groups = await self._selector.groups(papers)
         return build_digest(
-            channel, groups, tldrs, community, digest_id=digest_id, header=self._header, created=self._clock()
+            channel,
+            groups,
+            tldrs,
+            community,
+            digest_id=digest_id,
+            header=self._header,
+            created=self._clock(),
+            origins=origins,
         )
 
     async def _texts(self, papers: Sequence[Paper]) -> dict[str, Texts]:
@@ -196,9 +204,11 @@ class DigestService:
         done = asyncio.get_running_loop().create_future()
         self._fetching.update((paper.id, done) for paper in papers)
         try:
-            tldrs = await ensure_summaries(self._summaries, self._library, self._summarizer, papers)
+            tldrs = await ensure_tldrs(self._summaries, self._library, self._summarizer, papers)
             community = best_community(await self._library.community_summaries([paper.id for paper in papers]))
-            texts = {paper.id: (tldrs[paper.id], community.get(paper.id)) for paper in papers}
+            texts = {
+                paper.id: (tldrs[paper.id].text, community.get(paper.id), origin(tldrs[paper.id])) for paper in papers
+            }
             self._text_memo.update(texts)
             return texts
         finally:

@@ -1,16 +1,20 @@
 """Derive a headline and author names from a summary's opening, because scraped summaries lost their titles.
 
 Summaries open in a few conventional ways ("Shen et al. introduce X, ...", "This paper proposes X", "## Task ...",
-"# Metadata * **Title**: X"); stripping those lead-ins leaves a phrase that reads like a title.
+"# Metadata * **Title**: X"); stripping those lead-ins leaves a phrase that reads like a title. Each of the opening
+sentences yields a candidate phrase, shortened at a clause boundary (never cut with an ellipsis); the first that
+passes the headline rules of `bot.summarize.rules` wins, a contribution sentence ("X et al. propose ...") first.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from bot.ingest.clean import clean_text, truncate
+from bot.summarize.rules import MAX_HEADLINE_CHARS, STOPWORDS, balanced, headline_violations, is_clause, is_cut
 
-MAX_HEADLINE = 90
+MAX_HEADLINE = MAX_HEADLINE_CHARS
 FALLBACK_HEADLINE = "Untitled summary"
 _HEAD_CHARS = 1500  # a headline only ever comes from the opening; cleaning more is wasted work
 
@@ -18,7 +22,7 @@ _NAME = r"[A-ZÀ-ÖØ-Þ][\w'’-]*"
 _VERB = (
     r"(?:also\s+)?(?:propos|introduc|present|describ|stud|show|provid|discuss|demonstrat|us|utiliz|argu|investigat"
     r"|analy[sz]|consider|develop|suggest|evaluat|explor|examin|creat|design|perform|tackl|address|buil|devis"
-    r"|formulat|report|fram)(?:e|es|ed|y|ies|ied|s|t|d)?\b"
+    r"|formulat|report|fram|tackl)(?:e|es|ed|y|ies|ied|s|t|d)?\b"
 )
 _ET_AL = re.compile(rf"^({_NAME}(?:\s(?:and|&)\s{_NAME})?)\s+et\.?\s*al\b\.?")
 _AUTHOR_PAIR = re.compile(rf"^({_NAME})\s+(?:and|&)\s+({_NAME})\s+{_VERB}")
@@ -34,7 +38,8 @@ _LABEL = re.compile(  # section labels that open flattened markdown: "## Task", 
 _SUBJECT = (
     r"(?:(?:in\s+)?this\s+(?:paper|work|article|note|study|review)(?:'s)?,?\s+(?:(?:the\s+)?authors|they|we)?"
     r"|the\s+(?:paper|work|authors?|article)|they|we|here,?\s+(?:the\s+authors|they|we)"
-    rf"|{_NAME}(?:\s(?:and|&)\s{_NAME})?\s+et\.?\s*al\b\.?(?:\s*\(\d{{4}}\))?|{_NAME}\s+(?:and|&)\s+{_NAME})\s*"
+    rf"|(?:{_NAME}\s){{0,2}}{_NAME}(?:\s(?:and|&)\s{_NAME})?\s+et\.?\s*al\b\.?(?:\s*\(\d{{4}}\))?"
+    rf"|{_NAME}\s+(?:and|&)\s+{_NAME})\s*(?:\w+ly\s+)?"
 )
 _CONTRIBUTION = re.compile(rf"^{_SUBJECT}{_VERB}\s+(?:(?:that|to|both|on|with)\s+)?(?:the\s+problem\s+of\s+)?", re.I)
 _LEAD_INS = [
@@ -43,6 +48,11 @@ _LEAD_INS = [
     re.compile(r"^(?:presents|proposes|introduces|describes)\s+", re.I),
     re.compile(r"^(?:an?|the|one)\s+(?:main\s+)?(?:goal|aim|objective|idea)\s+(?:of\s+this\s+\w+\s+)?is\s+to\s+", re.I),
     re.compile(r"^this\s+is\s+a\s+review\s+of\s+(?:both\s+)?", re.I),
+    re.compile(
+        r"^(?:it|they|we|the\s+(?:paper|authors?|work))\s+(?:\w+ly\s+)?(?:wants?|aims?|seeks?|tries|try|attempts?"
+        r"|sets?\s+out)\s+to\s+(?:(?:develop|build|create|design|find|introduce|propose|present|learn)\s+)?",
+        re.I,
+    ),
 ]
 _ARTICLE = re.compile(r"^(?:an?|the)\s+(?=\w)", re.I)
 _NAMED = re.compile(
@@ -54,15 +64,37 @@ _SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s+[\"'(•\w])|\s•\s")
 _ABBREVIATIONS = frozenset("al e.g i.e etc vs fig figs eq eqs cf approx resp dr mr ms no sec ch et st ca".split())
 _DASH_BULLET = re.compile(r"\s-\s(?=[A-Z])")
 _CLAUSE_CUT = re.compile(r"[:;]\s")
-_TRAILING_LABEL = re.compile(r"\s+(?:Key ?[Ww]ords?|Summary|Abstract|Approach)$")  # a section label run into the text
+_TRAILING_LABEL = re.compile(
+    r"\s+(?:Key ?[Ww]ords?|Summary|Abstract|Approach|Contributions?|Introduction|Background|Motivation|Methods?"
+    r"|Results?|Overview|Idea)$"
+)  # a section label run into the text
 _LABEL_CUT = re.compile(r"\s+(?:key ?words?|summary|abstract)\s*:", re.I)  # "Segmented SNN Summary: ..."
 _LIST_NUMBER = re.compile(r"\s+\d{1,2}$")
 _LOWER_WORD = re.compile(r"^[a-z]+(?:-[a-z]+)*\b")
 _WHITESPACE = re.compile(r"\s+")
+_SCENE = re.compile(  # scene-setting openers a title does without: "Recently, ", "In modern machine learning, "
+    r"^(?:(?:usually|typically|recently|generally|currently|nowadays|today|traditionally|historically|often"
+    r"|commonly|basically|essentially|so|well|now)\b,?"
+    r"|(?:in|over|during|since|for|from|across|within|throughout|until|after|before|a\s+few\s+years\s+ago"
+    r"|years\s+ago)\b[^,.;:]{0,60},)\s+",
+    re.I,
+)
+# Where a long phrase may end: before a clause or a trailing modifier, or at punctuation between clauses.
+_BOUNDARY = re.compile(
+    r"\s*[,;:(]\s|\s+[-–—]\s+|\s+(?=(?:which|that|where|who|whose|while|whereas|because|since|so|in\s+order"
+    r"|by|using|via|through|to|with|without|for|from|in|on|at|into|based|when|and|or|as|than|after|before|under"
+    r"|over|between|against|across|i\.e|e\.g)\b)",
+    re.I,  # titles capitalize these words ("... Supervision Using ...")
+)
+_MIN_WORDS = 2
+_FULL_WORDS = 3  # shorter phrases are usually section headings ("Feature map"): any longer clean phrase wins
+_SEARCHED = 8  # opening sentences that may give the headline
+_CONTRIBUTION_WINDOW = 5  # a contribution sentence this early beats an earlier scene-setting one
+_KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]")
 
 
 def derive_headline(text: str, *, is_clean: bool = False) -> str:
-    """Return a 1..90 character headline for a summary with no title; never empty, never raises.
+    """Return a 1..90 character, title-like headline for a summary with no title; never empty, never raises.
 
     Pass `is_clean=True` for output of `clean_text` to skip cleaning it a second time.
     """
@@ -71,7 +103,23 @@ def derive_headline(text: str, *, is_clean: bool = False) -> str:
         headline = _headline(opening if is_clean else clean_text(opening))
     except Exception:  # a headline is cosmetic; a failure must not lose the paper
         headline = ""
-    return truncate(headline, MAX_HEADLINE) if any(c.isalnum() for c in headline) else FALLBACK_HEADLINE
+    return fit_title(headline) if any(c.isalnum() for c in headline) else FALLBACK_HEADLINE
+
+
+def fit_title(title: str) -> str:
+    """A title within MAX_HEADLINE characters: whole when it fits; else its main title before a subtitle or clause;
+    else its longest run of whole words that does not end mid-phrase. An ellipsis only for one word too long."""
+    title = _WHITESPACE.sub(" ", title).strip()
+    if len(title) <= MAX_HEADLINE:
+        return title
+    return fit_phrase(title) or _whole_words(title)
+
+
+def _whole_words(text: str) -> str:
+    words = text[: MAX_HEADLINE + 1].split()[:-1]  # the last one may have been cut
+    while len(words) > _MIN_WORDS and is_cut(" ".join(words)):
+        words.pop()
+    return " ".join(words).rstrip(" ,;:-–—(") or truncate(text, MAX_HEADLINE)
 
 
 def derive_authors(text: str) -> tuple[str, ...]:
@@ -86,7 +134,7 @@ def derive_authors(text: str) -> tuple[str, ...]:
 
 def _headline(cleaned: str) -> str:
     if title := _TITLE.match(cleaned):
-        return _finish(title.group(1))
+        return fit_title(_finish(title.group(1)))
     opening = _WHITESPACE.sub(" ", _URL.sub(" ", cleaned))
     if opening.startswith("- "):  # a dash list: its dashes are bullets, not punctuation
         opening = _DASH_BULLET.sub(" • ", opening[2:])
@@ -95,13 +143,76 @@ def _headline(cleaned: str) -> str:
         if stripped == opening:
             break
         opening = stripped
-    sentences = _sentences(opening) or [""]
-    if not any(lead_in.match(sentences[0]) for lead_in in _LEAD_INS):
-        sentences[0] = next((s for s in sentences[1:4] if _CONTRIBUTION.match(s)), sentences[0])
-    phrase = _name_first(_strip_lead_ins(sentences[0]))
-    if not phrase.startswith(sentences[0]):
+    sentences = _sentences(opening, _SEARCHED) or [""]
+    candidates: list[tuple[bool, bool, bool, int, bool, str]] = []
+    parts = [(index, part) for index, sentence in enumerate(sentences) for part in _parts(sentence)]
+    for index, sentence in parts:
+        phrase = _phrase(sentence)
+        if phrase and not headline_violations(phrase) and _names_something(phrase):
+            contribution = index < _CONTRIBUTION_WINDOW and any(lead_in.match(sentence) for lead_in in _LEAD_INS)
+            short = len(phrase.split()) < _FULL_WORDS
+            tail = sentence not in sentences
+            candidates.append((not contribution, short, is_clause(phrase), index, tail, phrase))
+    if candidates:
+        return min(candidates)[-1]
+    return _keyphrase(opening) or _finish(_name_first(_strip_lead_ins(sentences[0])))
+
+
+def _parts(sentence: str) -> list[str]:
+    """A sentence, then what follows its colon ("... goal: it wants to develop X"), which may say it better."""
+    head, colon, tail = sentence.partition(": ")
+    return [sentence, tail] if colon and len(tail.split()) >= _FULL_WORDS else [sentence]
+
+
+def _names_something(phrase: str) -> bool:
+    """A one-word headline must be a name ("Swapout", "ResNeXt"), not a leftover word ("Em")."""
+    words = phrase.split()
+    return len(words) > 1 or (len(phrase) >= 4 and (bool(_NAME_LIKE.match(phrase)) or phrase[:1].isupper()))
+
+
+def _phrase(sentence: str) -> str | None:
+    """The title-like phrase a sentence gives: lead-ins and scene-setting stripped, named method first, fitted."""
+    plain = _SCENE.sub("", sentence, count=1)
+    plain = plain[:1].upper() + plain[1:]
+    phrase = _name_first(_strip_lead_ins(plain))
+    if not phrase.startswith(plain):
         phrase = _ARTICLE.sub("", phrase)
-    return _finish(phrase)
+    return fit_phrase(_finish(phrase))
+
+
+def fit_phrase(phrase: str) -> str | None:
+    """The phrase if it fits MAX_HEADLINE, else its longest start that ends at a clause boundary and reads whole;
+    None when no boundary leaves at least two words."""
+    phrase = phrase.strip()
+    if len(phrase) <= MAX_HEADLINE and not is_cut(phrase):
+        return phrase
+    ends = sorted({m.start() for m in _BOUNDARY.finditer(phrase, 0, MAX_HEADLINE + 1)}, reverse=True)
+    for end in ends:
+        start = _finish(phrase[:end])
+        if len(start) <= MAX_HEADLINE and len(start.split()) >= _MIN_WORDS and not is_cut(start):
+            return start
+    return None
+
+
+def _keyphrase(text: str) -> str | None:
+    """A last resort for text with no title-like sentence: its most repeated two-word term ("Adversarial
+    examples"), else its most repeated name-like word."""
+    words = _KEYWORD.findall(text)
+    pairs = Counter(
+        (a, b)
+        for a, b in zip(words, words[1:], strict=False)
+        if a.lower() not in STOPWORDS and b.lower() not in STOPWORDS and len(a) > 2 and len(b) > 2
+    )
+    folded: Counter[str] = Counter()
+    for (a, b), count in pairs.items():
+        folded[f"{a} {b}".lower()] += count
+    best = folded.most_common(1)
+    if best and best[0][1] >= 2:
+        phrase = best[0][0]
+        return phrase[:1].upper() + phrase[1:]
+    names = Counter(w for w in words if _NAME_LIKE.match(w) and w.lower() not in STOPWORDS)
+    top = names.most_common(1)
+    return top[0][0] if top and top[0][1] >= 2 else None
 
 
 def _sentences(text: str, limit: int = 5) -> list[str]:
@@ -149,14 +260,10 @@ def _finish(phrase: str) -> str:
     if label := _LABEL_CUT.search(phrase):
         phrase = phrase[: label.start()] or phrase
     if len(phrase) > MAX_HEADLINE:
-        cuts = (m.start() for m in _CLAUSE_CUT.finditer(phrase, 10, MAX_HEADLINE + 1) if _balanced(phrase[: m.start()]))
+        cuts = (m.start() for m in _CLAUSE_CUT.finditer(phrase, 10, MAX_HEADLINE + 1) if balanced(phrase[: m.start()]))
         phrase = phrase[: next(cuts, len(phrase))]
     if phrase.endswith(('."', ".'")):
         phrase = phrase[:-2] + phrase[-1]
     phrase = _TRAILING_LABEL.sub("", phrase.rstrip(" .,;:"))
     phrase = _LIST_NUMBER.sub("", phrase).rstrip(" .,;:-–")
     return _LOWER_WORD.sub(lambda m: m.group(0).capitalize(), phrase, count=1)
-
-
-def _balanced(text: str) -> bool:
-    return text.count("(") <= text.count(")") and text.count("[") <= text.count("]")

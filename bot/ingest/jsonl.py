@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.ingest.clean import clean_text, fingerprint, truncate
-from bot.ingest.headline import MAX_HEADLINE, derive_authors, derive_headline
+from bot.ingest.clean import clean_text, fingerprint
+from bot.ingest.headline import derive_authors, derive_headline, fit_title
 from bot.ingest.records import IngestProblem, ParseResult, read_text
 from bot.models import Paper
 
@@ -60,7 +60,8 @@ def _paper(record: Any, path: Path, number: int) -> Paper:
         id="jl-" + hashlib.sha256((url or title or digest).encode()).hexdigest()[:12],
         source=SOURCE,
         source_id=str(record_id) if record_id is not None else f"{path.name}#L{number}",
-        headline=truncate(title, MAX_HEADLINE) if title else derive_headline(text, is_clean=True),
+        headline=fit_title(title) if title else derive_headline(text, is_clean=True),
+        derived_headline=not title,
         text=text,
         fingerprint=digest,
         authors=_names(record, "authors", _LIST_SPLIT) or derive_authors(text),

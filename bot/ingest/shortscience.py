@@ -41,6 +41,7 @@ def parse_shortscience(path: Path) -> Iterator[ParseResult]:
             source=SOURCE,
             source_id=f"{path.name}#{number}",
             headline=derive_headline(cleaned, is_clean=True),
+            derived_headline=True,
             text=cleaned,
             fingerprint=digest,
             authors=derive_authors(cleaned),

@@ -42,6 +42,7 @@ class Summarizer(Protocol):
         """The build: model, weights and algorithm; a new one recomputes cached TL;DRs once."""
         ...
 
-    async def summarize(self, texts: Sequence[str]) -> list[str]:
-        """Return one TL;DR per text, in order; implementations batch internally."""
+    async def summarize(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
+        """Return one TL;DR per text, in order; implementations batch internally. `headlines` (one per text, when
+        known) are what the reader sees above each TL;DR, so it need not repeat them."""
         ...

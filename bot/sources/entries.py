@@ -7,6 +7,7 @@ A document that is unusable as a whole raises `SourceError` (nothing of it is st
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 import xml.sax
@@ -19,7 +20,7 @@ import feedparser
 
 from bot.errors import SourceError
 from bot.ingest.clean import clean_text, fingerprint, truncate
-from bot.ingest.headline import MAX_HEADLINE, derive_headline
+from bot.ingest.headline import derive_headline, fit_title
 from bot.models import Paper, SourceEntry
 from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
 from bot.sources.shrink import shrink_xml
@@ -48,6 +49,17 @@ def check_body(body: bytes, url: str) -> None:
         raise SourceError(f"{url}: empty response")
     if _HTML_PAGE.match(_head(body)):
         raise SourceError(f"{url}: not a feed: the server sent an HTML page")
+
+
+def read_json(body: bytes, url: str) -> Any:
+    """Decode a JSON API response, raising `SourceError` (one line naming the URL) for anything but JSON."""
+    check_body(body, url)
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(f"{url}: not JSON: {exc}") from None
+    except RecursionError:
+        raise SourceError(f"{url}: not JSON: nested too deeply") from None
 
 
 def read_feed(
@@ -137,14 +149,15 @@ def build_paper(*, paper_id: str, source: str, source_id: str, title: str, text:
     if not _has_words(title) and not _has_words(text):
         raise EntryProblem("no title or text")
     text = text if _has_words(text) else title
-    headline = truncate(title, MAX_HEADLINE) if _has_words(title) else derive_headline(text, is_clean=True)
+    titled = _has_words(title)
     return Paper(
         id=paper_id,
         source=source,
         source_id=source_id,
-        headline=headline,
+        headline=fit_title(title) if titled else derive_headline(text, is_clean=True),
         text=text,
         fingerprint=fingerprint(text),
+        derived_headline=not titled,
         **fields,
     )
 

@@ -5,7 +5,6 @@ Entries are keyed by their arXiv id, so an upvoted paper merges with arXiv's rec
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,10 +12,11 @@ from urllib.parse import urlencode
 
 from bot.errors import SourceError
 from bot.ingest.clean import clean_text
-from bot.models import SourceEntry
+from bot.models import SourceEntry, Summary
 from bot.sources.arxiv import abs_url, entry_arxiv_id, pdf_url
 from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
-from bot.sources.entries import EntryProblem, build_paper, check_body, collect
+from bot.sources.entries import EntryProblem, build_paper, collect, read_json
+from bot.summarize.service import CURATED_VERSION, HF_AI_SUMMARY
 
 SOURCE = "huggingface"
 
@@ -30,13 +30,7 @@ def parse_daily_papers(
     body: bytes, url: str, headers: Mapping[str, str], *, max_chars: int = MAX_FIELD_CHARS
 ) -> ParsedPage:
     """Parse the API's JSON list; anything but a list means the API changed or failed, so nothing is stored."""
-    check_body(body, url)
-    try:
-        items = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SourceError(f"{url}: not JSON: {exc}") from None
-    except RecursionError:
-        raise SourceError(f"{url}: not JSON: nested too deeply") from None
+    items = read_json(body, url)
     if not isinstance(items, list):
         raise SourceError(f"{url}: expected a JSON list of papers, got {type(items).__name__}")
     return collect(url, items, _entry, max_chars=max_chars)
@@ -54,6 +48,8 @@ def _entry(item: Any) -> SourceEntry:
         for author in (listed if isinstance(listed, list) else ())
         if isinstance(author, dict)
     )
+    ai_summary = clean_text(_text(paper, "ai_summary"))
+    curated = (Summary(arxiv_id, HF_AI_SUMMARY, CURATED_VERSION, ai_summary),) if ai_summary else ()
     return SourceEntry(
         build_paper(
             paper_id=arxiv_id,
@@ -66,7 +62,8 @@ def _entry(item: Any) -> SourceEntry:
             pdf_url=pdf_url(arxiv_id),
             upvotes=upvotes if isinstance(upvotes, int) and not isinstance(upvotes, bool) else None,
             published=_moment(_text(paper, "publishedAt")),
-        )
+        ),
+        tldrs=curated,
     )
 
 

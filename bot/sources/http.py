@@ -13,6 +13,7 @@ deadline, fails at once, and the source is tried again at its next scheduled run
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import time
@@ -21,7 +22,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from types import MappingProxyType, TracebackType
-from typing import Self
+from typing import Any, Self
 
 import aiohttp
 from yarl import URL
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 DEFAULT_RETRY = RetryPolicy(attempts=4, base_s=2.0, cap_s=120.0)
 ARXIV_MIN_INTERVAL_S: Mapping[str, float] = MappingProxyType(
     {"export.arxiv.org": 3.0, "arxiv.org": 3.0, "rss.arxiv.org": 3.0}
+)
+SEMANTIC_SCHOLAR_MIN_INTERVAL_S = 1.0  # its API allows one request per second (with or without a key)
+POLITE_INTERVALS_S: Mapping[str, float] = MappingProxyType(
+    {**ARXIV_MIN_INTERVAL_S, "api.semanticscholar.org": SEMANTIC_SCHOLAR_MIN_INTERVAL_S}
 )
 ACCEPT = (
     "application/atom+xml, application/rss+xml, application/json, application/xml;q=0.9, text/xml;q=0.9, "
@@ -98,6 +103,17 @@ class _Pace:
     last_start: float = -math.inf
 
 
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One request as the retries and redirects repeat it."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    data: bytes | None = None
+    validators: HttpValidators | None = None
+
+
 class HttpFetcher:
     """Fetch documents politely; one per process, shared by every source, so pacing holds across sources."""
 
@@ -120,7 +136,7 @@ class HttpFetcher:
         self._retry = retry
         self._max_wait_s = max_wait_s
         self._allow_private_redirects = allow_private_redirects
-        intervals = ARXIV_MIN_INTERVAL_S if min_interval_s is None else min_interval_s
+        intervals = POLITE_INTERVALS_S if min_interval_s is None else min_interval_s
         self._min_interval = {host.lower(): seconds for host, seconds in intervals.items() if seconds > 0}
         self._clock = clock
         self._sleep = sleep
@@ -159,12 +175,38 @@ class HttpFetcher:
         `configured` says the operator wrote this URL down, so it may name a private address; a URL the bot derived
         (and every redirect) must lead to a public one. With `deadline`, waiting past it fails instead.
         """
-        host, headers = _host(url), conditional_headers(url, validators)
+        headers = conditional_headers(url, validators)
+        return await self._request("GET", url, headers, validators=validators, configured=configured, deadline=deadline)
+
+    async def post_json(
+        self, url: str, payload: Any, *, headers: Mapping[str, str] | None = None, configured: bool = True
+    ) -> FetchResult:
+        """POST `payload` as JSON to an API (Semantic Scholar's batch lookup), paced, retried and capped like `get`.
+
+        Only for requests that change nothing on the server, so a retried one does no harm; never redirected.
+        `headers` (an API key) are sent, never logged. The API's URL comes from the config, hence `configured`.
+        """
+        body = json.dumps(payload).encode()
+        sent = {**(headers or {}), "Content-Type": "application/json", "Accept": "application/json"}
+        return await self._request("POST", url, sent, data=body, configured=configured)
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        *,
+        data: bytes | None = None,
+        validators: HttpValidators | None = None,
+        configured: bool = False,
+        deadline: Deadline | None = None,
+    ) -> FetchResult:
+        host = host_of(url)
         attempts = max(self._retry.attempts, 1)
         attempt = 0
         while True:
             try:
-                return await self._attempt(url, host, headers, validators, configured, deadline)
+                return await self._attempt(_Call(method, url, headers, data, validators), host, configured, deadline)
             except _Retryable as failure:
                 attempt += 1
                 if attempt == attempts:
@@ -176,25 +218,18 @@ class HttpFetcher:
                     ) from None
                 delay = self._retry.delay(attempt - 1, failure.retry_after)
                 self._check_deadline(url, deadline, delay, failure.reason)
-                log.debug("GET %s: %s; retrying in %.1f s", url, failure.reason, delay)
+                log.debug("%s %s: %s; retrying in %.1f s", method, url, failure.reason, delay)
                 await self._sleep(delay)
 
-    async def _attempt(
-        self,
-        url: str,
-        host: str,
-        headers: Mapping[str, str],
-        sent: HttpValidators | None,
-        configured: bool,
-        deadline: Deadline | None,
-    ) -> FetchResult:
+    async def _attempt(self, call: _Call, host: str, configured: bool, deadline: Deadline | None) -> FetchResult:
         """Make one request in the host's turn, turning every aiohttp failure into `_Retryable` or `SourceError`."""
+        url = call.url
         async with self._turn(host, url, deadline):
             started, outcome = time.perf_counter(), "no response"
             timeout = self._timeout_s
             try:
                 timeout = self._request_timeout(url, deadline)
-                result = await self._follow(url, headers, sent, configured, timeout)
+                result = await self._follow(call, configured, timeout)
                 outcome = f"HTTP {result.status}, {len(result.body)} bytes"
                 return result
             except TimeoutError:
@@ -208,27 +243,30 @@ class HttpFetcher:
             except aiohttp.ClientError as exc:
                 raise SourceError(f"{url}: {_one_line(exc)}") from None
             finally:
-                log.debug("GET %s -> %s, %.0f ms", url, outcome, (time.perf_counter() - started) * 1000)
+                log.debug("%s %s -> %s, %.0f ms", call.method, url, outcome, (time.perf_counter() - started) * 1000)
 
-    async def _follow(
-        self, url: str, headers: Mapping[str, str], sent: HttpValidators | None, configured: bool, timeout: float
-    ) -> FetchResult:
+    async def _follow(self, call: _Call, configured: bool, timeout: float) -> FetchResult:
         """Request `url`, following up to MAX_REDIRECTS redirects by hand so each hop's address is checked.
 
         A redirect may stay in private space only from a private address the operator configured, and only with
         `allow_private_redirects`; every other hop goes through the connector that refuses non-public addresses.
         """
+        url = call.url
         hop, private_ok = url, configured
         for _ in range(MAX_REDIRECTS + 1):
-            request = self._session_now(private_ok).get(
+            request = self._session_now(private_ok).request(
+                call.method,
                 checked_hop(url, hop, private_ok),
-                headers=headers,
+                headers=call.headers,
+                data=call.data,
                 allow_redirects=False,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             )
             async with request as response:
                 if response.status not in _REDIRECTS:
-                    return await self._result(url, response, sent)
+                    return await self._result(url, response, call.validators)
+                if call.method != "GET":
+                    raise SourceError(f"{url}: HTTP {response.status}: an API request is never redirected")
                 target = redirect_target(url, hop, response)
                 left_private = self._resolvers[private_ok].is_private(URL(hop).host or "")
                 private_ok = private_ok and self._allow_private_redirects and left_private
@@ -308,7 +346,7 @@ class HttpFetcher:
         return session
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     """The host whose pacing applies to `url` (lower case), refusing a URL that cannot be fetched at all."""
     try:
         host = URL(url).host

@@ -59,7 +59,7 @@ class AbstractiveSummarizer:
     def version(self) -> str:
         """Identify the model build and settings (from its config and commit) without loading the weights."""
         if self._version is None:
-            config = _config(self.model)
+            config = read_config(self.model)
             identity = {
                 "config": config.to_dict(),
                 "commit": getattr(config, "_commit_hash", None),
@@ -69,8 +69,9 @@ class AbstractiveSummarizer:
             self._version = f"{ALGORITHM}-{digest}"
         return self._version
 
-    async def summarize(self, texts: Sequence[str]) -> list[str]:
-        """Return one TL;DR per text; generation runs in a worker thread so the event loop stays responsive."""
+    async def summarize(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
+        """Return one TL;DR per text; generation runs in a worker thread so the event loop stays responsive.
+        (`headlines` are not used: a seq2seq summary does not quote its source's sentences.)"""
         return await asyncio.to_thread(self.summarize_batch, list(texts))
 
     def summarize_batch(self, texts: Sequence[str]) -> list[str]:
@@ -148,12 +149,14 @@ class AbstractiveSummarizer:
             return self._loaded
 
 
-def _config(model: str) -> Any:
-    """Read a model's config from a local folder or the Hugging Face cache."""
+def read_config(model: str, *, path: str | None = None, gguf_file: str | None = None) -> Any:
+    """Read a model's config from a local folder (`path`, default `model`; a GGUF file in it) or the Hugging Face
+    cache, without loading weights; a missing model is one ModelNotFoundError line naming `model`."""
     from transformers import AutoConfig
 
+    options = {"gguf_file": gguf_file} if gguf_file else {}
     try:
-        return AutoConfig.from_pretrained(model, local_files_only=True)
+        return AutoConfig.from_pretrained(path or model, local_files_only=True, **options)
     except (OSError, ValueError) as exc:
         log.debug("cannot read the config of %s: %s", model, exc)
         raise not_available(model) from None

@@ -1,6 +1,10 @@
 """Extractive TL;DRs: the 2-3 sentences closest to a document's meaning, kept diverse with MMR, in original order.
 
-Extracting rather than generating means every word comes from the paper's own text: nothing is invented.
+Extracting rather than generating means every word comes from the paper's own text: nothing is invented. Only
+sentences a reader can follow on their own are eligible (see `bot.summarize.rules`): no reviewer's "I", no pointer to
+a figure, no repeat of the headline; one that leans on the sentence before it ("They", "This is", "Next") only right
+after that sentence; a leading "However, " or "In practice, " is dropped. Sentences that say what the paper proposes
+or finds rank higher.
 """
 
 from __future__ import annotations
@@ -15,21 +19,36 @@ import numpy as np
 
 from bot.summarize.embedding import SentenceEncoder, model_fingerprint
 from bot.summarize.quantize import QUANT_FORMAT
+from bot.summarize.rules import (
+    addresses_reader,
+    drop_connective,
+    has_first_person,
+    has_markup,
+    has_pointer,
+    opens_with_back_reference,
+    repeats_headline,
+)
 from bot.summarize.sentences import cut_words, split_sentences
 
 log = logging.getLogger(__name__)
 
 # Bump when the selection changes so cached summaries from the old algorithm are not reused.
-ALGORITHM = "1"
+ALGORITHM = "2"
 MAX_SENTENCES = 3
 MMR_LAMBDA = 0.7  # weight of centrality against redundancy with sentences already picked
 LEAD_BONUS = 0.1  # added to the k-th sentence's centrality as LEAD_BONUS / k: summaries state their point early
+CONTRIBUTION_BONUS = 0.08  # added to a sentence that says what the paper proposes, shows or finds
 MIN_WORDS = 4
 
 _WORDY = re.compile(r"[A-Za-z]{2}")
 _NOT_PROSE = re.compile(r"https?://|www\.|[\\$=]|\]\(")
 _STARTS = re.compile(r"[\"'“‘(]?[A-Z0-9]")
 _ENDS = re.compile(r"[.!?][\"'”’)]?$")
+_CONTRIBUTION = re.compile(
+    r"\b(?:propos|introduc|present|show|demonstrat|find|found|achiev|outperform|improv|develop|establish|prov[ei]"
+    r"|design|reveal|argu|suggest)\w*\b",
+    re.I,
+)
 
 
 class ExtractiveSummarizer:
@@ -57,24 +76,30 @@ class ExtractiveSummarizer:
         fingerprint = model_fingerprint(self.encoder.model_path)
         self.version = f"{ALGORITHM}-{fingerprint}-t{self.encoder.max_length}-w{max_words}{int8}"
 
-    async def summarize(self, texts: Sequence[str]) -> list[str]:
+    async def summarize(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
         """Return one TL;DR per text; the model runs in a worker thread so the event loop stays responsive."""
-        return await asyncio.to_thread(self.summarize_batch, list(texts))
+        return await asyncio.to_thread(self.summarize_batch, list(texts), headlines)
 
-    def summarize_batch(self, texts: Sequence[str]) -> list[str]:
-        """Return one TL;DR per text, embedding the sentences of all texts together (fewer, fuller batches)."""
+    def summarize_batch(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
+        """Return one TL;DR per text, embedding the sentences of all texts together (fewer, fuller batches).
+
+        With `headlines`, a sentence repeating its paper's headline is not chosen: the reader has just read it.
+        """
         docs = [candidate_sentences(text) for text in texts]
         flat = [sentence for sentences in docs if len(sentences) > 1 for sentence in sentences]
         embeddings = self.encoder.encode(flat)
         out: list[str] = []
         offset = 0
-        for text, sentences in zip(texts, docs, strict=True):
+        for number, (text, sentences) in enumerate(zip(texts, docs, strict=True)):
             if len(sentences) <= 1:
-                out.append(cut_words(sentences[0] if sentences else text, self.max_words))
+                out.append(cut_words(drop_connective(sentences[0]) if sentences else text, self.max_words))
                 continue
             doc_embeddings = embeddings[offset : offset + len(sentences)]
             offset += len(sentences)
-            out.append(compose(sentences, choose(doc_embeddings, sentences, self.max_words), self.max_words))
+            headline = headlines[number] if headlines else None
+            eligible = eligibility(sentences, headline, self.max_words)
+            chosen = choose(doc_embeddings, sentences, self.max_words, eligible)
+            out.append(compose(sentences, chosen, self.max_words))
         return out
 
 
@@ -92,11 +117,48 @@ def is_prose(sentence: str) -> bool:
     return wordy >= MIN_WORDS and wordy * 2 >= len(tokens)
 
 
-def choose(embeddings: np.ndarray, sentences: Sequence[str], max_words: int) -> list[int]:
-    """Pick up to MAX_SENTENCES indices by MMR within the word budget; the document vector is the sentence centroid."""
+ALONE, AFTER_PREVIOUS, NEVER = 2, 1, 0
+"""Eligibility of a sentence: on its own, only right after the sentence before it, or not at all."""
+
+
+def eligibility(sentences: Sequence[str], headline: str | None, max_words: int) -> list[int]:
+    """How each sentence may be used in a TL;DR a reader can follow (see the module docstring).
+
+    When no sentence may stand first, the softer rules are relaxed in turn (reader address and questions, then
+    headline repeats); when still none may, every sentence is eligible and the TL;DR is the best the text allows.
+    """
+    for strict in (2, 1, 0):
+        eligible = [_eligibility(sentence, headline, max_words, strict) for sentence in sentences]
+        if ALONE in eligible:
+            return eligible
+    return [ALONE] * len(sentences)
+
+
+def _eligibility(sentence: str, headline: str | None, max_words: int, strict: int) -> int:
+    core = drop_connective(sentence)
+    if len(core.split()) > max_words or has_first_person(core) or has_pointer(core) or has_markup(core):
+        return NEVER
+    if strict >= 1 and headline and repeats_headline(headline, core):
+        return NEVER
+    if strict >= 2 and (addresses_reader(core) or core.endswith("?")):
+        return NEVER
+    return AFTER_PREVIOUS if opens_with_back_reference(core) else ALONE
+
+
+def choose(
+    embeddings: np.ndarray, sentences: Sequence[str], max_words: int, eligible: Sequence[int] | None = None
+) -> list[int]:
+    """Pick up to MAX_SENTENCES indices by MMR within the word budget; the document vector is the sentence centroid.
+
+    `eligible` (from `eligibility`) keeps out sentences a reader could not follow and ranks contribution sentences
+    higher; without it, every sentence may be picked on centrality alone (the selection before the rules).
+    """
     centroid = embeddings.mean(axis=0)
     centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
     relevance = embeddings @ centroid + LEAD_BONUS / np.arange(1, len(sentences) + 1)
+    if eligible is not None:
+        relevance += np.array([CONTRIBUTION_BONUS if _CONTRIBUTION.search(s) else 0.0 for s in sentences])
+    eligible = eligible if eligible is not None else [ALONE] * len(sentences)
     similarity = embeddings @ embeddings.T
     words = [len(sentence.split()) for sentence in sentences]
     chosen: list[int] = []
@@ -104,7 +166,9 @@ def choose(embeddings: np.ndarray, sentences: Sequence[str], max_words: int) -> 
     while len(chosen) < MAX_SENTENCES:
         best, best_score = -1, -np.inf
         for i in range(len(sentences)):
-            if i in chosen or words[i] > budget:
+            if i in chosen or words[i] > budget or eligible[i] == NEVER:
+                continue
+            if eligible[i] == AFTER_PREVIOUS and (i - 1) not in chosen:
                 continue
             redundancy = max((similarity[i, j] for j in chosen), default=0.0)
             score = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * redundancy
@@ -114,9 +178,14 @@ def choose(embeddings: np.ndarray, sentences: Sequence[str], max_words: int) -> 
             break
         chosen.append(best)
         budget -= words[best]
-    return sorted(chosen) if chosen else [int(np.argmax(relevance))]
+    if chosen:
+        return sorted(chosen)
+    allowed = [i for i in range(len(sentences)) if eligible[i] == ALONE] or list(range(len(sentences)))
+    return [max(allowed, key=lambda i: relevance[i])]
 
 
 def compose(sentences: Sequence[str], chosen: Sequence[int], max_words: int) -> str:
-    """Join the chosen sentences in document order; a lone sentence over the budget is cut at a word boundary."""
-    return cut_words(" ".join(sentences[i] for i in chosen), max_words)
+    """Join the chosen sentences in document order, each not following its own predecessor without a leading
+    connective; a lone sentence over the budget is cut at a word boundary."""
+    parts = [sentences[i] if i - 1 in chosen else drop_connective(sentences[i]) for i in chosen]
+    return cut_words(" ".join(parts), max_words)

@@ -82,6 +82,17 @@ async def test_show_and_search_find_papers(router):
     assert "No papers match" in (await router.handle(cmd("search quantum gravity"))).text
 
 
+async def test_lookups_show_a_curated_tldr_over_a_newer_model_one_and_credit_it(router, store):
+    from bot.models import Summary
+    from bot.summarize.service import CURATED_VERSION, SEMANTIC_SCHOLAR_TLDR
+
+    curated = Summary("p1", SEMANTIC_SCHOLAR_TLDR, CURATED_VERSION, "Tiny noise fools nets.")
+    await store.summaries.add_summaries([curated])
+    await store.summaries.add_summaries([Summary("p1", "first-words", "1", "Adversarial examples fool")])  # newer
+    [item] = (await router.handle(cmd("search adversarial classifier"))).items
+    assert (item.tldr, item.credit) == ("Tiny noise fools nets.", "TL;DR by Semantic Scholar")
+
+
 async def test_subscribe_schedule_pause_resume_change_the_channel(router, store, changed):
     ref = ChannelRef("slack", "w1", "c1")
     assert not (await router.handle(cmd("subscribe adversarial examples"))).ephemeral

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ingest.headline import FALLBACK_HEADLINE, MAX_HEADLINE, derive_authors, derive_headline
+from bot.ingest.headline import FALLBACK_HEADLINE, MAX_HEADLINE, derive_authors, derive_headline, fit_title
+from bot.summarize.rules import headline_violations
 
 
 def test_author_lead_in_is_stripped_and_named_method_leads() -> None:
@@ -13,10 +14,8 @@ def test_author_lead_in_is_stripped_and_named_method_leads() -> None:
         "images of clouds before classification. In detail, the network is small."
     )
     headline = derive_headline(text)
-    assert headline.startswith("FOG-NET, a convolutional network (CNN) trained to remove sensor noise")
-    assert len(headline) <= MAX_HEADLINE
-    assert headline.endswith("…")
-    assert not headline.endswith(" …")
+    assert headline == "FOG-NET, a convolutional network (CNN) trained to remove sensor noise"  # cut at a clause
+    assert headline_violations(headline) == []
 
 
 def test_title_metadata_wins() -> None:
@@ -67,9 +66,35 @@ def test_abbreviations_do_not_end_the_first_sentence() -> None:
 
 @pytest.mark.parametrize("text", ["x" * 500, "word " * 200, "Lee et al. propose " + "a" * 300])
 def test_length_is_capped(text: str) -> None:
+    assert 1 <= len(derive_headline(text)) <= MAX_HEADLINE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is an interestingly pragmatic paper that makes a super simple observation. Swapout mixes dropout and "
+        "stochastic depth by sampling each unit's output from the identity, the layer, or their sum.",
+        "Usually GANs transform a noise vector z into images. This is changed to G(z, c), where c is a code.",
+        "I'll admit that I found this paper a bit of a letdown. The authors propose HopNet, a sparse network.",
+        "TL;DR: we show that pruning early helps tiny models generalize. Background: pruning is common.",
+        '"Is this real?" asks the reviewer. Gradient noise injection makes deep networks easier to train.',
+        "In the years before this paper came out in 2017, many graph convolution architectures had been suggested "
+        "for learning representations of molecules, each with its own design choices and datasets to test them on.",
+        "Kim et al. introduce a remarkably long and winding description of a new attention mechanism, which "
+        "routes tokens to experts by a learned hash and then mixes their outputs with a gate.",
+    ],
+)
+def test_derived_headlines_read_like_titles(text: str) -> None:
     headline = derive_headline(text)
-    assert 1 <= len(headline) <= MAX_HEADLINE
-    assert headline.endswith("…")
+    assert headline_violations(headline) == [], headline
+    assert not headline.endswith(("…", "."))
+
+
+def test_long_source_titles_keep_the_main_title() -> None:
+    title = "Swapout: Learning an ensemble of deep architectures by sampling, averaging and generalizing every layer"
+    shown = fit_title(title)
+    assert title.startswith(shown) and len(shown) <= MAX_HEADLINE and headline_violations(shown) == []
+    assert fit_title("Short title") == "Short title"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "$$", "![](x.png)", "https://i.imgur.com/a.png |", "**", "• • •"])

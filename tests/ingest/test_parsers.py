@@ -154,8 +154,18 @@ def test_jsonl_id_follows_url_then_title(tmp_path: Path) -> None:
     assert ids[0] == ids[1] and ids[2] == ids[3] and ids[0] != ids[2]
 
 
-def test_jsonl_date_only_is_midnight_utc_and_long_titles_are_cut(tmp_path: Path) -> None:
-    path = _write_lines(tmp_path / "p.jsonl", {"title": "Word " * 40, "abstract": "Text.", "published": "2019-05-06"})
-    (paper,) = list(parse_jsonl(path))
+def test_jsonl_date_only_is_midnight_utc_and_long_titles_are_fitted_without_an_ellipsis(tmp_path: Path) -> None:
+    title = (
+        "Learning Transferable Visual Models From Natural Language Supervision Using Contrastive Pretraining At Scale"
+    )
+    path = _write_lines(
+        tmp_path / "p.jsonl",
+        {"title": title, "abstract": "Text.", "published": "2019-05-06"},
+        {"title": "Word " * 40, "abstract": "Other text."},
+        {"abstract": "We propose HopNet, a sparse network for tiny devices. It is fast."},
+    )
+    (paper, words, untitled) = list(parse_jsonl(path))
     assert paper.published == datetime(2019, 5, 6, tzinfo=UTC)
-    assert len(paper.headline) <= 90 and paper.headline.endswith("…")
+    assert paper.headline == "Learning Transferable Visual Models From Natural Language Supervision"
+    assert len(words.headline) <= 90 and "…" not in words.headline and words.headline.endswith("Word")
+    assert (paper.derived_headline, untitled.derived_headline) == (False, True)

@@ -79,3 +79,42 @@ async def test_a_scheduled_fetch_stores_and_summarizes_new_papers_and_a_failing_
     assert len(papers) == 4 and set(tldrs) == {p.id for p in papers}
     states = {state.name: state for state in await sqlite_store.sources.source_states()}
     assert states["broken"].failing_since == NOW and states["cs-lg"].last_success == NOW
+
+
+async def test_with_enrichment_on_a_scheduled_fetch_enriches_before_the_digest_is_written(feed_server, sqlite_store):
+    from app.worker import source_fetcher as worker_fetchers
+    from bot.models import Channel, ChannelRef
+    from testing.semantic_scholar_api import FakeSemanticScholar
+
+    s2 = FakeSemanticScholar().start()
+    s2.add(
+        "2401.00002",
+        title="Curriculum Dropout",
+        venue="ICLR",
+        citationCount=40,
+        tldr={"model": "tldr@v2.0.0", "text": "Dropout that grows over training helps graph networks."},
+    )
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+    summarizer = FirstWordsSummarizer()
+    settings = Settings(
+        sources=[{"name": "cs-lg", "kind": "arxiv-listing", "url": f"{feed_server.url}/rss", "categories": ["cs.LG"]}],
+        semantic_scholar={"enabled": True, "url": s2.url},
+    )
+    bot = App(
+        settings=settings,
+        store=sqlite_store,
+        summarizer=summarizer,
+        digests=digest_service(sqlite_store, summarizer, header="x"),
+    )
+    fetchers = worker_fetchers(bot)
+    try:
+        await scheduled_fetch(bot, fetchers, settings.sources[0])
+    finally:
+        await fetchers.close()
+        s2.stop()
+
+    message = await bot.digests.preview(Channel(ChannelRef("console", "lab", "ml"), digest_size=10))
+    [item] = [item for item in message.items if item.paper_id == "2401.00002"]
+    assert item.tldr == "Dropout that grows over training helps graph networks."
+    assert item.credit == "TL;DR by Semantic Scholar"
+    assert len(s2.requests) == 1 and len(s2.requests[0].body["ids"]) == 4

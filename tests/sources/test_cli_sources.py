@@ -93,3 +93,37 @@ def test_show_prints_the_paper_and_every_community_summary_of_it(runner, feed_se
     assert shown.exit_code == 0
     assert "summary by Priya Natarajan on shortscience (7 votes)" in shown.stdout
     assert shown.stdout.count("summary by") == 2
+
+
+def test_fetch_with_enrichment_on_brings_semantic_scholars_tldr_and_standing_to_show(runner, feed_server, tmp_path):
+    from testing.semantic_scholar_api import FakeSemanticScholar
+
+    s2 = FakeSemanticScholar().start()
+    s2.add(
+        "2401.00001",
+        title="Sparse Mixtures of Tiny Experts",
+        venue="EMNLP",
+        citationCount=1204,
+        tldr={"model": "tldr@v2.0.0", "text": "Tiny experts make on-device translation fast."},
+    )
+    config = (tmp_path / "config.toml").read_text()
+    (tmp_path / "config.toml").write_text(config + f'\n[semantic_scholar]\nenabled = true\nurl = "{s2.url}"\n')
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+    try:
+        fetched = invoke(runner, "sources", "fetch", "cs-lg")
+        shown = invoke(runner, "show", "2401.00001")
+        again = invoke(runner, "sources", "enrich")
+    finally:
+        s2.stop()
+
+    assert fetched.exit_code == 0, fetched.output
+    assert "Semantic Scholar: 1 of 4 papers found, 1 TL;DRs, 0 titles filled in (1 requests)" in fetched.stdout
+    assert "TL;DR Tiny experts make on-device translation fast." in shown.stdout
+    assert "EMNLP · 1,204 citations" in shown.stdout
+    assert again.exit_code == 0 and "0 of 0 papers found" in again.stdout  # nothing due until refresh_days pass
+
+
+def test_enrich_with_enrichment_off_is_one_line(runner):
+    result = invoke(runner, "sources", "enrich")
+    assert result.exit_code == 1 and "enabled = true under [semantic_scholar]" in result.output
+    assert len(result.output.strip().splitlines()) == 1

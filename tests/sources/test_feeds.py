@@ -146,6 +146,21 @@ def test_entry_problems_do_not_stop_the_others() -> None:
     assert (entry.paper.headline, entry.paper.text) == ("Body only", "Body only.")
 
 
+def test_a_long_title_keeps_its_main_part_and_an_untitled_entry_says_its_headline_is_derived() -> None:
+    title = (
+        "Swapout: Learning an Ensemble of Deep Architectures With Stochastic Layers That Generalize Dropout and "
+        "Stochastic Depth"
+    )
+    body = _rss(
+        f"<item><link>https://x.example/1</link><title>{title}</title><description>Swapout mixes layers.</description>"
+        "</item><item><link>https://x.example/2</link><description>We propose HopNet, a sparse network.</description>"
+        "</item>"
+    )
+    titled, untitled = (entry.paper for entry in parse_feed(body, URL, {}).entries)
+    assert titled.headline == "Swapout: Learning an Ensemble of Deep Architectures With Stochastic Layers"
+    assert (titled.derived_headline, untitled.derived_headline) == (False, True)
+
+
 def test_bad_dates_count_as_absent() -> None:
     body = _rss(
         "<item><link>https://x.example/1</link><title>Old</title><pubDate>Mon, 01 Jan 0000 00:00:00 GMT</pubDate>"

@@ -97,3 +97,32 @@ def test_unusable_documents_raise_one_line(body: bytes, reason: str) -> None:
         parse_daily_papers(body, URL, {})
     assert str(raised.value).startswith(f"{URL}: {reason}")
     assert "\n" not in str(raised.value)
+
+
+async def test_ai_summary_is_a_curated_tldr_the_digest_prefers(sqlite_store) -> None:
+    from bot.summarize.service import HF_AI_SUMMARY, ensure_tldrs, origin
+    from testing.fakes import FirstWordsSummarizer
+
+    items = [
+        {
+            "paper": {
+                "id": "2401.00001",
+                "title": "Sparse Mixers",
+                "summary": "We propose sparse mixers. They work.",
+                "ai_summary": "Sparse mixers route tokens by a learned hash and halve training cost.",
+            }
+        },
+        {"paper": {"id": "2401.00002", "title": "Dense Mixers", "summary": "We propose dense mixers. They work."}},
+    ]
+    page = parse_daily_papers(json.dumps(items).encode(), URL, {})
+    assert [len(entry.tldrs) for entry in page.entries] == [1, 0]
+    await sqlite_store.papers.merge_entries(page.entries)
+    papers = await sqlite_store.papers.get_papers(["2401.00001", "2401.00002"])
+    model = FirstWordsSummarizer(words=3)
+
+    tldrs = await ensure_tldrs(sqlite_store.summaries, sqlite_store.papers, model, papers)
+
+    assert tldrs["2401.00001"].text == "Sparse mixers route tokens by a learned hash and halve training cost."
+    assert origin(tldrs["2401.00001"]) == HF_AI_SUMMARY
+    assert (tldrs["2401.00002"].text, origin(tldrs["2401.00002"])) == ("We propose dense", "first-words")
+    assert model.texts_seen == 1  # the curated paper never reached the model

@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.delivery.pacing import RetryPolicy
 from bot.errors import SourceError
 from bot.models import HttpValidators
-from bot.sources.http import ARXIV_MIN_INTERVAL_S, FetchResult, HttpFetcher, user_agent
+from bot.sources.http import ARXIV_MIN_INTERVAL_S, POLITE_INTERVALS_S, FetchResult, HttpFetcher, user_agent
 from tests.sources.conftest import reply
 
 UA = "paperbot/test (+mailto:ops@example.org)"
@@ -243,3 +243,45 @@ async def test_unpaced_host_is_not_delayed(server, clock):
 
 def test_arxiv_is_paced_by_default():
     assert ARXIV_MIN_INTERVAL_S["export.arxiv.org"] >= 3.0
+
+
+async def test_post_json_sends_the_body_and_headers_and_reads_the_answer(server, fetcher):
+    received: list[tuple[object, str]] = []
+
+    async def echo(request: web.Request) -> web.Response:
+        received.append((await request.json(), request.method))
+        return web.json_response([{"ok": True}])
+
+    result = await fetcher.post_json(server.on("/batch", echo), {"ids": ["ARXIV:2401.00001"]}, headers={"x-k": "s"})
+    assert received == [({"ids": ["ARXIV:2401.00001"]}, "POST")]
+    sent = server.seen[0].headers
+    assert sent["Content-Type"] == "application/json" and sent["x-k"] == "s" and sent["User-Agent"] == UA
+    assert result.status == 200 and result.body == b'[{"ok": true}]'
+
+
+async def test_post_json_is_paced_and_retried_like_get(server, clock):
+    starts: list[float] = []
+
+    async def busy_once(request: web.Request) -> web.Response:
+        starts.append(clock.now)
+        return web.Response(status=429, headers={"Retry-After": "5"}) if len(starts) == 1 else web.json_response([])
+
+    url = server.on("/batch", busy_once)
+    async with HttpFetcher(user_agent=UA, min_interval_s={"127.0.0.1": 1.0}, clock=clock, sleep=clock.sleep) as f:
+        await f.post_json(url, {"ids": []})
+        await f.post_json(url, {"ids": []})
+    assert len(starts) == 3
+    assert starts[1] - starts[0] >= 5.0  # Retry-After honoured
+    assert starts[2] - starts[1] >= 1.0  # and never two requests within a second
+
+
+async def test_post_json_refusal_is_one_line_without_the_key(server, fetcher):
+    url = server.on("/batch", reply(b'{"message": "Forbidden"}', status=403))
+    with pytest.raises(SourceError) as raised:
+        await fetcher.post_json(url, {"ids": []}, headers={"x-api-key": "sekrit-key"})
+    assert str(raised.value) == f"{url}: HTTP 403 Forbidden"
+    assert len(server.seen) == 1  # a 4xx is not retried
+
+
+def test_semantic_scholar_is_paced_to_one_request_a_second_by_default():
+    assert POLITE_INTERVALS_S["api.semanticscholar.org"] >= 1.0

@@ -180,7 +180,7 @@ async def test_every_revision_up_down_and_up_again_keeps_the_data_while_its_tabl
         assert await migrate.current_revision(url) == revision
         now = await snapshot(url)
         assert now == {**rows, "tables": now["tables"]}, revision
-        assert now["tables"] < tables, revision
+        assert now["tables"] <= tables, revision  # 0006 adds columns only
         tables = now["tables"]
     for revision in steps[1:]:  # 0001 -> head with the rows in place
         await migrate.upgrade(url, revision)

@@ -8,14 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.summarize.extractive import ExtractiveSummarizer
-
-# Text of our own to train the tiny tokenizer on; the corpus is not needed for the abstractive tests.
-TRAINING_TEXT = (
-    "We propose a simple model for summarizing research papers. The model reads the abstract and writes a short "
-    "summary. Experiments on three datasets show that the method improves accuracy over strong baselines. "
-    "The authors train a neural network with gradient descent and evaluate it on held-out data. "
-    "Results suggest that attention helps, while larger batches speed up training considerably."
-)
+from testing.tiny_models import save_tiny_seq2seq_model
 
 
 def corpus_texts_of(paths: list[Path]) -> list[str]:
@@ -44,44 +37,5 @@ def extractive() -> ExtractiveSummarizer:
 
 @pytest.fixture(scope="session")
 def tiny_seq2seq(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Save a randomly initialized two-layer BART with a 400-token BPE vocabulary; it loads like any hub model."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import BartConfig, BartForConditionalGeneration, PreTrainedTokenizerFast
-
-    specials = ["<s>", "<pad>", "</s>", "<unk>"]
-    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-    )
-    bpe.train_from_iterator(TRAINING_TEXT.split(". "), trainer)
-    bpe.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe, bos_token="<s>", pad_token="<pad>", eos_token="</s>", unk_token="<unk>"
-    )
-
-    config = BartConfig(
-        vocab_size=bpe.get_vocab_size(),
-        d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=256,
-        bos_token_id=0,
-        pad_token_id=1,
-        eos_token_id=2,
-        decoder_start_token_id=2,
-        forced_bos_token_id=0,
-        init_std=0.5,  # large random weights make the output depend on the input, so a mix-up would show
-    )
-    import torch
-
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("tiny-bart")
-    BartForConditionalGeneration(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    """A randomly initialized two-layer BART with a 400-token BPE vocabulary; it loads like any hub model."""
+    return save_tiny_seq2seq_model(tmp_path_factory.mktemp("tiny-bart"))

@@ -10,7 +10,7 @@ from bot.errors import ConfigError, ModelNotFoundError
 from bot.summarize.abstractive import AbstractiveSummarizer
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.factory import build_summarizer
-from tests.summarize.conftest import TRAINING_TEXT
+from testing.tiny_models import SEQ2SEQ_TEXT
 
 
 async def test_summarizes_a_batch_with_chunking_in_order(tiny_seq2seq: Path) -> None:
@@ -18,7 +18,7 @@ async def test_summarizes_a_batch_with_chunking_in_order(tiny_seq2seq: Path) -> 
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_seq2seq), local_files_only=True)
-    long_text = " ".join([TRAINING_TEXT] * 6)
+    long_text = " ".join([SEQ2SEQ_TEXT] * 6)
     assert len(tokenizer(long_text)["input_ids"]) > 3 * 48  # several windows, so map and reduce both run
     texts = ["The model reads the abstract.", long_text, "", "Results suggest that attention helps."]
 

@@ -21,3 +21,20 @@ def test_fetch_offline_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert "\n" not in message
     assert "acme/no-such-model-for-paperbot" in message
     assert caught.value.__suppress_context__
+
+
+def test_a_gguf_reference_fetches_that_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import huggingface_hub
+
+    from bot.summarize.hub import local_model_ref
+
+    asked: list[tuple[str, list[str]]] = []
+
+    def fake_download(repo_id: str, local_dir: str | None, allow_patterns: list[str]) -> str:
+        asked.append((repo_id, allow_patterns))
+        return str(tmp_path)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_download)
+    path = fetch_model("acme/smol-GGUF::smol.Q4_1.gguf")
+    assert asked == [("acme/smol-GGUF", ["*.json", "smol.Q4_1.gguf"])]
+    assert local_model_ref("acme/smol-GGUF::smol.Q4_1.gguf", path) == f"{tmp_path}::smol.Q4_1.gguf"

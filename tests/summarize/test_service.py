@@ -25,10 +25,10 @@ class Counting:
         self.calls = 0
         self.texts = 0
 
-    async def summarize(self, texts: Sequence[str]) -> list[str]:
+    async def summarize(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
         self.calls += 1
         self.texts += len(texts)
-        return await self.inner.summarize(texts)
+        return await self.inner.summarize(texts, headlines)
 
 
 @pytest.fixture
@@ -68,7 +68,11 @@ async def test_summarize_pending_runs_once(store: SqlStore, papers: list[Paper],
     assert (summarizer.calls, summarizer.texts) == (3, 7)
     stored = await store.summaries.get_summaries([p.id for p in papers], summarizer.name, summarizer.version)
     assert {p.id: stored[p.id].text for p in papers} == dict(
-        zip([p.id for p in papers], extractive.summarize_batch([p.text for p in papers]), strict=True)
+        zip(
+            [p.id for p in papers],
+            extractive.summarize_batch([p.text for p in papers], [p.headline for p in papers]),
+            strict=True,
+        )
     )
 
     assert await summarize_pending(store.summaries, store.papers, summarizer) == 0
