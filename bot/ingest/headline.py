@@ -91,6 +91,8 @@ _FULL_WORDS = 3  # shorter phrases are usually section headings ("Feature map"):
 _SEARCHED = 8  # opening sentences that may give the headline
 _CONTRIBUTION_WINDOW = 5  # a contribution sentence this early beats an earlier scene-setting one
 _KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]")
+_ABBREVIATED_END = re.compile(r"\b(?:i\.e|e\.g|etc|cf|vs)$", re.I)
+_VARIABLE = re.compile(r"^[A-Za-z]\d+$")  # "h1", "f5": a formula's symbols, never what a paper is about
 
 
 def derive_headline(text: str, *, is_clean: bool = False) -> str:
@@ -145,17 +147,30 @@ def _headline(cleaned: str) -> str:
         opening = stripped
     sentences = _sentences(opening, _SEARCHED) or [""]
     candidates: list[tuple[bool, bool, bool, int, bool, str]] = []
+    shortened: list[str] = []  # starts of phrases that break a rule only in their tail: a fallback
     parts = [(index, part) for index, sentence in enumerate(sentences) for part in _parts(sentence)]
     for index, sentence in parts:
         phrase = _phrase(sentence)
-        if phrase and not headline_violations(phrase) and _names_something(phrase):
+        if phrase and (headline_violations(phrase) or not _names_something(phrase)):
+            shortened.extend(start for start in [_clean_start(phrase)] if start)
+        elif phrase:
             contribution = index < _CONTRIBUTION_WINDOW and any(lead_in.match(sentence) for lead_in in _LEAD_INS)
             short = len(phrase.split()) < _FULL_WORDS
             tail = sentence not in sentences
             candidates.append((not contribution, short, is_clause(phrase), index, tail, phrase))
     if candidates:
         return min(candidates)[-1]
-    return _keyphrase(opening) or _finish(_name_first(_strip_lead_ins(sentences[0])))
+    return _keyphrase(opening) or next(iter(shortened), None) or _finish(_name_first(_strip_lead_ins(sentences[0])))
+
+
+def _clean_start(phrase: str) -> str | None:
+    """The longest start of a phrase, ending at a clause boundary, that reads like a title on its own
+    ("Experiments on adversarial examples in the real world, i.e. after printing them" loses its tail)."""
+    for end in sorted({m.start() for m in _BOUNDARY.finditer(phrase)}, reverse=True):
+        start = _finish(phrase[:end])
+        if len(start.split()) >= _FULL_WORDS and not _ABBREVIATED_END.search(start) and not headline_violations(start):
+            return start
+    return None
 
 
 def _parts(sentence: str) -> list[str]:
@@ -205,12 +220,12 @@ def _keyphrase(text: str) -> str | None:
     )
     folded: Counter[str] = Counter()
     for (a, b), count in pairs.items():
-        folded[f"{a} {b}".lower()] += count
+        folded[f"{a} {b.removesuffix('s') if len(b) > 3 else b}".lower()] += count  # "function(s)" is one term
     best = folded.most_common(1)
     if best and best[0][1] >= 2:
         phrase = best[0][0]
         return phrase[:1].upper() + phrase[1:]
-    names = Counter(w for w in words if _NAME_LIKE.match(w) and w.lower() not in STOPWORDS)
+    names = Counter(w for w in words if _NAME_LIKE.match(w) and not _VARIABLE.match(w) and w.lower() not in STOPWORDS)
     top = names.most_common(1)
     return top[0][0] if top and top[0][1] >= 2 else None
 
