@@ -25,6 +25,7 @@ from bot.summarize.rules import (
     has_first_person,
     has_markup,
     has_pointer,
+    name_the_authors,
     opens_with_back_reference,
     repeats_headline,
 )
@@ -33,7 +34,7 @@ from bot.summarize.sentences import cut_words, split_sentences
 log = logging.getLogger(__name__)
 
 # Bump when the selection changes so cached summaries from the old algorithm are not reused.
-ALGORITHM = "2"
+ALGORITHM = "3"
 MAX_SENTENCES = 3
 MMR_LAMBDA = 0.7  # weight of centrality against redundancy with sentences already picked
 LEAD_BONUS = 0.1  # added to the k-th sentence's centrality as LEAD_BONUS / k: summaries state their point early
@@ -92,7 +93,9 @@ class ExtractiveSummarizer:
         offset = 0
         for number, (text, sentences) in enumerate(zip(texts, docs, strict=True)):
             if len(sentences) <= 1:
-                out.append(cut_words(drop_connective(sentences[0]) if sentences else text, self.max_words))
+                out.append(
+                    cut_words(name_the_authors(drop_connective(sentences[0])) if sentences else text, self.max_words)
+                )
                 continue
             doc_embeddings = embeddings[offset : offset + len(sentences)]
             offset += len(sentences)
@@ -135,7 +138,7 @@ def eligibility(sentences: Sequence[str], headline: str | None, max_words: int) 
 
 
 def _eligibility(sentence: str, headline: str | None, max_words: int, strict: int) -> int:
-    core = drop_connective(sentence)
+    core = name_the_authors(drop_connective(sentence))
     if len(core.split()) > max_words or has_first_person(core) or has_pointer(core) or has_markup(core):
         return NEVER
     if strict >= 1 and headline and repeats_headline(headline, core):
@@ -187,5 +190,5 @@ def choose(
 def compose(sentences: Sequence[str], chosen: Sequence[int], max_words: int) -> str:
     """Join the chosen sentences in document order, each not following its own predecessor without a leading
     connective; a lone sentence over the budget is cut at a word boundary."""
-    parts = [sentences[i] if i - 1 in chosen else drop_connective(sentences[i]) for i in chosen]
+    parts = [name_the_authors(sentences[i] if i - 1 in chosen else drop_connective(sentences[i])) for i in chosen]
     return cut_words(" ".join(parts), max_words)

@@ -83,6 +83,13 @@ _CONNECTIVE = re.compile(  # discourse markers that can be dropped without chang
     r"|essentially|basically|crucially)\s*,\s+(?=[\"'“(]?[A-Z0-9])",
     re.I,
 )
+# "They propose ..." in a review means the paper's authors: naming them lets the sentence stand on its own.
+_AUTHORS_THEY = re.compile(
+    r"^they\s+(?=(?:also\s+)?(?:propose|introduce|present|construct|train|evaluate|show|demonstrate|describe|build"
+    r"|design|develop|apply|compare|test|find|report|argue|study|investigate|analy[sz]e|extend|combine|employ|adopt"
+    r"|leverage|suggest|conduct|perform|achieve|obtain|use|define|formulate|derive|prove|model|learn|add|replace)\b)",
+    re.I,
+)
 _FIRST_PERSON = re.compile(
     r"(?<![\w.'’-])(?:(?<!(?:ype|ase|art|vel|age|ass|ter|ion|ble|ure|War) )I(?:['’](?:m|ve|d|ll))?(?![\w.'’-])"
     r"|[Mm](?:e|y|ine|yself)(?![\w'’-])|IMO|IMHO|(?i:in\s+my\s+(?:opinion|view)|personally))"
@@ -198,6 +205,11 @@ def drop_connective(sentence: str) -> str:
         return sentence
     rest = sentence[match.end() :]
     return rest[:1].upper() + rest[1:]
+
+
+def name_the_authors(sentence: str) -> str:
+    """ "They construct X" -> "The authors construct X": a review's "they" with a research verb means the authors."""
+    return _AUTHORS_THEY.sub("The authors ", sentence, count=1)
 
 
 def has_first_person(text: str) -> bool:
@@ -332,12 +344,13 @@ def balanced(text: str) -> bool:
 
 def in_source_order(sentences: Sequence[str], source: str) -> bool:
     """Whether each sentence occurs in `source` after the one before it (compared on words, from the 2nd word on,
-    so a dropped connective or a re-capitalized first word still matches)."""
+    so a dropped connective, a re-capitalized first word or "They" named as "The authors" still matches)."""
     words = tokens(source)
     haystack = " " + " ".join(words) + " "
     position = 0
     for sentence in sentences:
-        needle = " " + " ".join(tokens(sentence)[1:]) + " "
+        said = tokens(sentence)
+        needle = " " + " ".join(said[2:] if said[:2] == ["the", "authors"] else said[1:]) + " "
         if needle.strip() == "":
             continue
         found = haystack.find(needle, position)

@@ -13,9 +13,9 @@ from bot.summarize.rules import headline_violations, tldr_violations
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
-# Measured on the shared pages: 168/168 headlines and 158/168 TL;DRs clean (the rest are link lists and one-sentence
+# Measured on the shared pages: 168/168 headlines and 160/168 TL;DRs clean (the rest are link lists and one-sentence
 # summaries whose only standalone sentence is the headline's). A regression below these fails.
-MIN_CLEAN_TLDRS = 0.93
+MIN_CLEAN_TLDRS = 0.95
 
 
 @pytest.fixture(scope="module")

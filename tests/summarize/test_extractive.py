@@ -5,20 +5,25 @@ from __future__ import annotations
 import pytest
 
 from bot.summarize.extractive import ALGORITHM, ExtractiveSummarizer
-from bot.summarize.rules import drop_connective, tldr_violations
+from bot.summarize.rules import drop_connective, name_the_authors, tldr_violations
 from bot.summarize.sentences import split_sentences
 
 pytestmark = pytest.mark.slow
 
 
 def drawn_from(summary: str, text: str) -> bool:
-    """Tell whether `summary` is whole sentences of `text` in document order (a leading "However, " may be dropped),
-    the last possibly cut after a word."""
+    """Tell whether `summary` is whole sentences of `text` in document order (a leading "However, " may be dropped,
+    "They propose" may read "The authors propose"), the last possibly cut after a word."""
     sentences = [" ".join(s.split()) for s in split_sentences(text)]
     rest, position = summary, 0
     while rest:
         for index in range(position, len(sentences)):
-            whole = next((f for f in (sentences[index], drop_connective(sentences[index])) if rest.startswith(f)), "")
+            forms = {
+                form
+                for sentence in (sentences[index], drop_connective(sentences[index]))
+                for form in (sentence, name_the_authors(sentence))
+            }
+            whole = next((f for f in forms if rest.startswith(f)), "")
             if whole and (rest == whole or rest.startswith(whole + " ")):
                 rest, position = rest[len(whole) :].lstrip(), index + 1
                 break
@@ -95,6 +100,17 @@ def test_a_sentence_repeating_the_headline_is_left_out(extractive: ExtractiveSum
     headline = "SparseMix, a mixture of experts that routes tokens with a learned hash"
     summary = extractive.summarize_batch([text], [headline])[0]
     assert "propose SparseMix" not in summary and tldr_violations(summary, headline=headline) == []
+
+
+def test_a_review_s_they_becomes_the_authors_so_the_sentence_stands_alone(extractive: ExtractiveSummarizer) -> None:
+    text = (
+        "The goal is a parser that serves a downstream task rather than a treebank. "
+        "They construct a shift-reduce parser whose actions are learned from the task reward alone. "
+        "They converge in a few epochs on every benchmark tried."
+    )
+    summary = extractive.summarize_batch([text])[0]
+    assert "The authors construct a shift-reduce parser" in summary, summary
+    assert tldr_violations(summary, source=text) == [], summary
 
 
 def test_version_names_model_settings_and_algorithm(extractive: ExtractiveSummarizer) -> None:
