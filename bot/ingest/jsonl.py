@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.ingest.clean import clean_text, fingerprint
 from bot.ingest.headline import derive_authors, derive_headline, fit_title
-from bot.ingest.records import IngestProblem, ParseResult, read_text
+from bot.ingest.records import IngestProblem, ParseResult, bad_byte, read_text
 from bot.models import Paper
 
 SOURCE = "jsonl"
@@ -33,8 +33,13 @@ def parse_jsonl(path: Path) -> Iterator[ParseResult]:
     if isinstance(text, IngestProblem):
         yield text
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    offset = 0
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        start, offset = offset, offset + len(line)
         if not line.strip():
+            continue
+        if damage := bad_byte(text, start, offset):
+            yield IngestProblem(str(path), f"line {number}", damage)
             continue
         try:
             yield _paper(json.loads(line), path, number)

@@ -68,11 +68,8 @@ def check_parse_result(record: Paper | IngestProblem, path: Path) -> None:
 
 
 def _decoded(data: bytes) -> str | None:
-    """The file as parsers read it, or None where they must refuse it whole (binary, not UTF-8)."""
-    try:
-        return None if b"\x00" in data else data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
+    """The file as parsers read it (a byte that is not UTF-8 costs only its record), or None if binary."""
+    return None if b"\x00" in data else data.decode("utf-8-sig", errors="surrogateescape")
 
 
 @fuzz("ingest: ShortScience page dump")
