@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.errors import StoreError
-from bot.models import SourceState
+from bot.models import Channel, SourceState
 from bot.ops.doctor import DATABASE, UPGRADE, Check
 from storage.engine import describe
 from storage.migrate import current_revision, head_revision
@@ -37,6 +37,15 @@ async def stored_source_states(url: str) -> list[SourceState]:
     store = await SqlStore.connect(url, migrate=False)
     try:
         return await store.sources.source_states()
+    finally:
+        await store.close()
+
+
+async def stored_channels(url: str) -> list[Channel]:
+    """Every channel's stored settings from the store at `url`, opened without migrating."""
+    store = await SqlStore.connect(url, migrate=False)
+    try:
+        return await store.channels.list_channels()
     finally:
         await store.close()
 

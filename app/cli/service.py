@@ -71,6 +71,7 @@ async def status() -> None:
     for row in rows:
         upcoming = f"{row.next_run:%Y-%m-%d %H:%M %Z}" if row.next_run else "-"
         upcoming = "[yellow]paused[/yellow]" if row.paused else upcoming
+        upcoming = "[red]never: invalid schedule[/red]" if row.invalid else upcoming
         last = f"{row.last_sent:%Y-%m-%d %H:%M} UTC" if row.last_sent else "never"
         table.add_row(escape(str(row.ref)), escape(row.schedule), upcoming, last, str(row.pending))
     out.print(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.cronspec import schedule_error
 from bot.delivery.cron import next_fire
 from bot.models import ChannelRef
 from bot.ports.channels import Channels
@@ -21,6 +22,7 @@ class ChannelStatus:
     last_sent: datetime | None
     pending: int
     paused: bool
+    invalid: str | None = None  # why the stored schedule cannot run (the scheduler skips the channel)
 
 
 async def channel_statuses(channels: Channels, outbox: Outbox, now: datetime) -> list[ChannelStatus]:
@@ -29,7 +31,8 @@ async def channel_statuses(channels: Channels, outbox: Outbox, now: datetime) ->
     rows = []
     for channel in await channels.list_channels():
         last_sent, pending = delivered.get(channel.ref, (None, 0))
-        upcoming = None if channel.paused else next_fire(channel.cron, channel.timezone, now)
+        invalid = schedule_error(channel.cron, channel.timezone)
+        upcoming = None if channel.paused or invalid else next_fire(channel.cron, channel.timezone, now)
         schedule = f"{channel.cron} ({channel.timezone})"
-        rows.append(ChannelStatus(channel.ref, schedule, upcoming, last_sent, pending, channel.paused))
+        rows.append(ChannelStatus(channel.ref, schedule, upcoming, last_sent, pending, channel.paused, invalid))
     return rows
