@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, Optional, TypeVar
 from zoneinfo import available_timezones
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -43,7 +44,7 @@ from bot.chat.router import CommandRouter
 from bot.chat.spec import ArgKind, Argument, Command
 from bot.config import DiscordSettings
 from bot.delivery.pacing import RateLimiter
-from bot.errors import ConfigError, PaperbotError, TransientPostError
+from bot.errors import ConfigError, PaperbotError, PlatformUnreachableError, TransientPostError
 from bot.events import Reply
 from bot.models import ChannelRef, DigestLayout, DigestMessage, PostedMessage
 from bot.ports.papers import Papers
@@ -116,15 +117,17 @@ class DiscordAdapter:
         """Log in over REST only: enough to post digests and sync commands without a gateway connection."""
         token = self._token()
         self._opened = True
-        await self.client.login(token)
+        try:
+            await self.client.login(token)
+        except discord.LoginFailure:
+            raise ConfigError("Discord refused discord.token (DISCORD_TOKEN): check the bot's token") from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise PlatformUnreachableError(f"Discord is unreachable: {exc}") from exc
 
     async def start(self) -> None:
         """Log in (a wrong token fails here, at once), then serve commands and reactions over the gateway in the
         background until `stop`; digests go out over REST meanwhile."""
-        try:
-            await self.login()
-        except discord.LoginFailure:
-            raise ConfigError("Discord refused discord.token (DISCORD_TOKEN): check the bot's token") from None
+        await self.login()
         self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
         self._gateway.add_done_callback(_gateway_ended)
 

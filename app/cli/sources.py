@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -9,7 +10,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from app.cli.common import command, err, open_bot, out
+from app.cli.common import command, err, open_bot, out, state
 from app.cli.progress import summarize_with_progress
 from bot.errors import ConfigError
 
@@ -64,6 +65,7 @@ async def fetch(
     async with open_bot() as bot:
         chosen = _chosen(bot.settings.sources, name, all_sources)
         fetchers = source_fetcher(bot)
+        quiet_failures()  # each report below says a failure once, naming its source
         try:
             reports = [await _fetch_with_progress(fetchers.fetcher, source) for source in chosen]
             for report in reports:
@@ -97,6 +99,12 @@ async def enrich() -> None:
         _print_enrichment(report)
         if report.error:
             raise typer.Exit(1)
+
+
+def quiet_failures() -> None:
+    """Leave a source failure to the command's own one-line report (`--verbose` keeps the log's account too)."""
+    if not state.get("verbose"):
+        logging.getLogger("bot.sources.service").setLevel(logging.ERROR)
 
 
 def _chosen(sources: list[SourceSettings], name: str | None, all_sources: bool) -> list[SourceSettings]:
@@ -134,7 +142,9 @@ def _print_report(report: FetchReport) -> None:
     for cut in report.cuts:
         err.print(f"[yellow]cut[/yellow] {escape(cut)}", highlight=False, soft_wrap=True)
     if report.error:
-        err.print(f"[red]error:[/red] {escape(report.error)}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[red]error:[/red] source {escape(report.source)}: {escape(report.error)}", highlight=False, soft_wrap=True
+        )
         return
     unchanged = f", {report.not_modified} unchanged since last fetch" if report.not_modified else ""
     out.print(
