@@ -113,3 +113,14 @@ def test_ask_has_help(runner):
     result = invoke(runner, "ask", "--help")
     assert result.exit_code == 0 and "--out" in result.output and "--user" in result.output
     assert "ask" in invoke(runner, "--help").output
+
+
+def test_a_word_that_looks_like_an_option_is_part_of_the_command(runner, ids):
+    result = invoke(runner, "ask", "search", "-graph", "--user", "ada")  # --user is ask's own; -graph is text
+    assert result.exit_code == 0, result.output
+    assert "for '-graph'" in result.output and GRAPHS in result.output
+
+
+def test_show_says_when_a_paper_was_published_or_that_its_date_is_unknown(runner, ids):
+    shown = invoke(runner, "show", ids[GRAPHS])
+    assert shown.exit_code == 0 and "date unknown" in shown.output  # the record had no `published`
