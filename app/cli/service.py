@@ -59,7 +59,7 @@ async def status() -> None:
 
     from rich.table import Table
 
-    from bot.ops.status import channel_statuses
+    from bot.ops.status import WAITING_CAP, channel_statuses
 
     async with open_bot() as bot:
         rows = await channel_statuses(bot.store.channels, bot.store.outbox, datetime.now(UTC))
@@ -73,5 +73,6 @@ async def status() -> None:
         upcoming = "[yellow]paused[/yellow]" if row.paused else upcoming
         upcoming = "[red]never: invalid schedule[/red]" if row.invalid else upcoming
         last = f"{row.last_sent:%Y-%m-%d %H:%M} UTC" if row.last_sent else "never"
-        table.add_row(escape(str(row.ref)), escape(row.schedule), upcoming, last, str(row.pending))
+        pending = f"{row.pending}+" if row.pending >= WAITING_CAP else str(row.pending)
+        table.add_row(escape(str(row.ref)), escape(row.schedule), upcoming, last, pending)
     out.print(table)
