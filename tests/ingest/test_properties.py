@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.ingest import IngestProblem, parse_file
 from bot.ingest.clean import clean_text, fingerprint
 from bot.ingest.headline import MAX_HEADLINE, derive_authors, derive_headline
+from bot.ingest.identity import abs_url, known_identity
 from bot.models import Paper
 from tests.fuzz.documents import jsonl_files, shortscience_dumps
 from tests.fuzz.harness import fuzz
@@ -63,7 +64,8 @@ def check_parse_result(record: Paper | IngestProblem, path: Path) -> None:
     assert 1 <= len(record.headline) <= MAX_HEADLINE and "\n" not in record.headline
     assert "$" not in record.headline + record.text and any(c.isalnum() for c in record.text)
     _check_clean(record.text)
-    assert len(record.fingerprint) == 64 and record.id.startswith(("ss-", "jl-"))
+    assert len(record.fingerprint) == 64
+    assert record.id.startswith(("ss-", "jl-", "doi:")) or known_identity(record.id) == (record.id, abs_url(record.id))
     assert record.url is None or record.url.lower().startswith(("https://", "http://"))
 
 

@@ -127,3 +127,26 @@ def test_enrich_with_enrichment_off_is_one_line(runner):
     result = invoke(runner, "sources", "enrich")
     assert result.exit_code == 1 and "enabled = true under [semantic_scholar]" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("file_first", [True, False], ids=["file-then-feed", "feed-then-file"])
+def test_a_jsonl_record_and_the_feed_entry_of_the_same_paper_are_one_paper(runner, feed_server, tmp_path, file_first):
+    import json
+
+    record = {
+        "title": "Pruning Attention Heads with Second-Order Saliency",
+        "url": "https://arxiv.org/abs/2401.00004v5",
+        "summary": "We prune attention heads using second-order saliency estimates, keeping accuracy.",
+    }
+    doi_record = {"title": "A DOI paper", "doi": "10.1000/XYZ.42", "summary": "Saliency maps of a journal paper."}
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(json.dumps(record) + "\n" + json.dumps(doi_record) + "\n", encoding="utf-8")
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+    steps = [("ingest", str(papers)), ("sources", "fetch", "cs-lg")]
+    for args in steps if file_first else steps[::-1]:
+        assert invoke(runner, *args).exit_code == 0
+    import_ids = [json.loads(line)["id"] for line in invoke(runner, "list", "--json").stdout.splitlines()]
+    assert import_ids.count("2401.00004") == 1 and "doi:10.1000/xyz.42" in import_ids
+    assert len(import_ids) == 5  # the feed's four papers and the DOI one: no jl- twin of 2401.00004
+    found = invoke(runner, "ask", "search", "pruning attention heads")
+    assert found.output.count("Pruning Attention Heads") == 1, found.output
