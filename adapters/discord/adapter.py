@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
@@ -52,6 +53,8 @@ from bot.ports.papers import Papers
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
+LOGIN_TIMEOUT_S = 30.0  # a blackholed network answers nothing: give up on one attempt after this
+RECONNECT_BASE_S, RECONNECT_CAP_S = 5.0, 120.0  # back-off between attempts while Discord is unreachable
 AUTOCOMPLETE_CHOICES = 25  # Discord's maximum
 AUTOCOMPLETE_SCAN = 500  # recent papers searched for an id prefix or headline match
 _ZONES = tuple(sorted(available_timezones()))
@@ -127,7 +130,15 @@ class DiscordAdapter:
     async def start(self) -> None:
         """Log in (a wrong token fails here, at once), then serve commands and reactions over the gateway in the
         background until `stop`; digests go out over REST meanwhile."""
-        await self.login()
+        for step in itertools.count():
+            try:
+                await asyncio.wait_for(self.login(), LOGIN_TIMEOUT_S)
+                break
+            except (PlatformUnreachableError, TimeoutError) as exc:
+                delay = min(RECONNECT_BASE_S * 2**step, RECONNECT_CAP_S)
+                why = str(exc) or f"Discord is unreachable: no answer in {LOGIN_TIMEOUT_S:.0f} s"
+                log.warning("%s: retrying in %.0f s", why, delay)
+                await asyncio.sleep(delay)
         self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
         self._gateway.add_done_callback(_gateway_ended)
 
