@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from functools import wraps
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
@@ -18,12 +18,15 @@ from rich.markup import escape
 from bot.errors import PaperbotError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from app.wiring import App
     from bot.config import Settings
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
+WIDE_COLUMNS = 120  # narrower terminals get tables without their droppable columns
 out = Console()
 err = Console(stderr=True)
 state: dict[str, Any] = {"config": None}  # set by the top-level --config/--verbose options
@@ -58,6 +61,20 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+def fitted_table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, droppable: Collection[str]) -> Table:
+    """A table readable in this terminal: narrower than WIDE_COLUMNS, the `droppable` columns go and the borders
+    thin, so each row still fits on a line or two at 80 columns."""
+    from rich import box
+    from rich.table import Table
+
+    narrow = out.width < WIDE_COLUMNS
+    kept = [n for n, header in enumerate(headers) if not (narrow and header in droppable)]
+    table = Table(*(headers[n] for n in kept), box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD)
+    for row in rows:
+        table.add_row(*(row[n] for n in kept))
+    return table
+
+
 def cli_settings(*, service: bool = False) -> Settings:
     """Load the config; one-shot commands log warnings only, the worker (`service`) logs at the configured level."""
     from bot.config import load_settings
@@ -85,6 +102,8 @@ def _configure_logging(level: int, *, secrets: list[str]) -> None:
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
     for noisy in ("httpx", "urllib3", "filelock", "huggingface_hub", "alembic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # APScheduler says "Running job"/"executed successfully" at INFO for every job run: only a debug log shows them.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if level <= logging.DEBUG else max(level, logging.WARNING))
     logging.getLogger("discord.client").addFilter(_not_about_voice)  # paperbot never speaks: not worth a warning
 
 

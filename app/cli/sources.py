@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from app.cli.common import command, err, open_bot, out, state
+from app.cli.common import command, err, fitted_table, open_bot, out, state
 from app.cli.progress import summarize_with_progress
 from bot.errors import ConfigError
 
@@ -26,7 +26,7 @@ sources_app = typer.Typer(help="Where papers come from: arXiv, RSS/Atom feeds, S
 @sources_app.command("list")
 @command
 async def list_sources() -> None:
-    """The `[[sources]]` of the config, when each is fetched, and how its last fetches went."""
+    """The `\\[\\[sources]]` of the config, when each is fetched, and how its last fetches went."""
     async with open_bot() as bot:
         states = {state.name: state for state in await bot.store.sources.source_states()}
         configured = bot.settings.sources
@@ -38,7 +38,8 @@ async def list_sources() -> None:
 
 def sources_table(sources: list[SourceSettings], states: dict[str, SourceState]) -> Table:
     """One row per source: what and when, last success, and the current failure if any (shared with `status`)."""
-    table = Table("source", "kind", "what", "schedule", "last success", "papers added", "problem")
+    headers = ("source", "kind", "what", "schedule", "last success", "papers added", "problem")
+    rows = []
     for source in sources:
         state = states.get(source.name)
         what = source.query or " ".join(source.categories) or source.resolved_url()
@@ -49,8 +50,8 @@ def sources_table(sources: list[SourceSettings], states: dict[str, SourceState])
             since = f"{state.failing_since:%Y-%m-%d %H:%M} UTC"
             problem = f"[red]failing since {since}: {escape(state.last_error or '')}[/red]"
         added = str(state.papers_added) if state else "0"
-        table.add_row(escape(source.name), source.kind, escape(what), schedule, last, added, problem)
-    return table
+        rows.append((escape(source.name), source.kind, escape(what), schedule, last, added, problem))
+    return fitted_table(headers, rows, droppable={"kind", "what", "papers added"})
 
 
 @sources_app.command("fetch")
@@ -83,7 +84,7 @@ async def fetch(
 @sources_app.command("enrich")
 @command
 async def enrich() -> None:
-    """Look stored papers up in Semantic Scholar now ([semantic_scholar] enabled = true): its TL;DR, venue,
+    """Look stored papers up in Semantic Scholar now (\\[semantic_scholar] enabled = true): its TL;DR, venue,
     citation count and a title where the source gave none."""
     from app.worker import source_fetcher
 

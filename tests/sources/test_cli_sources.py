@@ -150,3 +150,32 @@ def test_a_jsonl_record_and_the_feed_entry_of_the_same_paper_are_one_paper(runne
     assert len(import_ids) == 5  # the feed's four papers and the DOI one: no jl- twin of 2401.00004
     found = invoke(runner, "ask", "search", "pruning attention heads")
     assert found.output.count("Pruning Attention Heads") == 1, found.output
+
+
+def test_help_keeps_brackets_and_tables_fit_80_columns(runner, feed_server, monkeypatch):
+    assert "The `[[sources]]` of the config" in invoke(runner, "sources", "list", "--help").output
+    assert "([semantic_scholar] enabled" in " ".join(invoke(runner, "sources", "enrich", "--help").output.split())
+    feed_server.documents["/blog.xml"] = Document(b"<html><body>Service Unavailable</body></html>", "text/html")
+    invoke(runner, "sources", "fetch", "lab-blog")
+    assert invoke(runner, "ask", "subscribe", "graphs").exit_code == 0  # the console channel, in the status table
+    monkeypatch.setenv("COLUMNS", "80")
+    for args in (("sources", "list"), ("status",)):
+        shown = invoke(runner, *args)
+        assert shown.exit_code == 0 and all(len(line) <= 80 for line in shown.stdout.splitlines()), shown.stdout
+        rows = {line.split()[0]: line for line in shown.stdout.splitlines() if line.strip()}
+        assert "0 6 * * * (UTC)" in rows["cs-lg"] and "failing since" in rows["lab-blog"], shown.stdout
+    channel = next(line for line in invoke(runner, "status").stdout.splitlines() if "console:" in line)
+    assert "UTC" in channel and channel.split()[-1] == "0"  # next run, last digest ("never") and pending on one line
+
+
+def test_apscheduler_job_lines_stay_at_debug(monkeypatch):
+    import logging
+
+    from app.cli import common
+
+    common._configure_logging(logging.INFO, secrets=[])
+    assert not logging.getLogger("apscheduler.executors.default").isEnabledFor(logging.INFO)
+    assert logging.getLogger("bot.delivery.scheduler").isEnabledFor(logging.INFO)
+    common._configure_logging(logging.DEBUG, secrets=[])
+    assert logging.getLogger("apscheduler.executors.default").isEnabledFor(logging.DEBUG)
+    logging.getLogger().setLevel(logging.WARNING)
