@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import socket
+import sys
 
 import pytest
 
@@ -185,3 +187,36 @@ def test_a_failing_source_is_reported_once_naming_it(runner, tmp_path):
     )
     line = _only_stderr_line(invoke(runner, "--config", str(config), "sources", "fetch", "feed"))
     assert line.startswith("error: source feed: http://127.0.0.1:") and "Cannot connect" in line
+
+
+_READ_ONLY = """
+mount --bind "$DATA" "$DATA" && mount -o remount,bind,ro "$DATA" || exit 77
+touch "$DATA/probe" 2>/dev/null && exit 77
+for args in "list" "db backup $BACKUP" "doctor"; do
+    echo "== $args"; python -c 'from app.cli.main import app; app()' $args 2>&1; echo "exit $?"
+done
+"""
+
+
+def test_a_read_only_data_directory_still_lists_and_backs_up_and_doctor_says_why(runner, tmp_path):
+    import shutil
+    import subprocess
+
+    data = tmp_path / "data"
+    url = f"sqlite+aiosqlite:///{data / 'bot.sqlite3'}"
+    papers = tmp_path / "p.jsonl"
+    papers.write_text(json.dumps({"title": "Kept paper", "summary": "Some summary text here."}) + "\n", "utf-8")
+    env = {**os.environ, "PAPERBOT_DATABASE__URL": url, "COLUMNS": "300", "DATA": str(data)}
+    env["BACKUP"] = str(tmp_path / "backup.sqlite3")
+    subprocess.run(  # the store, made by the CLI as usual
+        [sys.executable, "-c", "from app.cli.main import app; app()", "ingest", str(papers)], env=env, check=True
+    )
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare(1) for a read-only mount")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", _READ_ONLY], env=env, capture_output=True, text=True)
+    if done.returncode == 77 or "== list" not in done.stdout:
+        pytest.skip(f"cannot make a read-only mount here: {done.stderr.strip()[:200]}")
+    listing, backup, doctor = done.stdout.split("== ")[1:]
+    assert "Kept paper" in listing and listing.rstrip().endswith("exit 0"), listing
+    assert "backed up the store" in backup and backup.rstrip().endswith("exit 0"), backup
+    assert f"opens read-only ({data} is read-only)" in doctor and "db upgrade" not in doctor, doctor
