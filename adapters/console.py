@@ -119,6 +119,7 @@ def render_paper(paper: Paper, tldr: str | None, community: Sequence[CommunitySu
     if tldr:
         parts += [Text("TL;DR ", style="bold") + Text(tldr), Text("")]
     meta = _meta_line(paper.source, paper.authors, paper.url, paper.id)
+    meta += f" · published {paper.published:%Y-%m-%d}" if paper.published else " · date unknown"
     parts += [Text(paper.text), Text(""), Text(meta, style="dim")]
     if paper.categories:
         parts.append(Text("categories: " + ", ".join(paper.categories), style="dim"))

@@ -75,7 +75,7 @@ def doctor_probes() -> Probes:
     from adapters.discord.doctor import discord_checks
     from adapters.slack.doctor import slack_checks
     from bot.ops.doctor import Probes
-    from storage.doctor import database_check, stored_source_states
+    from storage.doctor import database_check, stored_channels, stored_source_states
 
     async def slack(settings: Settings) -> list[Check]:
         return await slack_checks(settings.slack)
@@ -83,7 +83,12 @@ def doctor_probes() -> Probes:
     async def discord(settings: Settings) -> list[Check]:
         return await discord_checks(settings.discord)
 
-    return Probes(database=database_check, platforms=(slack, discord), source_states=stored_source_states)
+    return Probes(
+        database=database_check,
+        platforms=(slack, discord),
+        source_states=stored_source_states,
+        channels=stored_channels,
+    )
 
 
 def console_adapter(console: Console | None = None, files: Path | None = None) -> ConsoleAdapter:

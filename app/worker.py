@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -37,8 +37,25 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
 
     With `http_port`, one HTTP server listens there: GET /healthz, beside the requests of platforms that take them
     over HTTP (Slack, instead of Socket Mode). On `stop`, in-flight posts get `scheduler.shutdown_s` to finish;
-    unfinished digests stay planned for the next run.
+    unfinished digests stay planned for the next run. A `stop` while still starting (a platform unreachable, its
+    connect retrying) cancels the start: nothing was posted yet, so nothing is lost.
     """
+    started = asyncio.Event()
+    serving = asyncio.create_task(_serve(bot, http_port=http_port, stop=stop, started=started))
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({serving, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not serving.done() and not started.is_set():
+            log.info("stopping while starting: connecting cancelled")
+            serving.cancel()
+        with suppress(asyncio.CancelledError):
+            await serving
+    finally:
+        stopped.cancel()
+        serving.cancel()
+
+
+async def _serve(bot: App, *, http_port: int | None, stop: asyncio.Event, started: asyncio.Event) -> None:
     install_crash_hook_from_env()
     settings = bot.settings
     scheduler: DigestScheduler | None = None
@@ -83,6 +100,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
         running.push_async_callback(bot.saves.settled)  # App Home refreshes under way finish before the platforms stop
         running.push_async_callback(scheduler.stop)  # first out: in-flight posts finish while the platforms are up
         await scheduler.start()
+        started.set()  # from here a stop is graceful: in-flight posts finish (scheduler.stop)
         log.info("paperbot running: platforms=%s", ",".join(sorted(platforms)))
         await stop.wait()
 

@@ -11,7 +11,6 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -25,6 +24,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.cronspec import cron_error, zone_error
 from bot.errors import ConfigError
 from bot.models import ChannelRef
 
@@ -105,17 +105,15 @@ class DigestSettings(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+        if problem := zone_error(name):
+            raise ValueError(problem)
         return name
 
     @field_validator("cron")
     @classmethod
-    def _five_fields(cls, cron: str) -> str:
-        if len(cron.split()) != 5:
-            raise ValueError(f"cron {cron!r} needs five fields: minute hour day month weekday")
+    def _valid_cron(cls, cron: str) -> str:
+        if problem := cron_error(cron):
+            raise ValueError(problem)
         return cron
 
 
@@ -215,7 +213,7 @@ class IngestSettings(_Section):
     timezone: str = "UTC"
 
     _known_zone = field_validator("timezone")(DigestSettings._known_zone.__func__)  # type: ignore[attr-defined]
-    _five_fields = field_validator("cron")(DigestSettings._five_fields.__func__)  # type: ignore[attr-defined]
+    _valid_cron = field_validator("cron")(DigestSettings._valid_cron.__func__)  # type: ignore[attr-defined]
 
 
 SourceKind = Literal["arxiv", "arxiv-listing", "rss", "shortscience", "huggingface"]
@@ -244,7 +242,7 @@ class SourceSettings(_Section):
     channels: list[str] = Field(default_factory=list)  # "platform:workspace/channel" told of outages; empty: all
 
     _known_zone = field_validator("timezone")(DigestSettings._known_zone.__func__)  # type: ignore[attr-defined]
-    _five_fields = field_validator("cron")(DigestSettings._five_fields.__func__)  # type: ignore[attr-defined]
+    _valid_cron = field_validator("cron")(DigestSettings._valid_cron.__func__)  # type: ignore[attr-defined]
 
     @field_validator("url")
     @classmethod

@@ -45,6 +45,10 @@ class StoreError(PaperbotError):
     """The store is unreachable, corrupt, or at a schema version this code does not know."""
 
 
+class PlatformUnreachableError(PaperbotError):
+    """Slack or Discord cannot be reached at all (no route, refused, timed out): nothing was sent."""
+
+
 class PostError(PaperbotError):
     """A digest post failed; `posted` holds the messages that went out before it, so they are never reposted."""
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 
 from bot.errors import StoreError
-from storage.engine import describe
+from storage.engine import describe, read_only_reason, read_only_uri
 
 _PAGES_PER_STEP = 1024  # copy in steps so a running bot's writers are only briefly blocked
 
@@ -59,7 +60,8 @@ def _check(path: Path) -> None:
 
 def _copy(source: Path, destination: Path) -> None:
     try:
-        with sqlite3.connect(source) as reader, sqlite3.connect(destination) as writer:
+        reading = read_only_uri(source) if read_only_reason(source) else f"file:{quote(str(source))}"
+        with sqlite3.connect(reading, uri=True) as reader, sqlite3.connect(destination) as writer:
             reader.backup(writer, pages=_PAGES_PER_STEP)
     except sqlite3.Error as exc:
         raise StoreError(f"copying {source} to {destination} failed: {exc}") from None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
@@ -38,7 +40,13 @@ def open_engine(url: str) -> AsyncEngine:
             return create_async_engine(parsed, pool_pre_ping=True)
         if not parsed.database or parsed.database == ":memory:":
             raise StoreError("an in-memory SQLite store is not supported: give the store a file path")
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database).expanduser()
+        if read_only_reason(path):  # reading commands still work; a write fails with SQLite's "readonly database"
+            engine = create_async_engine(f"sqlite+aiosqlite:///{read_only_uri(path)}&uri=true")
+            event.listen(engine.sync_engine, "connect", _sqlite_connect_read_only)
+            event.listen(engine.sync_engine, "begin", _sqlite_begin)
+            return engine
+        path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(parsed)
     except (*STORE_FAILURES, ImportError) as exc:  # a bad URL, a missing driver, a folder that cannot be made
         raise store_error(exc, url) from exc
@@ -62,6 +70,26 @@ def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
             cursor.execute(f"PRAGMA {pragma}")
     finally:
         cursor.close()
+
+
+def read_only_reason(path: Path) -> str | None:
+    """Why the SQLite file at `path` cannot be written (SQLite also writes beside it: journal, WAL), or None."""
+    if not path.is_file():
+        return None
+    for target in (path.parent, path):
+        if not os.access(target, os.W_OK):  # also False for root on a read-only mount
+            return f"{target} is read-only"
+    return None
+
+
+def read_only_uri(path: Path) -> str:
+    """A SQLite URI that reads `path` without writing anything beside it: immutable, as nothing can write there."""
+    return f"file:{quote(str(path))}?mode=ro&immutable=1"
+
+
+def _sqlite_connect_read_only(dbapi_connection: Any, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # as _sqlite_connect; the WAL and sync pragmas would need a write
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def _sqlite_begin(connection: Connection) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -51,14 +53,28 @@ def _current(connection: Connection) -> str | None:
 
 def _upgrade(connection: Connection, revision: str) -> None:
     before = _current(connection)
-    command.upgrade(_config(connection), revision)
+    with _known_target(revision):
+        command.upgrade(_config(connection), revision)
     log.info("store schema %s -> %s", before, revision)
 
 
 def _downgrade(connection: Connection, revision: str) -> None:
     _current(connection)
-    command.downgrade(_config(connection), revision)
+    with _known_target(revision):
+        command.downgrade(_config(connection), revision)
     log.info("store schema downgraded to %s", revision)
+
+
+@contextmanager
+def _known_target(revision: str) -> Iterator[None]:
+    """Alembic's refusal of a target (unknown, or on the wrong side of the current one) as one line for the user."""
+    try:
+        yield
+    except CommandError as exc:
+        known = ", ".join(
+            reversed([script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()])
+        )
+        raise StoreError(f"cannot migrate to {revision!r}: {exc} (revisions: base, {known}, head)") from None
 
 
 async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:

@@ -45,7 +45,7 @@ def _tsquery(query: SearchQuery) -> ColumnElement[Any]:
 def _filters(query: SearchQuery) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.since is not None:
-        where.append(PaperRow.recency >= query.since)
+        where.append(PaperRow.published >= query.since)  # an undated paper is outside any since: (NULL)
     for author in query.authors:
         pattern = "%" + author.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where.append(func.lower(PaperRow.authors.cast(Text)).like(pattern, escape="\\"))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from typing import Any, Optional, TypeVar
 from zoneinfo import available_timezones
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -43,7 +45,7 @@ from bot.chat.router import CommandRouter
 from bot.chat.spec import ArgKind, Argument, Command
 from bot.config import DiscordSettings
 from bot.delivery.pacing import RateLimiter
-from bot.errors import ConfigError, PaperbotError, TransientPostError
+from bot.errors import ConfigError, PaperbotError, PlatformUnreachableError, TransientPostError
 from bot.events import Reply
 from bot.models import ChannelRef, DigestLayout, DigestMessage, PostedMessage
 from bot.ports.papers import Papers
@@ -51,6 +53,8 @@ from bot.ports.papers import Papers
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
+LOGIN_TIMEOUT_S = 30.0  # a blackholed network answers nothing: give up on one attempt after this
+RECONNECT_BASE_S, RECONNECT_CAP_S = 5.0, 120.0  # back-off between attempts while Discord is unreachable
 AUTOCOMPLETE_CHOICES = 25  # Discord's maximum
 AUTOCOMPLETE_SCAN = 500  # recent papers searched for an id prefix or headline match
 _ZONES = tuple(sorted(available_timezones()))
@@ -116,15 +120,25 @@ class DiscordAdapter:
         """Log in over REST only: enough to post digests and sync commands without a gateway connection."""
         token = self._token()
         self._opened = True
-        await self.client.login(token)
+        try:
+            await self.client.login(token)
+        except discord.LoginFailure:
+            raise ConfigError("Discord refused discord.token (DISCORD_TOKEN): check the bot's token") from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise PlatformUnreachableError(f"Discord is unreachable: {exc}") from exc
 
     async def start(self) -> None:
         """Log in (a wrong token fails here, at once), then serve commands and reactions over the gateway in the
         background until `stop`; digests go out over REST meanwhile."""
-        try:
-            await self.login()
-        except discord.LoginFailure:
-            raise ConfigError("Discord refused discord.token (DISCORD_TOKEN): check the bot's token") from None
+        for step in itertools.count():
+            try:
+                await asyncio.wait_for(self.login(), LOGIN_TIMEOUT_S)
+                break
+            except (PlatformUnreachableError, TimeoutError) as exc:
+                delay = min(RECONNECT_BASE_S * 2**step, RECONNECT_CAP_S)
+                why = str(exc) or f"Discord is unreachable: no answer in {LOGIN_TIMEOUT_S:.0f} s"
+                log.warning("%s: retrying in %.0f s", why, delay)
+                await asyncio.sleep(delay)
         self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
         self._gateway.add_done_callback(_gateway_ended)
 

@@ -29,6 +29,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.home_tab import HomeTab
+from adapters.slack.outage import OneLineOutage
 from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
 from adapters.slack.presses import Presses
 from adapters.slack.render import digest_papers, escape, render_digest, render_reply
@@ -241,7 +242,10 @@ class SlackAdapter:
             raise ConfigError("'Add to Slack' (slack.client_id) needs a public redirect URL: run with --http")
         token = _required(self._settings.app_token, "slack.app_token (SLACK_APP_TOKEN)")
         self._socket = AsyncSocketModeHandler(self.app, token)
-        await self._socket.connect_async()
+        outage = OneLineOutage(self._socket.client.ping_interval)
+        for logger in {self._socket.client.logger, self.client.logger}:
+            logger.addFilter(outage)
+        await self._socket.connect_async()  # retries while Slack is unreachable; the worker cancels it to stop
         log.info("slack connected over socket mode")
 
     def add_routes(self, web_app: web.Application, path: str = "/slack/events") -> None:

@@ -26,8 +26,8 @@ async def discord_sync(
 
     async with open_bot() as bot:
         adapter = discord_adapter(bot)
-        await adapter.login()
-        try:
+        try:  # a failed login still closes the HTTP session it opened
+            await adapter.login()
             names = await adapter.sync_commands(guild)
         finally:
             await adapter.stop()

@@ -25,7 +25,8 @@ app.add_typer(model_app, name="model")
 app.add_typer(discord_app, name="discord")
 app.add_typer(sources_app, name="sources")
 app.command("doctor")(doctor)
-app.command("ask")(ask)
+# All but `ask`'s own options is the command text, words that look like options too (`ask search -gan`).
+app.command("ask", context_settings={"ignore_unknown_options": True})(ask)
 
 
 @app.callback()

@@ -15,6 +15,7 @@ from app.cli.progress import ingest_with_progress, summarize_with_progress
 
 if TYPE_CHECKING:
     from app.wiring import App
+    from bot.models import Channel
 
 papers_app = typer.Typer()
 
@@ -128,10 +129,21 @@ async def _post_console_digest(bot: App) -> None:
     from adapters.console import ConsoleAdapter
 
     console = ConsoleAdapter(out)
-    message = await bot.digests.deliver(await bot.channel(bot.console_ref()), console.send_digest)
-    if message is None:
-        total = await bot.store.papers.count_papers()
-        console.show_notice(f"No new papers for this channel: all {total} were sent. Add more with `paperbot ingest`.")
+    channel = await bot.channel(bot.console_ref())
+    message = await bot.digests.deliver(channel, console.send_digest, notify=console.send_notice)
+    if message is None and not channel.empty_notice:  # with it, the quiet-day notice went out as on any platform
+        console.show_notice(await _why_nothing_new(bot, channel))
+
+
+async def _why_nothing_new(bot: App, channel: Channel) -> str:
+    """Say what the channel got of the store, and that the rest does not match its topics (when it has some)."""
+    total = await bot.store.papers.count_papers()
+    sent = len(await bot.store.outbox.delivered_papers(channel.ref))
+    got = f"{sent} of the {total} papers stored went to it"
+    if not channel.topics:
+        return f"No new papers for this channel: {got}. Add more with `paperbot ingest`."
+    topics = ", ".join(repr(topic) for topic in channel.topics)
+    return f"No new papers for this channel: {got}; none of the others matches its topics ({topics})."
 
 
 async def _tldrs(bot: App, paper_ids: list[str]) -> dict[str, str]:

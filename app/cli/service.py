@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from app.cli.common import cli_settings, command, open_bot, out
+from app.cli.common import cli_settings, command, fitted_table, open_bot, out
 from app.cli.sources import sources_table
 
 if TYPE_CHECKING:
@@ -57,9 +57,7 @@ async def status() -> None:
     """The sources' health, then each channel's next digest run, last digest sent and papers waiting."""
     from datetime import UTC, datetime
 
-    from rich.table import Table
-
-    from bot.ops.status import channel_statuses
+    from bot.ops.status import WAITING_CAP, channel_statuses
 
     async with open_bot() as bot:
         rows = await channel_statuses(bot.store.channels, bot.store.outbox, datetime.now(UTC))
@@ -67,10 +65,14 @@ async def status() -> None:
         sources = bot.settings.sources
     if sources:
         out.print(sources_table(sources, states))
-    table = Table("channel", "schedule", "next run", "last digest", "pending")
+    lines = []
     for row in rows:
         upcoming = f"{row.next_run:%Y-%m-%d %H:%M %Z}" if row.next_run else "-"
         upcoming = "[yellow]paused[/yellow]" if row.paused else upcoming
+        upcoming = "[red]never: invalid schedule[/red]" if row.invalid else upcoming
         last = f"{row.last_sent:%Y-%m-%d %H:%M} UTC" if row.last_sent else "never"
-        table.add_row(escape(str(row.ref)), escape(row.schedule), upcoming, last, str(row.pending))
-    out.print(table)
+        pending = f"{row.pending}+" if row.pending >= WAITING_CAP else str(row.pending)
+        lines.append((escape(str(row.ref)), escape(row.schedule), upcoming, last, pending))
+    out.print(
+        fitted_table(("channel", "schedule", "next run", "last digest", "pending"), lines, droppable={"schedule"})
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -9,7 +10,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from app.cli.common import command, err, open_bot, out
+from app.cli.common import command, err, fitted_table, open_bot, out, state
 from app.cli.progress import summarize_with_progress
 from bot.errors import ConfigError
 
@@ -25,7 +26,7 @@ sources_app = typer.Typer(help="Where papers come from: arXiv, RSS/Atom feeds, S
 @sources_app.command("list")
 @command
 async def list_sources() -> None:
-    """The `[[sources]]` of the config, when each is fetched, and how its last fetches went."""
+    """The `\\[\\[sources]]` of the config, when each is fetched, and how its last fetches went."""
     async with open_bot() as bot:
         states = {state.name: state for state in await bot.store.sources.source_states()}
         configured = bot.settings.sources
@@ -37,7 +38,8 @@ async def list_sources() -> None:
 
 def sources_table(sources: list[SourceSettings], states: dict[str, SourceState]) -> Table:
     """One row per source: what and when, last success, and the current failure if any (shared with `status`)."""
-    table = Table("source", "kind", "what", "schedule", "last success", "papers added", "problem")
+    headers = ("source", "kind", "what", "schedule", "last success", "papers added", "problem")
+    rows = []
     for source in sources:
         state = states.get(source.name)
         what = source.query or " ".join(source.categories) or source.resolved_url()
@@ -48,8 +50,8 @@ def sources_table(sources: list[SourceSettings], states: dict[str, SourceState])
             since = f"{state.failing_since:%Y-%m-%d %H:%M} UTC"
             problem = f"[red]failing since {since}: {escape(state.last_error or '')}[/red]"
         added = str(state.papers_added) if state else "0"
-        table.add_row(escape(source.name), source.kind, escape(what), schedule, last, added, problem)
-    return table
+        rows.append((escape(source.name), source.kind, escape(what), schedule, last, added, problem))
+    return fitted_table(headers, rows, droppable={"kind", "what", "papers added"})
 
 
 @sources_app.command("fetch")
@@ -64,6 +66,7 @@ async def fetch(
     async with open_bot() as bot:
         chosen = _chosen(bot.settings.sources, name, all_sources)
         fetchers = source_fetcher(bot)
+        quiet_failures()  # each report below says a failure once, naming its source
         try:
             reports = [await _fetch_with_progress(fetchers.fetcher, source) for source in chosen]
             for report in reports:
@@ -81,7 +84,7 @@ async def fetch(
 @sources_app.command("enrich")
 @command
 async def enrich() -> None:
-    """Look stored papers up in Semantic Scholar now ([semantic_scholar] enabled = true): its TL;DR, venue,
+    """Look stored papers up in Semantic Scholar now (\\[semantic_scholar] enabled = true): its TL;DR, venue,
     citation count and a title where the source gave none."""
     from app.worker import source_fetcher
 
@@ -97,6 +100,12 @@ async def enrich() -> None:
         _print_enrichment(report)
         if report.error:
             raise typer.Exit(1)
+
+
+def quiet_failures() -> None:
+    """Leave a source failure to the command's own one-line report (`--verbose` keeps the log's account too)."""
+    if not state.get("verbose"):
+        logging.getLogger("bot.sources.service").setLevel(logging.ERROR)
 
 
 def _chosen(sources: list[SourceSettings], name: str | None, all_sources: bool) -> list[SourceSettings]:
@@ -134,7 +143,9 @@ def _print_report(report: FetchReport) -> None:
     for cut in report.cuts:
         err.print(f"[yellow]cut[/yellow] {escape(cut)}", highlight=False, soft_wrap=True)
     if report.error:
-        err.print(f"[red]error:[/red] {escape(report.error)}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[red]error:[/red] source {escape(report.source)}: {escape(report.error)}", highlight=False, soft_wrap=True
+        )
         return
     unchanged = f", {report.not_modified} unchanged since last fetch" if report.not_modified else ""
     out.print(

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.chat.services import ChatServices
 from bot.chat.spec import Invocation
+from bot.cronspec import zone_error
 from bot.errors import CommandError, UsageError
 from bot.events import Reply
 from bot.models import Channel, DigestLayout
@@ -154,8 +154,6 @@ def _parse_schedule(parts: Sequence[str], channel: Channel, usage: str) -> tuple
 
 
 def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone_error(name):
         raise UsageError(f"{name[:40]!r} is not a time zone; use an IANA name such as Europe/Berlin or UTC.") from None
     return name

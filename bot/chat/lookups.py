@@ -35,7 +35,7 @@ async def show(services: ChatServices, call: Invocation) -> Reply:
     """The paper's item, and every community summary of it (the item condenses the best; all stay reachable)."""
     paper = await services.paper(call.argument)
     community = (await services.library.community_summaries([paper.id])).get(paper.id, [])
-    lines = [paper.headline]
+    lines = [f"Paper {paper.id}:"]  # the item below carries the headline: never twice
     if community:
         lines.append(f"{len(community)} community summaries:")
         lines += [f"• {summary_credit(s)}" + (f": {s.url}" if s.url else "") for s in community[:MAX_LISTED]]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.crashpoint import crash_point
+from bot.cronspec import zone_error
 from bot.delivery.assembly import best_community, build_digest
 from bot.delivery.pacing import RetryPolicy
 from bot.errors import PostError, TransientPostError
@@ -230,7 +231,7 @@ def channel_template(ref: ChannelRef, *, topics: Sequence[str], size: int, cron:
 
 def nothing_new_notice(now: datetime, timezone: str) -> str:
     """The one line a quiet day gets; on the channel's weekend it says why (arXiv announces Monday to Friday)."""
-    local = now.astimezone(ZoneInfo(timezone))
+    local = now.astimezone(ZoneInfo("UTC" if zone_error(timezone) else timezone))  # a zone an old version stored
     if local.weekday() >= 5:
         return "No new papers today: arXiv does not announce new papers on weekends. Back on Monday."
     return "No new papers today (nothing was announced, or nothing matched this channel's topics)."

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.config import SchedulerSettings
+from bot.cronspec import schedule_error
 from bot.delivery.cron import cached_trigger, cron_trigger, fired_slot, slot_of
 from bot.delivery.digest import DigestService, FindPosted, utcnow
 from bot.delivery.dispatch import Dispatcher, Outcome
@@ -105,7 +106,10 @@ class DigestScheduler:
     def schedule(self, channel: Channel) -> None:
         """Add, replace or (when paused) remove the channel's job; called whenever its settings change."""
         job_id = str(channel.ref)
-        if channel.paused or channel.ref.platform not in self._platforms:
+        invalid = schedule_error(channel.cron, channel.timezone)
+        if invalid:  # stored by an older version: one warning, and the channel waits for `/papers schedule`
+            log.warning("channel %s skipped: invalid schedule (%s); fix: /papers schedule", channel.ref, invalid)
+        if invalid or channel.paused or channel.ref.platform not in self._platforms:
             self._scheduled.pop(channel.ref, None)
             if self._scheduler.get_job(job_id):
                 self._scheduler.remove_job(job_id)

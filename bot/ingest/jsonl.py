@@ -1,5 +1,8 @@
 """Parse JSON Lines paper lists: one object per line with title, authors, url, abstract and/or summary.
 
+A record whose url or id (or arxiv_id, doi field) names an arXiv paper or a DOI is keyed by it, as the feeds key
+theirs, so the same work from a file and from a feed is one paper.
+
 Each line stands alone: a malformed line becomes an `IngestProblem` naming its line number and the rest still import.
 """
 
@@ -15,10 +18,12 @@ from typing import Any
 
 from bot.ingest.clean import clean_text, fingerprint
 from bot.ingest.headline import derive_authors, derive_headline, fit_title
-from bot.ingest.records import IngestProblem, ParseResult, read_text
+from bot.ingest.identity import known_identity
+from bot.ingest.records import IngestProblem, ParseResult, bad_byte, read_text
 from bot.models import Paper
 
 SOURCE = "jsonl"
+_IDENTITY_FIELDS = ("arxiv_id", "doi")  # besides url and id: where a record may name its paper for the feeds to match
 _LIST_SPLIT = re.compile(r"\s*[,;]\s*")
 _CATEGORY_SPLIT = re.compile(r"[\s,;]+")
 
@@ -33,8 +38,13 @@ def parse_jsonl(path: Path) -> Iterator[ParseResult]:
     if isinstance(text, IngestProblem):
         yield text
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    offset = 0
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        start, offset = offset, offset + len(line)
         if not line.strip():
+            continue
+        if damage := bad_byte(text, start, offset):
+            yield IngestProblem(str(path), f"line {number}", damage)
             continue
         try:
             yield _paper(json.loads(line), path, number)
@@ -56,8 +66,9 @@ def _paper(record: Any, path: Path, number: int) -> Paper:
     url = _url(record)
     digest = fingerprint(text)
     record_id = _verbatim(record, "id", (str, int))
+    paper_id, url = _identity(record, url, record_id, fallback=url or title or digest)
     return Paper(
-        id="jl-" + hashlib.sha256((url or title or digest).encode()).hexdigest()[:12],
+        id=paper_id,
         source=SOURCE,
         source_id=str(record_id) if record_id is not None else f"{path.name}#L{number}",
         headline=fit_title(title) if title else derive_headline(text, is_clean=True),
@@ -69,6 +80,16 @@ def _paper(record: Any, path: Path, number: int) -> Paper:
         categories=_names(record, "categories", _CATEGORY_SPLIT),
         published=_published(record),
     )
+
+
+def _identity(record: dict[str, Any], url: str | None, record_id: Any, *, fallback: str) -> tuple[str, str | None]:
+    """(paper id, url): the arXiv id or DOI the record names (with its canonical link where it gave none), else a
+    hash of `fallback`, scoped to file records."""
+    named = [_verbatim(record, key, str) for key in _IDENTITY_FIELDS]
+    found = known_identity(url, *named, str(record_id) if record_id is not None else None)
+    if found is None:
+        return "jl-" + hashlib.sha256(fallback.encode()).hexdigest()[:12], url
+    return found[0], url or found[1]
 
 
 def _optional(record: dict[str, Any], key: str, types: type | tuple[type, ...]) -> Any:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.ingest.clean import clean_text, fingerprint
 from bot.ingest.headline import derive_authors, derive_headline
-from bot.ingest.records import IngestProblem, ParseResult, read_text
+from bot.ingest.records import IngestProblem, ParseResult, bad_byte, read_text
 from bot.models import Paper
 
 SOURCE = "shortscience"
@@ -25,12 +25,17 @@ def parse_shortscience(path: Path) -> Iterator[ParseResult]:
     if isinstance(text, IngestProblem):
         yield text
         return
-    chunks = _MARKER.split(text)[1:]  # whatever precedes the first marker is site preamble
-    if not chunks:
+    markers = list(_MARKER.finditer(text))  # whatever precedes the first marker is site preamble
+    if not markers:
         yield IngestProblem(str(path), "file", "no summaries found (no '[link]' lines)")
         return
-    for number, chunk in enumerate(chunks, start=1):
-        raw = _summary_body(chunk)
+    ends = [marker.start() for marker in markers[1:]] + [len(text)]
+    for number, (marker, end) in enumerate(zip(markers, ends, strict=True), start=1):
+        damage = bad_byte(text, marker.end(), end)
+        if damage:
+            yield IngestProblem(str(path), f"summary {number}", damage)
+            continue
+        raw = _summary_body(text[marker.end() : end])
         cleaned = clean_text(raw)
         if not any(c.isalnum() for c in cleaned):
             yield IngestProblem(str(path), f"summary {number}", "summary is empty after cleaning")

@@ -14,15 +14,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.config import Settings
+from bot.cronspec import schedule_error
 from bot.errors import ConfigError, PaperbotError, StoreError
-from bot.models import SourceState
+from bot.models import Channel, SourceState
 from bot.ops.redaction import RedactingFilter, configured_secrets
 
 log = logging.getLogger(__name__)
 
-CONFIG, DATABASE, SUMMARIZER, SOURCES = "config", "database", "summarizer", "sources"
+CONFIG, DATABASE, SUMMARIZER, SOURCES, SCHEDULES = "config", "database", "summarizer", "sources", "schedules"
 UPGRADE = "run `paperbot db upgrade`"
-_NEED_SETTINGS = (DATABASE, "slack", "discord", SUMMARIZER, SOURCES)
+_NEED_SETTINGS = (DATABASE, "slack", "discord", SUMMARIZER, SOURCES, SCHEDULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,8 @@ def skipped(name: str, why: str) -> Check:
 PlatformChecks = Callable[[Settings], Awaitable[list[Check]]]
 SourceStates = Callable[[str], Awaitable[list[SourceState]]]
 """Every source's health record from the store at a URL (raises `StoreError` when it cannot be read)."""
+StoredChannels = Callable[[str], Awaitable[list[Channel]]]
+"""Every channel's stored settings from the store at a URL (raises `StoreError` when it cannot be read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class Probes:
     database: Callable[[str], Awaitable[Check]]
     platforms: Sequence[PlatformChecks]
     source_states: SourceStates
+    channels: StoredChannels
 
 
 async def diagnose(load: Callable[[], Settings], probes: Probes, where: Path | None = None) -> list[Check]:
@@ -77,8 +81,10 @@ async def run_checks(settings: Settings, probes: Probes) -> list[Check]:
         summarizer_check(settings),
         asyncio.gather(*(check(settings) for check in probes.platforms)),
     )
-    sources = await source_checks(settings, probes.source_states if database.ok is True else None)
-    found = [database, *(check for checks in platforms for check in checks), summarizer, *sources]
+    ready = database.ok is True
+    sources = await source_checks(settings, probes.source_states if ready else None)
+    schedules = await schedule_check(settings.database.resolved_url(), probes.channels if ready else None)
+    found = [database, *(check for checks in platforms for check in checks), summarizer, *sources, schedules]
     return _scrubbed(found, configured_secrets(settings))
 
 
@@ -152,6 +158,22 @@ async def source_checks(settings: Settings, read_states: SourceStates | None) ->
             last = f"{state.last_success:%Y-%m-%d %H:%M} UTC" if state.last_success else "never"
             checks.append(Check(name, True, f"last success {last}, {state.papers_added} papers added"))
     return checks
+
+
+async def schedule_check(url: str, read_channels: StoredChannels | None) -> Check:
+    """Every stored channel's schedule can run; an invalid one (from an older version) is named."""
+    if read_channels is None:
+        return skipped(SCHEDULES, "skipped: the database is not ready")
+    try:
+        channels = await read_channels(url)
+    except StoreError as exc:
+        return skipped(SCHEDULES, f"skipped: {exc}")
+    problems = ((channel.ref, schedule_error(channel.cron, channel.timezone)) for channel in channels)
+    invalid = [f"{ref}: {problem}" for ref, problem in problems if problem]
+    if invalid:
+        fix = "in each channel named, set a schedule with `/papers schedule HH:MM [time zone]`"
+        return Check(SCHEDULES, False, "never scheduled (invalid schedule): " + "; ".join(invalid), fix)
+    return Check(SCHEDULES, True, f"{len(channels)} channels, every schedule valid")
 
 
 def _scrubbed(checks: Sequence[Check], secrets: list[str]) -> list[Check]:

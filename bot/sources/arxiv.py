@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from bot.errors import SourceError
 from bot.ingest.clean import clean_text, truncate
+from bot.ingest.identity import abs_url, normalize_arxiv_id
 from bot.models import SourceEntry
 from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
 from bot.sources.entries import (
@@ -31,41 +32,10 @@ from bot.sources.entries import (
 
 SOURCE = "arxiv"
 API_BASE = "https://export.arxiv.org/api/query"
-_URL_PREFIX = r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/"
-_MONTH = r"(?:0[1-9]|1[0-2])"
-_NEW_ID = rf"(?:0[7-9]|1[0-4]){_MONTH}\.\d{{4}}|(?:1[5-9]|[2-9]\d){_MONTH}\.\d{{5}}"  # 5 digits since 2015
-_ID = re.compile(
-    rf"(?i:arxiv:|oai:arxiv\.org:|{_URL_PREFIX})?"
-    rf"(?:(?P<new>{_NEW_ID})|(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{{2}})?/(?P<number>\d{{2}}{_MONTH}\d{{3}}))"
-    r"(?:v(?P<version>[1-9]\d*))?(?i:\.pdf)?"
-)
-_LINK = re.compile(_URL_PREFIX, re.I)
 _TERM = re.compile(r'"([^"]*)"|([^\s"]+)')
 _API_ERROR = "arxiv.org/api/errors"
 _ANNOUNCE = re.compile(r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*\S+\s*(?:Abstract:\s*)?", re.I)
 _AUTHOR_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?")
-
-
-def normalize_arxiv_id(raw: str) -> tuple[str, int | None]:
-    """Return (id without version, version or None) from any way people write an arXiv id or link to it.
-
-    Old-style ids lose their subject class ("math.AG/0601001" -> "math/0601001"), as in arXiv's canonical form.
-    """
-    match = _ID.fullmatch(raw.strip())
-    if not match:
-        raise ValueError(f"not an arXiv id: {raw[:80]!r}")
-    arxiv_id = match["new"] or f"{match['archive']}/{match['number']}"
-    return arxiv_id, int(match["version"]) if match["version"] else None
-
-
-def arxiv_id_from_link(link: str) -> tuple[str, int | None] | None:
-    """Return the arXiv id an abs or pdf link points at, else None (bare numbers elsewhere are not arXiv ids)."""
-    if not _LINK.match(link):
-        return None
-    try:
-        return normalize_arxiv_id(link.split("?")[0].split("#")[0])
-    except ValueError:
-        return None
 
 
 def entry_arxiv_id(raw: str) -> tuple[str, int | None]:
@@ -76,11 +46,6 @@ def entry_arxiv_id(raw: str) -> tuple[str, int | None]:
         return normalize_arxiv_id(raw)
     except ValueError as exc:
         raise EntryProblem(str(exc)) from None
-
-
-def abs_url(arxiv_id: str) -> str:
-    """Link the abstract page without a version, so the link always shows the newest one."""
-    return f"https://arxiv.org/abs/{arxiv_id}"
 
 
 def pdf_url(arxiv_id: str, version: int | None = None) -> str:

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
+from bot.ingest.identity import abs_url, arxiv_id_from_link
 from bot.models import SourceEntry
-from bot.sources.arxiv import abs_url, arxiv_id_from_link
 from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
 from bot.sources.entries import (
     EntryProblem,

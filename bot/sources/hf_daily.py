@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 
 from bot.errors import SourceError
 from bot.ingest.clean import clean_text
+from bot.ingest.identity import abs_url
 from bot.models import SourceEntry, Summary
-from bot.sources.arxiv import abs_url, entry_arxiv_id, pdf_url
+from bot.sources.arxiv import entry_arxiv_id, pdf_url
 from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
 from bot.sources.entries import EntryProblem, build_paper, collect, read_json
 from bot.summarize.service import CURATED_VERSION, HF_AI_SUMMARY

@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 from bot.errors import SourceError
 from bot.ingest.clean import clean_text
 from bot.ingest.headline import fit_title
+from bot.ingest.identity import arxiv_id_from_link, normalize_arxiv_id
 from bot.models import Enrichment, Paper, Summary
-from bot.sources.arxiv import arxiv_id_from_link, normalize_arxiv_id
 from bot.sources.entries import read_json
 from bot.summarize.service import CURATED_VERSION, SEMANTIC_SCHOLAR_TLDR
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from bot.ingest.clean import clean_text, fingerprint
 from bot.ingest.headline import derive_authors
+from bot.ingest.identity import abs_url
 from bot.models import CommunitySummary, Paper, SourceEntry
-from bot.sources.arxiv import abs_url, entry_arxiv_id
+from bot.sources.arxiv import entry_arxiv_id
 from bot.sources.base import MAX_FIELD_CHARS, ParsedPage
 from bot.sources.entries import EntryProblem, author_names, build_paper, collect, detail_text, extension, read_feed, utc
 

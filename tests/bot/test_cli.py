@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
+import socket
+import sys
 
 import pytest
 
@@ -143,3 +147,76 @@ def test_store_from_a_newer_paperbot_is_one_line(runner, tmp_path):
     for args in (["list"], ["db", "upgrade"], ["db", "current"]):
         line = _one_error_line(invoke(runner, *args))
         assert "'9999', which this paperbot does not know" in line and "upgrade paperbot" in line, args
+
+
+def _refused_url() -> str:
+    """An http URL on this machine whose port refuses connections (bound once, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+def _only_stderr_line(result) -> str:
+    """The command failed with exit 1 and printed exactly one line on stderr; return it."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def test_an_unknown_revision_is_one_line_and_verbose_adds_the_traceback(runner):
+    line = _only_stderr_line(invoke(runner, "db", "downgrade", "nonsense"))
+    assert "cannot migrate to 'nonsense'" in line and "0001" in line
+    verbose = invoke(runner, "--verbose", "db", "downgrade", "nonsense")
+    logging.getLogger().setLevel(logging.WARNING)  # --verbose left the root logger at DEBUG for the next test
+    assert verbose.exit_code == 1 and "Traceback" in verbose.stderr
+
+
+def test_discord_sync_without_network_is_one_line(runner, monkeypatch):
+    monkeypatch.setenv("DISCORD_TOKEN", "MTIz.unreachable.token")
+    monkeypatch.setenv("PAPERBOT_DISCORD__API_URL", _refused_url() + "/api/v10")
+    line = _only_stderr_line(invoke(runner, "discord", "sync"))
+    assert line.startswith("error: Discord is unreachable: Cannot connect to host 127.0.0.1")
+
+
+def test_a_failing_source_is_reported_once_naming_it(runner, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[fetch]\nretry_attempts = 1\n[[sources]]\nname = "feed"\nkind = "rss"\nurl = "{_refused_url()}/feed.xml"\n',
+        encoding="utf-8",
+    )
+    line = _only_stderr_line(invoke(runner, "--config", str(config), "sources", "fetch", "feed"))
+    assert line.startswith("error: source feed: http://127.0.0.1:") and "Cannot connect" in line
+
+
+_READ_ONLY = """
+mount --bind "$DATA" "$DATA" && mount -o remount,bind,ro "$DATA" || exit 77
+touch "$DATA/probe" 2>/dev/null && exit 77
+for args in "list" "db backup $BACKUP" "doctor"; do
+    echo "== $args"; python -c 'from app.cli.main import app; app()' $args 2>&1; echo "exit $?"
+done
+"""
+
+
+def test_a_read_only_data_directory_still_lists_and_backs_up_and_doctor_says_why(runner, tmp_path):
+    import shutil
+    import subprocess
+
+    data = tmp_path / "data"
+    url = f"sqlite+aiosqlite:///{data / 'bot.sqlite3'}"
+    papers = tmp_path / "p.jsonl"
+    papers.write_text(json.dumps({"title": "Kept paper", "summary": "Some summary text here."}) + "\n", "utf-8")
+    env = {**os.environ, "PAPERBOT_DATABASE__URL": url, "COLUMNS": "300", "DATA": str(data)}
+    env["BACKUP"] = str(tmp_path / "backup.sqlite3")
+    subprocess.run(  # the store, made by the CLI as usual
+        [sys.executable, "-c", "from app.cli.main import app; app()", "ingest", str(papers)], env=env, check=True
+    )
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare(1) for a read-only mount")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", _READ_ONLY], env=env, capture_output=True, text=True)
+    if done.returncode == 77 or "== list" not in done.stdout:
+        pytest.skip(f"cannot make a read-only mount here: {done.stderr.strip()[:200]}")
+    listing, backup, doctor = done.stdout.split("== ")[1:]
+    assert "Kept paper" in listing and listing.rstrip().endswith("exit 0"), listing
+    assert "backed up the store" in backup and backup.rstrip().endswith("exit 0"), backup
+    assert f"opens read-only ({data} is read-only)" in doctor and "db upgrade" not in doctor, doctor

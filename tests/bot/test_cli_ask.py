@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import bibtexparser
 import pytest
@@ -113,3 +114,35 @@ def test_ask_has_help(runner):
     result = invoke(runner, "ask", "--help")
     assert result.exit_code == 0 and "--out" in result.output and "--user" in result.output
     assert "ask" in invoke(runner, "--help").output
+
+
+def test_a_word_that_looks_like_an_option_is_part_of_the_command(runner, ids):
+    result = invoke(runner, "ask", "search", "-graph", "--user", "ada")  # --user is ask's own; -graph is text
+    assert result.exit_code == 0, result.output
+    assert "for '-graph'" in result.output and GRAPHS in result.output
+
+
+def test_show_says_when_a_paper_was_published_or_that_its_date_is_unknown(runner, ids):
+    shown = invoke(runner, "show", ids[GRAPHS])
+    assert shown.exit_code == 0 and "date unknown" in shown.output  # the record had no `published`
+
+
+def test_an_empty_digest_counts_what_matches_the_channel_and_status_counts_what_waits(runner, ids):
+    assert invoke(runner, "ask", "subscribe", "molecules").exit_code == 0
+    status = invoke(runner, "status")
+    assert status.exit_code == 0 and re.search(r"console\S*\s.*\s1\s*│\s*$", status.output, re.M), status.output
+    assert invoke(runner, "digest").exit_code == 0  # sends the graphs paper
+    assert invoke(runner, "ask", "subscribe", "zzzqqq").exit_code == 0
+    assert invoke(runner, "ask", "unsubscribe", "molecules").exit_code == 0
+    empty = invoke(runner, "digest")
+    assert empty.exit_code == 0
+    shown = " ".join(empty.output.split())
+    assert "1 of the 2 papers stored went to it; none of the others matches its topics ('zzzqqq')" in shown
+    assert re.search(r"console\S*\s.*\s0\s*│\s*$", invoke(runner, "status").output, re.M)
+
+
+def test_the_console_gets_the_quiet_day_notice_like_any_channel(runner, ids):
+    assert invoke(runner, "ask", "subscribe", "zzzqqq").exit_code == 0
+    assert invoke(runner, "ask", "quiet", "notice").exit_code == 0
+    empty = invoke(runner, "digest")
+    assert empty.exit_code == 0 and "No new papers today" in empty.output and "went to it" not in empty.output

@@ -77,6 +77,7 @@ async def test_bad_input_is_one_polite_line_and_changes_nothing(router, store, c
 async def test_show_and_search_find_papers(router):
     reply = await router.handle(cmd("show p2"))
     assert reply.items[0].paper_id == "p2" and reply.items[0].headline == "Headline 2"
+    assert "Headline 2" not in reply.text  # shown once, in its item
     reply = await router.handle(cmd("search adversarial classifier"))
     assert [item.paper_id for item in reply.items] == ["p1"]
     assert "No papers match" in (await router.handle(cmd("search quantum gravity"))).text

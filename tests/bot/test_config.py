@@ -63,6 +63,8 @@ def test_paperbot_env_beats_conventional_name(tmp_path, monkeypatch):
         ("[digest]\nsize = 0\n", "digest.size"),
         ('[digest]\ntimezone = "Mars/Olympus"\n', "unknown time zone 'Mars/Olympus'"),
         ('[digest]\ncron = "every morning"\n', "digest.cron"),
+        ('[digest]\ncron = "0 25 * * *"\n', "digest.cron: cron '0 25 * * *' is invalid"),
+        ('[ingest]\ncron = "*/0 * * * *"\n', "ingest.cron: cron '*/0 * * * *' is invalid"),
         ('[digest]\nheader = "   "\n', "digest.header: the digest header must contain a visible character"),
         ('[summarizer]\nkind = "magic"\n', "summarizer.kind"),
         ("[digest\nsize = 4\n", "not valid TOML"),

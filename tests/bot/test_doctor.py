@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -181,7 +182,7 @@ def test_malformed_config_is_one_failed_check_and_exit_1(runner, tmp_path):
     result = runner.invoke(app, ["--config", str(bad), "doctor"], catch_exceptions=False)
     assert result.exit_code == 1
     assert "is not valid TOML" in result.output and "Traceback" not in result.output
-    assert result.output.count("skipped: the config did not load") == 5
+    assert result.output.count("skipped: the config did not load") == 6
     assert "1. config:" in result.output
 
 
@@ -248,3 +249,24 @@ def test_the_whole_output_and_every_log_record_are_free_of_tokens(runner, tmp_pa
     for text in (result.output, result.stderr, logged):
         for secret in (*SECRETS, wrong_discord, "doctor-discord-WRONG"):
             assert secret not in text
+
+
+def test_a_stored_invalid_schedule_fails_doctor_and_status_still_works(runner, tmp_path):
+    from bot.models import Channel, ChannelRef
+
+    async def store_bad_row() -> None:
+        store = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+        try:  # as an older paperbot stored it: cron was not validated then
+            await store.channels.upsert_channel(Channel(ChannelRef("console", "local", "bad"), cron="0 25 * * *"))
+        finally:
+            await store.close()
+
+    asyncio.run(store_bad_row())
+    doctor = runner.invoke(app, ["doctor"], catch_exceptions=False)
+    assert doctor.exit_code == 1 and "Traceback" not in doctor.output
+    shown = re.sub(r"[\s│]+", " ", doctor.output)
+    assert "never scheduled (invalid schedule): console:local/bad: cron '0 25 * * *' is invalid" in shown
+    assert "1. schedules: in each channel named, set a schedule with `/papers schedule" in shown
+    status = runner.invoke(app, ["status"], catch_exceptions=False)
+    assert status.exit_code == 0 and "Traceback" not in status.output
+    assert "never: invalid schedule" in re.sub(r"[\s│]+", " ", status.output)

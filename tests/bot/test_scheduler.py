@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -37,6 +38,22 @@ async def test_jobs_follow_each_channels_time_zone_and_pause(sqlite_store):
         assert scheduler.next_run(BERLIN) is None
     finally:
         await scheduler.stop()
+
+
+async def test_a_stored_invalid_schedule_is_skipped_with_one_warning(sqlite_store, caplog):
+    await sqlite_store.channels.upsert_channel(Channel(BERLIN, cron="0 25 * * *"))  # as an older version stored it
+    await sqlite_store.channels.upsert_channel(Channel(TOKYO, cron="0 9 * * *", timezone="Mars/Olympus"))
+    digests = digest_service(sqlite_store, FirstWordsSummarizer())
+    scheduler = digest_scheduler(sqlite_store, digests, {"console": RecordingAdapter()})
+    await scheduler.start()
+    try:
+        assert scheduler.next_run(BERLIN) is None and scheduler.next_run(TOKYO) is None
+    finally:
+        await scheduler.stop()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2 and all("\n" not in w and "/papers schedule" in w for w in warnings)
+    assert "the last value (25) is higher than the maximum value (23)" in warnings[0] + warnings[1]
+    assert "unknown time zone 'Mars/Olympus'" in warnings[0] + warnings[1]
 
 
 async def test_a_due_job_posts_the_channels_digest_and_a_failure_stays_local(sqlite_store):

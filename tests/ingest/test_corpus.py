@@ -89,3 +89,21 @@ def test_sample_corpus_parses_to_distinct_papers() -> None:
         assert 20 <= len(paper.headline) <= MAX_HEADLINE and paper.headline[0].isupper()
         assert not [bad for bad in FORBIDDEN if bad in paper.headline.lower() + paper.text.lower()]
         assert 80 <= len(paper.text.split()) <= 150
+
+
+@pytest.mark.corpus
+def test_one_bad_byte_in_a_corpus_page_skips_only_its_summary(corpus_files, corpus_records, tmp_path: Path) -> None:
+    page = corpus_files[0]
+    data = page.read_bytes()
+    third = [index for index in range(len(data)) if data.startswith(b"[link]", index)][2]
+    damaged = tmp_path / page.name
+    damaged.write_bytes(data[: third + 20] + b"\xff" + data[third + 21 :])  # inside the third summary
+    line, column = data[: third + 20].count(b"\n") + 1, third + 20 - data.rfind(b"\n", 0, third + 20)
+    records = list(parse_file(damaged))
+    problems = [record for record in records if isinstance(record, IngestProblem)]
+    assert [(problem.where, problem.message) for problem in problems] == [
+        ("summary 3", f"not UTF-8 text (undecodable byte 0xff at line {line}, column {column}); record skipped")
+    ]
+    original = [r for r in corpus_records if isinstance(r, Paper) and r.source_id.startswith(page.name + "#")]
+    kept = [record for record in records if isinstance(record, Paper)]
+    assert [paper.source_id for paper in kept] == [p.source_id for p in original if p.source_id != f"{page.name}#3"]

@@ -55,16 +55,26 @@ def test_file_without_summaries_yields_one_problem(tmp_path: Path, content: byte
     ("name", "content", "phrase"),
     [
         ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR[link]\n", "binary"),
-        ("latin1.txt", "[link]\ncaf\xe9 au lait |\n".encode("latin-1"), "UTF-8"),
         ("papers.jsonl", b"\x00\x01\x02", "binary"),
     ],
 )
-def test_binary_or_undecodable_file_yields_one_problem(tmp_path: Path, name: str, content: bytes, phrase: str) -> None:
+def test_binary_file_yields_one_problem(tmp_path: Path, name: str, content: bytes, phrase: str) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     records = list(parse_file(path))
     assert len(records) == 1 and isinstance(records[0], IngestProblem)
     assert phrase in records[0].message and "\n" not in str(records[0])
+
+
+def test_a_line_that_is_not_utf8_costs_only_that_line(tmp_path: Path) -> None:
+    path = tmp_path / "papers.jsonl"
+    good = json.dumps({"title": "Good", "summary": "Fine text."}).encode()
+    path.write_bytes(good + b"\n" + '{"summary": "caf\xe9"}'.encode("latin-1") + b"\n" + good.replace(b"Good", b"Also"))
+    papers, problems = _split(list(parse_file(path)))
+    assert [paper.headline for paper in papers] == ["Good", "Also"]
+    assert [str(problem) for problem in problems] == [
+        f"{path}: line 2: not UTF-8 text (undecodable byte 0xe9 at line 2, column 17); record skipped"
+    ]
 
 
 @pytest.mark.parametrize("name", ["missing.txt", "missing.jsonl"])

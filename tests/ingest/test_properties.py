@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.ingest import IngestProblem, parse_file
 from bot.ingest.clean import clean_text, fingerprint
 from bot.ingest.headline import MAX_HEADLINE, derive_authors, derive_headline
+from bot.ingest.identity import abs_url, known_identity
 from bot.models import Paper
 from tests.fuzz.documents import jsonl_files, shortscience_dumps
 from tests.fuzz.harness import fuzz
@@ -63,16 +64,14 @@ def check_parse_result(record: Paper | IngestProblem, path: Path) -> None:
     assert 1 <= len(record.headline) <= MAX_HEADLINE and "\n" not in record.headline
     assert "$" not in record.headline + record.text and any(c.isalnum() for c in record.text)
     _check_clean(record.text)
-    assert len(record.fingerprint) == 64 and record.id.startswith(("ss-", "jl-"))
+    assert len(record.fingerprint) == 64
+    assert record.id.startswith(("ss-", "jl-", "doi:")) or known_identity(record.id) == (record.id, abs_url(record.id))
     assert record.url is None or record.url.lower().startswith(("https://", "http://"))
 
 
 def _decoded(data: bytes) -> str | None:
-    """The file as parsers read it, or None where they must refuse it whole (binary, not UTF-8)."""
-    try:
-        return None if b"\x00" in data else data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
+    """The file as parsers read it (a byte that is not UTF-8 costs only its record), or None if binary."""
+    return None if b"\x00" in data else data.decode("utf-8-sig", errors="surrogateescape")
 
 
 @fuzz("ingest: ShortScience page dump")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -80,6 +81,12 @@ async def test_since_keeps_only_recent_papers(store: SqlStore) -> None:
     since = (T0 + timedelta(days=5)).date().isoformat()
     assert await _ids(store, f"graph since:{since}") == ["p009", "p005"]  # equal scores: newest first
     assert await _ids(store, f"since:{since}") == ["p009", "p005"]
+
+
+async def test_since_leaves_out_undated_papers_however_recently_added(store: SqlStore) -> None:
+    await store.papers.add_papers([paper(3, "Graph networks"), replace(paper(4, "Graph networks"), published=None)])
+    assert await _ids(store, "graph since:2000-01-01") == ["p003"]  # p004 was added today, but its date is unknown
+    assert sorted(await _ids(store, "graph")) == ["p003", "p004"]
 
 
 async def test_in_channel_and_in_saved_scope_results(store: SqlStore) -> None:

@@ -9,8 +9,9 @@ import pytest
 
 from bot.errors import SourceError
 from bot.ingest.clean import fingerprint
+from bot.ingest.identity import arxiv_id_from_link, normalize_arxiv_id
 from bot.models import Paper, SourceEntry
-from bot.sources.arxiv import api_url, arxiv_id_from_link, normalize_arxiv_id, parse_api, parse_listing
+from bot.sources.arxiv import api_url, parse_api, parse_listing
 from bot.sources.base import ParsedPage
 from testing.feed_server import FIXTURES
 

@@ -127,3 +127,55 @@ def test_enrich_with_enrichment_off_is_one_line(runner):
     result = invoke(runner, "sources", "enrich")
     assert result.exit_code == 1 and "enabled = true under [semantic_scholar]" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("file_first", [True, False], ids=["file-then-feed", "feed-then-file"])
+def test_a_jsonl_record_and_the_feed_entry_of_the_same_paper_are_one_paper(runner, feed_server, tmp_path, file_first):
+    import json
+
+    record = {
+        "title": "Pruning Attention Heads with Second-Order Saliency",
+        "url": "https://arxiv.org/abs/2401.00004v5",
+        "summary": "We prune attention heads using second-order saliency estimates, keeping accuracy.",
+    }
+    doi_record = {"title": "A DOI paper", "doi": "10.1000/XYZ.42", "summary": "Saliency maps of a journal paper."}
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(json.dumps(record) + "\n" + json.dumps(doi_record) + "\n", encoding="utf-8")
+    feed_server.serve_fixture("/rss/cs.LG", "arxiv_listing.xml")
+    steps = [("ingest", str(papers)), ("sources", "fetch", "cs-lg")]
+    for args in steps if file_first else steps[::-1]:
+        assert invoke(runner, *args).exit_code == 0
+    import_ids = [json.loads(line)["id"] for line in invoke(runner, "list", "--json").stdout.splitlines()]
+    assert import_ids.count("2401.00004") == 1 and "doi:10.1000/xyz.42" in import_ids
+    assert len(import_ids) == 5  # the feed's four papers and the DOI one: no jl- twin of 2401.00004
+    found = invoke(runner, "ask", "search", "pruning attention heads")
+    assert found.output.count("Pruning Attention Heads") == 1, found.output
+
+
+def test_help_keeps_brackets_and_tables_fit_80_columns(runner, feed_server, monkeypatch):
+    assert "The `[[sources]]` of the config" in invoke(runner, "sources", "list", "--help").output
+    assert "([semantic_scholar] enabled" in " ".join(invoke(runner, "sources", "enrich", "--help").output.split())
+    feed_server.documents["/blog.xml"] = Document(b"<html><body>Service Unavailable</body></html>", "text/html")
+    invoke(runner, "sources", "fetch", "lab-blog")
+    assert invoke(runner, "ask", "subscribe", "graphs").exit_code == 0  # the console channel, in the status table
+    monkeypatch.setenv("COLUMNS", "80")
+    for args in (("sources", "list"), ("status",)):
+        shown = invoke(runner, *args)
+        assert shown.exit_code == 0 and all(len(line) <= 80 for line in shown.stdout.splitlines()), shown.stdout
+        rows = {line.split()[0]: line for line in shown.stdout.splitlines() if line.strip()}
+        assert "0 6 * * * (UTC)" in rows["cs-lg"] and "failing since" in rows["lab-blog"], shown.stdout
+    channel = next(line for line in invoke(runner, "status").stdout.splitlines() if "console:" in line)
+    assert "UTC" in channel and channel.split()[-1] == "0"  # next run, last digest ("never") and pending on one line
+
+
+def test_apscheduler_job_lines_stay_at_debug(monkeypatch):
+    import logging
+
+    from app.cli import common
+
+    common._configure_logging(logging.INFO, secrets=[])
+    assert not logging.getLogger("apscheduler.executors.default").isEnabledFor(logging.INFO)
+    assert logging.getLogger("bot.delivery.scheduler").isEnabledFor(logging.INFO)
+    common._configure_logging(logging.DEBUG, secrets=[])
+    assert logging.getLogger("apscheduler.executors.default").isEnabledFor(logging.DEBUG)
+    logging.getLogger().setLevel(logging.WARNING)

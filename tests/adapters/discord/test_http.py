@@ -15,7 +15,7 @@ import pytest
 from adapters.discord.adapter import DiscordAdapter
 from adapters.registry import CoreParts, build_adapter
 from bot.config import DiscordSettings, SchedulerSettings, Settings
-from bot.errors import ChannelGoneError
+from bot.errors import ChannelGoneError, ConfigError
 from bot.models import Channel, ChannelRef, DigestItem, DigestMessage, PostedMessage
 from storage.engine import open_write_engine
 from testing.discord_api import FakeDiscord, serve
@@ -57,7 +57,7 @@ async def test_wrong_token_fails_login_without_logging_it(core: Core, fake, capl
     caplog.set_level(logging.DEBUG)
     settings = DiscordSettings(token="wrong-token-value", api_url=fake[1])
     adapter = DiscordAdapter(settings, core.router, core.reactions, core.store.papers)
-    with pytest.raises(discord.LoginFailure):
+    with pytest.raises(ConfigError, match="Discord refused discord.token"):
         await adapter.login()
     await adapter.stop()
     assert "wrong-token-value" not in caplog.text and "wrong-token-value" not in repr(settings)
