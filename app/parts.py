@@ -33,12 +33,23 @@ if TYPE_CHECKING:
 
 
 def paper_selector(
-    store: SqlStore, *, semantic: SemanticIndex | None = None, hide_threshold: float = HIDE_COSINE
+    store: SqlStore,
+    *,
+    semantic: SemanticIndex | None = None,
+    hide_threshold: float = HIDE_COSINE,
+    clock: Callable[[], datetime] = utcnow,
 ) -> PaperSelector:
     """Chooses channels' next papers from the outbox; by meaning and votes too when `semantic` is given, leaving out
     papers like those a channel marked not interested."""
     return PaperSelector(
-        store.outbox, store.papers, store.votes, semantic=semantic, hidden=store.hidden, hide_threshold=hide_threshold
+        store.outbox,
+        store.papers,
+        store.votes,
+        semantic=semantic,
+        hidden=store.hidden,
+        hide_threshold=hide_threshold,
+        search=store.papers,
+        clock=clock,
     )
 
 
@@ -53,7 +64,7 @@ def digest_service(
     hide_threshold: float = HIDE_COSINE,
 ) -> DigestService:
     """Plans, posts and records digests through the outbox."""
-    selector = paper_selector(store, semantic=semantic, hide_threshold=hide_threshold)
+    selector = paper_selector(store, semantic=semantic, hide_threshold=hide_threshold, clock=clock)
     return DigestService(
         store.outbox, store.papers, store.summaries, summarizer, selector, header=header, retry=retry, clock=clock
     )

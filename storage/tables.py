@@ -144,6 +144,8 @@ class ChannelRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     empty_notice: Mapped[bool] = mapped_column(Boolean, server_default=false())
     layout: Mapped[str] = mapped_column(String, server_default="messages")
+    muted: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    authors: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
 
 
 class DeliveryRow(Base):

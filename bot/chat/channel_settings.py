@@ -32,6 +32,8 @@ _TIME = re.compile(r"^(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])$")  # A
 async def topics(services: ChatServices, call: Invocation) -> Reply:
     channel = await services.load_channel(call.command.channel)
     followed = ", ".join(channel.topics) if channel.topics else "everything (no topics set)"
+    muted = f" Muted: {', '.join(channel.muted)}." if channel.muted else ""
+    authors = f" Followed authors (their new papers go first): {', '.join(channel.authors)}." if channel.authors else ""
     quiet = "a notice" if channel.empty_notice else "silence"
     layout = LAYOUTS[channel.layout]
     ranking = (
@@ -40,13 +42,13 @@ async def topics(services: ChatServices, call: Invocation) -> Reply:
         else "topic keywords, newest first"
     )
     return Reply(
-        f"Topics: {followed}. {schedule_summary(channel)}; ranked by: {ranking}. Days with nothing new: {quiet}. "
-        f"Layout: {layout}."
+        f"Topics: {followed}.{muted}{authors} {schedule_summary(channel)}; ranked by: {ranking}. "
+        f"Days with nothing new: {quiet}. Layout: {layout}."
     )
 
 
 async def subscribe(services: ChatServices, call: Invocation) -> Reply:
-    topic = _topic(call.argument)
+    topic = checked_topic(call.argument)
     channel = await services.load_channel(call.command.channel)
     if topic.lower() in (t.lower() for t in channel.topics):
         return Reply(f"This channel already follows {topic!r}.")
@@ -57,7 +59,7 @@ async def subscribe(services: ChatServices, call: Invocation) -> Reply:
 
 
 async def unsubscribe(services: ChatServices, call: Invocation) -> Reply:
-    topic = _topic(call.argument)
+    topic = checked_topic(call.argument)
     channel = await services.load_channel(call.command.channel)
     kept = tuple(t for t in channel.topics if t.lower() != topic.lower())
     if kept == channel.topics:
@@ -127,7 +129,8 @@ def _describe_cron(cron: str) -> str:
     return f"cron {cron!r}"
 
 
-def _topic(topic: str) -> str:
+def checked_topic(topic: str) -> str:
+    """The topic as typed, or a UsageError when it is too long or has no word to match papers by."""
     if len(topic) > MAX_TOPIC_CHARS:
         raise UsageError(f"A topic can be at most {MAX_TOPIC_CHARS} characters.")
     if not terms_of(topic):

@@ -1,0 +1,27 @@
+"""A channel's taste: the topics it muted and the authors it follows, both lists kept with its digest settings.
+
+Revision ID: 0010
+Revises: 0007
+Create Date: 2026-12-03
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | Sequence[str] | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Plain ALTER TABLE (as 0007 does): batch mode would recreate `channels` and cascade-delete its deliveries.
+    op.add_column("channels", sa.Column("muted", sa.JSON(), server_default="[]", nullable=False))
+    op.add_column("channels", sa.Column("authors", sa.JSON(), server_default="[]", nullable=False))
+
+
+def downgrade() -> None:
+    op.drop_column("channels", "authors")
+    op.drop_column("channels", "muted")
