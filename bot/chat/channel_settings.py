@@ -16,6 +16,7 @@ from bot.errors import CommandError, UsageError
 from bot.events import Reply
 from bot.models import Channel, DigestLayout
 from bot.numbers import parse_count
+from bot.selection.reasons import ranking_explained
 from bot.selection.terms import terms_of
 
 MAX_TOPIC_CHARS = 100
@@ -36,11 +37,7 @@ async def topics(services: ChatServices, call: Invocation) -> Reply:
     authors = f" Followed authors (their new papers go first): {', '.join(channel.authors)}." if channel.authors else ""
     quiet = "a notice" if channel.empty_notice else "silence"
     layout = LAYOUTS[channel.layout]
-    ranking = (
-        "topic match (keywords or meaning), this channel's up/down votes, then recency"
-        if services.semantic
-        else "topic keywords, newest first"
-    )
+    ranking = ranking_explained(channel, by_meaning=services.semantic is not None)
     return Reply(
         f"Topics: {followed}.{muted}{authors} {schedule_summary(channel)}; ranked by: {ranking}. "
         f"Days with nothing new: {quiet}. Layout: {layout}."

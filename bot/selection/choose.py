@@ -14,7 +14,8 @@ from bot.ports.channels import HiddenPapers, Votes
 from bot.ports.outbox import Outbox
 from bot.ports.papers import Papers, PaperSearch
 from bot.selection.ranking import preference, rank, twin_groups
-from bot.selection.taste import followed_author, muted_by_words, surname
+from bot.selection.reasons import reason_for, topic_cosines
+from bot.selection.taste import followed_author, matching_topic, surname
 from bot.selection.terms import topic_terms
 from bot.selection.unwanted import HIDE_COSINE, avoid_rows, close_to_any
 
@@ -99,6 +100,24 @@ class PaperSelector:
             return [(paper,) for paper in papers]
         return twin_groups(papers, await self.semantic.vectors([paper.id for paper in papers]))
 
+    async def reasons(self, channel: Channel, papers: Sequence[Paper]) -> dict[str, str]:
+        """Why each of these papers is in the channel's digest, one short line each (`bot.selection.reasons`)."""
+        if self.semantic is None:
+            return {paper.id: reason_for(paper, channel) for paper in papers}
+        votes = await self._votes.channel_votes(channel.ref)
+        vectors = await self.semantic.vectors([*(paper.id for paper in papers), *votes])
+        taste = preference(votes, vectors)
+        topics = {topic: await self.semantic.embed_text(topic) for topic in channel.topics}
+        return {
+            paper.id: reason_for(
+                paper,
+                channel,
+                topic_scores=topic_cosines(vectors.get(paper.id), topics, self.semantic.threshold),
+                liked=float(vectors[paper.id] @ taste) if taste is not None and paper.id in vectors else None,
+            )
+            for paper in papers
+        }
+
     async def _choose(self, channel: Channel, size: int) -> _Choice:
         """Followed authors' new papers first (every one of them), then the best of the rest up to `size` items;
         nothing a muted topic matches, nothing the channel got before."""
@@ -147,7 +166,7 @@ class PaperSelector:
         """Candidates a muted topic matches: by its words, or (with `vectors`) by meaning as `subscribe` matches."""
         if not channel.muted:
             return set()
-        muted = {paper.id for paper in candidates if muted_by_words(paper, channel.muted)}
+        muted = {paper.id for paper in candidates if matching_topic(paper, channel.muted)}
         if vectors is not None and self.semantic is not None:
             avoid = np.stack([await self.semantic.embed_text(topic) for topic in channel.muted])
             rest = [paper.id for paper in candidates if paper.id not in muted]

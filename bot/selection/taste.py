@@ -49,9 +49,9 @@ def surname(name: str) -> str:
     return key[1] if key else ""
 
 
-def muted_by_words(paper: Paper, muted: Sequence[str]) -> str | None:
-    """The first muted topic all of whose terms the paper's headline or text carries (as topics match)."""
-    wanted = [(topic, terms) for topic in muted if (terms := terms_of(topic))]
+def matching_topic(paper: Paper, topics: Sequence[str]) -> str | None:
+    """The first of `topics` (muted or followed) all of whose terms the paper's headline or text carries."""
+    wanted = [(topic, terms) for topic in topics if (terms := terms_of(topic))]
     if not wanted:
         return None
     carried = set(terms_of(f"{paper.headline} {paper.text}"))

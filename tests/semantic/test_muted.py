@@ -9,7 +9,7 @@ import pytest
 
 from app.parts import paper_selector, semantic_index
 from bot.models import Channel, ChannelRef
-from bot.selection.taste import muted_by_words
+from bot.selection.taste import matching_topic
 
 HERE = ChannelRef("slack", "w1", "c1")
 TOPIC = "robustness of image classifiers to adversarial attacks"
@@ -32,6 +32,6 @@ async def test_papers_close_in_meaning_to_a_muted_topic_are_left_out(semantic_st
         return {p.id for p in papers if float(np.dot(vectors[p.id], avoid)) >= semantic.threshold}
 
     assert about(unmuted), "without the mute, papers about it would be in the digest"
-    assert not any(muted_by_words(p, (MUTED,)) for p in unmuted), "they match by meaning, not by words"
+    assert not any(matching_topic(p, (MUTED,)) for p in unmuted), "they match by meaning, not by words"
     assert about(muted) == set()
     assert len(muted) == 8, "others take their places"
