@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,7 @@ from bot.chat.actions import ActionHandler
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelListener, ChannelLoader, CommandRouter
 from bot.chat.services import ChatServices
-from bot.config import FetchSettings, SchedulerSettings, SemanticScholarSettings
+from bot.config import FetchSettings, SchedulerSettings, SemanticScholarSettings, SourceSettings
 from bot.delivery.digest import DigestService, Notify, utcnow
 from bot.delivery.pacing import RetryPolicy, UserQuota
 from bot.delivery.scheduler import PRUNE_EVERY_S, DigestScheduler
@@ -24,6 +24,7 @@ from bot.selection.choose import PaperSelector
 from bot.selection.unwanted import HIDE_COSINE
 
 if TYPE_CHECKING:
+    from bot.chat.shared import SharedPapers
     from bot.selection.semantic import SemanticIndex
     from bot.sources.enrich import SemanticScholarEnricher
     from bot.sources.http import HttpFetcher
@@ -130,6 +131,25 @@ def chat_services(
         on_channel_change=on_channel_change,
         semantic=semantic,
     )
+
+
+def shared_papers(
+    store: SqlStore,
+    services: ChatServices,
+    summarizer: Summarizer,
+    http: HttpFetcher | None,
+    sources: Sequence[SourceSettings] = (),
+) -> SharedPapers:
+    """Answers paper links posted in channels: the store first, else arXiv's export API by id through `http` (the
+    first configured arXiv source's API, so a proxy or test server stands in there too)."""
+    from bot.chat.shared import SharedPapers
+    from bot.sources.arxiv import API_BASE
+    from bot.sources.lookup import ArxivLookup
+
+    arxiv = next((source for source in sources if source.kind == "arxiv"), None)
+    base = arxiv.resolved_url() if arxiv else API_BASE
+    lookup = ArxivLookup(http, base=base, configured=bool(arxiv and arxiv.url)).lookup if http else None
+    return SharedPapers(services, store.papers, store.outbox, store.votes, summarizer, lookup)
 
 
 def action_handler(store: SqlStore, services: ChatServices, *, quota: UserQuota | None = None) -> ActionHandler:

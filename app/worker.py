@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from adapters.registry import CoreParts, build_adapter, configured_platforms
 from app import parts
 from app.crash import install_crash_hook_from_env
-from app.wiring import App, action_handler, command_router, home_service, reaction_handler
+from app.wiring import App, action_handler, chat_services, command_router, home_service, reaction_handler
 from bot.config import SourceSettings
 from bot.delivery.digest import Notify
 from bot.delivery.pacing import RetryPolicy
@@ -47,6 +47,9 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
         if scheduler is not None:  # always by then: commands arrive once the platforms start, after it is built
             scheduler.schedule(channel)
 
+    platforms: dict[str, ChatAdapter] = {}
+    fetchers = source_fetcher(bot, notify=partial(_notify, platforms))
+    links = parts.shared_papers(bot.store, chat_services(bot), bot.summarizer, fetchers.http, settings.sources)
     core = CoreParts(
         command_router(bot, on_channel_change=channel_changed),
         reaction_handler(bot),
@@ -56,9 +59,10 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
         actions=action_handler(bot),
         home=home_service(bot),
         saves=bot.saves,
+        shared=links,
     )
     async with AsyncExitStack() as running:  # leaving undoes what was done, in reverse, however far it got
-        platforms: dict[str, ChatAdapter] = {}
+        running.push_async_callback(fetchers.close)
         for name in configured_platforms(settings):
             adapter = await build_adapter(name, settings, core)
             running.push_async_callback(adapter.stop)
@@ -74,8 +78,6 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
             await adapter.start()
         if settings.ingest.paths:
             scheduler.add_cron("ingest", settings.ingest.cron, settings.ingest.timezone, lambda: scheduled_ingest(bot))
-        fetchers = source_fetcher(bot, notify=partial(_notify, platforms))
-        running.push_async_callback(fetchers.close)
         for source in settings.sources:
             if source.enabled:
                 fetch = partial(scheduled_fetch, bot, fetchers, source)

@@ -132,6 +132,7 @@ class Channel:
     layout: DigestLayout = DigestLayout.MESSAGES
     muted: tuple[str, ...] = ()  # topics (keywords, or free text by meaning) a digest never carries
     authors: tuple[str, ...] = ()  # followed authors, as typed: their new papers go first in every digest
+    links: bool = True  # answer paper links people post in the channel
 
 
 @dataclass(frozen=True, slots=True)

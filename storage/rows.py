@@ -97,6 +97,7 @@ def to_channel(row: ChannelRow) -> Channel:
         layout=DigestLayout(row.layout),
         muted=tuple(row.muted or ()),
         authors=tuple(row.authors or ()),
+        links=row.links,
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -146,6 +147,7 @@ class ChannelRow(Base):
     layout: Mapped[str] = mapped_column(String, server_default="messages")
     muted: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
     authors: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    links: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
 
 class DeliveryRow(Base):

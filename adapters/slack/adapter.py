@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -32,7 +33,7 @@ from adapters.slack.home_tab import HomeTab
 from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
 from adapters.slack.presses import Presses
 from adapters.slack.render import digest_papers, escape, render_digest, render_reply
-from adapters.slack.translate import command_from_payload, reaction_from_event
+from adapters.slack.translate import command_from_payload, message_from_event, reaction_from_event
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import CommandRouter
 from bot.config import SlackSettings
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from bot.chat.actions import ActionHandler
     from bot.chat.home import HomeService
     from bot.chat.saves import ObservedReadingLists
+    from bot.chat.shared import SharedPapers
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +107,12 @@ class SlackAdapter:
         actions: ActionHandler | None = None,
         home: HomeService | None = None,
         saves: ObservedReadingLists | None = None,
+        shared: SharedPapers | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._settings = settings
+        self._shared = shared
+        self._clock = clock
         self._limiter = limiter  # shared by every digest of this platform in the process
         self._installations = installations  # owned: closed by stop()
         self._router = router
@@ -139,6 +145,8 @@ class SlackAdapter:
         self.app.action(re.compile(r"^paper\."))(self.presses.on_paper)
         self.app.action(re.compile(r"^home\."))(self.home.on_press)
         self.app.event("app_home_opened")(self.home.on_opened)
+        if shared is not None:  # paper links posted in channels get an answer in their thread
+            self.app.event("message")(self._on_message)
         if saves is not None:  # a save or unsave anywhere (reaction, button, command) refreshes that user's home
             saves.listen(self.home.on_reading_list_changed)
 
@@ -311,6 +319,32 @@ class SlackAdapter:
             await self._reactions.handle(reaction)
         except PaperbotError as exc:
             log.warning("slack reaction not applied channel=%s: %s", reaction.channel, exc)
+
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """Answer the paper links of a person's message in its thread, then record the papers as the channel's."""
+        message = message_from_event(event, body)
+        if message is None or self._shared is None:
+            return
+        try:
+            answer = await self._shared.answer(message)
+            if answer is None:
+                return
+            payload = render_reply(answer.reply)
+            token = await self.token(message.workspace)
+            await self._pacer.wait(message.channel_id)
+            async with self._in_flight:
+                response = await self.client.chat_postMessage(
+                    token=token,
+                    channel=message.channel_id,
+                    thread_ts=message.thread,
+                    text=payload["text"],
+                    blocks=payload["blocks"],
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            await self._shared.record(message, answer, str(response["ts"]), self._clock())
+        except (PaperbotError, SlackApiError, SlackRequestError) as exc:
+            log.warning("slack paper link not answered channel=%s: %s", message.channel, exc)
 
 
 def _required(secret: SecretStr | None, name: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from adapters.slack.buttons import ACTION_PREFIX, MENU, VOTE, paper_of
-from bot.events import IncomingAction, IncomingCommand, IncomingReaction, PaperAction
+from bot.events import IncomingAction, IncomingCommand, IncomingMessage, IncomingReaction, PaperAction
 from bot.models import Reader
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,29 @@ def reaction_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> In
         user_id=str(user_id),
         emoji=str(emoji),
         added=_REACTION_EVENTS[kind],
+    )
+
+
+def message_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> IncomingMessage | None:
+    """A person's new channel message (`message` event); edits, deletions, joins, bots' and the app's own messages
+    (any `subtype`, or a `bot_id`) and direct messages are None."""
+    if event.get("type") != "message" or event.get("subtype") or event.get("bot_id"):
+        return None
+    if event.get("channel_type") not in {None, "channel", "group"}:
+        return None
+    workspace = workspace_of(body)
+    channel_id, user_id, ts, text = event.get("channel"), event.get("user"), event.get("ts"), event.get("text")
+    if not all(isinstance(value, str) and value for value in (workspace, channel_id, user_id, ts, text)):
+        return None
+    thread = event.get("thread_ts")
+    return IncomingMessage(
+        platform=PLATFORM,
+        workspace=str(workspace),
+        channel_id=str(channel_id),
+        user_id=str(user_id),
+        message_id=str(ts),
+        text=str(text),
+        thread_id=str(thread) if isinstance(thread, str) and thread else None,
     )
 
 

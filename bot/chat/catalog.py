@@ -116,6 +116,13 @@ _COMMANDS = (
     ),
     Command("unfollow", "Stop following an author in this channel", taste_settings.unfollow, (_AUTHOR,), manages=True),
     Command(
+        "links",
+        "Whether paper links posted here get their title, TL;DR and a Save button (default on)",
+        taste_settings.links,
+        (Argument("mode", "on: answer paper links; off: ignore them", ArgKind.CHOICE, choices=("on", "off")),),
+        manages=True,
+    ),
+    Command(
         "topics", "This channel's topics, muted topics, followed authors, schedule and ranking", channel_settings.topics
     ),
     Command(

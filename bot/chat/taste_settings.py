@@ -1,4 +1,5 @@
-"""Handlers for what a channel never wants (muted topics) and whose papers it always wants (followed authors).
+"""Handlers for what a channel never wants (muted topics), whose papers it always wants (followed authors), and
+whether it answers the paper links people post.
 
 Both change the channel; the catalog limits them to channel managers, as it does `subscribe`.
 """
@@ -16,6 +17,7 @@ from bot.selection.taste import author_key, same_author
 
 MAX_AUTHOR_CHARS = 100
 MAX_AUTHORS = 20
+LINK_CHOICES = {"on": True, "off": False}  # does the bot answer paper links posted in the channel?
 
 
 async def mute(services: ChatServices, call: Invocation) -> Reply:
@@ -58,6 +60,16 @@ async def unfollow(services: ChatServices, call: Invocation) -> Reply:
         raise CommandError(f"This channel does not follow {name}.")
     await services.update(replace(channel, authors=kept))
     return Reply(f"This channel no longer follows {name}.", ephemeral=False)
+
+
+async def links(services: ChatServices, call: Invocation) -> Reply:
+    """Whether paper links posted in the channel get an answer (title, TL;DR, Save) and count as its taste."""
+    answer = LINK_CHOICES[call.argument.lower()]
+    channel = await services.load_channel(call.command.channel)
+    await services.update(replace(channel, links=answer))
+    if answer:
+        return Reply("Paper links posted here get their title, TL;DR and a Save button in a thread.", ephemeral=False)
+    return Reply("Paper links posted here get no answer from now on.", ephemeral=False)
 
 
 def _author(name: str) -> str:

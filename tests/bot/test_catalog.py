@@ -26,6 +26,7 @@ MANAGING = {
     "unmute",
     "follow",
     "unfollow",
+    "links",
     "schedule",
     "quiet",
     "layout",

@@ -1,4 +1,5 @@
-"""A channel's taste: the topics it muted and the authors it follows, both lists kept with its digest settings.
+"""A channel's taste: the topics it muted and the authors it follows (lists kept with its digest settings), and
+whether it answers the paper links people post.
 
 Revision ID: 0010
 Revises: 0007
@@ -20,8 +21,10 @@ def upgrade() -> None:
     # Plain ALTER TABLE (as 0007 does): batch mode would recreate `channels` and cascade-delete its deliveries.
     op.add_column("channels", sa.Column("muted", sa.JSON(), server_default="[]", nullable=False))
     op.add_column("channels", sa.Column("authors", sa.JSON(), server_default="[]", nullable=False))
+    op.add_column("channels", sa.Column("links", sa.Boolean(), server_default=sa.true(), nullable=False))
 
 
 def downgrade() -> None:
+    op.drop_column("channels", "links")
     op.drop_column("channels", "authors")
     op.drop_column("channels", "muted")

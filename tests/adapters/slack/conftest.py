@@ -22,6 +22,7 @@ from app.parts import action_handler, chat_services, command_router, digest_serv
 from bot.chat.home import HomeService
 from bot.chat.reactions import ReactionHandler
 from bot.chat.saves import ObservedReadingLists
+from bot.chat.shared import SharedPapers
 from bot.config import SlackSettings
 from bot.events import IncomingReaction
 from bot.models import Channel, ChannelRef, Paper
@@ -252,6 +253,7 @@ def build_adapter(
     *,
     saves: ObservedReadingLists | None = None,
     semantic: Any = None,
+    shared: SharedPapers | None = None,
 ) -> tuple[SlackAdapter, CountingReactions]:
     """Wire the core around the store as app/wiring.py does, with the Slack adapter on top."""
     digests = digest_service(store, FirstWords(), header="Papers")
@@ -272,6 +274,7 @@ def build_adapter(
         actions=action_handler(store, services),
         home=HomeService(services),
         saves=saves,
+        shared=shared,
     )
     return adapter, reactions
 

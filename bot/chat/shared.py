@@ -1,0 +1,122 @@
+"""Papers people share in a channel: answer a paper link with its title, TL;DR and a Save button, remember the paper as
+seen by the channel (no later digest sends it) and count it as the sharer's up-vote for the channel's ranking.
+
+The store answers first; a paper it lacks is looked up on arXiv by id (the sources' polite fetcher), stored and
+summarized. A link is answered once per thread; a link arXiv does not know gets one line; anything else is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.chat.links import paper_links
+from bot.chat.services import ChatServices
+from bot.events import IncomingMessage, Offer, PaperAction, Reply
+from bot.models import Paper, PostedMessage, SourceEntry
+from bot.ports.channels import Votes
+from bot.ports.outbox import Outbox
+from bot.ports.papers import PaperIntake
+from bot.ports.summaries import Summarizer
+from bot.summarize.service import ensure_tldrs
+
+log = logging.getLogger(__name__)
+
+Lookup = Callable[[str], Awaitable[SourceEntry | None]]
+ANSWERED_MEMORY = 10_000  # (channel, thread, paper) answers remembered, so a link repeated in a thread gets one
+
+
+@dataclass(frozen=True, slots=True)
+class SharedAnswer:
+    """What to post in the message's thread, and the papers it is about (recorded once it is posted)."""
+
+    reply: Reply
+    paper_ids: tuple[str, ...]
+
+
+class SharedPapers:
+    """Answers the paper links of a message; `record` marks the answered papers seen by the channel once posted."""
+
+    def __init__(
+        self,
+        services: ChatServices,
+        intake: PaperIntake,
+        outbox: Outbox,
+        votes: Votes,
+        summarizer: Summarizer,
+        lookup: Lookup | None = None,
+    ) -> None:
+        self._services = services
+        self._intake = intake
+        self._outbox = outbox
+        self._votes = votes
+        self._summarizer = summarizer
+        self._lookup = lookup
+        self._answered: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+
+    async def answer(self, message: IncomingMessage) -> SharedAnswer | None:
+        """The answer to a message's paper links, or None (no paper link, links off, all answered in this thread)."""
+        links = [(url, pid) for url, pid in paper_links(message.text) if not self._seen(message, pid)]
+        if not links:
+            return None
+        channel = await self._services.load_channel(message.channel)
+        if not channel.links:
+            return None
+        found: list[Paper] = []
+        unknown: list[str] = []
+        for _url, arxiv_id in links:
+            self._remember(message, arxiv_id)
+            paper = await self._paper(arxiv_id)
+            if paper is None:
+                unknown.append(arxiv_id)
+            else:
+                found.append(paper)
+        if not found:
+            return SharedAnswer(Reply(_unknown_line(unknown), ephemeral=False), ())
+        await ensure_tldrs(self._services.summaries, self._services.library, self._summarizer, found)
+        items = await self._services.items(found)
+        text = "Shared here:" if len(items) > 1 else "Shared here"
+        if unknown:
+            text = f"{text} ({_unknown_line(unknown)})"
+        offer = Offer(PaperAction.SAVE, found[0].id, "Save") if len(found) == 1 else None
+        return SharedAnswer(Reply(text, items, ephemeral=False, offer=offer), tuple(paper.id for paper in found))
+
+    async def record(self, message: IncomingMessage, answer: SharedAnswer, posted_id: str, at: datetime) -> None:
+        """The channel has seen these papers (no digest sends them again) and the sharer liked them."""
+        if not answer.paper_ids:
+            return
+        ref = message.channel
+        delivered = await self._outbox.delivered_papers(ref)
+        fresh = [pid for pid in answer.paper_ids if pid not in delivered]
+        if fresh:
+            digest_id = f"shared-{message.platform}-{message.message_id}"
+            await self._outbox.plan_digest(ref, digest_id, fresh, at)
+            await self._outbox.mark_digest_sent(digest_id, [PostedMessage(posted_id, tuple(fresh))], at)
+        for paper_id in answer.paper_ids:
+            await self._votes.record_vote(ref, paper_id, message.user_id, 1, at)
+
+    async def _paper(self, arxiv_id: str) -> Paper | None:
+        paper = await self._services.library.get_paper(arxiv_id)
+        if paper is not None or self._lookup is None:
+            return paper
+        entry = await self._lookup(arxiv_id)
+        if entry is None:
+            return None
+        await self._intake.merge_entries([entry])
+        return await self._services.library.get_paper(arxiv_id)
+
+    def _seen(self, message: IncomingMessage, paper_id: str) -> bool:
+        return (str(message.channel), message.thread, paper_id) in self._answered
+
+    def _remember(self, message: IncomingMessage, paper_id: str) -> None:
+        self._answered[(str(message.channel), message.thread, paper_id)] = None
+        if len(self._answered) > ANSWERED_MEMORY:
+            self._answered.popitem(last=False)
+
+
+def _unknown_line(ids: Sequence[str]) -> str:
+    named = ", ".join(ids)
+    return f"arXiv has no paper {named}." if len(ids) == 1 else f"arXiv has no papers {named}."

@@ -1,0 +1,169 @@
+"""Paper links posted in a Slack channel, as Slack's `message` events carry them: answered in the message's thread with
+the paper's title, TL;DR and Save (arXiv looked up through the fake arXiv API), remembered as the channel's."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from itertools import count
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.http_server import http_app
+from app.parts import chat_services, digest_service
+from bot.chat.saves import ObservedReadingLists
+from bot.chat.shared import SharedPapers
+from bot.delivery.pacing import RetryPolicy
+from bot.models import Channel, ChannelRef
+from bot.sources.http import HttpFetcher
+from bot.sources.lookup import ArxivLookup
+from storage.sql_store import SqlStore
+from testing.feed_server import Document, FeedServer
+from testing.slack_api import FakeSlack
+from tests.adapters.slack.conftest import FirstWords, World, build_adapter, paper, slack_settings
+
+HERE = ChannelRef("slack", "T1", "C1")
+_TS = count(100)
+EMPTY_FEED = (
+    b'<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>ArXiv Query</title>'
+    b'<opensearch:totalResults xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">0</opensearch:totalResults>'
+    b"</feed>"
+)
+
+
+def lookup_path(arxiv_id: str) -> str:
+    return f"/api/query?id_list={arxiv_id}&max_results=1"
+
+
+@pytest.fixture
+async def links_world(fake: FakeSlack, store: SqlStore, feed_server: FeedServer) -> AsyncIterator[World]:
+    for arxiv_id in ("2401.00001", "2401.00002"):
+        feed_server.serve_fixture(lookup_path(arxiv_id), "arxiv_api_page1.xml")
+    feed_server.documents[lookup_path("2401.09999")] = Document(EMPTY_FEED, content_type="application/atom+xml")
+    http = HttpFetcher(user_agent="paperbot-tests", timeout_s=5, retry=RetryPolicy(attempts=1), min_interval_s={})
+    saves = ObservedReadingLists(store.reading_lists)
+
+    async def load(ref: ChannelRef) -> Channel:
+        return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
+
+    services = chat_services(store, digest_service(store, FirstWords(), header="Papers"), load)
+    lookup = ArxivLookup(http, base=f"{feed_server.url}/api/query", configured=True)
+    shared = SharedPapers(services, store.papers, store.outbox, store.votes, FirstWords(), lookup.lookup)
+    adapter, reactions = build_adapter(store, slack_settings(fake), saves=saves, shared=shared)
+    try:
+        async with TestClient(TestServer(http_app([adapter]))) as client:
+            yield World(fake, store, adapter, reactions, client, saves)
+    finally:
+        await http.close()
+
+
+async def say(world: World, text: str, *, user: str = "U2", thread: str | None = None, **extra: Any) -> str:
+    """A person's message as Slack sends its `message` event (and as the channel then holds it); its ts."""
+    ts = f"1700000100.{next(_TS):06d}"
+    event = (
+        {
+            "type": "message",
+            "channel": "C1",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            "channel_type": "channel",
+            "client_msg_id": f"m{ts}",
+            "team": "T1",
+        }
+        | ({"thread_ts": thread} if thread else {})
+        | extra
+    )
+    if thread is None:
+        world.fake.history.setdefault("C1", []).insert(0, {"type": "message", "user": user, "ts": ts, "text": text})
+    await world.send_event(event, "T1")
+    return ts
+
+
+async def replies(world: World, expected: int) -> list[dict[str, Any]]:
+    """The bot's posts once there are `expected` of them (and no more after a short wait)."""
+    deadline = time.monotonic() + 5
+    while len(world.fake.posts()) < expected:
+        assert time.monotonic() < deadline, f"{len(world.fake.posts())} posts, expected {expected}"
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)
+    posts = world.fake.posts()
+    assert len(posts) == expected
+    return [call.body for call in posts]
+
+
+def shown(body: dict[str, Any]) -> str:
+    return str(body["blocks"])
+
+
+async def test_an_arxiv_link_is_answered_in_its_thread_and_becomes_the_channels(
+    links_world: World, feed_server: FeedServer
+) -> None:
+    world = links_world
+    ts = await say(world, "worth a read <https://arxiv.org/abs/2401.00001v2>")
+
+    (answer,) = await replies(world, 1)
+    assert answer["thread_ts"] == ts
+    assert "Sparse Mixtures of Tiny Experts" in shown(answer) and "paper.save" in shown(answer)
+    assert feed_server.paths().count(lookup_path("2401.00001")) == 1, "looked up once, by id"
+    assert "2401.00001" in await world.store.outbox.delivered_papers(HERE)
+    assert await world.store.votes.channel_votes(HERE) == {"2401.00001": 1}, "a shared paper counts as liked"
+    channel = await world.store.channels.get_channel(HERE)
+    assert channel is not None
+    assert await digest_service(world.store, FirstWords(), header="P").preview(channel) is None, "never in a digest"
+
+
+async def test_each_way_of_linking_is_recognised_and_the_store_answers_first(
+    links_world: World, feed_server: FeedServer
+) -> None:
+    world = links_world
+    await world.store.papers.add_papers([paper(3, id="2401.00003", headline="Stored already")])
+    await say(world, "https://huggingface.co/papers/2401.00003")
+    await say(world, "https://doi.org/10.48550/arXiv.2401.00002 and https://arxiv.org/pdf/2401.00002v1.pdf")
+
+    first, second = await replies(world, 2)
+    assert "Stored already" in shown(first)
+    assert "Curriculum Dropout for Graph Neural Networks" in shown(second)
+    assert [p for p in feed_server.paths() if "2401.00003" in p] == [], "a stored paper is never fetched"
+    assert not [p for p in feed_server.paths() if "/pdf/" in p], "a PDF link is looked up by id, never downloaded"
+
+
+async def test_a_link_is_answered_once_per_thread(links_world: World) -> None:
+    world = links_world
+    ts = await say(world, "https://arxiv.org/abs/2401.00001")
+    await replies(world, 1)
+    await say(world, "same again https://arxiv.org/abs/2401.00001v2", thread=ts)
+    await say(world, "and https://www.shortscience.org/paper?bibtexKey=arxiv.org/abs/2401.00001#ada", thread=ts)
+    await replies(world, 1)
+    await say(world, "https://arxiv.org/html/2401.00001v2")  # a new thread: answered there
+    await replies(world, 2)
+
+
+async def test_bots_edits_and_other_links_are_ignored(links_world: World, feed_server: FeedServer) -> None:
+    world = links_world
+    await say(world, "https://arxiv.org/abs/2401.00001", bot_id="B9", subtype="bot_message")
+    edited = {"type": "message", "text": "https://arxiv.org/abs/2401.00001", "user": "U2", "ts": "1.2"}
+    await say(world, "", subtype="message_changed", message=edited)
+    await say(world, "https://example.org/huge.pdf https://arxiv.org/abs/not-an-id https://doi.org/10.1000/x")
+    await replies(world, 0)
+    assert feed_server.paths() == []
+
+
+async def test_an_unknown_id_gets_one_line(links_world: World) -> None:
+    await say(links_world, "https://arxiv.org/abs/2401.09999")
+    (answer,) = await replies(links_world, 1)
+    assert answer["text"] == "arXiv has no paper 2401.09999."
+
+
+async def test_links_off_silences_the_channel(links_world: World) -> None:
+    world = links_world
+    assert "no answer" in (await world.command("links off"))["text"]
+    await say(world, "https://arxiv.org/abs/2401.00001")
+    await replies(world, 0)
+    await world.command("links on")
+    await say(world, "https://arxiv.org/abs/2401.00001")
+    await replies(world, 1)
