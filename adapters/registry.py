@@ -84,7 +84,13 @@ async def _discord(settings: Settings, core: CoreParts) -> ChatAdapter:
 
     limiter = global_limiter(settings.scheduler.posts_per_s["discord"])
     return DiscordAdapter(
-        settings.discord, core.router, core.reactions, core.papers, limiter=limiter, actions=core.actions
+        settings.discord,
+        core.router,
+        core.reactions,
+        core.papers,
+        limiter=limiter,
+        actions=core.actions,
+        shared=core.shared,
     )
 
 

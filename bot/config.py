@@ -180,6 +180,9 @@ class DiscordSettings(_Section):
     downvote_emoji: str = "👎"
     admin_role: str | None = None
     shard_count: int | None = Field(None, ge=1)
+    # Read every message for paper links (the privileged message_content intent, to be enabled for the bot in the
+    # Developer Portal too); off, only messages that mention the bot are read.
+    message_content: bool = False
 
 
 # Slack: a second's worth may burst; Discord: just under its global 50 requests/s per bot token, spaced evenly.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.events import IncomingAction, IncomingCommand, IncomingReaction, PaperAction
+from bot.events import IncomingAction, IncomingCommand, IncomingMessage, IncomingReaction, PaperAction
 
 PLATFORM = "discord"
 
@@ -80,4 +80,29 @@ def action_from_interaction(
         paper_id=paper_id,
         channel_id=str(channel_id),
         message_id=str(message.id) if on_digest and message is not None else None,
+    )
+
+
+def message_from_gateway(message: discord.Message) -> IncomingMessage | None:
+    """A person's new message in a server channel (MESSAGE_CREATE), or None: bots (the bot itself too), webhooks,
+    system messages and direct messages. In a thread, the thread's parent is the channel and the thread is the thread.
+
+    Without the message_content intent Discord sends the text only of messages that mention the bot."""
+    if message.author.bot or message.webhook_id is not None:
+        return None
+    if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+        return None
+    guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
+    if guild_id is None:
+        return None
+    channel = message.channel
+    in_thread = isinstance(channel, discord.Thread)
+    return IncomingMessage(
+        platform=PLATFORM,
+        workspace=str(guild_id),
+        channel_id=str(channel.parent_id if isinstance(channel, discord.Thread) else channel.id),
+        user_id=str(message.author.id),
+        message_id=str(message.id),
+        text=message.content,
+        thread_id=str(channel.id) if in_thread else None,
     )
