@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from bot.chat.actions import ActionHandler
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelListener, ChannelLoader, CommandRouter
-from bot.chat.services import ChatServices
+from bot.chat.services import ChatServices, Seeder
 from bot.config import FetchSettings, SchedulerSettings, SemanticScholarSettings, SourceSettings
 from bot.delivery.digest import DigestService, Notify, utcnow
 from bot.delivery.pacing import RetryPolicy, UserQuota
@@ -81,6 +81,7 @@ def command_router(
     quota: UserQuota | None = None,
     clock: Callable[[], datetime] = utcnow,
     reading_lists: ReadingLists | None = None,
+    seeds: Seeder | None = None,
 ) -> CommandRouter:
     """The /papers router every platform shares; `reading_lists` stands in for the store's (an observed one)."""
     services = chat_services(
@@ -91,6 +92,7 @@ def command_router(
         reading_lists=reading_lists,
         on_channel_change=on_channel_change,
         clock=clock,
+        seeds=seeds,
     )
     return CommandRouter(services, quota=quota)
 
@@ -117,6 +119,7 @@ def chat_services(
     reading_lists: ReadingLists | None = None,
     on_channel_change: ChannelListener | None = None,
     clock: Callable[[], datetime] = utcnow,
+    seeds: Seeder | None = None,
 ) -> ChatServices:
     """The roles commands, paper buttons and the App Home act through."""
     return ChatServices(
@@ -130,6 +133,7 @@ def chat_services(
         clock=clock,
         on_channel_change=on_channel_change,
         semantic=semantic,
+        seeds=seeds,
     )
 
 

@@ -51,7 +51,7 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
     fetchers = source_fetcher(bot, notify=partial(_notify, platforms))
     links = parts.shared_papers(bot.store, chat_services(bot), bot.summarizer, fetchers.http, settings.sources)
     core = CoreParts(
-        command_router(bot, on_channel_change=channel_changed),
+        command_router(bot, on_channel_change=channel_changed, seeds=links.seed),
         reaction_handler(bot),
         bot.store.papers,
         bot.channel,

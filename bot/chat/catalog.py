@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from bot.chat import channel_settings, lookups, reading_list, taste_settings
+from bot.chat import channel_settings, lookups, reading_list, seed, taste_settings
 from bot.chat.export import FORMATS
 from bot.chat.services import ChatServices
 from bot.chat.spec import ArgKind, Argument, Command, Invocation
@@ -115,6 +115,14 @@ _COMMANDS = (
         example="follow Yoshua Bengio",
     ),
     Command("unfollow", "Stop following an author in this channel", taste_settings.unfollow, (_AUTHOR,), manages=True),
+    Command(
+        "seed",
+        "Papers this channel already likes (arXiv ids or links): its digests lean towards them from day one",
+        seed.seed,
+        (Argument("papers", "arXiv ids or links, up to 20, e.g. 1706.03762 https://arxiv.org/abs/2005.14165"),),
+        manages=True,
+        example="seed 1706.03762 2005.14165",
+    ),
     Command(
         "links",
         "Whether paper links posted here get their title, TL;DR and a Save button (default on)",

@@ -1,5 +1,6 @@
-"""Papers people share in a channel: answer a paper link with its title, TL;DR and a Save button, remember the paper as
-seen by the channel (no later digest sends it) and count it as the sharer's up-vote for the channel's ranking.
+"""Papers people share in a channel (and those `/papers seed` names): answer a paper link with its title, TL;DR and
+a Save button, remember the paper as seen by the channel (no later digest sends it) and count it as the sharer's
+up-vote for the channel's ranking.
 
 The store answers first; a paper it lacks is looked up on arXiv by id (the sources' polite fetcher), stored and
 summarized. A link is answered once per thread; a link arXiv does not know gets one line; anything else is ignored.
@@ -8,15 +9,16 @@ summarized. A link is answered once per thread; a link arXiv does not know gets 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.chat.links import paper_links
-from bot.chat.services import ChatServices
+from bot.chat.services import ChatServices, SeedReport
 from bot.events import IncomingMessage, Offer, PaperAction, Reply
-from bot.models import Paper, PostedMessage, SourceEntry
+from bot.models import ChannelRef, Paper, PostedMessage, SourceEntry
 from bot.ports.channels import Votes
 from bot.ports.outbox import Outbox
 from bot.ports.papers import PaperIntake
@@ -86,17 +88,38 @@ class SharedPapers:
 
     async def record(self, message: IncomingMessage, answer: SharedAnswer, posted_id: str, at: datetime) -> None:
         """The channel has seen these papers (no digest sends them again) and the sharer liked them."""
-        if not answer.paper_ids:
+        digest_id = f"shared-{message.platform}-{message.message_id}"
+        await self._take(message.channel, message.user_id, answer.paper_ids, digest_id, at, posted_id)
+
+    async def seed(self, ref: ChannelRef, user_id: str, arxiv_ids: Sequence[str], at: datetime) -> SeedReport:
+        """Make these papers the channel's positive examples from day one: seen (never in its digests) and liked."""
+        found: list[Paper] = []
+        unknown: list[str] = []
+        for arxiv_id in dict.fromkeys(arxiv_ids):
+            paper = await self._paper(arxiv_id)
+            if paper is None:
+                unknown.append(arxiv_id)
+            else:
+                found.append(paper)
+        if found:
+            await self._services.load_channel(ref)  # a channel seeded before its first command exists from now on
+            digest_id = f"seed-{ref.platform}-{uuid.uuid4().hex}"
+            await self._take(ref, user_id, [paper.id for paper in found], digest_id, at, None)
+        return SeedReport(tuple(found), tuple(unknown))
+
+    async def _take(
+        self, ref: ChannelRef, user_id: str, paper_ids: Sequence[str], digest_id: str, at: datetime, posted: str | None
+    ) -> None:
+        """Record `paper_ids` as sent to the channel (those it had not got yet) and as liked by `user_id`."""
+        if not paper_ids:
             return
-        ref = message.channel
         delivered = await self._outbox.delivered_papers(ref)
-        fresh = [pid for pid in answer.paper_ids if pid not in delivered]
-        if fresh:
-            digest_id = f"shared-{message.platform}-{message.message_id}"
+        if fresh := [pid for pid in dict.fromkeys(paper_ids) if pid not in delivered]:
             await self._outbox.plan_digest(ref, digest_id, fresh, at)
-            await self._outbox.mark_digest_sent(digest_id, [PostedMessage(posted_id, tuple(fresh))], at)
-        for paper_id in answer.paper_ids:
-            await self._votes.record_vote(ref, paper_id, message.user_id, 1, at)
+            carried = [PostedMessage(posted, tuple(fresh))] if posted else []
+            await self._outbox.mark_digest_sent(digest_id, carried, at)
+        for paper_id in paper_ids:
+            await self._votes.record_vote(ref, paper_id, user_id, 1, at)
 
     async def _paper(self, arxiv_id: str) -> Paper | None:
         paper = await self._services.library.get_paper(arxiv_id)

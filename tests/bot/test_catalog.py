@@ -27,6 +27,7 @@ MANAGING = {
     "follow",
     "unfollow",
     "links",
+    "seed",
     "schedule",
     "quiet",
     "layout",
