@@ -40,7 +40,7 @@ def reason_for(
         best = max(topic_scores, key=lambda topic: topic_scores[topic])
         return _line(f"close in meaning to your topic “{_cut(best)}”")
     if liked is not None and liked >= LIKED_MIN:
-        return "like papers this channel voted up"
+        return "like papers this channel voted up or shared"
     if paper.upvotes:
         return f"popular on Hugging Face ({paper.upvotes:,} upvotes)"
     if paper.categories:
@@ -54,7 +54,7 @@ def ranking_explained(channel: Channel, *, by_meaning: bool) -> str:
     if channel.topics:
         steps.append("papers matching your topics" + (" (by words, or close in meaning)" if by_meaning else ""))
     if by_meaning:
-        steps += ["papers like those this channel voted up rise", "popular on Hugging Face (upvotes) next"]
+        steps += ["papers like those this channel voted up or shared rise", "popular on Hugging Face (upvotes) next"]
     steps.append("newest first")
     muted = "; nothing matching a muted topic" if channel.muted else ""
     return ", then ".join(steps) + muted

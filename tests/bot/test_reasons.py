@@ -73,7 +73,7 @@ async def test_the_reasons_in_order_of_weight() -> None:
     assert reason_for(paper(2, "Deep graph networks"), channel) == "matches your topic “graph networks”"
     by_meaning = reason_for(paper(3, "GNNs"), channel, topic_scores={"graph networks": 0.6})
     assert by_meaning == "close in meaning to your topic “graph networks”"
-    assert reason_for(paper(4, "Liked", upvotes=7), channel, liked=0.3) == "like papers this channel voted up"
+    assert reason_for(paper(4, "Liked", upvotes=7), channel, liked=0.3) == "like papers this channel voted up or shared"
     assert reason_for(paper(5, "Hyped", upvotes=1234), channel, liked=0.01) == "popular on Hugging Face (1,234 upvotes)"
     assert reason_for(paper(6, "Plain", categories=("cs.LG",)), channel) == "new in cs.LG"
     assert reason_for(paper(7, "Feed", source="rss"), channel) == "new from rss"
@@ -86,7 +86,8 @@ def test_topics_explains_the_ranking_in_the_reasons_words() -> None:
 
     assert ranking_explained(channel, by_meaning=True) == (
         "new papers by followed authors first, then papers matching your topics (by words, or close in meaning), "
-        "then papers like those this channel voted up rise, then popular on Hugging Face (upvotes) next, "
+        "then papers like those this channel voted up or shared rise, then popular on Hugging Face (upvotes) "
+        "next, "
         "then newest first; nothing matching a muted topic"
     )
     assert ranking_explained(Channel(REF), by_meaning=False) == "newest first"
