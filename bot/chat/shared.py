@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.chat.links import paper_links
 from bot.chat.services import ChatServices, SeedReport
+from bot.errors import CommandError, SourceError
 from bot.events import IncomingMessage, Offer, PaperAction, Reply
 from bot.models import ChannelRef, Paper, PostedMessage, SourceEntry
 from bot.ports.channels import Votes
@@ -61,28 +62,33 @@ class SharedPapers:
 
     async def answer(self, message: IncomingMessage) -> SharedAnswer | None:
         """The answer to a message's paper links, or None (no paper link, links off, all answered in this thread)."""
-        links = [(url, pid) for url, pid in paper_links(message.text) if not self._seen(message, pid)]
-        if not links:
-            return None
-        channel = await self._services.load_channel(message.channel)
-        if not channel.links:
+        links = [arxiv_id for _url, arxiv_id in paper_links(message.text) if not self._seen(message, arxiv_id)]
+        for arxiv_id in links:  # before any await: the same link arriving meanwhile (a retried event) is skipped
+            self._remember(message, arxiv_id)
+        if not links or not (await self._services.load_channel(message.channel)).links:
             return None
         found: list[Paper] = []
+        lines: list[str] = []
         unknown: list[str] = []
-        for _url, arxiv_id in links:
-            self._remember(message, arxiv_id)
-            paper = await self._paper(arxiv_id)
+        for arxiv_id in links:
+            try:
+                paper = await self._paper(arxiv_id)
+            except SourceError as exc:
+                log.info("paper link %s not looked up: %s", arxiv_id, exc)
+                self._forget(message, arxiv_id)  # posting it again may find arXiv back
+                lines.append(f"arXiv could not be reached for {arxiv_id}; try again later.")
+                continue
             if paper is None:
                 unknown.append(arxiv_id)
             else:
                 found.append(paper)
+        if unknown:
+            lines.insert(0, _unknown_line(unknown))
         if not found:
-            return SharedAnswer(Reply(_unknown_line(unknown), ephemeral=False), ())
+            return SharedAnswer(Reply(" ".join(lines), ephemeral=False), ())
         await ensure_tldrs(self._services.summaries, self._services.library, self._summarizer, found)
         items = await self._services.items(found)
-        text = "Shared here:" if len(items) > 1 else "Shared here"
-        if unknown:
-            text = f"{text} ({_unknown_line(unknown)})"
+        text = " ".join(["Shared here:" if len(items) > 1 else "Shared here", *lines])
         offer = Offer(PaperAction.SAVE, found[0].id, "Save") if len(found) == 1 else None
         return SharedAnswer(Reply(text, items, ephemeral=False, offer=offer), tuple(paper.id for paper in found))
 
@@ -96,7 +102,11 @@ class SharedPapers:
         found: list[Paper] = []
         unknown: list[str] = []
         for arxiv_id in dict.fromkeys(arxiv_ids):
-            paper = await self._paper(arxiv_id)
+            try:
+                paper = await self._paper(arxiv_id)
+            except SourceError as exc:
+                log.info("seed %s not looked up: %s", arxiv_id, exc)
+                raise CommandError("arXiv could not be reached; nothing seeded, try again later.") from None
             if paper is None:
                 unknown.append(arxiv_id)
             else:
@@ -133,6 +143,9 @@ class SharedPapers:
 
     def _seen(self, message: IncomingMessage, paper_id: str) -> bool:
         return (str(message.channel), message.thread, paper_id) in self._answered
+
+    def _forget(self, message: IncomingMessage, paper_id: str) -> None:
+        self._answered.pop((str(message.channel), message.thread, paper_id), None)
 
     def _remember(self, message: IncomingMessage, paper_id: str) -> None:
         self._answered[(str(message.channel), message.thread, paper_id)] = None

@@ -3,22 +3,19 @@ host, retries, size cap and SSRF guard hold for a paper someone linked in chat a
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from bot.errors import SourceError
 from bot.models import SourceEntry
 from bot.sources.arxiv import API_BASE, parse_api
 
 if TYPE_CHECKING:
     from bot.sources.http import HttpFetcher
 
-log = logging.getLogger(__name__)
-
 
 class ArxivLookup:
-    """`lookup(arxiv_id)`: the paper's entry, or None when arXiv has no such paper (or cannot be reached)."""
+    """`lookup(arxiv_id)`: the paper's entry, or None when arXiv has no such paper; SourceError when arXiv cannot be
+    reached or answers with something that is no API page (too big, malformed)."""
 
     def __init__(self, http: HttpFetcher, *, base: str = API_BASE, configured: bool = False) -> None:
         self._http = http
@@ -27,10 +24,6 @@ class ArxivLookup:
 
     async def lookup(self, arxiv_id: str) -> SourceEntry | None:
         url = f"{self._base}?{urlencode({'id_list': arxiv_id, 'max_results': 1})}"
-        try:
-            result = await self._http.get(url, configured=self._configured)
-            page = parse_api(result.body, url, result.headers)
-        except SourceError as exc:
-            log.info("arXiv lookup of %s failed: %s", arxiv_id, exc)
-            return None
+        result = await self._http.get(url, configured=self._configured)
+        page = parse_api(result.body, url, result.headers)
         return next((entry for entry in page.entries if entry.paper.id == arxiv_id), None)

@@ -26,6 +26,7 @@ HERE = ChannelRef("slack", "w1", "c1")
 @pytest.fixture
 async def router(sqlite_store, feed_server: FeedServer) -> AsyncIterator[CommandRouter]:
     feed_server.serve_fixture("/api/query?id_list=2401.00001&max_results=1", "arxiv_api_page1.xml")
+    feed_server.serve_fixture("/api/query?id_list=2401.09999&max_results=1", "arxiv_api_empty.xml")
     http = HttpFetcher(user_agent="paperbot-tests", timeout_s=5, retry=RetryPolicy(attempts=1), min_interval_s={})
 
     async def load(ref: ChannelRef) -> Channel:
@@ -61,6 +62,7 @@ async def test_seeded_papers_are_the_channels_liked_and_seen_papers(router: Comm
         ("seed hello world", UsageError, "Name arXiv papers by id or link"),
         ("seed " + " ".join(f"2401.{n:05d}" for n in range(21)), UsageError, "at most 20"),
         ("seed 2401.09999", CommandError, "arXiv has none of 2401.09999; nothing seeded."),
+        ("seed 2401.07777", CommandError, "arXiv could not be reached; nothing seeded, try again later."),  # a 404
     ],
 )
 async def test_bad_seeds_get_one_line(router: CommandRouter, text: str, error: type, fragment: str) -> None:

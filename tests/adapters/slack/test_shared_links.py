@@ -21,17 +21,12 @@ from bot.models import Channel, ChannelRef
 from bot.sources.http import HttpFetcher
 from bot.sources.lookup import ArxivLookup
 from storage.sql_store import SqlStore
-from testing.feed_server import Document, FeedServer
+from testing.feed_server import FeedServer
 from testing.slack_api import FakeSlack
 from tests.adapters.slack.conftest import FirstWords, World, build_adapter, paper, slack_settings
 
 HERE = ChannelRef("slack", "T1", "C1")
 _TS = count(100)
-EMPTY_FEED = (
-    b'<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>ArXiv Query</title>'
-    b'<opensearch:totalResults xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">0</opensearch:totalResults>'
-    b"</feed>"
-)
 
 
 def lookup_path(arxiv_id: str) -> str:
@@ -42,7 +37,7 @@ def lookup_path(arxiv_id: str) -> str:
 async def links_world(fake: FakeSlack, store: SqlStore, feed_server: FeedServer) -> AsyncIterator[World]:
     for arxiv_id in ("2401.00001", "2401.00002"):
         feed_server.serve_fixture(lookup_path(arxiv_id), "arxiv_api_page1.xml")
-    feed_server.documents[lookup_path("2401.09999")] = Document(EMPTY_FEED, content_type="application/atom+xml")
+    feed_server.serve_fixture(lookup_path("2401.09999"), "arxiv_api_empty.xml")  # arXiv's answer for an unknown id
     http = HttpFetcher(user_agent="paperbot-tests", timeout_s=5, retry=RetryPolicy(attempts=1), min_interval_s={})
     saves = ObservedReadingLists(store.reading_lists)
 
