@@ -33,6 +33,7 @@ from adapters.discord.render import (
 )
 from adapters.discord.threads import Threads
 from adapters.discord.translate import (
+    attached_text,
     command_from_interaction,
     command_text,
     reaction_from_event,
@@ -324,8 +325,12 @@ def _subcommand(
     """
     arguments = spec.arguments
 
-    async def callback(interaction: discord.Interaction, **options: str | int | None) -> None:
-        await run(interaction, command_text(spec.name, *(options.get(argument.name) for argument in arguments)))
+    async def callback(interaction: discord.Interaction, **options: str | int | discord.Attachment | None) -> None:
+        values = [
+            await attached_text(value) if isinstance(value, discord.Attachment) else value for value in options.values()
+        ]
+        named = dict(zip(options, values, strict=True))
+        await run(interaction, command_text(spec.name, *(named.get(argument.name) for argument in arguments)))
 
     first = inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)
     callback.__signature__ = inspect.Signature([first, *map(_option, arguments)])  # type: ignore[attr-defined]
@@ -339,7 +344,7 @@ def _subcommand(
 
 def _option(argument: Argument) -> inspect.Parameter:
     """The callback parameter discord.py turns into the argument's option: an integer (within its bounds) or text."""
-    annotation: Any = str
+    annotation: Any = discord.Attachment if argument.kind is ArgKind.FILE else str
     if argument.kind is ArgKind.INT:
         annotation = app_commands.Range[int, argument.minimum, argument.maximum]
     return inspect.Parameter(

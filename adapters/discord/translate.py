@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import discord
 
+from bot.chat.seed import bibtex_ids
 from bot.events import IncomingAction, IncomingCommand, IncomingMessage, IncomingReaction, PaperAction
 
 PLATFORM = "discord"
+MAX_ATTACHMENT_BYTES = 256 * 1024  # a BibTeX file of a few hundred entries; a bigger one is not read at all
 
 
 def command_text(subcommand: str, *args: str | int | None) -> str:
@@ -106,3 +108,15 @@ def message_from_gateway(message: discord.Message) -> IncomingMessage | None:
         text=message.content,
         thread_id=str(channel.id) if in_thread else None,
     )
+
+
+async def attached_text(attachment: discord.Attachment) -> str:
+    """A command's attached BibTeX file as the arXiv ids of its entries (the text the command takes), read only when
+    small enough; an unreadable or oversized file gives no ids, and the command says what it needs."""
+    if attachment.size > MAX_ATTACHMENT_BYTES:
+        return ""
+    try:
+        content = (await attachment.read()).decode("utf-8", "replace")
+    except (discord.HTTPException, discord.NotFound):
+        return ""
+    return " ".join(bibtex_ids(content))

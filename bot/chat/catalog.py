@@ -119,8 +119,18 @@ _COMMANDS = (
         "seed",
         "Papers this channel already likes (arXiv ids or links): its digests lean towards them from day one",
         seed.seed,
-        (Argument("papers", "arXiv ids or links, up to 20, e.g. 1706.03762 https://arxiv.org/abs/2005.14165"),),
+        (
+            Argument(
+                "papers",
+                "arXiv ids or links, up to 20, e.g. 1706.03762 https://arxiv.org/abs/2005.14165",
+                optional=True,
+            ),
+            Argument(
+                "bibtex", "a BibTeX file: its entries' arXiv ids", ArgKind.FILE, optional=True, label="BibTeX file"
+            ),
+        ),
         manages=True,
+        forms=("seed <papers>", "seed <BibTeX file> (Discord)"),
         example="seed 1706.03762 2005.14165",
     ),
     Command(

@@ -38,7 +38,7 @@ async def seed(services: ChatServices, call: Invocation) -> Reply:
         raise CommandError("This bot cannot look papers up here; seed the channel where `paperbot run` serves it.")
     ids = seed_ids(call.argument)
     if not ids:
-        raise UsageError("Name arXiv papers by id or link, e.g. seed 1706.03762 https://arxiv.org/abs/2005.14165.")
+        raise UsageError(f"Usage: {call.usage}: arXiv ids or links (or their BibTeX), e.g. seed 1706.03762 2005.14165.")
     if len(ids) > MAX_SEEDS:
         raise UsageError(f"Seed at most {MAX_SEEDS} papers at a time (got {len(ids)}).")
     report = await services.seeds(call.command.channel, call.command.user_id, ids, services.clock())
