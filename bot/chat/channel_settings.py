@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.chat.channel_lists import ChannelList
 from bot.chat.services import ChatServices
 from bot.chat.spec import Invocation
 from bot.errors import CommandError, UsageError
@@ -27,6 +28,15 @@ LAYOUTS = {
     DigestLayout.MESSAGES: "one message per paper",
     DigestLayout.THREAD: "one message listing the papers, each paper in its thread",
 }
+TOPICS = ChannelList(
+    "topics",
+    MAX_TOPICS,
+    already="This channel already follows {entry!r}.",
+    full="This channel already follows {limit} topics; unsubscribe from one first.",
+    added="This channel now follows {entry!r}.",
+    missing="This channel does not follow {entry!r}.",
+    removed="This channel no longer follows {entry!r}.",
+)
 _TIME = re.compile(r"^(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])$")  # ASCII digits only
 
 
@@ -45,24 +55,11 @@ async def topics(services: ChatServices, call: Invocation) -> Reply:
 
 
 async def subscribe(services: ChatServices, call: Invocation) -> Reply:
-    topic = checked_topic(call.argument)
-    channel = await services.load_channel(call.command.channel)
-    if topic.lower() in (t.lower() for t in channel.topics):
-        return Reply(f"This channel already follows {topic!r}.")
-    if len(channel.topics) >= MAX_TOPICS:
-        raise CommandError(f"This channel already follows {MAX_TOPICS} topics; unsubscribe from one first.")
-    await services.update(replace(channel, topics=(*channel.topics, topic)))
-    return Reply(f"This channel now follows {topic!r}.", ephemeral=False)
+    return await TOPICS.add(services, call.command.channel, checked_topic(call.argument))
 
 
 async def unsubscribe(services: ChatServices, call: Invocation) -> Reply:
-    topic = checked_topic(call.argument)
-    channel = await services.load_channel(call.command.channel)
-    kept = tuple(t for t in channel.topics if t.lower() != topic.lower())
-    if kept == channel.topics:
-        raise CommandError(f"This channel does not follow {topic!r}.")
-    await services.update(replace(channel, topics=kept))
-    return Reply(f"This channel no longer follows {topic!r}.", ephemeral=False)
+    return await TOPICS.remove(services, call.command.channel, checked_topic(call.argument))
 
 
 async def schedule(services: ChatServices, call: Invocation) -> Reply:

@@ -1,65 +1,59 @@
 """Handlers for what a channel never wants (muted topics), whose papers it always wants (followed authors), and
 whether it answers the paper links people post.
 
-Both change the channel; the catalog limits them to channel managers, as it does `subscribe`.
+All change the channel; the catalog limits them to channel managers, as it does `subscribe`.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.chat.channel_lists import ChannelList
 from bot.chat.channel_settings import MAX_TOPICS, checked_topic
 from bot.chat.services import ChatServices
 from bot.chat.spec import Invocation
-from bot.errors import CommandError, UsageError
+from bot.errors import UsageError
 from bot.events import Reply
 from bot.selection.taste import author_key, same_author
 
 MAX_AUTHOR_CHARS = 100
 MAX_AUTHORS = 20
+MUTED = ChannelList(
+    "muted",
+    MAX_TOPICS,
+    already="This channel already mutes {entry!r}.",
+    full="This channel already mutes {limit} topics; unmute one first.",
+    added="This channel's digests leave out papers about {entry!r} from now on.",
+    missing="This channel does not mute {entry!r}.",
+    removed="This channel no longer mutes {entry!r}.",
+)
+AUTHORS = ChannelList(
+    "authors",
+    MAX_AUTHORS,
+    already="This channel already follows {known}.",
+    full="This channel already follows {limit} authors; unfollow one first.",
+    added="New papers by {entry} now go first in this channel's digests.",
+    missing="This channel does not follow {entry}.",
+    removed="This channel no longer follows {entry}.",
+    same=same_author,
+)
 LINK_CHOICES = {"on": True, "off": False}  # does the bot answer paper links posted in the channel?
 
 
 async def mute(services: ChatServices, call: Invocation) -> Reply:
-    topic = checked_topic(call.argument)
-    channel = await services.load_channel(call.command.channel)
-    if topic.lower() in (t.lower() for t in channel.muted):
-        return Reply(f"This channel already mutes {topic!r}.")
-    if len(channel.muted) >= MAX_TOPICS:
-        raise CommandError(f"This channel already mutes {MAX_TOPICS} topics; unmute one first.")
-    await services.update(replace(channel, muted=(*channel.muted, topic)))
-    return Reply(f"This channel's digests leave out papers about {topic!r} from now on.", ephemeral=False)
+    return await MUTED.add(services, call.command.channel, checked_topic(call.argument))
 
 
 async def unmute(services: ChatServices, call: Invocation) -> Reply:
-    topic = checked_topic(call.argument)
-    channel = await services.load_channel(call.command.channel)
-    kept = tuple(t for t in channel.muted if t.lower() != topic.lower())
-    if kept == channel.muted:
-        raise CommandError(f"This channel does not mute {topic!r}.")
-    await services.update(replace(channel, muted=kept))
-    return Reply(f"This channel no longer mutes {topic!r}.", ephemeral=False)
+    return await MUTED.remove(services, call.command.channel, checked_topic(call.argument))
 
 
 async def follow(services: ChatServices, call: Invocation) -> Reply:
-    name = _author(call.argument)
-    channel = await services.load_channel(call.command.channel)
-    if same := next((known for known in channel.authors if author_key(known) == author_key(name)), None):
-        return Reply(f"This channel already follows {same}.")
-    if len(channel.authors) >= MAX_AUTHORS:
-        raise CommandError(f"This channel already follows {MAX_AUTHORS} authors; unfollow one first.")
-    await services.update(replace(channel, authors=(*channel.authors, name)))
-    return Reply(f"New papers by {name} now go first in this channel's digests.", ephemeral=False)
+    return await AUTHORS.add(services, call.command.channel, _author(call.argument))
 
 
 async def unfollow(services: ChatServices, call: Invocation) -> Reply:
-    name = _author(call.argument)
-    channel = await services.load_channel(call.command.channel)
-    kept = tuple(known for known in channel.authors if not same_author(name, known))
-    if kept == channel.authors:
-        raise CommandError(f"This channel does not follow {name}.")
-    await services.update(replace(channel, authors=kept))
-    return Reply(f"This channel no longer follows {name}.", ephemeral=False)
+    return await AUTHORS.remove(services, call.command.channel, _author(call.argument))
 
 
 async def links(services: ChatServices, call: Invocation) -> Reply:

@@ -17,7 +17,7 @@ from bot.delivery.pacing import RetryPolicy
 from bot.models import Channel, ChannelRef
 from bot.sources.http import HttpFetcher
 from bot.sources.lookup import ArxivLookup
-from testing.discord_api import BOT_ID, FakeDiscord, snowflake, user_payload
+from testing.discord_api import BOT_ID, FakeDiscord, message_payload, snowflake, user_payload
 from testing.feed_server import Document, FeedServer
 from tests.adapters.discord.conftest import TOKEN, Core, FirstWords
 from tests.adapters.discord.payloads import CHANNEL, GUILD, USER, interaction_payload
@@ -54,25 +54,8 @@ async def linking(core: Core, fake: tuple[FakeDiscord, str], shared: SharedPaper
 
 def message_create(adapter: DiscordAdapter, content: str, *, author: int = USER, bot: bool = False, **extra: Any):  # noqa: ANN201
     """A MESSAGE_CREATE dispatch in the guild channel, parsed as discord.py's gateway parser builds it."""
-    data = {
-        "id": snowflake(),
-        "channel_id": str(CHANNEL),
-        "guild_id": str(GUILD),
-        "type": 0,
-        "content": content,
-        "author": user_payload(author, "reader", bot=bot),
-        "attachments": [],
-        "embeds": [],
-        "mentions": [],
-        "mention_roles": [],
-        "mention_everyone": False,
-        "pinned": False,
-        "tts": False,
-        "timestamp": "2025-01-01T00:00:00.000000+00:00",
-        "edited_timestamp": None,
-        "flags": 0,
-        "components": [],
-    } | extra
+    data = message_payload(str(CHANNEL), {"content": content}, author_id=author)
+    data |= {"guild_id": str(GUILD), "author": user_payload(author, "reader", bot=bot)} | extra
     channel = adapter.client.get_partial_messageable(CHANNEL, guild_id=GUILD)
     return discord.Message(state=adapter.client._connection, channel=channel, data=data)  # type: ignore[arg-type]
 
