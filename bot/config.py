@@ -166,6 +166,9 @@ class SlackSettings(_Section):
             "groups:read",
         ]
     )
+    # Answer paper links as link previews (link_shared + chat.unfurl) rather than thread replies: needs the links:read
+    # and links:write scopes and arxiv.org, doi.org, huggingface.co and shortscience.org as the app's unfurl domains.
+    unfurl_links: bool = False
     install_path: str = "/slack/install"
     redirect_uri_path: str = "/slack/oauth_redirect"
 

@@ -243,6 +243,8 @@ class FakeSlack:
             return 200, {"ok": False, "error": "missing_scope", "needed": _NEEDS[method]}
         if method in {"conversations.open", "files.getUploadURLExternal", "files.completeUploadExternal"}:
             return 200, self._files_answer(method, body)
+        if method == "chat.unfurl":  # previews of links in a person's message: recorded, nothing else to do
+            return 200, {"ok": True}
         if method in {"views.publish", "users.conversations"}:
             return 200, self._home_answer(method, body)
         channel = str(body.get("channel", ""))
@@ -389,6 +391,7 @@ _NEEDS = {
     "conversations.open": "im:write",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
+    "chat.unfurl": "links:write",
 }
 
 

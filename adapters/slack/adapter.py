@@ -30,10 +30,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.home_tab import HomeTab
+from adapters.slack.links import SlackLinks
 from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
 from adapters.slack.presses import Presses
 from adapters.slack.render import digest_papers, escape, render_digest, render_reply
-from adapters.slack.translate import command_from_payload, message_from_event, reaction_from_event
+from adapters.slack.translate import command_from_payload, reaction_from_event
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import CommandRouter
 from bot.config import SlackSettings
@@ -111,8 +112,6 @@ class SlackAdapter:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._settings = settings
-        self._shared = shared
-        self._clock = clock
         self._limiter = limiter  # shared by every digest of this platform in the process
         self._installations = installations  # owned: closed by stop()
         self._router = router
@@ -145,8 +144,10 @@ class SlackAdapter:
         self.app.action(re.compile(r"^paper\."))(self.presses.on_paper)
         self.app.action(re.compile(r"^home\."))(self.home.on_press)
         self.app.event("app_home_opened")(self.home.on_opened)
-        if shared is not None:  # paper links posted in channels get an answer in their thread
-            self.app.event("message")(self._on_message)
+        if shared is not None:  # paper links posted in channels get an answer in their thread, or as their preview
+            links = SlackLinks(self, shared, unfurl=settings.unfurl_links, clock=clock)
+            self.app.event("message")(links.on_message)
+            self.app.event("link_shared")(links.on_link_shared)
         if saves is not None:  # a save or unsave anywhere (reaction, button, command) refreshes that user's home
             saves.listen(self.home.on_reading_list_changed)
 
@@ -182,6 +183,21 @@ class SlackAdapter:
             crash_point("slack-message-posted")
         log.info("slack digest posted channel=%s messages=%d", message.channel, len(posted))
         return posted
+
+    async def post(self, workspace: str, channel: str, payload: dict[str, Any], *, thread_ts: str) -> Any:
+        """Post one rendered answer into a thread, paced like every post to the channel; previews stay off."""
+        token = await self.token(workspace)
+        await self._pacer.wait(channel)
+        async with self._in_flight:
+            return await self.client.chat_postMessage(
+                token=token,
+                channel=channel,
+                thread_ts=thread_ts,
+                text=payload["text"],
+                blocks=payload["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
+            )
 
     async def send_notice(self, ref: ChannelRef, text: str) -> None:
         """Post a one-line notice (a quiet day, a source outage) as plain text, escaped so it cannot ping anyone."""
@@ -319,32 +335,6 @@ class SlackAdapter:
             await self._reactions.handle(reaction)
         except PaperbotError as exc:
             log.warning("slack reaction not applied channel=%s: %s", reaction.channel, exc)
-
-    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        """Answer the paper links of a person's message in its thread, then record the papers as the channel's."""
-        message = message_from_event(event, body)
-        if message is None or self._shared is None:
-            return
-        try:
-            answer = await self._shared.answer(message)
-            if answer is None:
-                return
-            payload = render_reply(answer.reply)
-            token = await self.token(message.workspace)
-            await self._pacer.wait(message.channel_id)
-            async with self._in_flight:
-                response = await self.client.chat_postMessage(
-                    token=token,
-                    channel=message.channel_id,
-                    thread_ts=message.thread,
-                    text=payload["text"],
-                    blocks=payload["blocks"],
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-            await self._shared.record(message, answer, str(response["ts"]), self._clock())
-        except (PaperbotError, SlackApiError, SlackRequestError) as exc:
-            log.warning("slack paper link not answered channel=%s: %s", message.channel, exc)
 
 
 def _required(secret: SecretStr | None, name: str) -> str:

@@ -89,6 +89,29 @@ def message_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> Inc
     )
 
 
+def shared_links_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> IncomingMessage | None:
+    """A `link_shared` event (links on the app's unfurl domains in a person's message) as that message, its text the
+    links; links shared while composing (no message yet) are None."""
+    workspace = workspace_of(body)
+    channel_id, user_id, ts = event.get("channel"), event.get("user"), event.get("message_ts")
+    links = event.get("links")
+    urls = [str(link["url"]) for link in links if isinstance(link, Mapping) and link.get("url")] if links else []
+    if event.get("source") == "composer" or not urls:
+        return None
+    if not all(isinstance(value, str) and value for value in (workspace, channel_id, user_id, ts)):
+        return None
+    thread = event.get("thread_ts")
+    return IncomingMessage(
+        platform=PLATFORM,
+        workspace=str(workspace),
+        channel_id=str(channel_id),
+        user_id=str(user_id),
+        message_id=str(ts),
+        text=" ".join(urls),
+        thread_id=str(thread) if isinstance(thread, str) and thread else None,
+    )
+
+
 def action_from_payload(body: Mapping[str, Any], action: Mapping[str, Any]) -> IncomingAction | None:
     """A press on a paper's button (a `block_actions` payload and the one action in it); None for the PDF link (Slack
     opens it; nothing is left to do) and for anything malformed.

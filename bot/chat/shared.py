@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.chat.links import paper_links
@@ -38,6 +38,7 @@ class SharedAnswer:
 
     reply: Reply
     paper_ids: tuple[str, ...]
+    problems: Mapping[str, str] = field(default_factory=dict)  # arXiv id -> why that link has no paper
 
 
 class SharedPapers:
@@ -68,29 +69,27 @@ class SharedPapers:
         if not links or not (await self._services.load_channel(message.channel)).links:
             return None
         found: list[Paper] = []
-        lines: list[str] = []
-        unknown: list[str] = []
+        problems: dict[str, str] = {}  # arXiv id -> the one line saying why it has no answer
         for arxiv_id in links:
             try:
                 paper = await self._paper(arxiv_id)
             except SourceError as exc:
                 log.info("paper link %s not looked up: %s", arxiv_id, exc)
                 self._forget(message, arxiv_id)  # posting it again may find arXiv back
-                lines.append(f"arXiv could not be reached for {arxiv_id}; try again later.")
+                problems[arxiv_id] = f"arXiv could not be reached for {arxiv_id}; try again later."
                 continue
             if paper is None:
-                unknown.append(arxiv_id)
+                problems[arxiv_id] = f"arXiv has no paper {arxiv_id}."
             else:
                 found.append(paper)
-        if unknown:
-            lines.insert(0, _unknown_line(unknown))
         if not found:
-            return SharedAnswer(Reply(" ".join(lines), ephemeral=False), ())
+            return SharedAnswer(Reply(" ".join(problems.values()), ephemeral=False), (), problems)
         await ensure_tldrs(self._services.summaries, self._services.library, self._summarizer, found)
         items = await self._services.items(found)
-        text = " ".join(["Shared here:" if len(items) > 1 else "Shared here", *lines])
+        heading = "The paper linked above:" if len(items) == 1 else "The papers linked above:"
         offer = Offer(PaperAction.SAVE, found[0].id, "Save") if len(found) == 1 else None
-        return SharedAnswer(Reply(text, items, ephemeral=False, offer=offer), tuple(paper.id for paper in found))
+        reply = Reply(" ".join([heading, *problems.values()]), items, ephemeral=False, offer=offer)
+        return SharedAnswer(reply, tuple(paper.id for paper in found), problems)
 
     async def record(self, message: IncomingMessage, answer: SharedAnswer, posted_id: str, at: datetime) -> None:
         """The channel has seen these papers (no digest sends them again) and the sharer liked them."""
@@ -151,8 +150,3 @@ class SharedPapers:
         self._answered[(str(message.channel), message.thread, paper_id)] = None
         if len(self._answered) > ANSWERED_MEMORY:
             self._answered.popitem(last=False)
-
-
-def _unknown_line(ids: Sequence[str]) -> str:
-    named = ", ".join(ids)
-    return f"arXiv has no paper {named}." if len(ids) == 1 else f"arXiv has no papers {named}."

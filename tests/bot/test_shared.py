@@ -82,7 +82,7 @@ async def test_found_and_failed_links_share_one_answer(shared: SharedPapers) -> 
     answer = await shared.answer(message("https://arxiv.org/abs/2401.00001 https://arxiv.org/abs/2401.00002"))
 
     assert answer is not None and answer.paper_ids == ("2401.00001",)
-    assert answer.reply.text == "Shared here arXiv could not be reached for 2401.00002; try again later."
+    assert answer.reply.text == "The paper linked above: arXiv could not be reached for 2401.00002; try again later."
 
 
 async def test_a_channel_with_links_off_gets_no_answer(shared: SharedPapers, sqlite_store) -> None:

@@ -4,8 +4,10 @@ the paper's title, TL;DR and Save (arXiv looked up through the fake arXiv API), 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from itertools import count
 from typing import Any
 
@@ -34,25 +36,33 @@ def lookup_path(arxiv_id: str) -> str:
 
 
 @pytest.fixture
-async def links_world(fake: FakeSlack, store: SqlStore, feed_server: FeedServer) -> AsyncIterator[World]:
+async def shared(store: SqlStore, feed_server: FeedServer) -> AsyncIterator[SharedPapers]:
     for arxiv_id in ("2401.00001", "2401.00002"):
         feed_server.serve_fixture(lookup_path(arxiv_id), "arxiv_api_page1.xml")
     feed_server.serve_fixture(lookup_path("2401.09999"), "arxiv_api_empty.xml")  # arXiv's answer for an unknown id
     http = HttpFetcher(user_agent="paperbot-tests", timeout_s=5, retry=RetryPolicy(attempts=1), min_interval_s={})
-    saves = ObservedReadingLists(store.reading_lists)
 
     async def load(ref: ChannelRef) -> Channel:
         return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
     services = chat_services(store, digest_service(store, FirstWords(), header="Papers"), load)
     lookup = ArxivLookup(http, base=f"{feed_server.url}/api/query", configured=True)
-    shared = SharedPapers(services, store.papers, store.outbox, store.votes, FirstWords(), lookup.lookup)
-    adapter, reactions = build_adapter(store, slack_settings(fake), saves=saves, shared=shared)
-    try:
-        async with TestClient(TestServer(http_app([adapter]))) as client:
-            yield World(fake, store, adapter, reactions, client, saves)
-    finally:
-        await http.close()
+    yield SharedPapers(services, store.papers, store.outbox, store.votes, FirstWords(), lookup.lookup)
+    await http.close()
+
+
+@asynccontextmanager
+async def slack_world(fake: FakeSlack, store: SqlStore, shared: SharedPapers, **settings: Any) -> AsyncIterator[World]:
+    saves = ObservedReadingLists(store.reading_lists)
+    adapter, reactions = build_adapter(store, slack_settings(fake, **settings), saves=saves, shared=shared)
+    async with TestClient(TestServer(http_app([adapter]))) as client:
+        yield World(fake, store, adapter, reactions, client, saves)
+
+
+@pytest.fixture
+async def links_world(fake: FakeSlack, store: SqlStore, shared: SharedPapers) -> AsyncIterator[World]:
+    async with slack_world(fake, store, shared) as world:
+        yield world
 
 
 async def say(world: World, text: str, *, user: str = "U2", thread: str | None = None, **extra: Any) -> str:
@@ -162,3 +172,34 @@ async def test_links_off_silences_the_channel(links_world: World) -> None:
     await world.command("links on")
     await say(world, "https://arxiv.org/abs/2401.00001")
     await replies(world, 1)
+
+
+async def test_with_unfurling_on_a_link_is_answered_as_its_preview(
+    fake: FakeSlack, store: SqlStore, shared: SharedPapers
+) -> None:
+    fake.scopes += ["links:read", "links:write"]
+    async with slack_world(fake, store, shared, unfurl_links=True) as world:
+        ts = await say(world, "<https://arxiv.org/abs/2401.00001v2> and <https://arxiv.org/abs/2401.09999>")
+        link_shared = {
+            "type": "link_shared",
+            "channel": "C1",
+            "user": "U2",
+            "message_ts": ts,
+            "unfurl_id": "Uf1",
+            "source": "conversations_history",
+            "event_ts": ts,
+            "links": [
+                {"domain": "arxiv.org", "url": "https://arxiv.org/abs/2401.00001v2"},
+                {"domain": "arxiv.org", "url": "https://arxiv.org/abs/2401.09999"},
+            ],
+        }
+        await world.send_event(link_shared, "T1")
+        (unfurl,) = await fake.wait_for("chat.unfurl")
+        await replies(world, 0)  # the `message` event of the same links got no thread reply
+
+    assert unfurl.body["ts"] == ts and unfurl.body["channel"] == "C1"
+    previews = unfurl.body["unfurls"]
+    previews = json.loads(previews) if isinstance(previews, str) else previews
+    assert "Sparse Mixtures of Tiny Experts" in str(previews["https://arxiv.org/abs/2401.00001v2"]["blocks"])
+    assert previews["https://arxiv.org/abs/2401.09999"] == {"text": "arXiv has no paper 2401.09999."}
+    assert await store.outbox.papers_for_message(HERE, ts) == ["2401.00001"], "a reaction on it reaches the paper"

@@ -1,0 +1,84 @@
+"""Paper links posted in Slack channels: answered in the message's thread (`message` events), or, with
+`[slack] unfurl_links`, as the link's own preview (`link_shared` + chat.unfurl, which needs the links:read and
+links:write scopes and the paper sites as the app's unfurl domains). The answered papers become the channel's
+(see `bot.chat.shared`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from adapters.slack.render import item_blocks, render_reply
+from adapters.slack.translate import message_from_event, shared_links_from_event
+from bot.chat.links import paper_links
+from bot.chat.shared import SharedPapers
+from bot.errors import PaperbotError
+from bot.events import IncomingMessage
+
+if TYPE_CHECKING:
+    from adapters.slack.adapter import SlackAdapter
+
+log = logging.getLogger(__name__)
+
+
+class SlackLinks:
+    """The `message` and `link_shared` listeners of one adapter."""
+
+    def __init__(
+        self,
+        adapter: SlackAdapter,
+        shared: SharedPapers,
+        *,
+        unfurl: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._adapter = adapter
+        self._shared = shared
+        self._unfurl = unfurl
+        self._clock = clock
+
+    async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """Answer a person's paper links in the message's thread (unless they are answered as previews)."""
+        message = message_from_event(event, body)
+        if message is None or self._unfurl:
+            return
+        await self._answer(message, self._reply_in_thread)
+
+    async def on_link_shared(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """Answer paper links as their previews (chat.unfurl) under the person's message."""
+        message = shared_links_from_event(event, body)
+        if message is None or not self._unfurl:
+            return
+        await self._answer(message, self._preview)
+
+    async def _answer(self, message: IncomingMessage, post: Callable[..., Any]) -> None:
+        try:
+            answer = await self._shared.answer(message)
+            if answer is None:
+                return
+            posted_id = await post(message, answer)
+            await self._shared.record(message, answer, posted_id, self._clock())
+        except (PaperbotError, SlackApiError, SlackRequestError) as exc:
+            log.warning("slack paper link not answered channel=%s: %s", message.channel, exc)
+
+    async def _reply_in_thread(self, message: IncomingMessage, answer: Any) -> str:
+        payload = render_reply(answer.reply)
+        response = await self._adapter.post(message.workspace, message.channel_id, payload, thread_ts=message.thread)
+        return str(response["ts"])
+
+    async def _preview(self, message: IncomingMessage, answer: Any) -> str:
+        """Each paper as the preview of the link that named it; an unknown id's line previews its link."""
+        by_id = {item.paper_id: item for item in answer.reply.items}
+        unfurls = {}
+        for url, arxiv_id in paper_links(message.text):
+            item = by_id.get(arxiv_id)
+            unfurls[url] = {"blocks": item_blocks(item)} if item else {"text": answer.problems.get(arxiv_id, "")}
+        token = await self._adapter.token(message.workspace)
+        await self._adapter.client.chat_unfurl(
+            token=token, channel=message.channel_id, ts=message.message_id, unfurls=unfurls
+        )
+        return message.message_id  # the preview belongs to the person's message: reactions there reach the paper
