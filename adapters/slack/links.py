@@ -6,7 +6,7 @@ links:write scopes and the paper sites as the app's unfurl domains). The answere
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from adapters.slack.render import item_blocks, render_reply
 from adapters.slack.translate import message_from_event, shared_links_from_event
 from bot.chat.links import paper_links
-from bot.chat.shared import SharedPapers
+from bot.chat.shared import SharedAnswer, SharedPapers
 from bot.errors import PaperbotError
 from bot.events import IncomingMessage
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from adapters.slack.adapter import SlackAdapter
 
 log = logging.getLogger(__name__)
+Poster = Callable[[IncomingMessage, SharedAnswer], Awaitable[str]]  # posts an answer, returns the carrying message
 
 
 class SlackLinks:
@@ -55,7 +56,7 @@ class SlackLinks:
             return
         await self._answer(message, self._preview)
 
-    async def _answer(self, message: IncomingMessage, post: Callable[..., Any]) -> None:
+    async def _answer(self, message: IncomingMessage, post: Poster) -> None:
         try:
             answer = await self._shared.answer(message)
             if answer is None:
@@ -65,18 +66,20 @@ class SlackLinks:
         except (PaperbotError, SlackApiError, SlackRequestError) as exc:
             log.warning("slack paper link not answered channel=%s: %s", message.channel, exc)
 
-    async def _reply_in_thread(self, message: IncomingMessage, answer: Any) -> str:
+    async def _reply_in_thread(self, message: IncomingMessage, answer: SharedAnswer) -> str:
         payload = render_reply(answer.reply)
         response = await self._adapter.post(message.workspace, message.channel_id, payload, thread_ts=message.thread)
         return str(response["ts"])
 
-    async def _preview(self, message: IncomingMessage, answer: Any) -> str:
+    async def _preview(self, message: IncomingMessage, answer: SharedAnswer) -> str:
         """Each paper as the preview of the link that named it; an unknown id's line previews its link."""
         by_id = {item.paper_id: item for item in answer.reply.items}
-        unfurls = {}
+        unfurls: dict[str, dict[str, Any]] = {}
         for url, arxiv_id in paper_links(message.text):
-            item = by_id.get(arxiv_id)
-            unfurls[url] = {"blocks": item_blocks(item)} if item else {"text": answer.problems.get(arxiv_id, "")}
+            if item := by_id.get(arxiv_id):
+                unfurls[url] = {"blocks": item_blocks(item)}
+            elif problem := answer.problems.get(arxiv_id):
+                unfurls[url] = {"text": problem}
         token = await self._adapter.token(message.workspace)
         await self._adapter.client.chat_unfurl(
             token=token, channel=message.channel_id, ts=message.message_id, unfurls=unfurls
