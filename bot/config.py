@@ -164,6 +164,7 @@ class SlackSettings(_Section):
             "files:write",
             "channels:read",
             "groups:read",
+            "files:read",
         ]
     )
     # Answer paper links as link previews (link_shared + chat.unfurl) rather than thread replies: needs the links:read

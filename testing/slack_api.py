@@ -70,6 +70,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.scopes: list[str] = list(SCOPES)  # what auth.test says the token was granted
         self.bot_token: str | None = None  # when set, auth.test refuses every other token with invalid_auth
+        self.shared_files: dict[str, bytes] = {}  # by name, downloaded from `url/files/<name>` with a bot token
         self.outside_channels: set[str] = set()  # channels the bot was never invited to
         self.deleted_channels: set[str] = set()  # channels that no longer exist
         self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, newest first
@@ -107,6 +108,7 @@ class FakeSlack:
                 web.post("/respond/{key}", self._respond),
                 web.post("/upload/{file_id}", self._upload),
                 web.get("/stats", self._stats),
+                web.get("/files/{name}", self._download),
             ]
         )
         self._server = TestServer(app)
@@ -370,6 +372,14 @@ class FakeSlack:
             self._tokens -= 1
         self._last_post[channel] = now
         return True
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A shared file's url_private_download: only with the Authorization a bot token gives (files:read)."""
+        authorization = request.headers.get("Authorization", "")
+        if not authorization.startswith("Bearer ") or self._refuses(authorization) or "files:read" not in self.scopes:
+            return web.Response(status=403, text="not allowed")
+        content = self.shared_files.get(request.match_info["name"])
+        return web.Response(status=404) if content is None else web.Response(body=content)
 
     async def _stats(self, request: web.Request) -> web.Response:
         return web.json_response({"accepted": self.accepted, "rate_limited": self.rate_limited})

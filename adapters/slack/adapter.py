@@ -145,7 +145,8 @@ class SlackAdapter:
         self.app.action(re.compile(r"^home\."))(self.home.on_press)
         self.app.event("app_home_opened")(self.home.on_opened)
         if shared is not None:  # paper links posted in channels get an answer in their thread, or as their preview
-            links = SlackLinks(self, shared, unfurl=settings.unfurl_links, clock=clock)
+            unfurl, admins, api = settings.unfurl_links, settings.admins, settings.api_url
+            links = SlackLinks(self, shared, unfurl=unfurl, admins=admins, api_url=api, clock=clock)
             self.app.event("message")(links.on_message)
             self.app.event("link_shared")(links.on_link_shared)
         if saves is not None:  # a save or unsave anywhere (reaction, button, command) refreshes that user's home

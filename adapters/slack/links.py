@@ -6,23 +6,28 @@ links:write scopes and the paper sites as the app's unfurl domains). The answere
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from adapters.slack.render import item_blocks, render_reply
-from adapters.slack.translate import message_from_event, shared_links_from_event
+from adapters.slack.translate import message_from_event, seed_file_from_event, shared_links_from_event
 from bot.chat.links import paper_links
+from bot.chat.seed import bibtex_ids
 from bot.chat.shared import SharedAnswer, SharedPapers
 from bot.errors import PaperbotError
-from bot.events import IncomingMessage
+from bot.events import IncomingCommand, IncomingMessage
 
 if TYPE_CHECKING:
     from adapters.slack.adapter import SlackAdapter
 
 log = logging.getLogger(__name__)
+MAX_SEED_FILE_BYTES = 256 * 1024  # a BibTeX file of a few hundred entries; a bigger one is not read
 Poster = Callable[[IncomingMessage, SharedAnswer], Awaitable[str]]  # posts an answer, returns the carrying message
 
 
@@ -35,15 +40,23 @@ class SlackLinks:
         shared: SharedPapers,
         *,
         unfurl: bool = False,
+        admins: Collection[str] = (),
+        api_url: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._adapter = adapter
+        self._admins = frozenset(admins)
+        self._api_host = urlsplit(api_url or "").hostname  # a test server stands in for Slack's file hosts too
         self._shared = shared
         self._unfurl = unfurl
         self._clock = clock
 
     async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        """Answer a person's paper links in the message's thread (unless they are answered as previews)."""
+        """Answer a person's paper links in the message's thread (unless they are answered as previews); a BibTeX
+        file shared with the message "seed" seeds the channel."""
+        if seeding := seed_file_from_event(event, body, self._admins):
+            await self._seed(*seeding, thread=str(event.get("ts") or ""))
+            return
         message = message_from_event(event, body)
         if message is None or self._unfurl:
             return
@@ -65,6 +78,36 @@ class SlackLinks:
             await self._shared.record(message, answer, posted_id, self._clock())
         except (PaperbotError, SlackApiError, SlackRequestError) as exc:
             log.warning("slack paper link not answered channel=%s: %s", message.channel, exc)
+
+    async def _seed(self, command: IncomingCommand, url: str, *, thread: str) -> None:
+        """Read the shared BibTeX file (bot token, size cap, Slack's own hosts only), then run `seed` with its ids."""
+        ids = bibtex_ids(await self._download(command.workspace, url))
+        reply = await self._adapter.answer(replace(command, text=" ".join(["seed", *ids])))
+        try:
+            await self._adapter.post(command.workspace, command.channel_id, render_reply(reply), thread_ts=thread)
+        except (SlackApiError, SlackRequestError) as exc:
+            log.warning("slack seed answer not posted channel=%s: %s", command.channel, exc)
+
+    async def _download(self, workspace: str, url: str) -> str:
+        """The file's text, or "" when it is not Slack's, too big, or not granted (files:read)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not (host == "slack.com" or host.endswith(".slack.com") or host == self._api_host):
+            return ""
+        token = await self._adapter.token(workspace) or self._adapter.client.token
+        try:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(
+                    url, headers={"Authorization": f"Bearer {token}"}, timeout=aiohttp.ClientTimeout(total=10)
+                ) as response,
+            ):
+                content = await response.content.read(MAX_SEED_FILE_BYTES + 1)
+                if response.status != 200 or len(content) > MAX_SEED_FILE_BYTES:
+                    return ""
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("slack seed file not read: %s", exc)
+            return ""
+        return content.decode("utf-8", "replace")
 
     async def _reply_in_thread(self, message: IncomingMessage, answer: SharedAnswer) -> str:
         payload = render_reply(answer.reply)

@@ -89,6 +89,30 @@ def message_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> Inc
     )
 
 
+def seed_file_from_event(
+    event: Mapping[str, Any], body: Mapping[str, Any], admins: Collection[str]
+) -> tuple[IncomingCommand, str] | None:
+    """A BibTeX file shared in a channel with the message "seed" (a `file_share` message): `/papers seed` for that
+    user, and the file's private download URL; any other file share is None."""
+    if event.get("subtype") != "file_share" or str(event.get("text") or "").strip().lower() != "seed":
+        return None
+    files = event.get("files")
+    shared = files[0] if isinstance(files, list) and len(files) == 1 and isinstance(files[0], Mapping) else {}
+    url = shared.get("url_private_download") or shared.get("url_private")
+    if not (str(shared.get("name") or "").lower().endswith(".bib") and isinstance(url, str) and url):
+        return None
+    command = command_from_payload(
+        {
+            "team_id": workspace_of(body),
+            "channel_id": event.get("channel"),
+            "user_id": event.get("user"),
+            "text": "seed",
+        },
+        admins,
+    )
+    return (command, url) if command else None
+
+
 def shared_links_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> IncomingMessage | None:
     """A `link_shared` event (links on the app's unfurl domains in a person's message) as that message, its text the
     links; links shared while composing (no message yet) are None."""

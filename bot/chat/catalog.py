@@ -126,11 +126,15 @@ _COMMANDS = (
                 optional=True,
             ),
             Argument(
-                "bibtex", "a BibTeX file: its entries' arXiv ids", ArgKind.FILE, optional=True, label="BibTeX file"
+                "bibtex",
+                "a BibTeX file of papers (Slack: share it in the channel with the message seed)",
+                ArgKind.FILE,
+                optional=True,
+                label="BibTeX file",
             ),
         ),
         manages=True,
-        forms=("seed <papers>", "seed <BibTeX file> (Discord)"),
+        forms=("seed <papers>", "seed <BibTeX file>"),
         example="seed 1706.03762 2005.14165",
     ),
     Command(

@@ -59,7 +59,7 @@ async def test_seeded_papers_are_the_channels_liked_and_seen_papers(router: Comm
 @pytest.mark.parametrize(
     ("text", "error", "fragment"),
     [
-        ("seed", UsageError, "Usage: seed <papers> or seed <BibTeX file> (Discord): arXiv ids or links"),
+        ("seed", UsageError, "Usage: seed <papers> or seed <BibTeX file>: arXiv ids or links"),
         ("seed hello world", UsageError, "Usage: seed <papers>"),
         ("seed " + " ".join(f"2401.{n:05d}" for n in range(21)), UsageError, "at most 20"),
         ("seed 2401.09999", CommandError, "arXiv has none of 2401.09999; nothing seeded."),

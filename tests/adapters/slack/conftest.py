@@ -264,7 +264,8 @@ def build_adapter(
 
     votes = {"slack": {"+1": 1, "-1": -1}}
     reactions = CountingReactions(store.outbox, saves, store.votes, {"slack": settings.save_emoji}, vote_emoji=votes)
-    router = command_router(store, digests, load_channel, reading_lists=saves, semantic=semantic)
+    seeds = shared.seed if shared else None  # as the worker wires them: link answers and seeds share the lookup
+    router = command_router(store, digests, load_channel, reading_lists=saves, semantic=semantic, seeds=seeds)
     services = chat_services(store, digests, load_channel, reading_lists=saves, semantic=semantic)
     adapter = SlackAdapter(
         settings,

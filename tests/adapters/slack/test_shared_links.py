@@ -127,12 +127,12 @@ async def test_each_way_of_linking_is_recognised_and_the_store_answers_first(
 ) -> None:
     world = links_world
     await world.store.papers.add_papers([paper(3, id="2401.00003", headline="Stored already")])
-    await say(world, "https://huggingface.co/papers/2401.00003")
-    await say(world, "https://doi.org/10.48550/arXiv.2401.00002 and https://arxiv.org/pdf/2401.00002v1.pdf")
+    stored = await say(world, "https://huggingface.co/papers/2401.00003")
+    fetched = await say(world, "https://doi.org/10.48550/arXiv.2401.00002 and https://arxiv.org/pdf/2401.00002v1.pdf")
 
-    first, second = await replies(world, 2)
-    assert "Stored already" in shown(first)
-    assert "Curriculum Dropout for Graph Neural Networks" in shown(second)
+    answers = {body["thread_ts"]: body for body in await replies(world, 2)}  # events are handled concurrently
+    assert "Stored already" in shown(answers[stored])
+    assert "Curriculum Dropout for Graph Neural Networks" in shown(answers[fetched])
     assert [p for p in feed_server.paths() if "2401.00003" in p] == [], "a stored paper is never fetched"
     assert not [p for p in feed_server.paths() if "/pdf/" in p], "a PDF link is looked up by id, never downloaded"
 
@@ -203,3 +203,48 @@ async def test_with_unfurling_on_a_link_is_answered_as_its_preview(
     assert "Sparse Mixtures of Tiny Experts" in str(previews["https://arxiv.org/abs/2401.00001v2"]["blocks"])
     assert previews["https://arxiv.org/abs/2401.09999"] == {"text": "arXiv has no paper 2401.09999."}
     assert await store.outbox.papers_for_message(HERE, ts) == ["2401.00001"], "a reaction on it reaches the paper"
+
+
+def file_share(world: World, name: str) -> dict[str, Any]:
+    """What a `file_share` message (a file shared in the channel, with a message) carries besides its text."""
+    return {
+        "subtype": "file_share",
+        "files": [
+            {
+                "id": "F1",
+                "name": name,
+                "filetype": "text",
+                "size": len(world.fake.shared_files.get(name, b"")),
+                "url_private": f"{world.fake.url}/files/{name}",
+                "url_private_download": f"{world.fake.url}/files/{name}",
+            }
+        ],
+        "upload": False,
+    }
+
+
+async def test_a_bibtex_file_shared_with_the_word_seed_seeds_the_channel(links_world: World) -> None:
+    world = links_world
+    world.fake.shared_files["refs.bib"] = b"@article{moe, title={Mixtures}, eprint={2401.00001}}\n@book{b, year={1968}}"
+    ts = await say(world, "seed", **file_share(world, "refs.bib"))
+
+    (answer,) = await replies(world, 1)
+    assert answer["thread_ts"] == ts
+    assert answer["text"].startswith("This channel's digests now lean towards 1 paper: Sparse Mixtures")
+    assert await world.store.votes.channel_votes(HERE) == {"2401.00001": 1}
+
+
+async def test_other_file_shares_are_left_alone_and_without_files_read_the_seed_says_what_it_needs(
+    links_world: World,
+) -> None:
+    world = links_world
+    world.fake.shared_files["refs.bib"] = b"@article{moe, eprint={2401.00001}}"
+    await say(world, "look at this", **file_share(world, "refs.bib"))
+    await say(world, "seed", **file_share(world, "notes.txt"))
+    await replies(world, 0)
+
+    world.fake.scopes.remove("files:read")
+    await say(world, "seed", **file_share(world, "refs.bib"))
+    (answer,) = await replies(world, 1)
+    assert answer["text"].startswith("Usage: seed &lt;papers&gt;"), "no file read, no ids: the usage"
+    assert await world.store.votes.channel_votes(HERE) == {}
