@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
 
 POOL = 4  # candidates per digest slot from each source, so ranking has something to choose from
+MAX_POOL = 1024  # candidates read at most when muted topics leave out the newest ones
 FOLLOWED_NEW = timedelta(days=14)  # a followed author's paper published this recently (and never sent) is new
 FOLLOWED_MAX = 50  # papers read per followed author when looking for new ones
 
@@ -124,11 +125,15 @@ class PaperSelector:
         delivered = await self._outbox.delivered_papers(channel.ref)
         followed = await self._followed(channel, delivered)
         if self.semantic is None:
-            keyword = await self._outbox.unsent_papers(channel.ref, topic_terms(channel.topics), size * POOL)
-            candidates = _unique([*followed, *keyword])
-            muted = await self._muted(channel, candidates, None)
-            groups: list[tuple[Paper, ...]] = [(paper,) for paper in candidates if paper.id not in muted]
-            return _Choice(_followed_first(groups, {paper.id for paper in followed}, size), [])
+            limit = size * POOL
+            while True:  # a mute may take most of the newest papers: read further until the digest is full
+                keyword = await self._outbox.unsent_papers(channel.ref, topic_terms(channel.topics), limit)
+                candidates = _unique([*followed, *keyword])
+                muted = await self._muted(channel, candidates, None)
+                groups: list[tuple[Paper, ...]] = [(paper,) for paper in candidates if paper.id not in muted]
+                if len(groups) >= size + len(followed) or len(keyword) < limit or limit >= MAX_POOL:
+                    return _Choice(_followed_first(groups, {paper.id for paper in followed}, size), [])
+                limit *= POOL
         semantic = self.semantic
         keyword = await self._outbox.unsent_papers(channel.ref, topic_terms(channel.topics), size * POOL)
         scores = await semantic.topic_matches(channel.topics, size * POOL, delivered)

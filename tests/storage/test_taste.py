@@ -75,3 +75,13 @@ async def test_a_mute_wins_over_a_followed_author(store: SqlStore) -> None:
     channel = await store.channels.upsert_channel(Channel(REF, muted=("quantum",), authors=("Bengio",)))
 
     assert [p.id for p in await selector(store).next_papers(channel)] == ["p021"]
+
+
+async def test_a_mute_taking_the_newest_papers_still_leaves_a_full_digest(store: SqlStore) -> None:
+    await store.papers.add_papers(
+        [paper(n, "Crypto markets", days=20 + n / 100) for n in range(1, 31)]  # the 30 newest: all muted
+        + [paper(n, "Graph networks", days=n / 100) for n in range(31, 34)]
+    )
+    channel = await store.channels.upsert_channel(Channel(REF, digest_size=3, muted=("crypto",)))
+
+    assert [p.id for p in await selector(store).next_papers(channel)] == ["p033", "p032", "p031"]
