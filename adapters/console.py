@@ -107,6 +107,8 @@ def _render_item(number: int, item: DigestItem) -> RenderableType:
     body = Text(item.tldr)
     meta = _meta_line(item.source, item.authors, item.url, item.paper_id)
     lines = [title, body, Text(f"{meta} · {item.credit}" if item.credit else meta, style="dim")]
+    if item.reason:
+        lines.append(Text(f"Why: {item.reason}", style="dim italic"))
     for twin in item.twins:
         credit = f" · {twin.credit}" if twin.credit else ""
         lines.append(Text(f"Also summarized: {twin.headline} · {twin.paper_id}{credit}", style="dim"))

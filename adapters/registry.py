@@ -17,6 +17,7 @@ from bot.chat.home import HomeService
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelLoader, CommandRouter
 from bot.chat.saves import ObservedReadingLists
+from bot.chat.shared import SharedPapers
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.ports.chat import ChatAdapter
@@ -39,6 +40,7 @@ class CoreParts:
     actions: ActionHandler | None = None
     home: HomeService | None = None
     saves: ObservedReadingLists | None = None
+    shared: SharedPapers | None = None  # answers paper links posted in channels
 
 
 AdapterFactory = Callable[[Settings, CoreParts], Awaitable[ChatAdapter]]
@@ -69,6 +71,7 @@ async def _slack(settings: Settings, core: CoreParts) -> ChatAdapter:
             actions=core.actions,
             home=core.home,
             saves=core.saves,
+            shared=core.shared,
         )
     except BaseException:
         if installations is not None:
@@ -81,7 +84,13 @@ async def _discord(settings: Settings, core: CoreParts) -> ChatAdapter:
 
     limiter = global_limiter(settings.scheduler.posts_per_s["discord"])
     return DiscordAdapter(
-        settings.discord, core.router, core.reactions, core.papers, limiter=limiter, actions=core.actions
+        settings.discord,
+        core.router,
+        core.reactions,
+        core.papers,
+        limiter=limiter,
+        actions=core.actions,
+        shared=core.shared,
     )
 
 

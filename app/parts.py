@@ -5,15 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.chat.actions import ActionHandler
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelListener, ChannelLoader, CommandRouter
-from bot.chat.services import ChatServices
-from bot.config import FetchSettings, SchedulerSettings, SemanticScholarSettings
+from bot.chat.services import ChatServices, Seeder
+from bot.config import FetchSettings, SchedulerSettings, SemanticScholarSettings, SourceSettings
 from bot.delivery.digest import DigestService, Notify, utcnow
 from bot.delivery.pacing import RetryPolicy, UserQuota
 from bot.delivery.scheduler import PRUNE_EVERY_S, DigestScheduler
@@ -24,6 +24,7 @@ from bot.selection.choose import PaperSelector
 from bot.selection.unwanted import HIDE_COSINE
 
 if TYPE_CHECKING:
+    from bot.chat.shared import SharedPapers
     from bot.selection.semantic import SemanticIndex
     from bot.sources.enrich import SemanticScholarEnricher
     from bot.sources.http import HttpFetcher
@@ -33,12 +34,23 @@ if TYPE_CHECKING:
 
 
 def paper_selector(
-    store: SqlStore, *, semantic: SemanticIndex | None = None, hide_threshold: float = HIDE_COSINE
+    store: SqlStore,
+    *,
+    semantic: SemanticIndex | None = None,
+    hide_threshold: float = HIDE_COSINE,
+    clock: Callable[[], datetime] = utcnow,
 ) -> PaperSelector:
     """Chooses channels' next papers from the outbox; by meaning and votes too when `semantic` is given, leaving out
     papers like those a channel marked not interested."""
     return PaperSelector(
-        store.outbox, store.papers, store.votes, semantic=semantic, hidden=store.hidden, hide_threshold=hide_threshold
+        store.outbox,
+        store.papers,
+        store.votes,
+        semantic=semantic,
+        hidden=store.hidden,
+        hide_threshold=hide_threshold,
+        search=store.papers,
+        clock=clock,
     )
 
 
@@ -53,7 +65,7 @@ def digest_service(
     hide_threshold: float = HIDE_COSINE,
 ) -> DigestService:
     """Plans, posts and records digests through the outbox."""
-    selector = paper_selector(store, semantic=semantic, hide_threshold=hide_threshold)
+    selector = paper_selector(store, semantic=semantic, hide_threshold=hide_threshold, clock=clock)
     return DigestService(
         store.outbox, store.papers, store.summaries, summarizer, selector, header=header, retry=retry, clock=clock
     )
@@ -69,6 +81,7 @@ def command_router(
     quota: UserQuota | None = None,
     clock: Callable[[], datetime] = utcnow,
     reading_lists: ReadingLists | None = None,
+    seeds: Seeder | None = None,
 ) -> CommandRouter:
     """The /papers router every platform shares; `reading_lists` stands in for the store's (an observed one)."""
     services = chat_services(
@@ -79,6 +92,7 @@ def command_router(
         reading_lists=reading_lists,
         on_channel_change=on_channel_change,
         clock=clock,
+        seeds=seeds,
     )
     return CommandRouter(services, quota=quota)
 
@@ -105,6 +119,7 @@ def chat_services(
     reading_lists: ReadingLists | None = None,
     on_channel_change: ChannelListener | None = None,
     clock: Callable[[], datetime] = utcnow,
+    seeds: Seeder | None = None,
 ) -> ChatServices:
     """The roles commands, paper buttons and the App Home act through."""
     return ChatServices(
@@ -118,7 +133,27 @@ def chat_services(
         clock=clock,
         on_channel_change=on_channel_change,
         semantic=semantic,
+        seeds=seeds,
     )
+
+
+def shared_papers(
+    store: SqlStore,
+    services: ChatServices,
+    summarizer: Summarizer,
+    http: HttpFetcher | None,
+    sources: Sequence[SourceSettings] = (),
+) -> SharedPapers:
+    """Answers paper links posted in channels: the store first, else arXiv's export API by id through `http` (the
+    first configured arXiv source's API, so a proxy or test server stands in there too)."""
+    from bot.chat.shared import SharedPapers
+    from bot.sources.arxiv import API_BASE
+    from bot.sources.lookup import ArxivLookup
+
+    arxiv = next((source for source in sources if source.kind == "arxiv"), None)
+    base = arxiv.resolved_url() if arxiv else API_BASE
+    lookup = ArxivLookup(http, base=base, configured=bool(arxiv and arxiv.url)).lookup if http else None
+    return SharedPapers(services, store.papers, store.outbox, store.votes, summarizer, lookup)
 
 
 def action_handler(store: SqlStore, services: ChatServices, *, quota: UserQuota | None = None) -> ActionHandler:

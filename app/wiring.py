@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from adapters.console import ConsoleAdapter
     from adapters.discord.adapter import DiscordAdapter
-    from bot.chat.services import ChatServices
+    from bot.chat.services import ChatServices, Seeder
     from bot.ops.doctor import Check, Probes
     from bot.selection.semantic import SemanticIndex
     from storage.sql_store import SqlStore
@@ -142,8 +142,10 @@ async def open_app(settings: Settings, *, migrate: bool = False) -> AsyncIterato
         await store.close()
 
 
-def command_router(bot: App, *, on_channel_change: ChannelListener | None = None) -> CommandRouter:
-    """The /papers router every platform shares, with the configured per-user quota."""
+def command_router(
+    bot: App, *, on_channel_change: ChannelListener | None = None, seeds: Seeder | None = None
+) -> CommandRouter:
+    """The /papers router every platform shares, with the configured per-user quota; `/papers seed` needs `seeds`."""
     quota = UserQuota(bot.settings.commands.per_user_per_minute)
     return parts.command_router(
         bot.store,
@@ -153,6 +155,7 @@ def command_router(bot: App, *, on_channel_change: ChannelListener | None = None
         on_channel_change=on_channel_change,
         quota=quota,
         reading_lists=bot.saves,
+        seeds=seeds,
     )
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from adapters.registry import CoreParts, build_adapter, configured_platforms
 from app import parts
 from app.crash import install_crash_hook_from_env
-from app.wiring import App, action_handler, command_router, home_service, reaction_handler
+from app.wiring import App, action_handler, chat_services, command_router, home_service, reaction_handler
 from bot.config import SourceSettings
 from bot.delivery.digest import Notify
 from bot.delivery.pacing import RetryPolicy
@@ -64,8 +64,11 @@ async def _serve(bot: App, *, http_port: int | None, stop: asyncio.Event, starte
         if scheduler is not None:  # always by then: commands arrive once the platforms start, after it is built
             scheduler.schedule(channel)
 
+    platforms: dict[str, ChatAdapter] = {}
+    fetchers = source_fetcher(bot, notify=partial(_notify, platforms))
+    links = parts.shared_papers(bot.store, chat_services(bot), bot.summarizer, fetchers.http, settings.sources)
     core = CoreParts(
-        command_router(bot, on_channel_change=channel_changed),
+        command_router(bot, on_channel_change=channel_changed, seeds=links.seed),
         reaction_handler(bot),
         bot.store.papers,
         bot.channel,
@@ -73,9 +76,10 @@ async def _serve(bot: App, *, http_port: int | None, stop: asyncio.Event, starte
         actions=action_handler(bot),
         home=home_service(bot),
         saves=bot.saves,
+        shared=links,
     )
     async with AsyncExitStack() as running:  # leaving undoes what was done, in reverse, however far it got
-        platforms: dict[str, ChatAdapter] = {}
+        running.push_async_callback(fetchers.close)
         for name in configured_platforms(settings):
             adapter = await build_adapter(name, settings, core)
             running.push_async_callback(adapter.stop)
@@ -91,8 +95,6 @@ async def _serve(bot: App, *, http_port: int | None, stop: asyncio.Event, starte
             await adapter.start()
         if settings.ingest.paths:
             scheduler.add_cron("ingest", settings.ingest.cron, settings.ingest.timezone, lambda: scheduled_ingest(bot))
-        fetchers = source_fetcher(bot, notify=partial(_notify, platforms))
-        running.push_async_callback(fetchers.close)
         for source in settings.sources:
             if source.enabled:
                 fetch = partial(scheduled_fetch, bot, fetchers, source)

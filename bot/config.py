@@ -162,8 +162,12 @@ class SlackSettings(_Section):
             "files:write",
             "channels:read",
             "groups:read",
+            "files:read",
         ]
     )
+    # Answer paper links as link previews (link_shared + chat.unfurl) rather than thread replies: needs the links:read
+    # and links:write scopes and arxiv.org, doi.org, huggingface.co and shortscience.org as the app's unfurl domains.
+    unfurl_links: bool = False
     install_path: str = "/slack/install"
     redirect_uri_path: str = "/slack/oauth_redirect"
 
@@ -178,6 +182,9 @@ class DiscordSettings(_Section):
     downvote_emoji: str = "👎"
     admin_role: str | None = None
     shard_count: int | None = Field(None, ge=1)
+    # Read every message for paper links (the privileged message_content intent, to be enabled for the bot in the
+    # Developer Portal too); off, only messages that mention the bot are read.
+    message_content: bool = False
 
 
 # Slack: a second's worth may burst; Discord: just under its global 50 requests/s per bot token, spaced evenly.

@@ -25,6 +25,28 @@ class IncomingCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A person's new message in a channel the bot is in (never an edit, never a bot's), for the paper links in it."""
+
+    platform: str
+    workspace: str
+    channel_id: str
+    user_id: str
+    message_id: str
+    text: str
+    thread_id: str | None = None  # the thread it was posted in; None: the channel itself
+
+    @property
+    def channel(self) -> ChannelRef:
+        return ChannelRef(self.platform, self.workspace, self.channel_id)
+
+    @property
+    def thread(self) -> str:
+        """The thread an answer goes to: the message's own, or the one the message starts."""
+        return self.thread_id or self.message_id
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingReaction:
     """A reaction added or removed, as every platform delivers it after translation at the edge."""
 

@@ -130,6 +130,9 @@ class Channel:
     paused: bool = False
     empty_notice: bool = False  # on a day with nothing new, post a short notice instead of staying silent
     layout: DigestLayout = DigestLayout.MESSAGES
+    muted: tuple[str, ...] = ()  # topics (keywords, or free text by meaning) a digest never carries
+    authors: tuple[str, ...] = ()  # followed authors, as typed: their new papers go first in every digest
+    links: bool = True  # answer paper links people post in the channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +225,7 @@ class DigestItem:
     credit: str | None = None  # whose community summary the TL;DR condenses, e.g. "summary by Ada on shortscience"
     twins: tuple[Twin, ...] = ()  # the same work again, delivered with this item rather than in a later digest
     pdf_url: str | None = None
+    reason: str | None = None  # why the channel gets it, in one short line: "by Yoshua Bengio (followed)"
 
     @property
     def paper_ids(self) -> tuple[str, ...]:

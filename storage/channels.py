@@ -43,6 +43,9 @@ class SqlChannels:
             "paused": channel.paused,
             "empty_notice": channel.empty_notice,
             "layout": channel.layout.value,
+            "muted": list(channel.muted),
+            "authors": list(channel.authors),
+            "links": channel.links,
         }
         upsert = self._db.insert(ChannelRow.__table__).values(
             **fields(channel.ref, "platform", "workspace", "channel_id"), **settings, created_at=datetime.now(UTC)

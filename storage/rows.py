@@ -95,6 +95,9 @@ def to_channel(row: ChannelRow) -> Channel:
         topics=tuple(row.topics),
         **fields(row, "digest_size", "cron", "timezone", "paused", "empty_notice"),
         layout=DigestLayout(row.layout),
+        muted=tuple(row.muted or ()),
+        authors=tuple(row.authors or ()),
+        links=row.links,
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -144,6 +145,9 @@ class ChannelRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     empty_notice: Mapped[bool] = mapped_column(Boolean, server_default=false())
     layout: Mapped[str] = mapped_column(String, server_default="messages")
+    muted: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    authors: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    links: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
 
 class DeliveryRow(Base):

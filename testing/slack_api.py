@@ -70,6 +70,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.scopes: list[str] = list(SCOPES)  # what auth.test says the token was granted
         self.bot_token: str | None = None  # when set, auth.test refuses every other token with invalid_auth
+        self.shared_files: dict[str, bytes] = {}  # by name, downloaded from `url/files/<name>` with a bot token
         self.outside_channels: set[str] = set()  # channels the bot was never invited to
         self.deleted_channels: set[str] = set()  # channels that no longer exist
         self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, newest first
@@ -107,6 +108,7 @@ class FakeSlack:
                 web.post("/respond/{key}", self._respond),
                 web.post("/upload/{file_id}", self._upload),
                 web.get("/stats", self._stats),
+                web.get("/files/{name}", self._download),
             ]
         )
         self._server = TestServer(app)
@@ -243,6 +245,8 @@ class FakeSlack:
             return 200, {"ok": False, "error": "missing_scope", "needed": _NEEDS[method]}
         if method in {"conversations.open", "files.getUploadURLExternal", "files.completeUploadExternal"}:
             return 200, self._files_answer(method, body)
+        if method == "chat.unfurl":  # previews of links in a person's message: recorded, nothing else to do
+            return 200, {"ok": True}
         if method in {"views.publish", "users.conversations"}:
             return 200, self._home_answer(method, body)
         channel = str(body.get("channel", ""))
@@ -369,6 +373,14 @@ class FakeSlack:
         self._last_post[channel] = now
         return True
 
+    async def _download(self, request: web.Request) -> web.Response:
+        """A shared file's url_private_download: only with the Authorization a bot token gives (files:read)."""
+        authorization = request.headers.get("Authorization", "")
+        if not authorization.startswith("Bearer ") or self._refuses(authorization) or "files:read" not in self.scopes:
+            return web.Response(status=403, text="not allowed")
+        content = self.shared_files.get(request.match_info["name"])
+        return web.Response(status=404) if content is None else web.Response(body=content)
+
     async def _stats(self, request: web.Request) -> web.Response:
         return web.json_response({"accepted": self.accepted, "rate_limited": self.rate_limited})
 
@@ -389,6 +401,7 @@ _NEEDS = {
     "conversations.open": "im:write",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
+    "chat.unfurl": "links:write",
 }
 
 

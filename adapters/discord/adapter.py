@@ -21,6 +21,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.components import PaperButton, PaperClient
+from adapters.discord.links import LinkAnswers
 from adapters.discord.outbox import HISTORY_LIMIT, message_nonce, posted_in, refusals
 from adapters.discord.presses import Presses
 from adapters.discord.render import (
@@ -34,6 +35,7 @@ from adapters.discord.render import (
 )
 from adapters.discord.threads import Threads
 from adapters.discord.translate import (
+    attached_text,
     command_from_interaction,
     command_text,
     reaction_from_event,
@@ -42,6 +44,7 @@ from bot.chat.actions import ActionHandler
 from bot.chat.catalog import CATALOG
 from bot.chat.reactions import ReactionHandler
 from bot.chat.router import CommandRouter
+from bot.chat.shared import SharedPapers
 from bot.chat.spec import ArgKind, Argument, Command
 from bot.config import DiscordSettings
 from bot.delivery.pacing import RateLimiter
@@ -90,6 +93,7 @@ class DiscordAdapter:
         *,
         limiter: RateLimiter | None = None,
         actions: ActionHandler | None = None,
+        shared: SharedPapers | None = None,
     ) -> None:
         self._settings = settings
         self._router = router
@@ -103,6 +107,10 @@ class DiscordAdapter:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_reactions = True
+        # Paper links: MESSAGE_CREATE (not privileged) carries a message's text only where it mentions the bot, unless
+        # the operator turned on the privileged message_content intent (discord.message_content) for the bot.
+        intents.guild_messages = shared is not None
+        intents.message_content = shared is not None and settings.message_content
         # Discord requires shards past 2,500 guilds; without a configured count the client asks the gateway for the
         # recommended one at connect (a single shard for small bots), so growth never needs a config change.
         self.client = PaperClient(intents=intents, allowed_mentions=NO_MENTIONS, shard_count=settings.shard_count)
@@ -110,6 +118,9 @@ class DiscordAdapter:
         self.tree.add_command(_build_group(self))
         self.client.event(self.on_raw_reaction_add)
         self.client.event(self.on_raw_reaction_remove)
+        self.links = LinkAnswers(shared, self._pace) if shared is not None else None
+        if self.links is not None:
+            self.client.event(self.on_message)
         # Paper buttons are matched by their custom_id, so registering the item class once serves every digest
         # message ever posted, by this process or another, before a restart or after.
         self.client.answer_press = Presses(actions).answer
@@ -226,6 +237,10 @@ class DiscordAdapter:
         if self._limiter is not None:
             await self._limiter.acquire()
 
+    async def on_message(self, message: discord.Message) -> None:
+        if self.links is not None:
+            await self.links.on_message(message)
+
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._on_reaction(payload)
 
@@ -324,8 +339,12 @@ def _subcommand(
     """
     arguments = spec.arguments
 
-    async def callback(interaction: discord.Interaction, **options: str | int | None) -> None:
-        await run(interaction, command_text(spec.name, *(options.get(argument.name) for argument in arguments)))
+    async def callback(interaction: discord.Interaction, **options: str | int | discord.Attachment | None) -> None:
+        values = [
+            await attached_text(value) if isinstance(value, discord.Attachment) else value for value in options.values()
+        ]
+        named = dict(zip(options, values, strict=True))
+        await run(interaction, command_text(spec.name, *(named.get(argument.name) for argument in arguments)))
 
     first = inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)
     callback.__signature__ = inspect.Signature([first, *map(_option, arguments)])  # type: ignore[attr-defined]
@@ -339,7 +358,7 @@ def _subcommand(
 
 def _option(argument: Argument) -> inspect.Parameter:
     """The callback parameter discord.py turns into the argument's option: an integer (within its bounds) or text."""
-    annotation: Any = str
+    annotation: Any = discord.Attachment if argument.kind is ArgKind.FILE else str
     if argument.kind is ArgKind.INT:
         annotation = app_commands.Range[int, argument.minimum, argument.maximum]
     return inspect.Parameter(

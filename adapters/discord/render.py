@@ -20,6 +20,7 @@ from adapters.discord.components import offer_view, paper_view
 from bot.chat.catalog import CATALOG
 from bot.events import Reply
 from bot.models import DigestItem, DigestLayout, DigestMessage, Twin
+from bot.selection.reasons import MAX_REASON_CHARS
 
 NO_MENTIONS = discord.AllowedMentions.none()
 MAX_CONTENT = 2000
@@ -122,6 +123,8 @@ def paper_embed(item: DigestItem, digest_id: str | None = None) -> discord.Embed
     credit = f"{_SEPARATOR}{item.credit}" if item.credit else ""
     mark = f"{_SEPARATOR}{digest_mark(digest_id)}" if digest_id else ""
     embed.set_footer(text=_clip(f"{item.source}{_SEPARATOR}{item.paper_id}{credit}", MAX_FOOTER - len(mark)) + mark)
+    if item.reason:
+        embed.add_field(name="Why this paper", value=safe_text(item.reason, MAX_REASON_CHARS), inline=False)
     if item.twins:
         embed.add_field(name="Also summarized", value=twin_lines(item.twins), inline=False)
     return embed

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import discord
 
-from bot.events import IncomingAction, IncomingCommand, IncomingReaction, PaperAction
+from bot.chat.seed import bibtex_ids
+from bot.events import IncomingAction, IncomingCommand, IncomingMessage, IncomingReaction, PaperAction
 
 PLATFORM = "discord"
+MAX_ATTACHMENT_BYTES = 256 * 1024  # a BibTeX file of a few hundred entries; a bigger one is not read at all
 
 
 def command_text(subcommand: str, *args: str | int | None) -> str:
@@ -81,3 +83,40 @@ def action_from_interaction(
         channel_id=str(channel_id),
         message_id=str(message.id) if on_digest and message is not None else None,
     )
+
+
+def message_from_gateway(message: discord.Message) -> IncomingMessage | None:
+    """A person's new message in a server channel (MESSAGE_CREATE), or None: bots (the bot itself too), webhooks,
+    system messages and direct messages. In a thread, the thread's parent is the channel and the thread is the thread.
+
+    Without the message_content intent Discord sends the text only of messages that mention the bot."""
+    if message.author.bot or message.webhook_id is not None:
+        return None
+    if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+        return None
+    guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
+    if guild_id is None:
+        return None
+    channel = message.channel
+    in_thread = isinstance(channel, discord.Thread)
+    return IncomingMessage(
+        platform=PLATFORM,
+        workspace=str(guild_id),
+        channel_id=str(channel.parent_id if isinstance(channel, discord.Thread) else channel.id),
+        user_id=str(message.author.id),
+        message_id=str(message.id),
+        text=message.content,
+        thread_id=str(channel.id) if in_thread else None,
+    )
+
+
+async def attached_text(attachment: discord.Attachment) -> str:
+    """A command's attached BibTeX file as the arXiv ids of its entries (the text the command takes), read only when
+    small enough; an unreadable or oversized file gives no ids, and the command says what it needs."""
+    if attachment.size > MAX_ATTACHMENT_BYTES:
+        return ""
+    try:
+        content = (await attachment.read()).decode("utf-8", "replace")
+    except (discord.HTTPException, discord.NotFound):
+        return ""
+    return " ".join(bibtex_ids(content))

@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -29,6 +30,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.home_tab import HomeTab
+from adapters.slack.links import SlackLinks
 from adapters.slack.outage import OneLineOutage
 from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
 from adapters.slack.presses import Presses
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from bot.chat.actions import ActionHandler
     from bot.chat.home import HomeService
     from bot.chat.saves import ObservedReadingLists
+    from bot.chat.shared import SharedPapers
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +109,8 @@ class SlackAdapter:
         actions: ActionHandler | None = None,
         home: HomeService | None = None,
         saves: ObservedReadingLists | None = None,
+        shared: SharedPapers | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._settings = settings
         self._limiter = limiter  # shared by every digest of this platform in the process
@@ -140,6 +145,11 @@ class SlackAdapter:
         self.app.action(re.compile(r"^paper\."))(self.presses.on_paper)
         self.app.action(re.compile(r"^home\."))(self.home.on_press)
         self.app.event("app_home_opened")(self.home.on_opened)
+        if shared is not None:  # paper links posted in channels get an answer in their thread, or as their preview
+            unfurl, admins, api = settings.unfurl_links, settings.admins, settings.api_url
+            links = SlackLinks(self, shared, unfurl=unfurl, admins=admins, api_url=api, clock=clock)
+            self.app.event("message")(links.on_message)
+            self.app.event("link_shared")(links.on_link_shared)
         if saves is not None:  # a save or unsave anywhere (reaction, button, command) refreshes that user's home
             saves.listen(self.home.on_reading_list_changed)
 
@@ -175,6 +185,21 @@ class SlackAdapter:
             crash_point("slack-message-posted")
         log.info("slack digest posted channel=%s messages=%d", message.channel, len(posted))
         return posted
+
+    async def post(self, workspace: str, channel: str, payload: dict[str, Any], *, thread_ts: str) -> Any:
+        """Post one rendered answer into a thread, paced like every post to the channel; previews stay off."""
+        token = await self.token(workspace)
+        await self._pacer.wait(channel)
+        async with self._in_flight:
+            return await self.client.chat_postMessage(
+                token=token,
+                channel=channel,
+                thread_ts=thread_ts,
+                text=payload["text"],
+                blocks=payload["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
+            )
 
     async def send_notice(self, ref: ChannelRef, text: str) -> None:
         """Post a one-line notice (a quiet day, a source outage) as plain text, escaped so it cannot ping anyone."""

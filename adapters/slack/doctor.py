@@ -31,6 +31,7 @@ NEEDED_SCOPES: Mapping[str, str] = {
     "files:write": "send an exported reading list as a file",
     "channels:read": "list a user's public channels in the App Home",
     "groups:read": "list a user's private channels in the App Home",
+    "files:read": "read a BibTeX file shared with the word seed",
 }
 REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
 NEW_TOKEN = (

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from adapters.slack.buttons import offer_blocks, paper_buttons
 from bot.models import DigestItem, DigestLayout, DigestMessage, Twin
+from bot.selection.reasons import MAX_REASON_CHARS
 
 if TYPE_CHECKING:
     from bot.events import Reply
@@ -155,7 +156,10 @@ def item_blocks(item: DigestItem) -> list[dict[str, Any]]:
     url = safe_url(item.url)
     title = f"*<{url}|{headline}>*" if url else f"*{headline}*"
     tldr = fit(item.tldr, MAX_SECTION_CHARS - len(title) - 1)
-    blocks = [section_block(f"{title}\n{tldr}" if tldr else title), context_block(_meta(item), escaped=True)]
+    meta = context_block(_meta(item), escaped=True)
+    if item.reason:
+        meta["elements"].append(_mrkdwn(f"_Why: {fit(item.reason, MAX_REASON_CHARS)}_"))
+    blocks = [section_block(f"{title}\n{tldr}" if tldr else title), meta]
     if item.twins:
         blocks.append(_twins(item.twins))
     return blocks

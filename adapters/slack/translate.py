@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from adapters.slack.buttons import ACTION_PREFIX, MENU, VOTE, paper_of
-from bot.events import IncomingAction, IncomingCommand, IncomingReaction, PaperAction
+from bot.events import IncomingAction, IncomingCommand, IncomingMessage, IncomingReaction, PaperAction
 from bot.models import Reader
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,76 @@ def reaction_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> In
         user_id=str(user_id),
         emoji=str(emoji),
         added=_REACTION_EVENTS[kind],
+    )
+
+
+def message_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> IncomingMessage | None:
+    """A person's new channel message (`message` event); edits, deletions, joins, bots' and the app's own messages
+    (any `subtype`, or a `bot_id`) and direct messages are None."""
+    if event.get("type") != "message" or event.get("subtype") or event.get("bot_id"):
+        return None
+    if event.get("channel_type") not in {None, "channel", "group"}:
+        return None
+    workspace = workspace_of(body)
+    channel_id, user_id, ts, text = event.get("channel"), event.get("user"), event.get("ts"), event.get("text")
+    if not all(isinstance(value, str) and value for value in (workspace, channel_id, user_id, ts, text)):
+        return None
+    thread = event.get("thread_ts")
+    return IncomingMessage(
+        platform=PLATFORM,
+        workspace=str(workspace),
+        channel_id=str(channel_id),
+        user_id=str(user_id),
+        message_id=str(ts),
+        text=str(text),
+        thread_id=str(thread) if isinstance(thread, str) and thread else None,
+    )
+
+
+def seed_file_from_event(
+    event: Mapping[str, Any], body: Mapping[str, Any], admins: Collection[str]
+) -> tuple[IncomingCommand, str] | None:
+    """A BibTeX file shared in a channel with the message "seed" (a `file_share` message): `/papers seed` for that
+    user, and the file's private download URL; any other file share is None."""
+    if event.get("subtype") != "file_share" or str(event.get("text") or "").strip().lower() != "seed":
+        return None
+    files = event.get("files")
+    shared = files[0] if isinstance(files, list) and len(files) == 1 and isinstance(files[0], Mapping) else {}
+    url = shared.get("url_private_download") or shared.get("url_private")
+    if not (str(shared.get("name") or "").lower().endswith(".bib") and isinstance(url, str) and url):
+        return None
+    command = command_from_payload(
+        {
+            "team_id": workspace_of(body),
+            "channel_id": event.get("channel"),
+            "user_id": event.get("user"),
+            "text": "seed",
+        },
+        admins,
+    )
+    return (command, url) if command else None
+
+
+def shared_links_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> IncomingMessage | None:
+    """A `link_shared` event (links on the app's unfurl domains in a person's message) as that message, its text the
+    links; links shared while composing (no message yet) are None."""
+    workspace = workspace_of(body)
+    channel_id, user_id, ts = event.get("channel"), event.get("user"), event.get("message_ts")
+    links = event.get("links")
+    urls = [str(link["url"]) for link in links if isinstance(link, Mapping) and link.get("url")] if links else []
+    if event.get("source") == "composer" or not urls:
+        return None
+    if not all(isinstance(value, str) and value for value in (workspace, channel_id, user_id, ts)):
+        return None
+    thread = event.get("thread_ts")
+    return IncomingMessage(
+        platform=PLATFORM,
+        workspace=str(workspace),
+        channel_id=str(channel_id),
+        user_id=str(user_id),
+        message_id=str(ts),
+        text=" ".join(urls),
+        thread_id=str(thread) if isinstance(thread, str) and thread else None,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from bot.chat import channel_settings, lookups, reading_list
+from bot.chat import channel_settings, lookups, reading_list, seed, taste_settings
 from bot.chat.export import FORMATS
 from bot.chat.services import ChatServices
 from bot.chat.spec import ArgKind, Argument, Command, Invocation
@@ -56,6 +56,7 @@ async def _help(services: ChatServices, call: Invocation) -> Reply:
 
 _PAPER_ID = Argument("paper_id", "a paper's id, as digests and searches show it", ArgKind.PAPER_ID, label="paper-id")
 _TOPIC = Argument("topic", "keywords or a phrase, e.g. adversarial robustness")
+_AUTHOR = Argument("author", "an author's name; Y. Bengio and Yoshua Bengio are the same person", label="name")
 _COMMANDS = (
     Command(
         "search",
@@ -94,7 +95,58 @@ _COMMANDS = (
     Command(
         "unsubscribe", "Stop following a topic in this channel", channel_settings.unsubscribe, (_TOPIC,), manages=True
     ),
-    Command("topics", "This channel's topics, schedule and ranking", channel_settings.topics),
+    Command(
+        "mute",
+        "Never show this channel papers on a topic",
+        taste_settings.mute,
+        (_TOPIC,),
+        manages=True,
+        example="mute large language models",
+    ),
+    Command(
+        "unmute", "Show this channel papers on a muted topic again", taste_settings.unmute, (_TOPIC,), manages=True
+    ),
+    Command(
+        "follow",
+        "Put an author's new papers first in this channel's digests",
+        taste_settings.follow,
+        (_AUTHOR,),
+        manages=True,
+        example="follow Yoshua Bengio",
+    ),
+    Command("unfollow", "Stop following an author in this channel", taste_settings.unfollow, (_AUTHOR,), manages=True),
+    Command(
+        "seed",
+        "Papers this channel already likes (arXiv ids or links): its digests lean towards them from day one",
+        seed.seed,
+        (
+            Argument(
+                "papers",
+                "arXiv ids or links, up to 20, e.g. 1706.03762 https://arxiv.org/abs/2005.14165",
+                optional=True,
+            ),
+            Argument(
+                "bibtex",
+                "a BibTeX file of papers (Slack: share it in the channel with the message seed)",
+                ArgKind.FILE,
+                optional=True,
+                label="BibTeX file",
+            ),
+        ),
+        manages=True,
+        forms=("seed <papers>", "seed <BibTeX file>"),
+        example="seed 1706.03762 2005.14165",
+    ),
+    Command(
+        "links",
+        "Whether paper links posted here get their title, TL;DR and a Save button (default on)",
+        taste_settings.links,
+        (Argument("mode", "on: answer paper links; off: ignore them", ArgKind.CHOICE, choices=("on", "off")),),
+        manages=True,
+    ),
+    Command(
+        "topics", "This channel's topics, muted topics, followed authors, schedule and ranking", channel_settings.topics
+    ),
     Command(
         "schedule",
         "When this channel gets its digest, and how many papers",

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from bot.chat.channel_lists import ChannelList
 from bot.chat.services import ChatServices
 from bot.chat.spec import Invocation
 from bot.cronspec import zone_error
@@ -16,6 +17,7 @@ from bot.errors import CommandError, UsageError
 from bot.events import Reply
 from bot.models import Channel, DigestLayout
 from bot.numbers import parse_count
+from bot.selection.reasons import ranking_explained
 from bot.selection.terms import terms_of
 
 MAX_TOPIC_CHARS = 100
@@ -26,44 +28,38 @@ LAYOUTS = {
     DigestLayout.MESSAGES: "one message per paper",
     DigestLayout.THREAD: "one message listing the papers, each paper in its thread",
 }
+TOPICS = ChannelList(
+    "topics",
+    MAX_TOPICS,
+    already="This channel already follows {entry!r}.",
+    full="This channel already follows {limit} topics; unsubscribe from one first.",
+    added="This channel now follows {entry!r}.",
+    missing="This channel does not follow {entry!r}.",
+    removed="This channel no longer follows {entry!r}.",
+)
 _TIME = re.compile(r"^(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])$")  # ASCII digits only
 
 
 async def topics(services: ChatServices, call: Invocation) -> Reply:
     channel = await services.load_channel(call.command.channel)
     followed = ", ".join(channel.topics) if channel.topics else "everything (no topics set)"
+    muted = f" Muted: {', '.join(channel.muted)}." if channel.muted else ""
+    authors = f" Followed authors (their new papers go first): {', '.join(channel.authors)}." if channel.authors else ""
     quiet = "a notice" if channel.empty_notice else "silence"
     layout = LAYOUTS[channel.layout]
-    ranking = (
-        "topic match (keywords or meaning), this channel's up/down votes, then recency"
-        if services.semantic
-        else "topic keywords, newest first"
-    )
+    ranking = ranking_explained(channel, by_meaning=services.semantic is not None)
     return Reply(
-        f"Topics: {followed}. {schedule_summary(channel)}; ranked by: {ranking}. Days with nothing new: {quiet}. "
-        f"Layout: {layout}."
+        f"Topics: {followed}.{muted}{authors} {schedule_summary(channel)}; ranked by: {ranking}. "
+        f"Days with nothing new: {quiet}. Layout: {layout}."
     )
 
 
 async def subscribe(services: ChatServices, call: Invocation) -> Reply:
-    topic = _topic(call.argument)
-    channel = await services.load_channel(call.command.channel)
-    if topic.lower() in (t.lower() for t in channel.topics):
-        return Reply(f"This channel already follows {topic!r}.")
-    if len(channel.topics) >= MAX_TOPICS:
-        raise CommandError(f"This channel already follows {MAX_TOPICS} topics; unsubscribe from one first.")
-    await services.update(replace(channel, topics=(*channel.topics, topic)))
-    return Reply(f"This channel now follows {topic!r}.", ephemeral=False)
+    return await TOPICS.add(services, call.command.channel, checked_topic(call.argument))
 
 
 async def unsubscribe(services: ChatServices, call: Invocation) -> Reply:
-    topic = _topic(call.argument)
-    channel = await services.load_channel(call.command.channel)
-    kept = tuple(t for t in channel.topics if t.lower() != topic.lower())
-    if kept == channel.topics:
-        raise CommandError(f"This channel does not follow {topic!r}.")
-    await services.update(replace(channel, topics=kept))
-    return Reply(f"This channel no longer follows {topic!r}.", ephemeral=False)
+    return await TOPICS.remove(services, call.command.channel, checked_topic(call.argument))
 
 
 async def schedule(services: ChatServices, call: Invocation) -> Reply:
@@ -127,7 +123,8 @@ def _describe_cron(cron: str) -> str:
     return f"cron {cron!r}"
 
 
-def _topic(topic: str) -> str:
+def checked_topic(topic: str) -> str:
+    """The topic as typed, or a UsageError when it is too long or has no word to match papers by."""
     if len(topic) > MAX_TOPIC_CHARS:
         raise UsageError(f"A topic can be at most {MAX_TOPIC_CHARS} characters.")
     if not terms_of(topic):

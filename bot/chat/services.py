@@ -21,6 +21,18 @@ if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
 
 ChannelLoader = Callable[[ChannelRef], Awaitable[Channel]]
+# Make arXiv papers a channel's positive examples (`/papers seed`): (channel, user, arXiv ids, when) -> what was found.
+Seeder = Callable[[ChannelRef, str, Sequence[str], datetime], Awaitable["SeedReport"]]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    """What `/papers seed` made the channel's: the papers found, and the ids arXiv does not know."""
+
+    papers: tuple[Paper, ...]
+    unknown: tuple[str, ...]
+
+
 ChannelListener = Callable[[Channel], None]
 
 
@@ -38,6 +50,7 @@ class ChatServices:
     clock: Callable[[], datetime]
     on_channel_change: ChannelListener | None = None
     semantic: SemanticIndex | None = None
+    seeds: Seeder | None = None  # None: this process cannot look papers up (no fetcher wired)
 
     async def paper(self, paper_id: str) -> Paper:
         paper = await self.library.get_paper(paper_id)

@@ -31,6 +31,7 @@ class ArgKind(StrEnum):
     ZONE = "zone"  # an IANA time zone name
     INT = "int"
     CHOICE = "choice"
+    FILE = "file"  # an attached text file, where the platform lets a command carry one (Discord); its adapter reads it
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ def digest_item(
     community: CommunitySummary | None = None,
     twins: Sequence[Twin] = (),
     origin: str | None = None,
+    reason: str | None = None,
 ) -> DigestItem:
     """One paper as shown in a digest; without a TL;DR the opening of its text stands in.
 
@@ -47,6 +48,7 @@ def digest_item(
         credit="; ".join(credits) or None,
         twins=tuple(twins),
         pdf_url=pdf_link(paper),
+        reason=reason,
     )
 
 
@@ -100,8 +102,10 @@ def build_digest(
     header: str,
     created: datetime,
     origins: Mapping[str, str] | None = None,
+    reasons: Mapping[str, str] | None = None,
 ) -> DigestMessage:
-    """Assemble the digest in the order the papers were chosen: one item per group, its lead's, with the twins."""
+    """Assemble the digest in the order the papers were chosen: one item per group, its lead's, with the twins, and
+    the line saying why the channel gets it (`reasons`, by lead)."""
     return DigestMessage(
         digest_id=digest_id,
         channel=channel.ref,
@@ -115,6 +119,7 @@ def build_digest(
                 community.get(lead.id),
                 [twin(p, community.get(p.id)) for p in rest],
                 (origins or {}).get(lead.id),
+                (reasons or {}).get(lead.id),
             )
             for lead, *rest in groups
         ),

@@ -169,6 +169,7 @@ class DigestService:
         community = {paper_id: best for paper_id, (_, best, _) in texts.items() if best is not None}
         origins = {paper_id: by for paper_id, (_, _, by) in texts.items()}
         groups = await self._selector.groups(papers)
+        reasons = await self._selector.reasons(channel, [group[0] for group in groups])
         return build_digest(
             channel,
             groups,
@@ -178,6 +179,7 @@ class DigestService:
             header=self._header,
             created=self._clock(),
             origins=origins,
+            reasons=reasons,
         )
 
     async def _texts(self, papers: Sequence[Paper]) -> dict[str, Texts]:

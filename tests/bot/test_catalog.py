@@ -19,7 +19,22 @@ from testing.fakes import FirstWordsSummarizer, make_paper
 
 ROOT = Path(__file__).resolve().parents[2]
 # The contract users rely on: these change a channel's digest, so only channel managers may use them.
-MANAGING = {"subscribe", "unsubscribe", "schedule", "quiet", "layout", "pause", "resume", "digest"}
+MANAGING = {
+    "subscribe",
+    "unsubscribe",
+    "mute",
+    "unmute",
+    "follow",
+    "unfollow",
+    "links",
+    "seed",
+    "schedule",
+    "quiet",
+    "layout",
+    "pause",
+    "resume",
+    "digest",
+}
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _CODE = re.compile(r"`([^`]+)`")
 

@@ -67,6 +67,7 @@ def digest_item(seed: int, *, huge: bool) -> DigestItem:
         url=rng.choice(URLS) if rng.random() < 0.5 else "https://example.org/" + some(3),
         authors=tuple(some(2) for _ in range(rng.randint(0, 4))),
         credit=None if rng.random() < 0.5 else some(3),
+        reason=None if rng.random() < 0.5 else some(3),
     )
 
 

@@ -24,7 +24,7 @@ from tests.adapters.discord.conftest import TOKEN, Core, paper
 from tests.adapters.discord.payloads import CHANNEL, GUILD, SEND_MESSAGES, interaction_payload
 
 EPHEMERAL = 1 << 6
-SUBCOMMAND, STRING, INTEGER = 1, 3, 4  # Discord's application command option types
+SUBCOMMAND, STRING, INTEGER, ATTACHMENT = 1, 3, 4, 11  # Discord's application command option types
 # Discord's limits on application commands (developer docs, "Application Commands"), not the adapter's.
 DISCORD_NAME = re.compile(r"[-_\w]{1,32}")
 DISCORD_MAX_DESCRIPTION = 100
@@ -221,7 +221,7 @@ async def test_synced_commands_are_the_catalogs_within_discords_limits(adapter: 
         for argument in command.arguments:
             option = options[argument.name]
             assert option["required"] is not argument.optional and option["description"] == argument.description
-            assert option["type"] == (INTEGER if argument.kind is ArgKind.INT else STRING)
+            assert option["type"] == {ArgKind.INT: INTEGER, ArgKind.FILE: ATTACHMENT}.get(argument.kind, STRING)
             assert [choice["value"] for choice in option.get("choices", [])] == list(argument.choices)
             assert option.get("autocomplete", False) is (argument.kind in (ArgKind.PAPER_ID, ArgKind.ZONE))
             assert (option.get("min_value"), option.get("max_value")) == (argument.minimum, argument.maximum)

@@ -22,6 +22,7 @@ from app.parts import action_handler, chat_services, command_router, digest_serv
 from bot.chat.home import HomeService
 from bot.chat.reactions import ReactionHandler
 from bot.chat.saves import ObservedReadingLists
+from bot.chat.shared import SharedPapers
 from bot.config import SlackSettings
 from bot.events import IncomingReaction
 from bot.models import Channel, ChannelRef, Paper
@@ -252,6 +253,7 @@ def build_adapter(
     *,
     saves: ObservedReadingLists | None = None,
     semantic: Any = None,
+    shared: SharedPapers | None = None,
 ) -> tuple[SlackAdapter, CountingReactions]:
     """Wire the core around the store as app/wiring.py does, with the Slack adapter on top."""
     digests = digest_service(store, FirstWords(), header="Papers")
@@ -262,7 +264,8 @@ def build_adapter(
 
     votes = {"slack": {"+1": 1, "-1": -1}}
     reactions = CountingReactions(store.outbox, saves, store.votes, {"slack": settings.save_emoji}, vote_emoji=votes)
-    router = command_router(store, digests, load_channel, reading_lists=saves, semantic=semantic)
+    seeds = shared.seed if shared else None  # as the worker wires them: link answers and seeds share the lookup
+    router = command_router(store, digests, load_channel, reading_lists=saves, semantic=semantic, seeds=seeds)
     services = chat_services(store, digests, load_channel, reading_lists=saves, semantic=semantic)
     adapter = SlackAdapter(
         settings,
@@ -272,6 +275,7 @@ def build_adapter(
         actions=action_handler(store, services),
         home=HomeService(services),
         saves=saves,
+        shared=shared,
     )
     return adapter, reactions
 

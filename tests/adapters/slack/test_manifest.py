@@ -24,3 +24,9 @@ def test_buttons_and_the_app_home_are_turned_on() -> None:
     assert {"app_home_opened", "reaction_added", "reaction_removed"} <= set(
         MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     )
+
+
+def test_messages_in_channels_reach_the_bot_for_their_paper_links() -> None:
+    events = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+    assert {"message.channels", "message.groups"} <= events
+    assert {"channels:history", "groups:history"} <= set(MANIFEST["oauth_config"]["scopes"]["bot"])

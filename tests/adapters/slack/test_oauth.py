@@ -43,7 +43,8 @@ BOT_TOKENS = {"T1": "xoxb-100-200-T1botSECRET", "T2": "xoxb-300-400-T2botSECRET"
 COOKIE = "slack-app-oauth-state"
 
 SCOPES = (
-    "chat:write,commands,reactions:read,channels:history,groups:history,im:write,files:write,channels:read,groups:read"
+    "chat:write,commands,reactions:read,channels:history,groups:history,im:write,files:write,channels:read,groups:read,"
+    "files:read"
 )
 
 

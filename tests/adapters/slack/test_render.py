@@ -35,6 +35,7 @@ items = st.builds(
         st.none(), st.sampled_from(["https://arxiv.org/abs/1?a=1&b=<2>|x", "javascript:alert(1)", "http://["])
     ),
     authors=st.lists(st.text(max_size=60), max_size=8).map(tuple),
+    reason=st.one_of(st.none(), texts),
     twins=st.lists(
         st.builds(
             Twin,
