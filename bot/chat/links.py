@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from bot.sources.arxiv import arxiv_id_from_link, normalize_arxiv_id
+from bot.ingest.identity import arxiv_id_from_link, normalize_arxiv_id
 
 MAX_LINKS = 3  # papers answered per message: a reading list pasted in full is not a request for ten replies
 _URL = re.compile(r"https?://[^\s<>|\"'()\[\]]+", re.I)  # Slack wraps links as <url> or <url|label>

@@ -10,7 +10,7 @@ from bot.chat.services import ChatServices
 from bot.chat.spec import Invocation
 from bot.errors import CommandError, UsageError
 from bot.events import Reply
-from bot.sources.arxiv import normalize_arxiv_id
+from bot.ingest.identity import normalize_arxiv_id
 
 MAX_SEEDS = 20
 _TOKEN = re.compile(r"[^\s,;{}\"<>|]+")
