@@ -38,7 +38,13 @@ def paper_selector(
     """Chooses channels' next papers from the outbox; by meaning and votes too when `semantic` is given, leaving out
     papers like those a channel marked not interested."""
     return PaperSelector(
-        store.outbox, store.papers, store.votes, semantic=semantic, hidden=store.hidden, hide_threshold=hide_threshold
+        store.outbox,
+        store.papers,
+        store.votes,
+        semantic=semantic,
+        hidden=store.hidden,
+        hide_threshold=hide_threshold,
+        search=store.papers,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from app.wiring import App, action_handler, command_router, home_service, reacti
 from bot.config import SourceSettings
 from bot.delivery.digest import Notify
 from bot.delivery.pacing import RetryPolicy
+from bot.errors import PaperbotError
 from bot.models import Channel, ChannelRef
 from bot.ports.chat import ChatAdapter, DigestPoster
 from storage.engine import open_write_engine
@@ -24,6 +25,7 @@ from storage.engine import open_write_engine
 if TYPE_CHECKING:
     from bot.delivery.scheduler import DigestScheduler
     from bot.ops.health import HealthReport
+    from bot.selection.semantic import SemanticIndex
     from bot.sources.enrich import EnrichReport, SemanticScholarEnricher
     from bot.sources.http import HttpFetcher
     from bot.sources.service import SourceFetcher
@@ -83,6 +85,9 @@ async def run_worker(bot: App, *, http_port: int | None = None, stop: asyncio.Ev
         running.push_async_callback(bot.saves.settled)  # App Home refreshes under way finish before the platforms stop
         running.push_async_callback(scheduler.stop)  # first out: in-flight posts finish while the platforms are up
         await scheduler.start()
+        if bot.semantic is not None:  # vectors of another release's recipe: embed them again, once, in the background
+            backlog = asyncio.create_task(_embed_backlog(bot.semantic))
+            running.push_async_callback(partial(_cancel, backlog))
         log.info("paperbot running: platforms=%s", ",".join(sorted(platforms)))
         await stop.wait()
 
@@ -161,6 +166,26 @@ async def scheduled_fetch(bot: App, fetchers: SourceFetchers, source: SourceSett
     await fetchers.enrich()
     if report.added or report.updated:
         await prepare_new_papers(bot)
+
+
+def _log_progress(done: int, total: int) -> None:
+    """Embedding progress in the log, about every tenth of the way (the worker has no terminal to draw a bar on)."""
+    step = max(1, total // 10)
+    if total and (done == total or done // step != (done - 1) // step):
+        log.info("embedding papers: %d of %d", done, total)
+
+
+async def _embed_backlog(semantic: SemanticIndex) -> None:
+    try:
+        await semantic.embed_pending(on_progress=_log_progress)
+    except PaperbotError as exc:  # the next scheduled ingest tries again
+        log.warning("could not embed papers: %s", exc)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 async def prepare_new_papers(bot: App) -> int:

@@ -59,7 +59,7 @@ _TOPIC = Argument("topic", "keywords or a phrase, e.g. adversarial robustness")
 _COMMANDS = (
     Command(
         "search",
-        "Search papers by words, phrases, author, date, or where you saw them",
+        "Search papers by words and meaning, phrases, author, date, or where you saw them",
         lookups.search,
         (
             Argument(

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from bot.models import Channel, Paper
 from bot.ports.channels import HiddenPapers, Votes
 from bot.ports.outbox import Outbox
-from bot.ports.papers import Papers
+from bot.ports.papers import Papers, PaperSearch
+from bot.selection.query import topic_query
 from bot.selection.ranking import preference, rank, twin_groups
 from bot.selection.terms import topic_terms
 from bot.selection.unwanted import HIDE_COSINE, avoid_rows, close_to_any
@@ -19,6 +20,13 @@ if TYPE_CHECKING:
     from bot.selection.semantic import SemanticIndex
 
 POOL = 4  # candidates per digest slot from each source, so ranking has something to choose from
+KEYWORD_FLOOR = 0.7  # a keyword match's topic score with the least full-text relevance; the most relevant gets 1.0
+
+
+def keyword_score(relevance: float) -> float:
+    """Topic score of a paper carrying all of a topic's words, from its relative full-text relevance (0..1): above
+    most semantic-only matches (cosines ~0.45-0.7) still, but ranked among themselves by how much they are about it."""
+    return KEYWORD_FLOOR + (1.0 - KEYWORD_FLOOR) * relevance
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +49,14 @@ class PaperSelector:
         semantic: SemanticIndex | None = None,
         hidden: HiddenPapers | None = None,
         hide_threshold: float = HIDE_COSINE,
+        search: PaperSearch | None = None,
     ) -> None:
         self._outbox = outbox
         self._library = library
         self._votes = votes
         self._hidden = hidden
         self._hide_threshold = hide_threshold
+        self._search = search
         self.semantic = semantic
 
     async def next_papers(self, channel: Channel, limit: int | None = None) -> list[Paper]:
@@ -93,7 +103,8 @@ class PaperSelector:
         keyword = await self._outbox.unsent_papers(channel.ref, topic_terms(channel.topics), size * POOL)
         delivered = await self._outbox.delivered_papers(channel.ref)
         scores = await semantic.topic_matches(channel.topics, size * POOL, delivered)
-        scores.update({paper.id: 1.0 for paper in keyword})
+        relevance = await self._relevance(channel.topics, keyword)
+        scores.update({p.id: max(scores.get(p.id, 0.0), keyword_score(relevance.get(p.id, 0.0))) for p in keyword})
         known = {paper.id for paper in keyword}
         extra = await self._library.get_papers([pid for pid in scores if pid not in known])
         repeats = await semantic.repeats(list(scores), delivered)
@@ -104,6 +115,19 @@ class PaperSelector:
         fresh = [paper for paper in fresh if paper.id not in unwanted]
         groups = rank(fresh, scores, vectors=vectors, taste=preference(votes, vectors))[:size]
         return _Choice([paper for group in groups for paper in group], sorted(repeats))
+
+    async def _relevance(self, topics: Sequence[str], keyword: Sequence[Paper]) -> dict[str, float]:
+        """Each keyword match's full-text score (bm25 / ts_rank) for its best topic, relative to the best match of
+        that topic among the candidates (0..1): a paper about the topic before one that mentions it in passing."""
+        if self._search is None or not keyword:
+            return {}
+        best: dict[str, float] = {}
+        for topic in topics:
+            found = await self._search.relevance(topic_query(topic), [paper.id for paper in keyword])
+            top = max(found.values(), default=0.0)
+            for pid, score in found.items():
+                best[pid] = max(best.get(pid, 0.0), score / top if top > 0 else 0.0)
+        return best
 
     async def _unwanted(self, channel: Channel, candidates: Sequence[Paper], semantic: SemanticIndex) -> set[str]:
         """Candidates close in meaning to a paper the channel marked not interested."""

@@ -31,7 +31,7 @@ from bot.summarize.embedding import SentenceEncoder, model_fingerprint
 log = logging.getLogger(__name__)
 
 DOC_TOKENS = 256  # all-MiniLM-L6-v2's own max_seq_length
-DEFAULT_THRESHOLD = 0.45  # cosine; see tests/semantic/test_topics.py for how it was chosen on the corpus
+DEFAULT_THRESHOLD = 0.43  # cosine; see tests/semantic/test_topics.py for how it was chosen on the corpus
 MATRIX_TTL_S = 600.0
 RECOUNT_S = 5.0
 TEXT_CACHE = 4096  # topic and query vectors kept (1.5 kB each): every channel's topics, and then some
