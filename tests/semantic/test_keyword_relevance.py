@@ -29,7 +29,9 @@ ABOUT = paper(
 
 async def _orthogonal(texts: list[str]) -> np.ndarray:
     """Topics on one axis, each paper on its own: no semantic match, so only the keyword ranking decides."""
-    axes = [(1.0, 0.0, 0.0) if len(text.split()) < 3 else (0.0, "speech" in text, "speech" not in text) for text in texts]
+    topic = [len(text.split()) < 3 for text in texts]
+    speech = ["speech" in text for text in texts]
+    axes = [(1.0, 0.0, 0.0) if t else (0.0, float(s), float(not s)) for t, s in zip(topic, speech, strict=True)]
     return np.array(axes, dtype=np.float32)
 
 
