@@ -27,8 +27,9 @@ async def test_papers_like_a_hidden_one_are_left_out_and_the_digest_stays_full(s
         store.outbox, store.papers, store.votes, semantic=semantic, search=store.papers
     ).next_papers(channel)
     vectors = await semantic.vectors([p.id for p in got + unmarked])
-    # The channel marks the paper of its first digest that the most of its next papers are like.
-    hidden = max(got, key=lambda g: sum(float(vectors[p.id] @ vectors[g.id]) >= HIDE_COSINE for p in unmarked))
+    # The channel marks a paper of its first digest that some of its next papers are like (the fewest, above none).
+    close_counts = {g.id: sum(float(vectors[p.id] @ vectors[g.id]) >= HIDE_COSINE for p in unmarked) for g in got}
+    hidden = min((g for g in got if close_counts[g.id]), key=lambda g: close_counts[g.id])
     await semantic_store.hidden.hide_paper(HERE, hidden.id, "U1", T0)
     marked = await selector.next_papers(channel)
     vectors |= await semantic.vectors([p.id for p in marked])
