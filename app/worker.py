@@ -17,6 +17,7 @@ from app.wiring import App, action_handler, chat_services, command_router, home_
 from bot.config import SourceSettings
 from bot.delivery.digest import Notify
 from bot.delivery.pacing import RetryPolicy
+from bot.errors import PaperbotError
 from bot.models import Channel, ChannelRef
 from bot.ports.chat import ChatAdapter, DigestPoster
 from storage.engine import open_write_engine
@@ -24,6 +25,7 @@ from storage.engine import open_write_engine
 if TYPE_CHECKING:
     from bot.delivery.scheduler import DigestScheduler
     from bot.ops.health import HealthReport
+    from bot.selection.semantic import SemanticIndex
     from bot.sources.enrich import EnrichReport, SemanticScholarEnricher
     from bot.sources.http import HttpFetcher
     from bot.sources.service import SourceFetcher
@@ -103,6 +105,9 @@ async def _serve(bot: App, *, http_port: int | None, stop: asyncio.Event, starte
         running.push_async_callback(scheduler.stop)  # first out: in-flight posts finish while the platforms are up
         await scheduler.start()
         started.set()  # from here a stop is graceful: in-flight posts finish (scheduler.stop)
+        if bot.semantic is not None:  # vectors of another release's recipe: embed them again, once, in the background
+            backlog = asyncio.create_task(_embed_backlog(bot.semantic))
+            running.push_async_callback(partial(_cancel, backlog))
         log.info("paperbot running: platforms=%s", ",".join(sorted(platforms)))
         await stop.wait()
 
@@ -181,6 +186,26 @@ async def scheduled_fetch(bot: App, fetchers: SourceFetchers, source: SourceSett
     await fetchers.enrich()
     if report.added or report.updated:
         await prepare_new_papers(bot)
+
+
+def _log_progress(done: int, total: int) -> None:
+    """Embedding progress in the log, about every tenth of the way (the worker has no terminal to draw a bar on)."""
+    step = max(1, total // 10)
+    if total and (done == total or done // step != (done - 1) // step):
+        log.info("embedding papers: %d of %d", done, total)
+
+
+async def _embed_backlog(semantic: SemanticIndex) -> None:
+    try:
+        await semantic.embed_pending(on_progress=_log_progress)
+    except PaperbotError as exc:  # the next scheduled ingest tries again
+        log.warning("could not embed papers: %s", exc)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 async def prepare_new_papers(bot: App) -> int:

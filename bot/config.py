@@ -92,8 +92,8 @@ class DigestSettings(_Section):
     cron: str = "0 9 * * *"
     timezone: str = "UTC"
     header: str = Field("Papers for you", min_length=1, max_length=100)
-    semantic_threshold: float = Field(0.45, ge=-1.0, le=1.0)  # cosine; see config.example.toml
-    hide_threshold: float = Field(0.55, ge=-1.0, le=1.0)  # cosine to a "not interested" paper that leaves one out
+    semantic_threshold: float = Field(0.43, ge=-1.0, le=1.0)  # cosine; see config.example.toml
+    hide_threshold: float = Field(0.65, ge=-1.0, le=1.0)  # cosine to a "not interested" paper that leaves one out
 
     @field_validator("header")
     @classmethod

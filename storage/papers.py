@@ -88,6 +88,18 @@ class SqlPapers:
         async with self._db.tx() as session:
             return await search.search_papers(session, self._db.dialect, query, limit)
 
+    async def ranked_ids(self, query: SearchQuery, limit: int, *, any_word: bool = False) -> list[str]:
+        async with self._db.tx() as session:
+            return await search.ranked_ids(session, self._db.dialect, query, limit, any_word=any_word)
+
+    async def filtered_ids(self, query: SearchQuery) -> set[str]:
+        async with self._db.tx() as session:
+            return await search.filtered_ids(session, query)
+
+    async def relevance(self, query: SearchQuery, paper_ids: Sequence[str]) -> dict[str, float]:
+        async with self._db.tx() as session:
+            return await search.relevance(session, self._db.dialect, query, paper_ids)
+
     async def merge_entries(self, entries: Sequence[SourceEntry]) -> IngestReport:
         """Add new papers, revise known ones and attach community summaries, all in one transaction."""
         return await self._merge.merge(entries)

@@ -60,7 +60,7 @@ _AUTHOR = Argument("author", "an author's name; Y. Bengio and Yoshua Bengio are 
 _COMMANDS = (
     Command(
         "search",
-        "Search papers by words, phrases, author, date, or where you saw them",
+        "Search papers by words and meaning, phrases, author, date, or where you saw them",
         lookups.search,
         (
             Argument(

@@ -7,7 +7,8 @@ from bot.chat.spec import Invocation
 from bot.delivery.assembly import summary_credit
 from bot.errors import CommandError, UsageError
 from bot.events import Reply
-from bot.selection.query import QueryError, SearchQuery, parse_query
+from bot.selection.hybrid import HybridSearch
+from bot.selection.query import QueryError, parse_query
 
 SEARCH_RESULTS = 5
 MAX_LISTED = 10  # community summaries named by `show`
@@ -19,15 +20,12 @@ async def search(services: ChatServices, call: Invocation) -> Reply:
         parsed = parse_query(query, channel=call.command.channel, user_id=call.command.user_id, now=services.clock())
     except QueryError as exc:
         raise UsageError(str(exc)) from None
-    papers = await services.search.search_papers(parsed, SEARCH_RESULTS)
-    semantic = services.semantic
-    if len(papers) < SEARCH_RESULTS and semantic and parsed.has_text and parsed == _text_only(parsed):
-        # Few keyword hits: fill up with the papers closest in meaning (filters cannot apply to those).
-        near = await semantic.nearest(parsed.text(), SEARCH_RESULTS * 2, min_score=semantic.threshold)
-        papers = [*papers, *await services.papers([pid for pid, _ in near], {p.id for p in papers})][:SEARCH_RESULTS]
-    if not papers:
+    found = await HybridSearch(services.search, services.library, services.semantic).search(parsed, SEARCH_RESULTS)
+    if not found.papers:
         return Reply(f"No papers match {query[:80]!r}.")
-    items = await services.items(papers)
+    items = await services.items(found.papers)
+    if found.by_meaning:
+        return Reply(f"No paper has these words; closest in meaning to {query[:80]!r}:", items=items)
     return Reply(f"Top {len(items)} for {query[:80]!r}:", items=items)
 
 
@@ -57,7 +55,3 @@ async def similar_to(services: ChatServices, paper_id: str) -> Reply:
         return Reply(f"No other papers are embedded yet to compare with “{paper.headline}”.")
     items = await services.items(papers)
     return Reply(f"Papers like “{paper.headline}”:", items=items)
-
-
-def _text_only(query: SearchQuery) -> SearchQuery:
-    return SearchQuery(words=query.words, phrases=query.phrases)

@@ -53,3 +53,15 @@ class PaperSearch(Protocol):
     async def search_papers(self, query: SearchQuery, limit: int) -> list[Paper]:
         """Papers matching every word and phrase of a parsed query and its filters, best match first."""
         ...
+
+    async def ranked_ids(self, query: SearchQuery, limit: int, *, any_word: bool = False) -> list[str]:
+        """Ids of the best full-text matches (every word, or with `any_word` any of them), filters applied."""
+        ...
+
+    async def filtered_ids(self, query: SearchQuery) -> set[str]:
+        """Ids of every paper the query's filters let through, whatever its words."""
+        ...
+
+    async def relevance(self, query: SearchQuery, paper_ids: Sequence[str]) -> dict[str, float]:
+        """How well each of these papers matches any of the query's words (higher is better; no word: left out)."""
+        ...

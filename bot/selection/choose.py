@@ -13,6 +13,7 @@ from bot.models import Channel, Paper, SearchQuery
 from bot.ports.channels import HiddenPapers, Votes
 from bot.ports.outbox import Outbox
 from bot.ports.papers import Papers, PaperSearch
+from bot.selection.query import topic_query
 from bot.selection.ranking import preference, rank, twin_groups
 from bot.selection.reasons import reason_for, topic_cosines
 from bot.selection.taste import followed_author, matching_topic, surname
@@ -26,6 +27,13 @@ POOL = 4  # candidates per digest slot from each source, so ranking has somethin
 MAX_POOL = 1024  # candidates read at most when muted topics leave out the newest ones
 FOLLOWED_NEW = timedelta(days=14)  # a followed author's paper published this recently (and never sent) is new
 FOLLOWED_MAX = 50  # papers read per followed author when looking for new ones
+KEYWORD_FLOOR = 0.7  # a keyword match's topic score with the least full-text relevance; the most relevant gets 1.0
+
+
+def keyword_score(relevance: float) -> float:
+    """Topic score of a paper carrying all of a topic's words, from its relative full-text relevance (0..1): above
+    most semantic-only matches (cosines ~0.45-0.7) still, but ranked among themselves by how much they are about it."""
+    return KEYWORD_FLOOR + (1.0 - KEYWORD_FLOOR) * relevance
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +145,8 @@ class PaperSelector:
         semantic = self.semantic
         keyword = await self._outbox.unsent_papers(channel.ref, topic_terms(channel.topics), size * POOL)
         scores = await semantic.topic_matches(channel.topics, size * POOL, delivered)
-        scores.update({paper.id: 1.0 for paper in keyword})
+        relevance = await self._relevance(channel.topics, keyword)
+        scores.update({p.id: max(scores.get(p.id, 0.0), keyword_score(relevance.get(p.id, 0.0))) for p in keyword})
         known = {paper.id for paper in [*keyword, *followed]}
         extra = await self._library.get_papers([pid for pid in scores if pid not in known])
         candidates = _unique([*followed, *keyword, *extra])
@@ -177,6 +186,19 @@ class PaperSelector:
             rest = [paper.id for paper in candidates if paper.id not in muted]
             muted |= close_to_any(vectors, rest, avoid, self.semantic.threshold)
         return muted
+
+    async def _relevance(self, topics: Sequence[str], keyword: Sequence[Paper]) -> dict[str, float]:
+        """Each keyword match's full-text score (bm25 / ts_rank) for its best topic, relative to the best match of
+        that topic among the candidates (0..1): a paper about the topic before one that mentions it in passing."""
+        if self._search is None or not keyword:
+            return {}
+        best: dict[str, float] = {}
+        for topic in topics:
+            found = await self._search.relevance(topic_query(topic), [paper.id for paper in keyword])
+            top = max(found.values(), default=0.0)
+            for pid, score in found.items():
+                best[pid] = max(best.get(pid, 0.0), score / top if top > 0 else 0.0)
+        return best
 
     async def _unwanted(self, channel: Channel, candidates: Sequence[Paper], semantic: SemanticIndex) -> set[str]:
         """Candidates close in meaning to a paper the channel marked not interested."""

@@ -69,6 +69,11 @@ def parse_query(text: str, *, channel: ChannelRef, user_id: str, now: datetime |
     return query
 
 
+def topic_query(topic: str) -> SearchQuery:
+    """A channel's keyword topic as a full-text query of its words (to score how much a paper is about it)."""
+    return SearchQuery(words=tuple(w for w in dict.fromkeys(_words(topic)) if terms_of(w))[:MAX_QUERY_WORDS])
+
+
 def _words(chunk: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(chunk)]
 

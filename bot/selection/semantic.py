@@ -1,8 +1,7 @@
 """Paper embeddings: computed once per paper and model, stored, and compared by dot product in numpy.
 
-A paper's vector is MiniLM on its headline plus the first ~256 tokens of its text, not the mean of its sentence
-vectors: one forward pass per paper keeps the cost bounded however long a summary is (the sentence mean would cost as
-much as summarizing again at 100k papers), and a ShortScience summary states what the paper is about up front.
+A paper's vector is the mean of MiniLM vectors over its whole text in window-sized chunks, plus its real title
+(`bot.selection.documents`): what the paper is about, not how its opening or derived headline is phrased.
 Brute-force dot products over 100k x 384 float32 (150 MB) take milliseconds, so no vector index is needed; reading
 them from the store takes a second, so each process keeps them in one matrix, read again when the store's count of
 vectors changes (and at least every `MATRIX_TTL_S`, for a vector replaced in place by another process). Counting costs
@@ -25,13 +24,14 @@ from bot.errors import PaperNotFoundError
 from bot.models import Paper
 from bot.ports.embeddings import Embeddings
 from bot.ports.papers import Papers
+from bot.selection.documents import RECIPE, paper_chunks, pooled
 from bot.selection.ranking import DUPLICATE_COSINE
 from bot.summarize.embedding import SentenceEncoder, model_fingerprint
 
 log = logging.getLogger(__name__)
 
 DOC_TOKENS = 256  # all-MiniLM-L6-v2's own max_seq_length
-DEFAULT_THRESHOLD = 0.45  # cosine; see tests/semantic/test_topics.py for how it was chosen on the corpus
+DEFAULT_THRESHOLD = 0.43  # cosine; see tests/semantic/test_topics.py for how it was chosen on the corpus
 MATRIX_TTL_S = 600.0
 RECOUNT_S = 5.0
 TEXT_CACHE = 4096  # topic and query vectors kept (1.5 kB each): every channel's topics, and then some
@@ -41,13 +41,9 @@ Progress = Callable[[int, int], None]
 
 
 def model_key(encoder: SentenceEncoder) -> str:
-    """Name the stored vectors by model build and input window, so a different model never mixes with them."""
-    return f"minilm-{model_fingerprint(encoder.model_path)}-doc{DOC_TOKENS}{'-int8' if encoder.quantize else ''}"
-
-
-def document_text(paper: Paper) -> str:
-    """The text a paper is embedded from: the headline carries the topic, the opening says what the paper does."""
-    return f"{paper.headline}. {paper.text}"
+    """Name the stored vectors by model build and document recipe, so vectors of another model or recipe never mix
+    with them, and papers embedded otherwise are embedded again, once."""
+    return f"minilm-{model_fingerprint(encoder.model_path)}-{RECIPE}{'-int8' if encoder.quantize else ''}"
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
@@ -118,9 +114,17 @@ class SemanticIndex:
             self._texts.popitem(last=False)
         return vector
 
+    async def document_vectors(self, papers: Sequence[Paper]) -> np.ndarray:
+        """One unit-length row per paper, by the document recipe (nothing stored)."""
+        chunks = [paper_chunks(paper) for paper in papers]
+        if not chunks:
+            return np.zeros((0, 0), dtype=np.float32)
+        rows = await self.encode([chunk for own in chunks for chunk in own])
+        return pooled(rows, [len(own) for own in chunks])
+
     async def embed_papers(self, papers: Sequence[Paper]) -> dict[str, bytes]:
         """Embed and store `papers`' vectors; return them as stored."""
-        rows = await self.encode([document_text(paper) for paper in papers])
+        rows = await self.document_vectors(papers)
         vectors = {paper.id: to_bytes(row) for paper, row in zip(papers, rows, strict=True)}
         await self._embeddings.add_embeddings(self.model, vectors)
         self._matrix = None  # a re-embedded paper leaves the count as it was
@@ -161,15 +165,20 @@ class SemanticIndex:
         found = await self.nearest_to(own, k + 1)
         return [(other, score) for other, score in found if other != paper_id][:k]
 
-    async def nearest(self, text: str, k: int, *, min_score: float = -1.0) -> list[tuple[str, float]]:
-        """The `k` stored papers closest to a free text, best first."""
-        return await self.nearest_to(await self.embed_text(text), k, min_score=min_score)
-
-    async def nearest_to(self, vector: np.ndarray, k: int, *, min_score: float = -1.0) -> list[tuple[str, float]]:
+    async def nearest_to(
+        self, vector: np.ndarray, k: int, *, among: Collection[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """The `k` stored papers closest to `vector`, best first; only papers of `among` when it is given."""
         matrix = await self.matrix()
         if not matrix.ids:  # nothing embedded yet: the empty matrix has no columns to multiply with
             return []
-        return top_k(matrix.ids, matrix.rows @ vector, k, min_score)
+        scores = matrix.rows @ vector
+        if among is not None:
+            allowed = np.full(len(matrix.ids), -np.inf, dtype=scores.dtype)
+            keep = [row for pid in among if (row := matrix.positions.get(pid)) is not None]
+            allowed[keep] = scores[keep]
+            scores = allowed
+        return top_k(matrix.ids, scores, k)  # a left-out paper's -inf is below top_k's floor
 
     async def topic_matches(self, topics: Sequence[str], k: int, delivered: Collection[str] = ()) -> dict[str, float]:
         """Papers (not `delivered`) whose vector is at least `threshold` close to any topic: paper id -> best cosine."""

@@ -23,8 +23,10 @@ from testing.corpus import corpus_dir, has_corpus
 pytestmark = pytest.mark.bench
 
 REPO = Path(__file__).resolve().parents[2]
-NEEDS = {"schedule": "postgres_url", "summarize": "corpus_dir"}  # the fixture that skips (or fails on CI) without it
-SECONDS = {"summarize": 30, "schedule": 20, "fanout_slack": 10, "search": 8, "selection": 7}  # roughly, to go first
+# The fixture that skips (or fails on CI) without what the bench needs.
+NEEDS = {"schedule": "postgres_url", "summarize": "corpus_dir", "retrieval": "corpus_dir"}
+# Roughly how long each takes, so the slowest go first.
+SECONDS = {"summarize": 30, "retrieval": 30, "schedule": 20, "fanout_slack": 10, "search": 8, "selection": 7}
 TIMEOUT_S = 240  # a hung bench fails its test instead of stalling the suite
 
 

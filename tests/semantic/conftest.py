@@ -8,7 +8,7 @@ import pytest
 
 from app.parts import semantic_index
 from bot.models import Paper
-from bot.selection.semantic import SemanticIndex, document_text, to_bytes
+from bot.selection.semantic import SemanticIndex, to_bytes
 from bot.summarize.embedding import SentenceEncoder
 from storage.sql_store import SqlStore
 from tests.search.conftest import corpus_papers, corpus_store  # noqa: F401 - re-exported fixtures
@@ -22,9 +22,9 @@ def encoder() -> SentenceEncoder:
 
 @pytest.fixture(scope="session")
 def corpus_vectors(encoder: SentenceEncoder, corpus_papers: list[Paper]) -> dict[str, bytes]:  # noqa: F811
-    """Every corpus paper's vector, computed once per session (the slow part: ~20 s on two cores)."""
+    """Every corpus paper's vector, computed once per session (the slow part: about a minute on two cores)."""
     index = SemanticIndex(None, None, encoder)  # type: ignore[arg-type]  # encoding needs no store
-    rows = asyncio.run(index.encode([document_text(p) for p in corpus_papers]))
+    rows = asyncio.run(index.document_vectors(corpus_papers))
     return {paper.id: to_bytes(row) for paper, row in zip(corpus_papers, rows, strict=True)}
 
 

@@ -40,13 +40,19 @@ async def test_a_free_text_topic_selects_adversarial_example_summaries(semantic_
 async def test_the_threshold_keeps_most_adversarial_papers_and_no_rl_or_gan_one(
     semantic_store, corpus_papers, encoder
 ) -> None:
-    """How DEFAULT_THRESHOLD was chosen: ~90% of adversarial-example summaries clear it, no RL/GAN one does."""
-    scores = await semantic_index(semantic_store, encoder).topic_matches([TOPIC], len(corpus_papers))
+    """How DEFAULT_THRESHOLD was chosen, on the vectors of the current document recipe: the topic's cosine with every
+    corpus summary, labelled adversarial-example / RL-or-GAN by `_label`; the threshold is the lowest 0.01 step above
+    every RL/GAN summary's cosine (0.422 for the chunk-mean recipe), which keeps ~90% of the adversarial ones (0.45,
+    chosen the same way on the headline+opening vectors, would keep 85% now)."""
+    index = semantic_index(semantic_store, encoder, threshold=-1.0)
+    cosines = await index.topic_matches([TOPIC], len(corpus_papers))
     labels = {p.id: _label(p.text) for p in corpus_papers}
-    adversarial = [pid for pid, label in labels.items() if label == "adv"]
-    assert sum(pid in scores for pid in adversarial) >= 0.8 * len(adversarial)
-    assert not [pid for pid in scores if labels[pid] == "other"]
-    assert min(scores.values()) >= DEFAULT_THRESHOLD
+    adversarial = [cosines[pid] for pid, label in labels.items() if label == "adv"]
+    other = [cosines[pid] for pid, label in labels.items() if label == "other"]
+    assert max(other) < DEFAULT_THRESHOLD <= max(other) + 0.01 + 1e-9
+    assert sum(score >= DEFAULT_THRESHOLD for score in adversarial) >= 0.85 * len(adversarial)
+    scores = await semantic_index(semantic_store, encoder).topic_matches([TOPIC], len(corpus_papers))
+    assert min(scores.values()) >= DEFAULT_THRESHOLD and not [pid for pid in scores if labels[pid] == "other"]
 
 
 @pytest.mark.corpus

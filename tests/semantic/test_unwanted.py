@@ -22,13 +22,17 @@ async def test_papers_like_a_hidden_one_are_left_out_and_the_digest_stays_full(s
     channel = await semantic_store.channels.upsert_channel(Channel(HERE, topics=(TOPIC,), digest_size=5))
     selector = paper_selector(semantic_store, semantic=semantic)
     got = await selector.plan_next(channel, "d1", T0)  # the channel's first digest
-    hidden = got[0]
-    await semantic_store.hidden.hide_paper(HERE, hidden.id, "U1", T0)
-
     store = semantic_store
-    unmarked = await PaperSelector(store.outbox, store.papers, store.votes, semantic=semantic).next_papers(channel)
+    unmarked = await PaperSelector(
+        store.outbox, store.papers, store.votes, semantic=semantic, search=store.papers
+    ).next_papers(channel)
+    vectors = await semantic.vectors([p.id for p in got + unmarked])
+    # The channel marks a paper of its first digest that some of its next papers are like (the fewest, above none).
+    close_counts = {g.id: sum(float(vectors[p.id] @ vectors[g.id]) >= HIDE_COSINE for p in unmarked) for g in got}
+    hidden = min((g for g in got if close_counts[g.id]), key=lambda g: close_counts[g.id])
+    await semantic_store.hidden.hide_paper(HERE, hidden.id, "U1", T0)
     marked = await selector.next_papers(channel)
-    vectors = await semantic.vectors([hidden.id, *(p.id for p in unmarked + marked)])
+    vectors |= await semantic.vectors([p.id for p in marked])
 
     def close(papers: list) -> set[str]:
         return {p.id for p in papers if float(np.dot(vectors[p.id], vectors[hidden.id])) >= HIDE_COSINE}
