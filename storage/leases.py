@@ -93,15 +93,17 @@ class SqlLeases:
         *,
         holds: bool = True,
         only_due: bool = True,
+        paused: bool = False,
     ) -> list[ChannelClaim]:
         """Lease those of `refs` no live lease holds to `owner`, each with its due runs and planned digests.
 
-        Paused channels are never claimed; with `only_due`, neither are channels without a due run or a planned
-        digest (served already, by this worker or another). A hold (a failed post's cool-down) is taken only with
-        `holds`: a scheduled run may resume the digest, the recovery sweep may not.
+        Paused channels are claimed only with `paused` (a digest asked for by hand); with `only_due`, neither are
+        channels without a due run or a planned digest (served already, by this worker or another). A hold (a failed
+        post's cool-down) is taken only with `holds`: a scheduled run may resume the digest, the recovery sweep may
+        not.
         """
         until = now + timedelta(seconds=lease_s)
-        query = select(ChannelRow).where(_active(refs)).order_by(ChannelRow.pk)
+        query = select(ChannelRow).where(_named(refs) if paused else _active(refs)).order_by(ChannelRow.pk)
         if only_due:
             query = query.where(or_(_DUE, _UNFINISHED))
         async with self._db.tx(write=True) as session:

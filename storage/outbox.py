@@ -159,6 +159,14 @@ class SqlOutbox:
         async with self._db.tx() as session:
             return list(await session.scalars(query))
 
+    async def digest_in_flight(self, ref: ChannelRef, now: datetime) -> bool:
+        live = exists().where(
+            ChannelLeaseRow.channel == ChannelRow.pk, ChannelLeaseRow.owner != "", ChannelLeaseRow.expires_at >= now
+        )
+        query = select(ChannelRow.pk).where(*is_channel(ref), _UNFINISHED, live)
+        async with self._db.tx() as session:
+            return await session.scalar(query) is not None
+
     async def planned_digests(self, ref: ChannelRef) -> dict[str, list[str]]:
         query = (
             select(DeliveryRow.digest_id, DeliveryRow.paper_id)

@@ -42,10 +42,12 @@ from bot.chat.reactions import ReactionHandler
 from bot.chat.router import CommandRouter
 from bot.chat.spec import ArgKind, Argument, Command
 from bot.config import DiscordSettings
+from bot.crashpoint import crash_point
 from bot.delivery.pacing import RateLimiter
 from bot.errors import ConfigError, PaperbotError, TransientPostError
 from bot.events import Reply
 from bot.models import ChannelRef, DigestLayout, DigestMessage, PostedMessage
+from bot.ports.chat import Recorder
 from bot.ports.papers import Papers
 
 log = logging.getLogger(__name__)
@@ -146,9 +148,10 @@ class DiscordAdapter:
         log.info("synced %d commands to %s", len(synced), f"guild {guild_id}" if guild_id else "all servers")
         return [command.name for command in synced]
 
-    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
-        """Post a digest as one message per paper, paced by the shared global limiter. THREAD layout: a parent listing
-        the papers (unless it is out already), a thread started from it, and each paper posted into that thread."""
+    async def send_digest(self, message: DigestMessage, on_posted: Recorder | None = None) -> list[PostedMessage]:
+        """Post a digest as one message per paper, paced by the shared global limiter, each recorded through
+        `on_posted` before the next goes. THREAD layout: a parent listing the papers (unless it is out already), a
+        thread started from it, and each paper posted into that thread."""
         ref = message.channel
         posted: list[PostedMessage] = []
         thread = message.thread_id
@@ -161,6 +164,9 @@ class DiscordAdapter:
                 target, rendered.content, list(rendered.embeds), posted=posted, nonce=nonce, view=rendered.view
             )
             posted.append(PostedMessage(str(sent.id), rendered.paper_ids))
+            crash_point("discord-message-posted")
+            if on_posted is not None:
+                await on_posted(posted[-1])
             if message.layout is DigestLayout.THREAD and thread is None:
                 thread = str(sent.id)  # a thread started from a message has the message's id
                 await self._threads.start(ref, thread, thread_name(message), posted)

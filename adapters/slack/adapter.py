@@ -41,6 +41,7 @@ from bot.delivery.pacing import RateLimiter
 from bot.errors import ChannelGoneError, ConfigError, PaperbotError
 from bot.events import IncomingCommand, Reply
 from bot.models import ChannelRef, DigestLayout, DigestMessage, PostedMessage
+from bot.ports.chat import Recorder
 
 if TYPE_CHECKING:
     from adapters.slack.oauth import SlackInstallations
@@ -142,9 +143,10 @@ class SlackAdapter:
         if saves is not None:  # a save or unsave anywhere (reaction, button, command) refreshes that user's home
             saves.listen(self.home.on_reading_list_changed)
 
-    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
+    async def send_digest(self, message: DigestMessage, on_posted: Recorder | None = None) -> list[PostedMessage]:
         """Post one message per paper to the digest's channel (THREAD layout: into the thread of a parent listing them,
-        posted first unless it is already); each message's ts maps a reaction or a button back to its paper."""
+        posted first unless it is already); each message's ts maps a reaction or a button back to its paper, and is
+        recorded through `on_posted` before the next message goes."""
         channel = message.channel.channel_id
         paper_ids = digest_papers(message)
         token = await self._installations.bot_token(message.channel.workspace) if self._installations else None
@@ -172,6 +174,8 @@ class SlackAdapter:
             if message.layout is DigestLayout.THREAD and thread is None:
                 thread = str(response["ts"])
             crash_point("slack-message-posted")
+            if on_posted is not None:
+                await on_posted(posted[-1])
         log.info("slack digest posted channel=%s messages=%d", message.channel, len(posted))
         return posted
 

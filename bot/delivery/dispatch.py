@@ -18,6 +18,8 @@ from itertools import islice
 from typing import Any
 
 from bot.config import SchedulerSettings
+from bot.delivery.lease import renewing
+from bot.errors import LeaseLostError
 from bot.models import ChannelClaim, ChannelRef
 from bot.ports.leases import Leases
 
@@ -219,24 +221,14 @@ class Dispatcher:
         planned digest and reads back what went out, rather than two workers posting at once.
         """
         ref = claim.channel.ref
-        delivery = asyncio.ensure_future(self._deliver(claim, only_due))
+
+        async def renew() -> bool:
+            return await self._leases.renew_channel(ref, self._owner, self._conf.lease_s, self._clock())
+
         try:
-            while True:
-                done, _ = await asyncio.wait({delivery}, timeout=self._conf.lease_s / 3)
-                if done:  # cancelled: the lease was lost, and with it the channel's runs
-                    return Outcome(served=False) if delivery.cancelled() else delivery.result()
-                try:
-                    renewed = await self._leases.renew_channel(ref, self._owner, self._conf.lease_s, self._clock())
-                except Exception:
-                    log.warning("renewing the lease of channel=%s failed; trying again", ref, exc_info=True)
-                    continue
-                if not renewed:
-                    log.warning("lease of channel=%s lost to another worker: stopping this delivery", ref)
-                    delivery.cancel()
-        finally:
-            if not delivery.done():
-                delivery.cancel()
-                await asyncio.gather(delivery, return_exceptions=True)
+            return await renewing(self._deliver(claim, only_due), renew, self._conf.lease_s / 3, f"channel={ref}")
+        except LeaseLostError:  # and with it the channel's runs
+            return Outcome(served=False)
 
 
 def _given_back(claim: ChannelClaim, outcome: Outcome) -> ChannelClaim:

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -23,6 +20,7 @@ from bot.config import SchedulerSettings
 from bot.delivery.cron import cached_trigger, cron_trigger, fired_slot, slot_of
 from bot.delivery.digest import DigestService, FindPosted, utcnow
 from bot.delivery.dispatch import Dispatcher, Outcome
+from bot.delivery.lease import worker_id
 from bot.errors import ChannelGoneError, StoreError
 from bot.models import Channel, ChannelClaim, ChannelRef
 from bot.ports.channels import Channels
@@ -36,11 +34,6 @@ log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 600.0  # the sweep deletes old served runs at most this often
 RUN_RETENTION_S = 2 * 86400.0  # kept beyond the misfire grace, so a DST repeat or a skewed clock still meets its row
-
-
-def worker_id() -> str:
-    """Who holds a lease, readable in the database: host, pid and a random suffix (pids are reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class DigestScheduler:

@@ -28,10 +28,11 @@ class Leases(Protocol):
         *,
         holds: bool = True,
         only_due: bool = True,
+        paused: bool = False,
     ) -> list[ChannelClaim]:
         """Lease those of `refs` no live lease holds to `owner` (one worker posts each digest), with each one's due
-        runs and planned digests; paused channels never, and with `only_due` only channels with work to do. A hold
-        (after a failed post) is taken only with `holds`."""
+        runs and planned digests; paused channels only with `paused` (a digest asked for by hand), and with
+        `only_due` only channels with work to do. A hold (after a failed post) is taken only with `holds`."""
         ...
 
     async def renew_channel(self, ref: ChannelRef, owner: str, lease_s: float, now: datetime) -> bool:

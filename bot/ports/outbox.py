@@ -83,3 +83,8 @@ class DeliveredMessages(Protocol):
     async def papers_for_message(self, ref: ChannelRef, message_id: str) -> list[str]:
         """The papers a digest message in this channel carries (empty for any other message)."""
         ...
+
+    async def digest_in_flight(self, ref: ChannelRef, now: datetime) -> bool:
+        """Whether a worker is posting a digest to this channel right now (planned papers under a live lease), so a
+        reaction on a message not recorded yet may be its and is worth holding."""
+        ...

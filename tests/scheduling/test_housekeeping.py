@@ -13,6 +13,7 @@ from bot.config import SchedulerSettings
 from bot.delivery.scheduler import RUN_RETENTION_S, DigestScheduler
 from bot.errors import StoreError
 from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage
+from bot.ports.chat import Recorder
 from storage.sql_store import SqlStore
 from testing.databases import private_postgres
 from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
@@ -124,10 +125,10 @@ class SlowPlatform(RecordingAdapter):
         self.seconds = seconds
         self.started = asyncio.Event()
 
-    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
+    async def send_digest(self, message: DigestMessage, on_posted: Recorder | None = None) -> list[PostedMessage]:
         self.started.set()
         await asyncio.sleep(self.seconds)
-        return await super().send_digest(message)
+        return await super().send_digest(message, on_posted)
 
 
 async def test_a_delivery_longer_than_the_lease_renews_it_so_no_other_worker_claims_midpost(store: SqlStore) -> None:

@@ -15,6 +15,7 @@ from bot.delivery.digest import DigestService
 from bot.delivery.pacing import RetryPolicy
 from bot.errors import ChannelGoneError, TransientPostError
 from bot.models import Channel, ChannelRef, DigestItem, DigestMessage, PostedMessage
+from bot.ports.chat import Recorder
 from testing.discord_api import FakeDiscord, message_payload
 from tests.adapters.discord.conftest import Core, FirstWords, paper
 from tests.adapters.discord.payloads import CHANNEL, GUILD, USER
@@ -105,7 +106,7 @@ async def test_a_worker_dying_between_the_post_and_the_sent_mark_never_reposts(
 ) -> None:
     channel = await seeded(core, fake[0])
 
-    async def post_then_die(message: DigestMessage) -> list[PostedMessage]:
+    async def post_then_die(message: DigestMessage, _: Recorder | None = None) -> list[PostedMessage]:
         await adapter.send_digest(replace(message, items=message.items[:out_before_crash]))
         raise Crash
 
@@ -121,7 +122,7 @@ async def test_a_post_that_timed_out_but_landed_is_not_retried(adapter: DiscordA
     channel = await seeded(core, fake[0])
     calls = 0
 
-    async def lands_then_times_out(message: DigestMessage) -> list[PostedMessage]:
+    async def lands_then_times_out(message: DigestMessage, _: Recorder | None = None) -> list[PostedMessage]:
         nonlocal calls
         calls += 1
         posted = await adapter.send_digest(message)
