@@ -15,8 +15,15 @@ from bot.models import (
 class Leases(Protocol):
     """Fired runs recorded once, channels and jobs leased to one worker at a time."""
 
-    async def add_runs(self, runs: Mapping[ChannelRef, str], at: datetime) -> list[ChannelRef]:
-        """Record many channels' runs (ref -> slot) in one transaction; return the active (unpaused) ones among them."""
+    async def add_runs(
+        self,
+        runs: Mapping[ChannelRef, str],
+        at: datetime,
+        *,
+        schedules: Mapping[ChannelRef, tuple[str, str]] | None = None,
+    ) -> list[ChannelRef]:
+        """Record many channels' runs (ref -> slot) in one transaction; return the active (unpaused) ones among them.
+        With `schedules` (ref -> cron and time zone fired by), only where the stored schedule is still that one."""
         ...
 
     async def claim_channels(
