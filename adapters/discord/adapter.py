@@ -56,6 +56,8 @@ _T = TypeVar("_T")
 AUTOCOMPLETE_CHOICES = 25  # Discord's maximum
 AUTOCOMPLETE_SCAN = 500  # recent papers searched for an id prefix or headline match
 _ZONES = tuple(sorted(available_timezones()))
+STALE = "This command is out of date; an admin should run `paperbot discord sync`."
+SORRY = "Sorry, something went wrong."
 Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
@@ -106,6 +108,7 @@ class DiscordAdapter:
         self.client = PaperClient(intents=intents, allowed_mentions=NO_MENTIONS, shard_count=settings.shard_count)
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(_build_group(self))
+        self.tree.error(self.on_command_error)
         self.client.event(self.on_raw_reaction_add)
         self.client.event(self.on_raw_reaction_remove)
         # Paper buttons are matched by their custom_id, so registering the item class once serves every digest
@@ -236,6 +239,24 @@ class DiscordAdapter:
         except Exception:
             log.exception("reaction on message %s in %s failed", reaction.message_id, reaction.channel)
 
+    async def on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """A subcommand this bot does not know, or whose options differ (synced by another version, before `paperbot
+        discord sync`), is answered in one ephemeral line, never left to "The application did not respond"."""
+        stale = isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch)
+        if stale:
+            log.warning("stale /papers command in guild=%s: run `paperbot discord sync`", interaction.guild_id)
+        else:
+            log.error("command in guild=%s failed", interaction.guild_id, exc_info=error)
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            elif interaction.response.is_done():
+                await interaction.followup.send(STALE if stale else SORRY, ephemeral=True)
+            else:
+                await interaction.response.send_message(STALE if stale else SORRY, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not answer a failed command in guild=%s", interaction.guild_id)
+
     async def answer(self, interaction: discord.Interaction, text: str) -> None:
         """Defer (only the caller sees the thinking state), run the command, then answer.
 
@@ -271,7 +292,7 @@ class DiscordAdapter:
             return render_reply(Reply(str(exc))), True
         except Exception:
             log.exception("command %r in %s failed", text.partition(" ")[0], command.channel)
-            return render_reply(Reply("Sorry, something went wrong.")), True
+            return render_reply(Reply(SORRY)), True
         return render_reply(reply), reply.ephemeral
 
     async def paper_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
