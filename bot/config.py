@@ -150,6 +150,9 @@ class SlackSettings(_Section):
     save_emoji: str = "bookmark"
     upvote_emoji: str = "+1"
     downvote_emoji: str = "-1"
+    # A resumed digest's read-back (conversations.history) waits this long after the previous one in the workspace:
+    # Slack allows apps outside its Marketplace one call a minute (Marketplace apps may set it lower).
+    history_interval_s: float = Field(60.0, ge=0)
     # "Add to Slack" (OAuth, HTTP mode): with client_id and client_secret set, each workspace gets its own bot token.
     client_id: str | None = None
     client_secret: SecretStr | None = None

@@ -179,15 +179,17 @@ class DiscordAdapter:
         """Post a one-line notice (a quiet day, a source outage); markdown and mentions are escaped."""
         await self._post(ref, safe_text(text, MAX_CONTENT), [], posted=[])
 
-    async def find_posted(self, ref: ChannelRef, digest_id: str) -> list[PostedMessage]:
-        """The bot's own recent messages in the channel that carry `digest_id`, so a resumed digest never reposts."""
+    async def find_posted(self, ref: ChannelRef, digest_id: str, after: str | None = None) -> list[PostedMessage]:
+        """The bot's own recent messages in the channel that carry `digest_id` (only those after message `after`,
+        when given), so a resumed digest never reposts; a retried post is kept single by its nonce besides."""
         me = self.client.user
         if me is None:
             raise TransientPostError("Discord is not logged in yet")
         channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
         await self._pace()
         with refusals(ref):
-            messages = [message async for message in channel.history(limit=HISTORY_LIMIT)]
+            since = discord.Object(int(after)) if after else None
+            messages = [message async for message in channel.history(limit=HISTORY_LIMIT, after=since)]
         found = posted_in(messages, me.id, digest_id)
         for parent in [posted for posted in found if not posted.paper_ids]:  # a thread digest's papers
             replies = posted_in(await self._threads.history(ref, parent.message_id), me.id, digest_id)

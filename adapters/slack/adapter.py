@@ -29,7 +29,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.home_tab import HomeTab
-from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
+from adapters.slack.outbox import HISTORY_LIMIT, HistoryBudget, digest_metadata, post_error, posted_in
 from adapters.slack.presses import Presses
 from adapters.slack.render import digest_papers, escape, render_digest, render_reply
 from adapters.slack.translate import command_from_payload, reaction_from_event
@@ -114,6 +114,7 @@ class SlackAdapter:
         self._reactions = reactions
         self._admins = frozenset(settings.admins)
         self._pacer = ChannelPacer(channel_interval)
+        self._history = HistoryBudget(settings.history_interval_s)  # read-backs share Slack's per-workspace limit
         # However many digests the scheduler fires at once, only this many posts are on the wire: more would only
         # earn 429s from the workspace-wide limit, and each 429 costs a Retry-After pause.
         self._in_flight = asyncio.Semaphore(max_in_flight)
@@ -197,15 +198,19 @@ class SlackAdapter:
         except Exception as exc:
             raise post_error(exc, ()) from exc
 
-    async def find_posted(self, ref: ChannelRef, digest_id: str) -> list[PostedMessage]:
-        """The channel's recent messages that carry `digest_id`, so a resumed digest never reposts them."""
+    async def find_posted(self, ref: ChannelRef, digest_id: str, after: str | None = None) -> list[PostedMessage]:
+        """The channel's recent messages that carry `digest_id` (those after message `after` only, when given), so a
+        resumed digest never reposts them; each history call waits for the workspace's budget first."""
         token = await self._installations.bot_token(ref.workspace) if self._installations else None
+        since = {"oldest": after} if after else {}
         try:
+            await self._history.wait(ref.workspace)
             response = await self.client.conversations_history(
-                token=token, channel=ref.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True
+                token=token, channel=ref.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True, **since
             )
             found = posted_in(response.get("messages") or [], digest_id)
             for parent in [posted for posted in found if not posted.paper_ids]:  # a thread digest's replies
+                await self._history.wait(ref.workspace)
                 thread = await self.client.conversations_replies(
                     token=token,
                     channel=ref.channel_id,

@@ -2,11 +2,17 @@
 
 Each digest message carries message metadata {event_type: paperbot_digest, event_payload: {digest_id, paper_id}};
 conversations.history with include_all_metadata returns it, so a restarted worker can see what already went out.
+
+Since 2025 Slack allows apps distributed outside its Marketplace one conversations.history (or .replies) call per
+minute per workspace, 15 messages each. Each message is recorded as it lands, so a resumed digest has at most one
+uncertain message: it reads only what came after the last recorded one, and waits for the workspace's budget
+rather than meeting a 429 (or reposting).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,10 +22,29 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import ChannelGoneError, PostError, TransientPostError
 from bot.models import PostedMessage
 
+log = logging.getLogger(__name__)
+
 EVENT_TYPE = "paperbot_digest"
-HISTORY_LIMIT = 200  # a digest is at most 50 messages; the bot's recent posts in one channel are few
+HISTORY_LIMIT = 15  # Slack's most per history call for apps outside the Marketplace; one message is uncertain
 GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived", "missing_scope"})
 BUSY = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+
+
+class HistoryBudget:
+    """One history read per `interval_s` per workspace in this process: a read waits for its turn."""
+
+    def __init__(self, interval_s: float) -> None:
+        self._interval_s = interval_s
+        self._next: dict[str, float] = {}  # workspace -> when its next read may go
+
+    async def wait(self, workspace: str) -> None:
+        """Take the workspace's next turn, sleeping until it comes."""
+        now = asyncio.get_running_loop().time()
+        turn = max(now, self._next.get(workspace, now))
+        self._next[workspace] = turn + self._interval_s
+        if turn > now:
+            log.info("slack history read in %s waits %.0f s for its budget", workspace, turn - now)
+            await asyncio.sleep(turn - now)
 
 
 def digest_metadata(digest_id: str, paper_ids: Sequence[str]) -> dict[str, Any]:

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[DigestMessage, Recorder | None], Awaitable[Sequence[PostedMessage]]]
 """Posts a digest, handing each message to the recorder as the platform accepts it (`DigestPoster.send_digest`)."""
-FindPosted = Callable[[ChannelRef, str], Awaitable[Sequence[PostedMessage]]]
+FindPosted = Callable[[ChannelRef, str, str | None], Awaitable[Sequence[PostedMessage]]]
+"""Reads back a digest's messages from the platform (those after the given message id, when one is given)."""
 Notify = Callable[[ChannelRef, str], Awaitable[None]]
 """Posts a short plain notice (no papers) to one channel."""
 
@@ -206,8 +207,12 @@ class DigestService:
             recorded.update(pid for m in carried for pid in m.paper_ids)
 
     async def _reconcile(self, message: DigestMessage, find_posted: FindPosted, recorded: set[str]) -> DigestMessage:
-        """Mark what the platform already shows for this digest as sent; return the part still to post."""
-        landed = await find_posted(message.channel, message.digest_id)
+        """Mark what the platform already shows for this digest as sent; return the part still to post.
+
+        Messages are recorded one by one, so only what came after the last recorded one is uncertain (a thread
+        digest reads its parent too, which carries no paper and so is never recorded)."""
+        after = None if message.layout is DigestLayout.THREAD else await self._outbox.last_message(message.digest_id)
+        landed = await find_posted(message.channel, message.digest_id, after)
         found = _carried(message, [m for m in landed if m.paper_ids])
         if found:
             log.info("digest channel=%s id=%s reconciled=%d", message.channel, message.digest_id, len(found))

@@ -29,8 +29,9 @@ class ReadsBack(Protocol):
     """A platform whose channel history the bot can read, so a digest resumed after a crash or a timed-out post skips
     what already landed. A platform that cannot (the console) says so by not having this method."""
 
-    async def find_posted(self, ref: ChannelRef, digest_id: str) -> Sequence[PostedMessage]:
-        """The channel's recent messages that carry `digest_id`."""
+    async def find_posted(self, ref: ChannelRef, digest_id: str, after: str | None = None) -> Sequence[PostedMessage]:
+        """The channel's recent messages that carry `digest_id`; with `after` (the digest's last recorded message),
+        only those posted after it: at most one message is uncertain, so the read stays small."""
         ...
 
 

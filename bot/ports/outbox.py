@@ -68,6 +68,10 @@ class Outbox(Protocol):
         """Digests planned but not sent for this channel: digest id -> paper ids in digest order."""
         ...
 
+    async def last_message(self, digest_id: str) -> str | None:
+        """The id of the digest's message recorded last (None before any): a read-back starts after it."""
+        ...
+
     async def sent_count(self, digest_id: str) -> int:
         """How many of the digest's papers are marked sent (a resumed digest with some out is not headed again)."""
         ...
