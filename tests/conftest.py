@@ -49,9 +49,9 @@ def smollm2() -> str:
 @pytest.fixture(scope="session")
 def encoder():
     """The real MiniLM sentence encoder `paperbot run` chooses papers with, loaded once per session."""
-    from bot.summarize.embedding import SentenceEncoder
+    from testing.encoders import minilm
 
-    return SentenceEncoder()
+    return minilm()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.parts import digest_scheduler, digest_service
+from app.parts import digest_scheduler, digest_service, semantic_index
 from bot.config import SchedulerSettings
 from bot.delivery.scheduler import RUN_RETENTION_S, DigestScheduler
 from bot.errors import StoreError
@@ -16,6 +16,7 @@ from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage
 from bot.ports.chat import Recorder
 from storage.sql_store import SqlStore
 from testing.databases import private_postgres
+from testing.encoders import minilm
 from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -43,7 +44,7 @@ async def _channels(store: SqlStore, *refs: ChannelRef, papers: int = 3) -> None
 
 
 def _scheduler(store: SqlStore, platform: RecordingAdapter, *, clock=None, **conf: object) -> DigestScheduler:
-    digests = digest_service(store, FirstWordsSummarizer(), header="Papers")
+    digests = digest_service(store, FirstWordsSummarizer(), header="Papers", semantic=semantic_index(store, minilm()))
     extra = {"clock": clock} if clock else {}
     return digest_scheduler(store, digests, {"console": platform}, settings=SchedulerSettings(**conf), **extra)
 
