@@ -204,20 +204,20 @@ class SlackAdapter:
         token = await self._installations.bot_token(ref.workspace) if self._installations else None
         since = {"oldest": after} if after else {}
         try:
-            await self._history.wait(ref.workspace)
-            response = await self.client.conversations_history(
-                token=token, channel=ref.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True, **since
-            )
+            async with self._history.turn(ref.workspace):
+                response = await self.client.conversations_history(
+                    token=token, channel=ref.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True, **since
+                )
             found = posted_in(response.get("messages") or [], digest_id)
             for parent in [posted for posted in found if not posted.paper_ids]:  # a thread digest's replies
-                await self._history.wait(ref.workspace)
-                thread = await self.client.conversations_replies(
-                    token=token,
-                    channel=ref.channel_id,
-                    ts=parent.message_id,
-                    limit=HISTORY_LIMIT,
-                    include_all_metadata=True,
-                )
+                async with self._history.turn(ref.workspace):
+                    thread = await self.client.conversations_replies(
+                        token=token,
+                        channel=ref.channel_id,
+                        ts=parent.message_id,
+                        limit=HISTORY_LIMIT,
+                        include_all_metadata=True,
+                    )
                 found += [m for m in posted_in(thread.get("messages") or [], digest_id) if m.paper_ids]
         except Exception as exc:
             raise post_error(exc, ()) from exc

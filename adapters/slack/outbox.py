@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import ClientError
@@ -31,20 +32,26 @@ BUSY = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unava
 
 
 class HistoryBudget:
-    """One history read per `interval_s` per workspace in this process: a read waits for its turn."""
+    """One history read per `interval_s` per workspace in this process, counted from when the previous read's answer
+    came (Slack counts from its arrival, after our send): a read waits for its turn, reads queue one at a time."""
 
     def __init__(self, interval_s: float) -> None:
         self._interval_s = interval_s
+        self._locks: dict[str, asyncio.Lock] = {}
         self._next: dict[str, float] = {}  # workspace -> when its next read may go
 
-    async def wait(self, workspace: str) -> None:
-        """Take the workspace's next turn, sleeping until it comes."""
-        now = asyncio.get_running_loop().time()
-        turn = max(now, self._next.get(workspace, now))
-        self._next[workspace] = turn + self._interval_s
-        if turn > now:
-            log.info("slack history read in %s waits %.0f s for its budget", workspace, turn - now)
-            await asyncio.sleep(turn - now)
+    @asynccontextmanager
+    async def turn(self, workspace: str) -> AsyncIterator[None]:
+        """Wait for the workspace's turn, hold it for one read, and start the interval when the read is done."""
+        loop = asyncio.get_running_loop()
+        async with self._locks.setdefault(workspace, asyncio.Lock()):
+            if (wait := self._next.get(workspace, 0.0) - loop.time()) > 0:
+                log.info("slack history read in %s waits %.0f s for its budget", workspace, wait)
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._next[workspace] = loop.time() + self._interval_s
 
 
 def digest_metadata(digest_id: str, paper_ids: Sequence[str]) -> dict[str, Any]:
