@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +14,6 @@ from bot.errors import StoreError
 from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage
 from bot.ports.chat import Recorder
 from storage.sql_store import SqlStore
-from testing.databases import private_postgres
 from testing.encoders import minilm
 from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
@@ -23,18 +21,10 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 A, B, C = (ChannelRef("console", "w", name) for name in "abc")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, sqlite_store: SqlStore) -> AsyncIterator[SqlStore]:
+@pytest.fixture
+def store(engine_store: SqlStore) -> SqlStore:
     """The real store on SQLite, and on a private PostgreSQL database where a server is configured."""
-    if request.param == "sqlite":
-        yield sqlite_store
-        return
-    async with private_postgres(request.getfixturevalue("postgres_url"), "paperbot_house") as url:
-        store = await SqlStore.connect(url)
-        try:
-            yield store
-        finally:
-            await store.close()
+    return engine_store
 
 
 async def _channels(store: SqlStore, *refs: ChannelRef, papers: int = 3) -> None:
