@@ -14,6 +14,7 @@ from bot.delivery.assembly import summary_credit
 from bot.errors import OutputError
 from bot.events import Reply
 from bot.models import ChannelRef, CommunitySummary, DigestItem, DigestMessage, Paper, PostedMessage
+from bot.ports.chat import Recorder
 
 _MAX_COPIES = 1000
 
@@ -33,9 +34,12 @@ class ConsoleAdapter:
     async def stop(self) -> None:
         """Nothing to disconnect."""
 
-    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
+    async def send_digest(self, message: DigestMessage, on_posted: Recorder | None = None) -> list[PostedMessage]:
         self.console.print(render_digest(message))
-        return [PostedMessage(f"console:{message.digest_id}", tuple(item.paper_id for item in message.items))]
+        posted = PostedMessage(f"console:{message.digest_id}", tuple(item.paper_id for item in message.items))
+        if on_posted is not None:
+            await on_posted(posted)
+        return [posted]
 
     async def send_notice(self, ref: ChannelRef, text: str) -> None:
         """A quiet day's or an outage's one line, as a channel would show it."""

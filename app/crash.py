@@ -1,4 +1,5 @@
-"""Crash tests' hook: with $PAPERBOT_CRASH_AT set, the worker SIGKILLs itself at the crash point it names."""
+"""Crash tests' hook: with $PAPERBOT_CRASH_AT set, the worker SIGKILLs itself at the crash point it names
+(`point`, or `point#n` for the n-th time the point is passed, e.g. between the second and third message)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,14 @@ def install_crash_hook_from_env(environ: Mapping[str, str] = os.environ) -> None
     target = environ.get(CRASH_ENV)
     if not target:
         return
+    point, _, nth = target.partition("#")
+    passes = [int(nth or 1)]
 
     def kill_at(name: str) -> None:
-        if name == target:
+        if name != point:
+            return
+        passes[0] -= 1
+        if passes[0] <= 0:
             os.kill(os.getpid(), signal.SIGKILL)
 
     install_crash_hook(kill_at)

@@ -14,7 +14,7 @@ from bot.chat.reactions import ReactionHandler
 from bot.chat.router import ChannelListener, ChannelLoader, CommandRouter
 from bot.chat.services import ChatServices, Seeder
 from bot.config import FetchSettings, SchedulerSettings, SemanticScholarSettings, SourceSettings
-from bot.delivery.digest import DigestService, Notify, utcnow
+from bot.delivery.digest import LEASE_S, DigestService, Notify, utcnow
 from bot.delivery.pacing import RetryPolicy, UserQuota
 from bot.delivery.scheduler import PRUNE_EVERY_S, DigestScheduler
 from bot.ports.chat import DigestPoster
@@ -63,11 +63,21 @@ def digest_service(
     retry: RetryPolicy | None = None,
     clock: Callable[[], datetime] = utcnow,
     hide_threshold: float = HIDE_COSINE,
+    lease_s: float = LEASE_S,
 ) -> DigestService:
-    """Plans, posts and records digests through the outbox."""
+    """Plans, posts and records digests through the outbox; a digest asked for by hand takes the channel's lease."""
     selector = paper_selector(store, semantic=semantic, hide_threshold=hide_threshold, clock=clock)
     return DigestService(
-        store.outbox, store.papers, store.summaries, summarizer, selector, header=header, retry=retry, clock=clock
+        store.outbox,
+        store.papers,
+        store.summaries,
+        summarizer,
+        selector,
+        header=header,
+        retry=retry,
+        clock=clock,
+        leases=store.leases,
+        lease_s=lease_s,
     )
 
 

@@ -121,6 +121,7 @@ def build_app(
         semantic=semantic,
         retry=retry,
         hide_threshold=settings.digest.hide_threshold,
+        lease_s=conf.lease_s,
     )
     return App(settings=settings, store=store, summarizer=summarizer, digests=digests, semantic=semantic)
 

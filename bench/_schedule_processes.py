@@ -57,8 +57,30 @@ def fake_slack(rate: float, pipe: Connection) -> None:
     asyncio.run(main())
 
 
-def worker(url: str, api_url: str, rate: float, conf: dict[str, Any], semantic: bool, pipe: Connection) -> None:
-    """One `paperbot run`-like worker (store, Slack adapter, scheduler) until told to stop."""
+class PerDigest:
+    """The Slack adapter as the outbox used it before issue 13: nothing recorded per message, the whole digest
+    marked sent after its last message (the alternative the bench measures per-message recording against)."""
+
+    platform = "slack"
+
+    def __init__(self, adapter: Any) -> None:
+        self._adapter = adapter
+
+    async def send_digest(self, message: Any, on_posted: Any = None) -> Any:
+        return await self._adapter.send_digest(message)
+
+    async def send_notice(self, ref: Any, text: str) -> None:
+        await self._adapter.send_notice(ref, text)
+
+    async def find_posted(self, ref: Any, digest_id: str, after: str | None = None) -> Any:
+        return await self._adapter.find_posted(ref, digest_id, after)
+
+
+def worker(
+    url: str, api_url: str, rate: float, conf: dict[str, Any], semantic: bool, per_digest: bool, pipe: Connection
+) -> None:
+    """One `paperbot run`-like worker (store, Slack adapter, scheduler) until told to stop; with `per_digest`, its
+    digests are recorded the old way (see PerDigest)."""
 
     # APScheduler warns of every fire that starts late; with thousands due at one instant most do, by design.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
@@ -73,7 +95,7 @@ def worker(url: str, api_url: str, rate: float, conf: dict[str, Any], semantic: 
         scheduler = digest_scheduler(
             store,
             digests(store, index(store) if semantic else None),
-            {"slack": adapter},
+            {"slack": PerDigest(adapter) if per_digest else adapter},
             settings=SchedulerSettings(**conf),
         )
         pipe.send("loaded")

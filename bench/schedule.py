@@ -8,7 +8,9 @@ post beside the workspace-rate floor (channels / rate), duplicates (must be 0), 
 workers' CPU and PostgreSQL transactions per digest, and the machine's load (the cores are shared: PostgreSQL, the fake
 and anything else running compete with the workers, so read times beside the load and the CPU per digest). Digests
 choose papers as `paperbot run` does, with the semantic index (ranking, twins, repeats of sent papers); `--keyword`
-measures the store-only path beside it. It creates and drops its own databases.
+measures the store-only path beside it. Each digest message is recorded as Slack accepts it (issue 13);
+`--recording message digest` (the default) measures that beside the old way (one mark per digest, after its last
+message) in the same run, as digests per second. It creates and drops its own databases.
 
     PAPERBOT_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres python -m bench.schedule
     python -m bench.schedule --quick   # 20 channels due a minute ago: seconds, to check the bench runs (not to time)
@@ -41,6 +43,7 @@ class Result:
     """One configuration's numbers."""
 
     workers: int
+    recording: str  # "message" (each message recorded as it lands) or "digest" (one mark per digest)
     channels: int
     floor_s: float
     last_post_s: float
@@ -54,8 +57,9 @@ class Result:
     load: float  # the machine's 1-minute load average when the last post was in: other work competing for the cores
 
 
-async def _seed(url: str, channels: int) -> None:
-    """Fill the template database: two papers (with vectors) and `channels` Slack channels of one workspace."""
+async def _seed(url: str, channels: int, size: int) -> None:
+    """Fill the template database: `size` + 1 unrelated papers (with vectors) and `channels` Slack channels of one
+    workspace, each wanting `size` papers a digest."""
     from bot.models import Channel, ChannelRef
     from bot.selection.semantic import to_bytes
     from storage.sql_store import SqlStore
@@ -63,12 +67,12 @@ async def _seed(url: str, channels: int) -> None:
 
     store = await SqlStore.connect(url)
     try:
-        papers = [make_paper(n) for n in range(1, 3)]
+        papers = [make_paper(n) for n in range(1, size + 2)]
         await store.papers.add_papers(papers)
-        unit = [[1.0 if i == n else 0.0 for i in range(384)] for n in range(2)]  # two unrelated papers
+        unit = [[1.0 if i == n else 0.0 for i in range(384)] for n in range(len(papers))]  # unrelated papers
         vectors = {paper.id: to_bytes(unit[n]) for n, paper in enumerate(papers)}
         await store.embeddings.add_embeddings(index(store).model, vectors)
-        await store.channels.upsert_channel(Channel(ChannelRef("slack", "T1", "C00000"), digest_size=1))
+        await store.channels.upsert_channel(Channel(ChannelRef("slack", "T1", "C00000"), digest_size=size))
     finally:
         await store.close()
     copies = (  # the rest copy the row the store wrote: 10,000 upserts one by one would take longer than the run
@@ -88,9 +92,9 @@ def _minute(quick: bool) -> datetime:
     return (now + timedelta(seconds=_LEAD_S + 60)).replace(second=0, microsecond=0)
 
 
-async def run(server_url: str, template: str, args: argparse.Namespace, workers: int) -> Result:
+async def run(server_url: str, template: str, args: argparse.Namespace, workers: int, recording: str) -> Result:
     """One configuration on a fresh copy of the template database and a fresh fake Slack."""
-    async with private_postgres(server_url, f"{template}_w{workers}", template=template) as url:
+    async with private_postgres(server_url, f"{template}_w{workers}_{recording}", template=template) as url:
         fake_pipe, child = _SPAWN.Pipe()
         fake = _SPAWN.Process(target=fake_slack, args=(args.rate, child), daemon=True)
         fake.start()
@@ -101,11 +105,11 @@ async def run(server_url: str, template: str, args: argparse.Namespace, workers:
             pipes = []
             for _ in range(workers):
                 pipe, child = _SPAWN.Pipe()
-                args_ = (url, api_url, args.rate / workers, conf, not args.keyword, child)
+                args_ = (url, api_url, args.rate / workers, conf, not args.keyword, recording == "digest", child)
                 procs.append(_SPAWN.Process(target=worker, args=args_, daemon=True))
                 procs[-1].start()
                 pipes.append(pipe)
-            return await _measure(url, args, fake_pipe, pipes)
+            return await _measure(url, args, fake_pipe, pipes, recording)
         finally:
             for proc in procs:
                 proc.join(timeout=15)
@@ -115,7 +119,9 @@ async def run(server_url: str, template: str, args: argparse.Namespace, workers:
             fake.join(timeout=5)
 
 
-async def _measure(url: str, args: argparse.Namespace, fake_pipe: Connection, pipes: list[Connection]) -> Result:
+async def _measure(
+    url: str, args: argparse.Namespace, fake_pipe: Connection, pipes: list[Connection], recording: str
+) -> Result:
     """Set every channel's cron, start the loaded workers, and count posts until all are in (or 30 s pass idle)."""
     for pipe in pipes:
         await _recv(pipe)  # "loaded": imports and connections are done
@@ -134,7 +140,9 @@ async def _measure(url: str, args: argparse.Namespace, fake_pipe: Connection, pi
     await asyncio.sleep(max(0.0, origin - time.time()))
     state = await _fake(fake_pipe, "stats")
     quiet_since = time.monotonic()
-    while state["accepted"] < args.channels and time.monotonic() - quiet_since < 30:  # or 30 s without progress
+    while (
+        state["accepted"] < args.channels * args.digest_size and time.monotonic() - quiet_since < 30
+    ):  # or 30 s without progress
         await asyncio.sleep(0.5)
         previous, state = state["accepted"], await _fake(fake_pipe, "stats")
         if state["accepted"] != previous:
@@ -147,15 +155,16 @@ async def _measure(url: str, args: argparse.Namespace, fake_pipe: Connection, pi
     report = await _fake(fake_pipe, "report")
     await asyncio.sleep(1)  # PostgreSQL flushes its statistics about once a second
     transactions = await _transactions(args.url, name) - before
-    posts: Counter[str] = report["posts"]
+    posts: Counter[str] = report["posts"]  # channel -> its posts
     return Result(
         len(pipes),
+        recording,
         args.channels,
-        floor_s=max(0.0, args.channels - int(args.rate)) / args.rate,
+        floor_s=max(0.0, args.channels * args.digest_size - int(args.rate)) / args.rate,
         last_post_s=report["last"] - origin,
         posts=sum(posts.values()),
-        duplicates=sum(n - 1 for n in posts.values()),
-        lost=args.channels - len(posts),
+        duplicates=sum(max(0, n - args.digest_size) for n in posts.values()),
+        lost=sum(max(0, args.digest_size - posts.get(f"C{n:05d}", 0)) for n in range(args.channels)),
         rate_limited=report["rate_limited"],
         cpu_s=cpu,
         transactions=transactions,
@@ -193,28 +202,48 @@ async def _transactions(server_url: str, name: str) -> int:
     return int(rows[0][0])
 
 
-def _table(results: list[Result], rate: float) -> str:
+def _table(results: list[Result], rate: float, size: int) -> str:
     lines = [
-        f"{results[0].channels} channels due at one minute, one workspace limited to {rate:g} posts/s "
-        f"(burst {int(rate)}), 1 post/s per channel; {os.cpu_count()} CPU cores shared by PostgreSQL, "
-        f"the fake Slack and the workers",
-        f"{'workers':>7} {'floor_s':>8} {'last_post_s':>11} {'x_floor':>7} {'posts':>6} {'dupes':>5} {'lost':>5} "
-        f"{'429s':>5} {'worker_cpu_s':>14} {'cpu_ms/digest':>13} {'pg_tx/digest':>12} {'load1':>5}",
+        f"{results[0].channels} channels due at one minute, {size} message(s) per digest, one workspace limited to "
+        f"{rate:g} posts/s (burst {int(rate)}), 1 post/s per channel; {os.cpu_count()} CPU cores shared by "
+        "PostgreSQL, the fake Slack and the workers",
+        f"{'workers':>7} {'record':>7} {'floor_s':>8} {'last_post_s':>11} {'x_floor':>7} {'digest/s':>8} {'posts':>6} "
+        f"{'dupes':>5} {'lost':>5} {'429s':>5} {'worker_cpu_s':>14} {'cpu_ms/digest':>13} {'pg_tx/digest':>12} "
+        f"{'load1':>5}",
     ]
     for r in results:
-        digests = max(r.posts, 1)
+        digests = max(r.channels - r.lost // max(size, 1), 1)
         ratio = f"{r.last_post_s / r.floor_s:.2f}" if r.floor_s else "-"
         cpu = "+".join(f"{c:.0f}" for c in r.cpu_s)
         lines.append(
-            f"{r.workers:>7} {r.floor_s:>8.1f} {r.last_post_s:>11.1f} {ratio:>7} {r.posts:>6} {r.duplicates:>5} "
-            f"{r.lost:>5} {r.rate_limited:>5} {cpu:>14} {sum(r.cpu_s) / digests * 1000:>13.2f} "
-            f"{r.transactions / digests:>12.1f} {r.load:>5.1f}"
+            f"{r.workers:>7} {r.recording:>7} {r.floor_s:>8.1f} {r.last_post_s:>11.1f} {ratio:>7} "
+            f"{r.channels / max(r.last_post_s, 1e-9):>8.1f} {r.posts:>6} {r.duplicates:>5} {r.lost:>5} "
+            f"{r.rate_limited:>5} {cpu:>14} {sum(r.cpu_s) / digests * 1000:>13.2f} {r.transactions / digests:>12.1f} "
+            f"{r.load:>5.1f}"
         )
     lines += [
-        f"posts by each 10 s, {r.workers} worker(s): {' '.join(map(str, r.progress)) or '(all within 10 s)'}"
+        f"posts by each 10 s, {r.workers} worker(s), per-{r.recording} records: "
+        f"{' '.join(map(str, r.progress)) or '(all within 10 s)'}"
         for r in results
     ]
+    lines += _recording_cost(results)
     return "\n".join(lines)
+
+
+def _recording_cost(results: list[Result]) -> list[str]:
+    """Per-message recording beside the per-digest mark, for each worker count measured both ways."""
+    lines = []
+    for workers in sorted({r.workers for r in results}):
+        by = {r.recording: r for r in results if r.workers == workers}
+        if {"message", "digest"} <= by.keys():
+            each, whole = (by[k].channels / max(by[k].last_post_s, 1e-9) for k in ("message", "digest"))
+            cpu_each, cpu_whole = (sum(by[k].cpu_s) for k in ("message", "digest"))
+            lines.append(
+                f"recording per message, {workers} worker(s): {each:.1f} digests/s vs {whole:.1f} per digest "
+                f"({(each / whole - 1) * 100:+.1f}%), worker CPU {cpu_each:.0f} s vs {cpu_whole:.0f} s "
+                f"({(cpu_each / max(cpu_whole, 1e-9) - 1) * 100:+.1f}%)"
+            )
+    return lines
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -223,12 +252,14 @@ async def main(args: argparse.Namespace) -> None:
     started = time.monotonic()
     results = []
     async with private_postgres(args.url, "paperbot_bench") as template_url:
-        await _seed(template_url, args.channels)
+        await _seed(template_url, args.channels, args.digest_size)
         print(f"seeded {args.channels} channels in {time.monotonic() - started:.1f} s", flush=True)
+        template = make_url(template_url).database or ""
         for workers in args.workers:
-            results.append(await run(args.url, make_url(template_url).database or "", args, workers))
-            print("\n".join(_table(results[-1:], args.rate).splitlines()[2:]), flush=True)
-    print(_table(results, args.rate))
+            for recording in args.recording:
+                results.append(await run(args.url, template, args, workers, recording))
+                print("\n".join(_table(results[-1:], args.rate, args.digest_size).splitlines()[2:3]), flush=True)
+    print(_table(results, args.rate, args.digest_size))
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -241,6 +272,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--rate", type=float, default=200.0, help="fake workspace-wide posts/s (token bucket)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4], help="worker processes, one run each")
+    parser.add_argument("--digest-size", type=int, default=1, help="papers (messages) per digest")
+    parser.add_argument(
+        "--recording",
+        nargs="+",
+        choices=["message", "digest"],
+        default=["message", "digest"],
+        help="how digests are recorded: each message as it lands (as shipped), or one mark per digest (the old way)",
+    )
     parser.add_argument("--url", default=os.environ.get("PAPERBOT_TEST_POSTGRES_URL", ""))
     parser.add_argument(
         "--quick", action="store_true", help="20 channels due a minute ago (served at start), 2 workers: seconds"

@@ -148,6 +148,9 @@ class SlackSettings(_Section):
     save_emoji: str = "bookmark"
     upvote_emoji: str = "+1"
     downvote_emoji: str = "-1"
+    # A resumed digest's read-back (conversations.history) waits this long after the previous one in the workspace:
+    # Slack allows apps outside its Marketplace one call a minute (Marketplace apps may set it lower).
+    history_interval_s: float = Field(60.0, ge=0)
     # "Add to Slack" (OAuth, HTTP mode): with client_id and client_secret set, each workspace gets its own bot token.
     client_id: str | None = None
     client_secret: SecretStr | None = None
@@ -195,8 +198,8 @@ class SchedulerSettings(_Section):
     """How `paperbot run` keeps schedules: missed runs, leases between workers, retries and pacing."""
 
     misfire_grace_s: int = Field(6 * 3600, ge=1)  # a run missed by less than this still posts (once: coalesced)
-    lease_s: float = Field(300.0, gt=0)  # a dead worker's claim returns after this
-    sweep_s: float = Field(30.0, gt=0)  # how often a worker looks for work a dead worker left behind
+    lease_s: float = Field(30.0, gt=0)  # a dead worker's claim returns after this (renewed every third of it)
+    sweep_s: float = Field(15.0, gt=0)  # how often a worker resyncs schedules and looks for work left behind
     failed_hold_s: float = Field(900.0, ge=0)  # after a failed post, recovery leaves the channel alone this long
     concurrency: int = Field(32, ge=1, le=1000)  # digests in flight per worker
     retry_attempts: int = Field(5, ge=1, le=20)

@@ -84,3 +84,11 @@ class RateLimitedError(CommandError):
 
 class PermissionDeniedError(CommandError):
     """The user may not change this channel's settings."""
+
+
+class DigestBusyError(CommandError):
+    """Another digest of the channel is being posted (its lease is live): a second one would repeat its papers."""
+
+
+class LeaseLostError(PaperbotError):
+    """A channel's lease went to another worker mid-delivery (this one stalled past it): stop posting."""

@@ -65,16 +65,36 @@ class SqlLeases:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add_runs(self, runs: Mapping[ChannelRef, str], at: datetime) -> list[ChannelRef]:
+    async def add_runs(
+        self,
+        runs: Mapping[ChannelRef, str],
+        at: datetime,
+        *,
+        schedules: Mapping[ChannelRef, tuple[str, str]] | None = None,
+    ) -> list[ChannelRef]:
         """Record many channels' due runs (ref -> slot) at once; return the active channels among them.
 
-        A run another worker recorded first counts too: the caller serves every active channel it names.
+        A run another worker recorded first counts too: the caller serves every active channel it names. With
+        `schedules` (ref -> the cron and time zone the worker fired by), a run is recorded only where the stored
+        schedule is still that one: a worker that has not seen a change yet never fires the old slot.
         """
         if not runs:
             return []
-        query = select(ChannelRow.pk, ChannelRow.platform, ChannelRow.workspace, ChannelRow.channel_id)
+        query = select(
+            ChannelRow.pk,
+            ChannelRow.platform,
+            ChannelRow.workspace,
+            ChannelRow.channel_id,
+            ChannelRow.cron,
+            ChannelRow.timezone,
+        )
         async with self._db.tx(write=True) as session:
-            found = {ChannelRef(*ref): pk for pk, *ref in await session.execute(query.where(_active(runs)))}
+            found = {
+                ChannelRef(platform, workspace, channel_id): pk
+                for pk, platform, workspace, channel_id, cron, zone in await session.execute(query.where(_active(runs)))
+                if schedules is None
+                or schedules.get(ChannelRef(platform, workspace, channel_id)) in (None, (cron, zone))
+            }
             rows = [
                 {"channel": pk, "slot": runs[ref], "done": False, "at": at}
                 for ref, pk in sorted(found.items(), key=lambda item: item[1])
@@ -93,15 +113,17 @@ class SqlLeases:
         *,
         holds: bool = True,
         only_due: bool = True,
+        paused: bool = False,
     ) -> list[ChannelClaim]:
         """Lease those of `refs` no live lease holds to `owner`, each with its due runs and planned digests.
 
-        Paused channels are never claimed; with `only_due`, neither are channels without a due run or a planned
-        digest (served already, by this worker or another). A hold (a failed post's cool-down) is taken only with
-        `holds`: a scheduled run may resume the digest, the recovery sweep may not.
+        Paused channels are claimed only with `paused` (a digest asked for by hand); with `only_due`, neither are
+        channels without a due run or a planned digest (served already, by this worker or another). A hold (a failed
+        post's cool-down) is taken only with `holds`: a scheduled run may resume the digest, the recovery sweep may
+        not.
         """
         until = now + timedelta(seconds=lease_s)
-        query = select(ChannelRow).where(_active(refs)).order_by(ChannelRow.pk)
+        query = select(ChannelRow).where(_named(refs) if paused else _active(refs)).order_by(ChannelRow.pk)
         if only_due:
             query = query.where(or_(_DUE, _UNFINISHED))
         async with self._db.tx(write=True) as session:

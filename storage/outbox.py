@@ -140,6 +140,16 @@ class SqlOutbox:
         async with self._db.tx() as session:
             return int(await session.scalar(query) or 0)
 
+    async def last_message(self, digest_id: str) -> str | None:
+        query = (
+            select(_DELIVERIES.c.message_id)
+            .where(_DELIVERIES.c.digest_id == digest_id, _DELIVERIES.c.message_id.is_not(None))
+            .order_by(_DELIVERIES.c.at.desc(), _DELIVERIES.c.position.desc())
+            .limit(1)
+        )
+        async with self._db.tx() as session:
+            return await session.scalar(query)
+
     async def mark_posted(self, digest_id: str, messages: Sequence[PostedMessage], at: datetime) -> None:
         """Flip only the papers these messages carry to sent: what went out before a failure is never reposted."""
         carrier = {paper_id: posted.message_id for posted in messages for paper_id in posted.paper_ids}
@@ -158,6 +168,14 @@ class SqlOutbox:
         )
         async with self._db.tx() as session:
             return list(await session.scalars(query))
+
+    async def digest_in_flight(self, ref: ChannelRef, now: datetime) -> bool:
+        live = exists().where(
+            ChannelLeaseRow.channel == ChannelRow.pk, ChannelLeaseRow.owner != "", ChannelLeaseRow.expires_at >= now
+        )
+        query = select(ChannelRow.pk).where(*is_channel(ref), _UNFINISHED, live)
+        async with self._db.tx() as session:
+            return await session.scalar(query) is not None
 
     async def planned_digests(self, ref: ChannelRef) -> dict[str, list[str]]:
         query = (

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.models import ChannelRef, DigestMessage, Paper, PostedMessage
+from bot.ports.chat import Recorder
 
 
 class FirstWordsSummarizer:
@@ -38,7 +39,8 @@ class RecordingAdapter:
     async def send_notice(self, ref: ChannelRef, text: str) -> None:
         self.notices.append((ref, text))
 
-    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
+    async def send_digest(self, message: DigestMessage, on_posted: Recorder | None = None) -> list[PostedMessage]:
+        """Accept the whole digest at once; recorded per digest (`on_posted` unused), as a platform that cannot."""
         if self.fail_next:
             self.fail_next = False
             raise ConnectionError("platform unavailable")

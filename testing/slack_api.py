@@ -33,6 +33,9 @@ TEAM = "T0001"
 SCOPES = tuple(SlackSettings().scopes)  # a token granted what the app asks for at install
 
 
+HISTORY_MAX = 15  # messages a limited history read returns at most
+
+
 @dataclass(frozen=True)
 class Call:
     """One request the fake received."""
@@ -66,6 +69,7 @@ class FakeSlack:
         workspace_burst: int = 1,
         latency: float = 0.0,
         record: bool = True,
+        history_window_s: float | None = None,
     ) -> None:
         self.calls: list[Call] = []
         self.scopes: list[str] = list(SCOPES)  # what auth.test says the token was granted
@@ -99,6 +103,11 @@ class FakeSlack:
         self._tokens = float(workspace_burst)
         self._refilled = time.monotonic()
         self._ts = itertools.count(100)
+        # Slack's 2025 limit for apps outside the Marketplace: one history read (conversations.history or .replies)
+        # per window (a minute) per workspace, at most HISTORY_MAX messages each; None: no such limit.
+        self._history_window = history_window_s
+        self._history_read_at = -1e9
+        self.history_reads = 0
         self._response_arrived = asyncio.Event()
         app = web.Application()
         app.add_routes(
@@ -254,8 +263,14 @@ class FakeSlack:
             return 200, {"ok": False, "error": "channel_not_found"}
         if method in {"conversations.history", "conversations.replies"}:  # metadata only when asked for
             metadata = str(body.get("include_all_metadata", "")).lower() in {"1", "true"}
+            if not self._admit_history():
+                return 429, {}
+            limit = int(body.get("limit", 100))
+            if self._history_window is not None:
+                limit = min(limit, HISTORY_MAX)
             if method == "conversations.history":  # the channel's own messages, newest first; no thread replies
-                messages = self.history.get(channel, [])[: int(body.get("limit", 100))]
+                oldest = float(body.get("oldest") or 0)
+                messages = [m for m in self.history.get(channel, []) if float(m["ts"]) > oldest][:limit]
             else:  # a thread: its parent, then the replies oldest first
                 parent = [m for m in self.history.get(channel, []) if m["ts"] == body.get("ts")]
                 if not parent:
@@ -358,6 +373,15 @@ class FakeSlack:
         content = await request.read()
         self._uploads[file_id] = (self._uploads[file_id][0], content)
         return web.Response(text=f"OK - {len(content)}")
+
+    def _admit_history(self) -> bool:
+        """One history read per window (when limited); counts every read."""
+        now = time.monotonic()
+        if self._history_window is not None and now - self._history_read_at < self._history_window:
+            return False
+        self._history_read_at = now
+        self.history_reads += 1
+        return True
 
     def _admit(self, channel: str) -> bool:
         """Slack's limits: about one message per second per channel, and a workspace-wide burst budget."""

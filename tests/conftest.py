@@ -47,6 +47,14 @@ def smollm2() -> str:
 
 
 @pytest.fixture(scope="session")
+def encoder():
+    """The real MiniLM sentence encoder `paperbot run` chooses papers with, loaded once per session."""
+    from testing.encoders import minilm
+
+    return minilm()
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
     """A PostgreSQL URL from PAPERBOT_TEST_POSTGRES_URL (set by .ci/run)."""
     url = os.environ.get("PAPERBOT_TEST_POSTGRES_URL", "")
@@ -64,6 +72,27 @@ async def sqlite_store(tmp_path):
         yield store
     finally:
         await store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def engine_store(request: pytest.FixtureRequest, tmp_path):
+    """The real store on a fresh SQLite file, then on a fresh PostgreSQL database of its own (dropped afterwards)."""
+    from storage.sql_store import SqlStore
+    from testing.databases import private_postgres
+
+    if request.param == "sqlite":
+        store = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path / 'engine.sqlite3'}")
+        try:
+            yield store
+        finally:
+            await store.close()
+        return
+    async with private_postgres(request.getfixturevalue("postgres_url"), "paperbot_engine") as url:
+        store = await SqlStore.connect(url)
+        try:
+            yield store
+        finally:
+            await store.close()
 
 
 @pytest.fixture

@@ -47,10 +47,12 @@ from bot.chat.router import CommandRouter
 from bot.chat.shared import SharedPapers
 from bot.chat.spec import ArgKind, Argument, Command
 from bot.config import DiscordSettings
+from bot.crashpoint import crash_point
 from bot.delivery.pacing import RateLimiter
 from bot.errors import ConfigError, PaperbotError, PlatformUnreachableError, TransientPostError
 from bot.events import Reply
 from bot.models import ChannelRef, DigestLayout, DigestMessage, PostedMessage
+from bot.ports.chat import Recorder
 from bot.ports.papers import Papers
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ RECONNECT_BASE_S, RECONNECT_CAP_S = 5.0, 120.0  # back-off between attempts whil
 AUTOCOMPLETE_CHOICES = 25  # Discord's maximum
 AUTOCOMPLETE_SCAN = 500  # recent papers searched for an id prefix or headline match
 _ZONES = tuple(sorted(available_timezones()))
+STALE = "This command is out of date; an admin should run `paperbot discord sync`."
+SORRY = "Sorry, something went wrong."
 Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
@@ -116,6 +120,7 @@ class DiscordAdapter:
         self.client = PaperClient(intents=intents, allowed_mentions=NO_MENTIONS, shard_count=settings.shard_count)
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(_build_group(self))
+        self.tree.error(self.on_command_error)
         self.client.event(self.on_raw_reaction_add)
         self.client.event(self.on_raw_reaction_remove)
         self.links = LinkAnswers(shared, self._pace) if shared is not None else None
@@ -171,9 +176,10 @@ class DiscordAdapter:
         log.info("synced %d commands to %s", len(synced), f"guild {guild_id}" if guild_id else "all servers")
         return [command.name for command in synced]
 
-    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
-        """Post a digest as one message per paper, paced by the shared global limiter. THREAD layout: a parent listing
-        the papers (unless it is out already), a thread started from it, and each paper posted into that thread."""
+    async def send_digest(self, message: DigestMessage, on_posted: Recorder | None = None) -> list[PostedMessage]:
+        """Post a digest as one message per paper, paced by the shared global limiter, each recorded through
+        `on_posted` before the next goes. THREAD layout: a parent listing the papers (unless it is out already), a
+        thread started from it, and each paper posted into that thread."""
         ref = message.channel
         posted: list[PostedMessage] = []
         thread = message.thread_id
@@ -186,6 +192,9 @@ class DiscordAdapter:
                 target, rendered.content, list(rendered.embeds), posted=posted, nonce=nonce, view=rendered.view
             )
             posted.append(PostedMessage(str(sent.id), rendered.paper_ids))
+            crash_point("discord-message-posted")
+            if on_posted is not None:
+                await on_posted(posted[-1])
             if message.layout is DigestLayout.THREAD and thread is None:
                 thread = str(sent.id)  # a thread started from a message has the message's id
                 await self._threads.start(ref, thread, thread_name(message), posted)
@@ -195,15 +204,17 @@ class DiscordAdapter:
         """Post a one-line notice (a quiet day, a source outage); markdown and mentions are escaped."""
         await self._post(ref, safe_text(text, MAX_CONTENT), [], posted=[])
 
-    async def find_posted(self, ref: ChannelRef, digest_id: str) -> list[PostedMessage]:
-        """The bot's own recent messages in the channel that carry `digest_id`, so a resumed digest never reposts."""
+    async def find_posted(self, ref: ChannelRef, digest_id: str, after: str | None = None) -> list[PostedMessage]:
+        """The bot's own recent messages in the channel that carry `digest_id` (only those after message `after`,
+        when given), so a resumed digest never reposts; a retried post is kept single by its nonce besides."""
         me = self.client.user
         if me is None:
             raise TransientPostError("Discord is not logged in yet")
         channel = self.client.get_partial_messageable(int(ref.channel_id), guild_id=int(ref.workspace))
         await self._pace()
         with refusals(ref):
-            messages = [message async for message in channel.history(limit=HISTORY_LIMIT)]
+            since = discord.Object(int(after)) if after else None
+            messages = [message async for message in channel.history(limit=HISTORY_LIMIT, after=since)]
         found = posted_in(messages, me.id, digest_id)
         for parent in [posted for posted in found if not posted.paper_ids]:  # a thread digest's papers
             replies = posted_in(await self._threads.history(ref, parent.message_id), me.id, digest_id)
@@ -259,6 +270,24 @@ class DiscordAdapter:
         except Exception:
             log.exception("reaction on message %s in %s failed", reaction.message_id, reaction.channel)
 
+    async def on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """A subcommand this bot does not know, or whose options differ (synced by another version, before `paperbot
+        discord sync`), is answered in one ephemeral line, never left to "The application did not respond"."""
+        stale = isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch)
+        if stale:
+            log.warning("stale /papers command in guild=%s: run `paperbot discord sync`", interaction.guild_id)
+        else:
+            log.error("command in guild=%s failed", interaction.guild_id, exc_info=error)
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            elif interaction.response.is_done():
+                await interaction.followup.send(STALE if stale else SORRY, ephemeral=True)
+            else:
+                await interaction.response.send_message(STALE if stale else SORRY, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not answer a failed command in guild=%s", interaction.guild_id)
+
     async def answer(self, interaction: discord.Interaction, text: str) -> None:
         """Defer (only the caller sees the thinking state), run the command, then answer.
 
@@ -294,7 +323,7 @@ class DiscordAdapter:
             return render_reply(Reply(str(exc))), True
         except Exception:
             log.exception("command %r in %s failed", text.partition(" ")[0], command.channel)
-            return render_reply(Reply("Sorry, something went wrong.")), True
+            return render_reply(Reply(SORRY)), True
         return render_reply(reply), reply.ephemeral
 
     async def paper_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -32,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.home_tab import HomeTab
 from adapters.slack.links import SlackLinks
 from adapters.slack.outage import OneLineOutage
-from adapters.slack.outbox import HISTORY_LIMIT, digest_metadata, post_error, posted_in
+from adapters.slack.outbox import HISTORY_LIMIT, HistoryBudget, digest_metadata, post_error, posted_in
 from adapters.slack.presses import Presses
 from adapters.slack.render import digest_papers, escape, render_digest, render_reply
 from adapters.slack.translate import command_from_payload, reaction_from_event
@@ -44,6 +44,7 @@ from bot.delivery.pacing import RateLimiter
 from bot.errors import ChannelGoneError, ConfigError, PaperbotError
 from bot.events import IncomingCommand, Reply
 from bot.models import ChannelRef, DigestLayout, DigestMessage, PostedMessage
+from bot.ports.chat import Recorder
 
 if TYPE_CHECKING:
     from adapters.slack.oauth import SlackInstallations
@@ -119,6 +120,7 @@ class SlackAdapter:
         self._reactions = reactions
         self._admins = frozenset(settings.admins)
         self._pacer = ChannelPacer(channel_interval)
+        self._history = HistoryBudget(settings.history_interval_s)  # read-backs share Slack's per-workspace limit
         # However many digests the scheduler fires at once, only this many posts are on the wire: more would only
         # earn 429s from the workspace-wide limit, and each 429 costs a Retry-After pause.
         self._in_flight = asyncio.Semaphore(max_in_flight)
@@ -153,9 +155,10 @@ class SlackAdapter:
         if saves is not None:  # a save or unsave anywhere (reaction, button, command) refreshes that user's home
             saves.listen(self.home.on_reading_list_changed)
 
-    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
+    async def send_digest(self, message: DigestMessage, on_posted: Recorder | None = None) -> list[PostedMessage]:
         """Post one message per paper to the digest's channel (THREAD layout: into the thread of a parent listing them,
-        posted first unless it is already); each message's ts maps a reaction or a button back to its paper."""
+        posted first unless it is already); each message's ts maps a reaction or a button back to its paper, and is
+        recorded through `on_posted` before the next message goes."""
         channel = message.channel.channel_id
         paper_ids = digest_papers(message)
         token = await self._installations.bot_token(message.channel.workspace) if self._installations else None
@@ -183,6 +186,8 @@ class SlackAdapter:
             if message.layout is DigestLayout.THREAD and thread is None:
                 thread = str(response["ts"])
             crash_point("slack-message-posted")
+            if on_posted is not None:
+                await on_posted(posted[-1])
         log.info("slack digest posted channel=%s messages=%d", message.channel, len(posted))
         return posted
 
@@ -219,22 +224,26 @@ class SlackAdapter:
         except Exception as exc:
             raise post_error(exc, ()) from exc
 
-    async def find_posted(self, ref: ChannelRef, digest_id: str) -> list[PostedMessage]:
-        """The channel's recent messages that carry `digest_id`, so a resumed digest never reposts them."""
+    async def find_posted(self, ref: ChannelRef, digest_id: str, after: str | None = None) -> list[PostedMessage]:
+        """The channel's recent messages that carry `digest_id` (those after message `after` only, when given), so a
+        resumed digest never reposts them; each history call waits for the workspace's budget first."""
         token = await self._installations.bot_token(ref.workspace) if self._installations else None
+        since = {"oldest": after} if after else {}
         try:
-            response = await self.client.conversations_history(
-                token=token, channel=ref.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True
-            )
+            async with self._history.turn(ref.workspace):
+                response = await self.client.conversations_history(
+                    token=token, channel=ref.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True, **since
+                )
             found = posted_in(response.get("messages") or [], digest_id)
             for parent in [posted for posted in found if not posted.paper_ids]:  # a thread digest's replies
-                thread = await self.client.conversations_replies(
-                    token=token,
-                    channel=ref.channel_id,
-                    ts=parent.message_id,
-                    limit=HISTORY_LIMIT,
-                    include_all_metadata=True,
-                )
+                async with self._history.turn(ref.workspace):
+                    thread = await self.client.conversations_replies(
+                        token=token,
+                        channel=ref.channel_id,
+                        ts=parent.message_id,
+                        limit=HISTORY_LIMIT,
+                        include_all_metadata=True,
+                    )
                 found += [m for m in posted_in(thread.get("messages") or [], digest_id) if m.paper_ids]
         except Exception as exc:
             raise post_error(exc, ()) from exc

@@ -2,12 +2,19 @@
 
 Each digest message carries message metadata {event_type: paperbot_digest, event_payload: {digest_id, paper_id}};
 conversations.history with include_all_metadata returns it, so a restarted worker can see what already went out.
+
+Since 2025 Slack allows apps distributed outside its Marketplace one conversations.history (or .replies) call per
+minute per workspace, 15 messages each. Each message is recorded as it lands, so a resumed digest has at most one
+uncertain message: it reads only what came after the last recorded one, and waits for the workspace's budget
+rather than meeting a 429 (or reposting).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import ClientError
@@ -16,10 +23,35 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import ChannelGoneError, PostError, TransientPostError
 from bot.models import PostedMessage
 
+log = logging.getLogger(__name__)
+
 EVENT_TYPE = "paperbot_digest"
-HISTORY_LIMIT = 200  # a digest is at most 50 messages; the bot's recent posts in one channel are few
+HISTORY_LIMIT = 15  # Slack's most per history call for apps outside the Marketplace; one message is uncertain
 GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived", "missing_scope"})
 BUSY = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+
+
+class HistoryBudget:
+    """One history read per `interval_s` per workspace in this process, counted from when the previous read's answer
+    came (Slack counts from its arrival, after our send): a read waits for its turn, reads queue one at a time."""
+
+    def __init__(self, interval_s: float) -> None:
+        self._interval_s = interval_s
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._next: dict[str, float] = {}  # workspace -> when its next read may go
+
+    @asynccontextmanager
+    async def turn(self, workspace: str) -> AsyncIterator[None]:
+        """Wait for the workspace's turn, hold it for one read, and start the interval when the read is done."""
+        loop = asyncio.get_running_loop()
+        async with self._locks.setdefault(workspace, asyncio.Lock()):
+            if (wait := self._next.get(workspace, 0.0) - loop.time()) > 0:
+                log.info("slack history read in %s waits %.0f s for its budget", workspace, wait)
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._next[workspace] = loop.time() + self._interval_s
 
 
 def digest_metadata(digest_id: str, paper_ids: Sequence[str]) -> dict[str, Any]:

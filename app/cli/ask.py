@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 
 from app.cli.common import command, open_bot, out
+from bot.models import ChannelRef
 
 _SLASH = re.compile(r"^\s*/papers(?:\s+|$)", re.IGNORECASE)
+_CHANNEL = re.compile(r"^([a-z]+):([^/\s]+)/(\S+)$")
 
 
 @command
@@ -24,6 +26,13 @@ async def ask(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Directory for exported files; existing files are never overwritten.")
     ] = Path(),
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            help="Answer as this chat channel (platform:workspace/channel, as logs name it), e.g. to change its "
+            "schedule; every running worker follows within one sweep. Digests post only from the console channel."
+        ),
+    ] = None,
 ) -> None:
     """Answer a /papers command as the console channel: search, show, save, saved export bibtex|markdown, digest...
 
@@ -35,7 +44,7 @@ async def ask(
 
     console = console_adapter(out, files=out_dir)
     async with open_bot() as bot:
-        ref = bot.console_ref()
+        ref = _channel(channel) if channel else bot.console_ref()
         request = IncomingCommand(
             ref.platform,
             ref.workspace,
@@ -44,5 +53,14 @@ async def ask(
             _SLASH.sub("", " ".join(text)),
             can_manage=True,
         )
-        reply = await command_router(bot).handle(request, send=console.send_digest)
+        send = console.send_digest if ref.platform == "console" else None  # a chat channel's digest posts there
+        reply = await command_router(bot).handle(request, send=send)
     console.show_reply(reply)
+
+
+def _channel(text: str) -> ChannelRef:
+    """`slack:T024BE7LD/C024BE91L` -> its ChannelRef; a clear error for anything else."""
+    match = _CHANNEL.match(text.strip())
+    if match is None:
+        raise typer.BadParameter(f"{text!r} is not platform:workspace/channel (e.g. slack:T024BE7LD/C024BE91L)")
+    return ChannelRef(*match.groups())

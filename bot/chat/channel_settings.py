@@ -103,7 +103,7 @@ async def digest(services: ChatServices, call: Invocation) -> Reply:
     if call.send is None:
         raise CommandError("This platform cannot post digests on demand.")
     channel = await services.load_channel(call.command.channel)
-    message = await services.digests.deliver(channel, call.send)
+    message = await services.digests.deliver_now(channel, call.send)
     if message is None:
         return Reply("No new papers for this channel right now.")
     return Reply(f"Posted a digest of {len(message.items)} papers.")

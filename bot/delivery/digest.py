@@ -14,10 +14,13 @@ from zoneinfo import ZoneInfo
 from bot.crashpoint import crash_point
 from bot.cronspec import zone_error
 from bot.delivery.assembly import best_community, build_digest
+from bot.delivery.lease import renewing, worker_id
 from bot.delivery.pacing import RetryPolicy
-from bot.errors import PostError, TransientPostError
+from bot.errors import DigestBusyError, PostError, TransientPostError
 from bot.models import Channel, ChannelRef, CommunitySummary, DigestLayout, DigestMessage, Paper, PostedMessage
 from bot.ports.channels import Channels
+from bot.ports.chat import Recorder
+from bot.ports.leases import Leases
 from bot.ports.outbox import Outbox
 from bot.ports.papers import Papers
 from bot.ports.summaries import Summarizer, SummaryCache
@@ -26,8 +29,10 @@ from bot.summarize.service import ensure_tldrs, origin
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[DigestMessage], Awaitable[Sequence[PostedMessage]]]
-FindPosted = Callable[[ChannelRef, str], Awaitable[Sequence[PostedMessage]]]
+Send = Callable[[DigestMessage, Recorder | None], Awaitable[Sequence[PostedMessage]]]
+"""Posts a digest, handing each message to the recorder as the platform accepts it (`DigestPoster.send_digest`)."""
+FindPosted = Callable[[ChannelRef, str, str | None], Awaitable[Sequence[PostedMessage]]]
+"""Reads back a digest's messages from the platform (those after the given message id, when one is given)."""
 Notify = Callable[[ChannelRef, str], Awaitable[None]]
 """Posts a short plain notice (no papers) to one channel."""
 
@@ -36,6 +41,7 @@ Texts = tuple[str, CommunitySummary | None, str]
 
 _TEXTS_TTL_S = 60.0  # how long a paper's TL;DR and community pick are reused between digests
 _TEXTS_MAX = 10_000  # papers remembered at most; the memo starts over beyond
+LEASE_S = 30.0  # a channel lease's length when none is configured (scheduler.lease_s)
 
 
 def utcnow() -> datetime:
@@ -56,8 +62,13 @@ class DigestService:
         header: str,
         clock: Callable[[], datetime] = utcnow,
         retry: RetryPolicy | None = None,
+        leases: Leases | None = None,
+        lease_s: float = LEASE_S,
     ) -> None:
         self._outbox = outbox
+        self._leases = leases
+        self._lease_s = lease_s
+        self._owner = worker_id()
         self._library = library
         self._summaries = summaries
         self._selector = selector
@@ -78,6 +89,32 @@ class DigestService:
         """Resume a digest planned earlier (papers already chosen) or choose and plan a new one."""
         return (await self._plan(channel, None, ()))[0]
 
+    async def deliver_now(
+        self, channel: Channel, send: Send, *, find_posted: FindPosted | None = None
+    ) -> DigestMessage | None:
+        """A digest asked for now (`/papers digest`), under the channel's lease like a scheduled one, so the two
+        never post at once and the sweep never takes it for abandoned; DigestBusyError while another is posting."""
+        if self._leases is None:
+            return await self.deliver(channel, send, find_posted=find_posted)
+        leases, ref = self._leases, channel.ref
+        claims = await leases.claim_channels(
+            [ref], self._owner, self._lease_s, self._clock(), only_due=False, paused=True
+        )
+        if not claims:
+            raise DigestBusyError("A digest is being posted in this channel right now.")
+        claim, served = claims[0], False
+
+        async def renew() -> bool:
+            return await leases.renew_channel(ref, self._owner, self._lease_s, self._clock())
+
+        try:
+            work = self.deliver(channel, send, find_posted=find_posted, planned=claim.planned, runs=claim.due)
+            message = await renewing(work, renew, self._lease_s / 3, f"channel={ref}")
+            served = True
+            return message
+        finally:
+            await leases.release_channels([claim if served else replace(claim, due=())], self._owner)
+
     async def deliver(
         self,
         channel: Channel,
@@ -88,7 +125,8 @@ class DigestService:
         planned: Mapping[str, Sequence[str]] | None = None,
         runs: Sequence[str] = (),
     ) -> DigestMessage | None:
-        """Plan (or resume), post what is not out yet, then mark it sent; a failure leaves the rest planned.
+        """Plan (or resume) and post what is not out yet, each message marked sent the moment the platform accepts it
+        (a reaction on it is honoured while the rest posts); a failure leaves the rest planned.
 
         Papers a failed post did not deliver stay planned and go out with the channel's next run. With
         `find_posted`, a resumed digest and every retry first read back what the platform already has, so a crash or
@@ -107,16 +145,23 @@ class DigestService:
             return None
         crash_point("planned")
         remaining, attempt = message, 0
+        recorded: set[str] = set()  # papers marked sent so far, message by message
+
+        async def record(posted: PostedMessage) -> None:
+            """One accepted message marked in its own transaction, before the next is posted."""
+            await self._mark(message, [posted], recorded)
+            crash_point("message-recorded")
+
         while True:
             try:
                 if find_posted and (resumed or attempt):  # a crashed or timed-out post may have landed after all
-                    remaining = await self._reconcile(remaining, find_posted)
+                    remaining = await self._reconcile(remaining, find_posted, recorded)
                 if not remaining.items:
                     break
-                posted = await send(remaining)
+                posted = await send(remaining, record)
             except (PostError, TimeoutError) as exc:
                 gone_out = _carried(message, exc.posted) if isinstance(exc, PostError) else []
-                await self._outbox.mark_posted(message.digest_id, gone_out, self._clock())
+                await self._mark(message, exc.posted if isinstance(exc, PostError) else [], recorded)
                 remaining = _in_thread(_without(remaining, gone_out), gone_out)
                 attempt += 1
                 if not isinstance(exc, TransientPostError | TimeoutError) or attempt >= self._retry.attempts:
@@ -129,7 +174,8 @@ class DigestService:
                 raise
             else:
                 crash_point("posted")
-                await self._outbox.mark_digest_sent(message.digest_id, _carried(message, posted), self._clock())
+                if not recorded.issuperset(pid for item in message.items for pid in item.paper_ids):
+                    await self._outbox.mark_digest_sent(message.digest_id, _carried(message, posted), self._clock())
                 break
         crash_point("marked")
         _log_outcome(message, started, "sent" if attempt == 0 else f"sent-after-{attempt}-retries")
@@ -154,13 +200,24 @@ class DigestService:
         message = await self._message(channel, papers, digest_id)
         return message, False
 
-    async def _reconcile(self, message: DigestMessage, find_posted: FindPosted) -> DigestMessage:
-        """Mark what the platform already shows for this digest as sent; return the part still to post."""
-        landed = await find_posted(message.channel, message.digest_id)
+    async def _mark(self, message: DigestMessage, posted: Sequence[PostedMessage], recorded: set[str]) -> None:
+        """Mark the papers `posted` carry (and their twins) sent, adding them to `recorded`."""
+        carried = [m for m in _carried(message, posted) if m.paper_ids and not recorded.issuperset(m.paper_ids)]
+        if carried:
+            await self._outbox.mark_posted(message.digest_id, carried, self._clock())
+            recorded.update(pid for m in carried for pid in m.paper_ids)
+
+    async def _reconcile(self, message: DigestMessage, find_posted: FindPosted, recorded: set[str]) -> DigestMessage:
+        """Mark what the platform already shows for this digest as sent; return the part still to post.
+
+        Messages are recorded one by one, so only what came after the last recorded one is uncertain (a thread
+        digest reads its parent too, which carries no paper and so is never recorded)."""
+        after = None if message.layout is DigestLayout.THREAD else await self._outbox.last_message(message.digest_id)
+        landed = await find_posted(message.channel, message.digest_id, after)
         found = _carried(message, [m for m in landed if m.paper_ids])
         if found:
             log.info("digest channel=%s id=%s reconciled=%d", message.channel, message.digest_id, len(found))
-            await self._outbox.mark_posted(message.digest_id, found, self._clock())
+            await self._mark(message, found, recorded)
         return _in_thread(_without(message, found), landed)
 
     async def _message(self, channel: Channel, papers: Sequence[Paper], digest_id: str) -> DigestMessage:

@@ -18,6 +18,8 @@ from itertools import islice
 from typing import Any
 
 from bot.config import SchedulerSettings
+from bot.delivery.lease import renewing
+from bot.errors import LeaseLostError
 from bot.models import ChannelClaim, ChannelRef
 from bot.ports.leases import Leases
 
@@ -59,6 +61,7 @@ class Dispatcher:
         self._clock = clock
         self._spawn = spawn
         self._fired: dict[ChannelRef, str] = {}  # fired, run not recorded yet: ref -> slot
+        self._fired_by: dict[ChannelRef, tuple[str, str]] = {}  # ... and the cron and time zone it fired by
         self._queue: dict[ChannelRef, bool] = {}  # to claim -> whether a hold may be taken (scheduled runs may)
         self._waiters: dict[ChannelRef, list[asyncio.Future[None]]] = {}  # fires waiting for their channel
         self._busy: set[ChannelRef] = set()  # leased here: being delivered, or delivered and not given back yet
@@ -73,11 +76,13 @@ class Dispatcher:
         """Whether the channel waits for a claim here already."""
         return ref in self._queue
 
-    async def fire(self, ref: ChannelRef, slot: str) -> None:
-        """Record the channel's run for `slot` with the others fired meanwhile, and wait until it is served."""
+    async def fire(self, ref: ChannelRef, slot: str, schedule: tuple[str, str]) -> None:
+        """Record the channel's run for `slot` with the others fired meanwhile, and wait until it is served; not
+        recorded when the stored schedule is no longer `schedule` (cron, time zone): another worker changed it."""
         if self._stopping:
             return
         self._fired[ref] = slot
+        self._fired_by[ref] = schedule
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(ref, []).append(waiter)
         self._kick()
@@ -106,6 +111,7 @@ class Dispatcher:
         """Claim and record nothing more; fires waiting return (their runs stay due in the store)."""
         self._stopping = True
         self._fired.clear()
+        self._fired_by.clear()
         self._queue.clear()
         self._settle(list(self._waiters))
         self._wake.set()
@@ -160,12 +166,13 @@ class Dispatcher:
     async def _record(self) -> None:
         """Record every fired run in one transaction and queue the channels, in this worker's own random order."""
         fired, self._fired = self._fired, {}
+        schedules, self._fired_by = self._fired_by, {}
         try:
-            active = await self._leases.add_runs(fired, self._clock())
+            active = await self._leases.add_runs(fired, self._clock(), schedules=schedules)
         except BaseException:
-            self._fired = fired | self._fired  # the fires still wait: tried again
+            self._fired, self._fired_by = fired | self._fired, schedules | self._fired_by  # the fires still wait
             raise
-        self._settle(set(fired) - set(active))  # paused or removed meanwhile
+        self._settle(set(fired) - set(active))  # paused, removed or rescheduled meanwhile
         random.shuffle(active)
         for ref in active:
             self._queue[ref] = True
@@ -219,24 +226,14 @@ class Dispatcher:
         planned digest and reads back what went out, rather than two workers posting at once.
         """
         ref = claim.channel.ref
-        delivery = asyncio.ensure_future(self._deliver(claim, only_due))
+
+        async def renew() -> bool:
+            return await self._leases.renew_channel(ref, self._owner, self._conf.lease_s, self._clock())
+
         try:
-            while True:
-                done, _ = await asyncio.wait({delivery}, timeout=self._conf.lease_s / 3)
-                if done:  # cancelled: the lease was lost, and with it the channel's runs
-                    return Outcome(served=False) if delivery.cancelled() else delivery.result()
-                try:
-                    renewed = await self._leases.renew_channel(ref, self._owner, self._conf.lease_s, self._clock())
-                except Exception:
-                    log.warning("renewing the lease of channel=%s failed; trying again", ref, exc_info=True)
-                    continue
-                if not renewed:
-                    log.warning("lease of channel=%s lost to another worker: stopping this delivery", ref)
-                    delivery.cancel()
-        finally:
-            if not delivery.done():
-                delivery.cancel()
-                await asyncio.gather(delivery, return_exceptions=True)
+            return await renewing(self._deliver(claim, only_due), renew, self._conf.lease_s / 3, f"channel={ref}")
+        except LeaseLostError:  # and with it the channel's runs
+            return Outcome(served=False)
 
 
 def _given_back(claim: ChannelClaim, outcome: Outcome) -> ChannelClaim:

@@ -1,6 +1,8 @@
 """Post each channel's digest on its own cron in its own time zone, exactly once across restarts and workers.
 
-The store's channel table is the truth: jobs are rebuilt from it at start. A job firing records a run for the
+The store's channel table is the truth: jobs are built from it at start and resynced from it every sweep, so a
+change made on another worker or from the CLI takes effect everywhere within one sweep; meanwhile a job firing by a
+schedule the store no longer has records nothing. A job firing records a run for the
 channel's wall-clock slot (one row however many workers, or DST, fire it), then the channel is served under a lease, so
 one worker posts; `bot.dispatch` does both in batches and renews the lease while a digest is delivered. A periodic
 sweep serves what a dead worker left (due runs, planned digests) once its lease expires, and prunes served runs too old
@@ -11,9 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from bot.cronspec import schedule_error
 from bot.delivery.cron import cached_trigger, cron_trigger, fired_slot, slot_of
 from bot.delivery.digest import DigestService, FindPosted, utcnow
 from bot.delivery.dispatch import Dispatcher, Outcome
+from bot.delivery.lease import worker_id
 from bot.errors import ChannelGoneError, StoreError
 from bot.models import Channel, ChannelClaim, ChannelRef
 from bot.ports.channels import Channels
@@ -37,11 +37,6 @@ log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 600.0  # the sweep deletes old served runs at most this often
 RUN_RETENTION_S = 2 * 86400.0  # kept beyond the misfire grace, so a DST repeat or a skewed clock still meets its row
-
-
-def worker_id() -> str:
-    """Who holds a lease, readable in the database: host, pid and a random suffix (pids are reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class DigestScheduler:
@@ -90,7 +85,8 @@ class DigestScheduler:
             if channel.ref in self._scheduled and (slot := self._fired_slot(channel, now)):
                 missed[channel.ref] = slot
         if missed:
-            self._dispatch.enqueue(await self._leases.add_runs(missed, now), holds=False)
+            fired_by = {ref: (channel.cron, channel.timezone) for ref, channel in self._scheduled.items()}
+            self._dispatch.enqueue(await self._leases.add_runs(missed, now, schedules=fired_by), holds=False)
         self._scheduler.add_job(
             self.sweep,
             "interval",
@@ -214,11 +210,14 @@ class DigestScheduler:
         if channel is None or channel.paused:
             return
         now = self._clock()
-        await self._dispatch.fire(ref, self._fired_slot(channel, now) or slot_of(now, channel.timezone))
+        slot = self._fired_slot(channel, now) or slot_of(now, channel.timezone)
+        await self._dispatch.fire(ref, slot, (channel.cron, channel.timezone))
 
     async def sweep(self) -> None:
-        """Prune old runs now and then; queue channels with due runs or planned digests that no live lease covers."""
+        """Resync jobs with the stored schedules; prune old runs now and then; queue channels with due runs or planned
+        digests that no live lease covers."""
         self._track()
+        await self.resync()
         now = self._clock()
         if self._pruned_at is None or (now - self._pruned_at).total_seconds() >= self._prune_every_s:
             self._pruned_at = now
@@ -229,6 +228,26 @@ class DigestScheduler:
         if refs:
             log.info("sweep found %d channels with unfinished digests", len(refs))
             self._dispatch.enqueue(refs, holds=False)
+
+    async def resync(self) -> None:
+        """Follow the store: schedule, reschedule or drop the job of every channel whose schedule or pause differs
+        from what this worker last scheduled (changed by another worker or the CLI, or removed)."""
+        stored = {channel.ref: channel for channel in await self._channels.list_channels()}
+        for ref in [ref for ref in self._scheduled if ref not in stored]:
+            self.schedule(replace(self._scheduled[ref], paused=True))
+        for channel in stored.values():
+            known = self._scheduled.get(channel.ref)
+            if known is None and (channel.paused or channel.ref.platform not in self._platforms):
+                continue
+            if known is None or (known.cron, known.timezone, known.paused) != (
+                channel.cron,
+                channel.timezone,
+                channel.paused,
+            ):
+                log.info(
+                    "channel=%s schedule changed elsewhere: cron=%r tz=%s", channel.ref, channel.cron, channel.timezone
+                )
+                self.schedule(channel)
 
     async def _deliver(self, claim: ChannelClaim, only_due: bool) -> Outcome:
         """Deliver the claimed channel's digest; a failure is logged and stays local to the channel.
@@ -264,6 +283,10 @@ class DigestScheduler:
         paused = await self._channels.upsert_channel(replace(channel, paused=True))
         self.schedule(paused)
         log.warning("channel paused channel=%s reason=%r (resume with /papers resume)", channel.ref, reason)
+
+
+def _schedule_of(channel: Channel) -> tuple[str, str, bool]:
+    return channel.cron, channel.timezone, channel.paused
 
 
 def _logged(name: str, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from bot.models import ChannelRef, DigestMessage, PostedMessage
+
+Recorder = Callable[[PostedMessage], Awaitable[None]]
+"""Records one message the platform just accepted (its id and papers), before the next is posted."""
 
 
 class DigestPoster(Protocol):
     """Where the scheduler posts one platform's digests and notices; each renders the neutral digest its own way."""
 
-    async def send_digest(self, message: DigestMessage) -> Sequence[PostedMessage]:
-        """Post a digest; return the platform's messages and the papers each carries."""
+    async def send_digest(self, message: DigestMessage, on_posted: Recorder | None = None) -> Sequence[PostedMessage]:
+        """Post a digest; return the platform's messages and the papers each carries. Each message is handed to
+        `on_posted` as soon as the platform accepts it, so a reaction on it is honoured while the rest still posts."""
         ...
 
     async def send_notice(self, ref: ChannelRef, text: str) -> None:
@@ -25,8 +29,9 @@ class ReadsBack(Protocol):
     """A platform whose channel history the bot can read, so a digest resumed after a crash or a timed-out post skips
     what already landed. A platform that cannot (the console) says so by not having this method."""
 
-    async def find_posted(self, ref: ChannelRef, digest_id: str) -> Sequence[PostedMessage]:
-        """The channel's recent messages that carry `digest_id`."""
+    async def find_posted(self, ref: ChannelRef, digest_id: str, after: str | None = None) -> Sequence[PostedMessage]:
+        """The channel's recent messages that carry `digest_id`; with `after` (the digest's last recorded message),
+        only those posted after it: at most one message is uncertain, so the read stays small."""
         ...
 
 

@@ -15,8 +15,15 @@ from bot.models import (
 class Leases(Protocol):
     """Fired runs recorded once, channels and jobs leased to one worker at a time."""
 
-    async def add_runs(self, runs: Mapping[ChannelRef, str], at: datetime) -> list[ChannelRef]:
-        """Record many channels' runs (ref -> slot) in one transaction; return the active (unpaused) ones among them."""
+    async def add_runs(
+        self,
+        runs: Mapping[ChannelRef, str],
+        at: datetime,
+        *,
+        schedules: Mapping[ChannelRef, tuple[str, str]] | None = None,
+    ) -> list[ChannelRef]:
+        """Record many channels' runs (ref -> slot) in one transaction; return the active (unpaused) ones among them.
+        With `schedules` (ref -> cron and time zone fired by), only where the stored schedule is still that one."""
         ...
 
     async def claim_channels(
@@ -28,10 +35,11 @@ class Leases(Protocol):
         *,
         holds: bool = True,
         only_due: bool = True,
+        paused: bool = False,
     ) -> list[ChannelClaim]:
         """Lease those of `refs` no live lease holds to `owner` (one worker posts each digest), with each one's due
-        runs and planned digests; paused channels never, and with `only_due` only channels with work to do. A hold
-        (after a failed post) is taken only with `holds`."""
+        runs and planned digests; paused channels only with `paused` (a digest asked for by hand), and with
+        `only_due` only channels with work to do. A hold (after a failed post) is taken only with `holds`."""
         ...
 
     async def renew_channel(self, ref: ChannelRef, owner: str, lease_s: float, now: datetime) -> bool:

@@ -68,6 +68,10 @@ class Outbox(Protocol):
         """Digests planned but not sent for this channel: digest id -> paper ids in digest order."""
         ...
 
+    async def last_message(self, digest_id: str) -> str | None:
+        """The id of the digest's message recorded last (None before any): a read-back starts after it."""
+        ...
+
     async def sent_count(self, digest_id: str) -> int:
         """How many of the digest's papers are marked sent (a resumed digest with some out is not headed again)."""
         ...
@@ -82,4 +86,9 @@ class DeliveredMessages(Protocol):
 
     async def papers_for_message(self, ref: ChannelRef, message_id: str) -> list[str]:
         """The papers a digest message in this channel carries (empty for any other message)."""
+        ...
+
+    async def digest_in_flight(self, ref: ChannelRef, now: datetime) -> bool:
+        """Whether a worker is posting a digest to this channel right now (planned papers under a live lease), so a
+        reaction on a message not recorded yet may be its and is worth holding."""
         ...

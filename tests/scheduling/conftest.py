@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 
 from adapters.slack.adapter import SlackAdapter
-from app.parts import digest_service
+from app.parts import digest_service, semantic_index
 from bot.delivery.digest import DigestService
 from bot.delivery.pacing import RetryPolicy
 from bot.models import Channel, ChannelRef
-from bot.selection.semantic import SemanticIndex
 from storage.sql_store import SqlStore
 from testing.databases import private_postgres
+from testing.encoders import minilm
 from testing.slack_api import FakeSlack
 from tests.adapters.slack.conftest import FirstWords, build_adapter, paper, slack_settings
 
@@ -21,8 +21,9 @@ FAST_RETRY = RetryPolicy(attempts=4, base_s=0.01, cap_s=0.05)
 
 
 @pytest.fixture
-def store(sqlite_store: SqlStore) -> SqlStore:
-    return sqlite_store
+def store(engine_store: SqlStore) -> SqlStore:
+    """The real store on SQLite and on PostgreSQL."""
+    return engine_store
 
 
 @pytest.fixture
@@ -44,8 +45,11 @@ def slack_adapter(store: SqlStore, fake: FakeSlack, timeout: float | None = None
     return adapter
 
 
-def digests(store: SqlStore, semantic: SemanticIndex | None = None) -> DigestService:
-    return digest_service(store, FirstWords(), header="Papers", retry=FAST_RETRY, semantic=semantic)
+def digests(store: SqlStore) -> DigestService:
+    """The digest service as `paperbot run` builds it: papers chosen through the semantic index (MiniLM)."""
+    return digest_service(
+        store, FirstWords(), header="Papers", retry=FAST_RETRY, semantic=semantic_index(store, minilm())
+    )
 
 
 async def seed(

@@ -18,22 +18,38 @@ from app.wiring import make_summarizer
 from bot.config import Settings
 from bot.models import ChannelRef, Summary
 from storage.sql_store import SqlStore
+from testing.databases import private_postgres
 from testing.processes import PAPERS, exited, free_port, serving
+from testing.slack_api import HISTORY_MAX, FakeSlack
 from tests.adapters.slack.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.scheduling.conftest import delivered, seed
 
 C1 = ChannelRef("slack", "T1", "C1")
 
 
-def _config(tmp_path: Path, api_url: str) -> Path:
+def _config(tmp_path: Path, api_url: str, url: str | None = None) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/crash.db"\n'
+        f'[database]\nurl = "{url or _sqlite(tmp_path)}"\n'
         f'[slack]\nbot_token = "{BOT_TOKEN}"\nsigning_secret = "{SIGNING_SECRET}"\napi_url = "{api_url}"\n'
         "[scheduler]\nmisfire_grace_s = 3600\nlease_s = 1\nsweep_s = 0.3\nretry_base_s = 0.05\nshutdown_s = 3\n"
     )
     path.chmod(0o600)
     return path
+
+
+def _sqlite(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path}/crash.db"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path):
+    """Where the workers keep their store: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield _sqlite(tmp_path)
+        return
+    async with private_postgres(request.getfixturevalue("postgres_url"), "paperbot_crash") as url:
+        yield url
 
 
 def _worker(config: Path, crash_at: str | None, port: int | None = None) -> subprocess.Popen[bytes]:
@@ -69,10 +85,37 @@ def test_the_kill_hook_is_installed_by_the_app_only_when_the_variable_names_a_po
     assert (done.returncode, done.stdout.decode().split()) == (code, passed)
 
 
-@pytest.mark.parametrize("step", ["planned", "slack-message-posted", "posted", "marked"])
-async def test_a_worker_killed_at_each_outbox_step_is_finished_by_the_next_one(tmp_path, fake, step) -> None:
-    config = _config(tmp_path, fake.api_url)
-    store = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path}/crash.db")
+@pytest.fixture
+async def limited_fake():
+    """Slack as apps outside its Marketplace meet it since 2025: one history read a minute, 15 messages each."""
+    server = await FakeSlack(history_window_s=60).start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        "planned",
+        "slack-message-posted",  # the first message accepted by Slack, not recorded yet
+        "message-recorded",  # between the first and second message
+        "slack-message-posted#2",
+        "message-recorded#2",  # between the second and third
+        "slack-message-posted#3",
+        "posted",
+        "marked",
+    ],
+)
+async def test_a_worker_killed_at_each_outbox_step_is_finished_by_the_next_one(
+    tmp_path, limited_fake, database, step
+) -> None:
+    """The next worker posts the rest, reading back at most the one uncertain message within Slack's history limit
+    (no 429), and posts nothing twice; on SQLite and PostgreSQL, choosing papers as `paperbot run` does."""
+    fake = limited_fake
+    config = _config(tmp_path, fake.api_url, database)
+    store = await SqlStore.connect(database)
     try:
         await seed(store, ["C1"], cron="* * * * *")
         summarizer = make_summarizer(Settings())  # cached TL;DRs: the worker never loads a model
@@ -83,7 +126,7 @@ async def test_a_worker_killed_at_each_outbox_step_is_finished_by_the_next_one(t
     assert await exited(_worker(config, step), 30) == -signal.SIGKILL
     port = free_port()
     restarted = _worker(config, None, port)
-    store = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path}/crash.db")
+    store = await SqlStore.connect(database, migrate=False)
     try:
         deadline = time.monotonic() + 20
         while (
@@ -101,6 +144,10 @@ async def test_a_worker_killed_at_each_outbox_step_is_finished_by_the_next_one(t
         assert await exited(restarted, 10) == 0
         assert time.monotonic() - started < 10
     assert Counter(p for _, p in delivered(fake)) == dict.fromkeys(PAPERS, 1)
+    reads = fake.accepted_calls("conversations.history")
+    assert sum(len(call.answer["messages"]) for call in reads) <= 1, "read back at most the uncertain message"
+    assert all(int(call.body.get("limit", 100)) <= HISTORY_MAX for call in reads)
+    assert fake.rate_limited == 0, "no history read met Slack's limit"
 
 
 async def test_a_second_worker_on_sqlite_is_refused_clearly(tmp_path, fake) -> None:

@@ -3,36 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.parts import digest_scheduler, digest_service
+from app.parts import digest_scheduler, digest_service, semantic_index
 from bot.config import SchedulerSettings
 from bot.delivery.scheduler import RUN_RETENTION_S, DigestScheduler
 from bot.errors import StoreError
 from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage
+from bot.ports.chat import Recorder
 from storage.sql_store import SqlStore
-from testing.databases import private_postgres
+from testing.encoders import minilm
 from testing.fakes import FirstWordsSummarizer, RecordingAdapter, make_paper
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 A, B, C = (ChannelRef("console", "w", name) for name in "abc")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, sqlite_store: SqlStore) -> AsyncIterator[SqlStore]:
+@pytest.fixture
+def store(engine_store: SqlStore) -> SqlStore:
     """The real store on SQLite, and on a private PostgreSQL database where a server is configured."""
-    if request.param == "sqlite":
-        yield sqlite_store
-        return
-    async with private_postgres(request.getfixturevalue("postgres_url"), "paperbot_house") as url:
-        store = await SqlStore.connect(url)
-        try:
-            yield store
-        finally:
-            await store.close()
+    return engine_store
 
 
 async def _channels(store: SqlStore, *refs: ChannelRef, papers: int = 3) -> None:
@@ -42,7 +34,7 @@ async def _channels(store: SqlStore, *refs: ChannelRef, papers: int = 3) -> None
 
 
 def _scheduler(store: SqlStore, platform: RecordingAdapter, *, clock=None, **conf: object) -> DigestScheduler:
-    digests = digest_service(store, FirstWordsSummarizer(), header="Papers")
+    digests = digest_service(store, FirstWordsSummarizer(), header="Papers", semantic=semantic_index(store, minilm()))
     extra = {"clock": clock} if clock else {}
     return digest_scheduler(store, digests, {"console": platform}, settings=SchedulerSettings(**conf), **extra)
 
@@ -124,10 +116,10 @@ class SlowPlatform(RecordingAdapter):
         self.seconds = seconds
         self.started = asyncio.Event()
 
-    async def send_digest(self, message: DigestMessage) -> list[PostedMessage]:
+    async def send_digest(self, message: DigestMessage, on_posted: Recorder | None = None) -> list[PostedMessage]:
         self.started.set()
         await asyncio.sleep(self.seconds)
-        return await super().send_digest(message)
+        return await super().send_digest(message, on_posted)
 
 
 async def test_a_delivery_longer_than_the_lease_renews_it_so_no_other_worker_claims_midpost(store: SqlStore) -> None:
@@ -166,14 +158,17 @@ async def test_a_store_failure_while_planning_leaves_the_run_due_for_the_next_sw
     await _channels(sqlite_store, A)
     platform = RecordingAdapter()
     scheduler = _scheduler(sqlite_store, platform, misfire_grace_s=3600)
-    original, failures = sqlite_store.outbox.plan_unsent, [StoreError("cannot use the store: too many clients")]
+    outbox, failures = sqlite_store.outbox, [StoreError("cannot use the store: too many clients")]
 
-    async def flaky(*args, **kwargs):
-        if failures:
-            raise failures.pop()
-        return await original(*args, **kwargs)
+    def flaky(original):  # whichever way the selector plans (keyword-only or through the semantic index)
+        async def plan(*args, **kwargs):
+            if failures:
+                raise failures.pop()
+            return await original(*args, **kwargs)
 
-    sqlite_store.outbox.plan_unsent = flaky  # type: ignore[method-assign]
+        return plan
+
+    outbox.plan_unsent, outbox.plan_digest = flaky(outbox.plan_unsent), flaky(outbox.plan_digest)  # type: ignore[method-assign]
     await scheduler.fire(A)
     assert platform.sent == [] and list(await sqlite_store.leases.claimable_channels(datetime.now(UTC), 10)) == [A]
     await scheduler.sweep()  # no hold after a store failure: the next sweep serves it

@@ -27,7 +27,7 @@ async def test_many_workers_post_each_due_digest_exactly_once(fresh_postgres, fa
         schedulers.append(digest_scheduler(store, digests(store), {"slack": adapter}, settings=conf))
     try:
         await asyncio.gather(*(scheduler.start() for scheduler in schedulers))
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 90  # a loaded machine (semantic selection, shared cores) can be slow
         while len(delivered(fake)) < CHANNELS * 2 and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.5)  # a late duplicate would show up now

@@ -16,11 +16,6 @@ from tests.storage.conftest import store, store_url  # noqa: F401 - re-exported 
 
 
 @pytest.fixture(scope="session")
-def encoder() -> SentenceEncoder:
-    return SentenceEncoder()
-
-
-@pytest.fixture(scope="session")
 def corpus_vectors(encoder: SentenceEncoder, corpus_papers: list[Paper]) -> dict[str, bytes]:  # noqa: F811
     """Every corpus paper's vector, computed once per session (the slow part: about a minute on two cores)."""
     index = SemanticIndex(None, None, encoder)  # type: ignore[arg-type]  # encoding needs no store

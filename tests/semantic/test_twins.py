@@ -124,7 +124,7 @@ async def test_read_back_messages_name_only_the_item_yet_its_twin_is_marked_sent
     assert planned is not None
     platform = RecordingAdapter()
 
-    async def find_posted(ref: ChannelRef, digest_id: str) -> Sequence[PostedMessage]:
+    async def find_posted(ref: ChannelRef, digest_id: str, after: str | None = None) -> Sequence[PostedMessage]:
         return [PostedMessage("landed", ("p004",))]  # the platform shows the Adam message: its footer names p004 only
 
     await _service(store, index).deliver(channel, platform.send_digest, find_posted=find_posted)

@@ -6,6 +6,7 @@ client and the assertions read what Discord would have received.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -229,3 +230,18 @@ async def test_synced_commands_are_the_catalogs_within_discords_limits(adapter: 
         assert DISCORD_NAME.fullmatch(option["name"]), option["name"]
         assert 1 <= len(option["description"]) <= DISCORD_MAX_DESCRIPTION, option["description"]
         assert len(option.get("choices", [])) <= DISCORD_MAX_OPTIONS
+
+
+@pytest.mark.parametrize("subcommand", ["summon", None])  # one a newer version synced; /papers as a plain command
+async def test_a_stale_command_gets_an_ephemeral_sync_hint(adapter: DiscordAdapter, fake, subcommand) -> None:
+    payload = interaction_payload(subcommand or "help")
+    if subcommand is None:  # a signature mismatch: what Discord has is no longer a group of subcommands here
+        payload["data"]["options"] = []
+    adapter.tree._from_interaction(discord.Interaction(data=payload, state=adapter.client._connection))  # as parsed
+    deadline = asyncio.get_running_loop().time() + 5
+    while not fake[0].callbacks:
+        assert asyncio.get_running_loop().time() < deadline, "the interaction was never answered"
+        await asyncio.sleep(0.01)
+    [callback] = fake[0].callbacks
+    assert callback["type"] == 4 and callback["data"]["flags"] & EPHEMERAL
+    assert callback["data"]["content"] == "This command is out of date; an admin should run `paperbot discord sync`."

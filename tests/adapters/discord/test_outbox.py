@@ -10,12 +10,15 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.render import footer_ids
-from app.parts import digest_service
+from app.parts import digest_service, semantic_index
 from bot.delivery.digest import DigestService
 from bot.delivery.pacing import RetryPolicy
 from bot.errors import ChannelGoneError, TransientPostError
 from bot.models import Channel, ChannelRef, DigestItem, DigestMessage, PostedMessage
+from bot.ports.chat import Recorder
+from storage.sql_store import SqlStore
 from testing.discord_api import FakeDiscord, message_payload
+from testing.encoders import minilm
 from tests.adapters.discord.conftest import Core, FirstWords, paper
 from tests.adapters.discord.payloads import CHANNEL, GUILD, USER
 
@@ -32,9 +35,16 @@ def digest(digest_id: str, count: int) -> DigestMessage:
     return DigestMessage(digest_id, REF, "Papers", datetime.now(UTC), items)
 
 
+@pytest.fixture
+def store(engine_store: SqlStore) -> SqlStore:
+    """The outbox on SQLite and on PostgreSQL."""
+    return engine_store
+
+
 def worker(core: Core) -> DigestService:
     """A fresh worker's digest service on the same store, retrying fast."""
-    return digest_service(core.store, FirstWords(), header="Papers", retry=RetryPolicy(attempts=3, base_s=0.01))
+    semantic = semantic_index(core.store, minilm())  # papers chosen as `paperbot run` chooses them
+    return digest_service(core.store, FirstWords(), header="Papers", retry=RetryPolicy(3, 0.01), semantic=semantic)
 
 
 async def seeded(core: Core, fake: FakeDiscord) -> Channel:
@@ -105,7 +115,7 @@ async def test_a_worker_dying_between_the_post_and_the_sent_mark_never_reposts(
 ) -> None:
     channel = await seeded(core, fake[0])
 
-    async def post_then_die(message: DigestMessage) -> list[PostedMessage]:
+    async def post_then_die(message: DigestMessage, _: Recorder | None = None) -> list[PostedMessage]:
         await adapter.send_digest(replace(message, items=message.items[:out_before_crash]))
         raise Crash
 
@@ -121,7 +131,7 @@ async def test_a_post_that_timed_out_but_landed_is_not_retried(adapter: DiscordA
     channel = await seeded(core, fake[0])
     calls = 0
 
-    async def lands_then_times_out(message: DigestMessage) -> list[PostedMessage]:
+    async def lands_then_times_out(message: DigestMessage, _: Recorder | None = None) -> list[PostedMessage]:
         nonlocal calls
         calls += 1
         posted = await adapter.send_digest(message)

@@ -24,6 +24,7 @@ from bot.chat.reactions import ReactionHandler
 from bot.chat.saves import ObservedReadingLists
 from bot.chat.shared import SharedPapers
 from bot.config import SlackSettings
+from bot.delivery.digest import LEASE_S
 from bot.events import IncomingReaction
 from bot.models import Channel, ChannelRef, Paper
 from storage.sql_store import SqlStore
@@ -254,9 +255,10 @@ def build_adapter(
     saves: ObservedReadingLists | None = None,
     semantic: Any = None,
     shared: SharedPapers | None = None,
+    lease_s: float = LEASE_S,
 ) -> tuple[SlackAdapter, CountingReactions]:
     """Wire the core around the store as app/wiring.py does, with the Slack adapter on top."""
-    digests = digest_service(store, FirstWords(), header="Papers")
+    digests = digest_service(store, FirstWords(), header="Papers", semantic=semantic, lease_s=lease_s)
     saves = saves or ObservedReadingLists(store.reading_lists)
 
     async def load_channel(ref: ChannelRef) -> Channel:
