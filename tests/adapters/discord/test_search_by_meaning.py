@@ -12,7 +12,7 @@ from bot.models import Channel, ChannelRef
 from tests.adapters.discord.conftest import TOKEN, Core
 from tests.adapters.discord.test_commands import invoke
 from tests.search.conftest import corpus_papers, corpus_store  # noqa: F401 - fixtures
-from tests.semantic.conftest import corpus_vectors, encoder, semantic_store  # noqa: F401 - fixtures
+from tests.semantic.conftest import corpus_vectors, semantic_store  # noqa: F401 - fixtures
 
 
 @pytest.mark.corpus

@@ -13,7 +13,7 @@ from bench._retrieval_queries import ON_DEVICE, SUBGOALS
 from bot.chat.saves import ObservedReadingLists
 from tests.adapters.slack.conftest import World, build_adapter, slack_settings
 from tests.search.conftest import corpus_papers, corpus_store  # noqa: F401 - fixtures
-from tests.semantic.conftest import corpus_vectors, encoder, semantic_store  # noqa: F401 - fixtures
+from tests.semantic.conftest import corpus_vectors, semantic_store  # noqa: F401 - fixtures
 
 PAPER_ID = re.compile(r"ss-[0-9a-f]{12}")
 
