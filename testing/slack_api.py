@@ -137,6 +137,11 @@ class FakeSlack:
     def api_url(self) -> str:
         return self.url + "/api/"
 
+    @property
+    def history_window_s(self) -> float | None:
+        """The history-read window this fake enforces (None: none), so a client can be given the same budget."""
+        return self._history_window
+
     def response_url(self, key: str = "r") -> str:
         return f"{self.url}/respond/{key}"
 

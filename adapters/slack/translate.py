@@ -77,16 +77,7 @@ def message_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> Inc
     channel_id, user_id, ts, text = event.get("channel"), event.get("user"), event.get("ts"), event.get("text")
     if not all(isinstance(value, str) and value for value in (workspace, channel_id, user_id, ts, text)):
         return None
-    thread = event.get("thread_ts")
-    return IncomingMessage(
-        platform=PLATFORM,
-        workspace=str(workspace),
-        channel_id=str(channel_id),
-        user_id=str(user_id),
-        message_id=str(ts),
-        text=str(text),
-        thread_id=str(thread) if isinstance(thread, str) and thread else None,
-    )
+    return _message(workspace, channel_id, user_id, ts, str(text), event.get("thread_ts"))
 
 
 def seed_file_from_event(
@@ -124,14 +115,17 @@ def shared_links_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -
         return None
     if not all(isinstance(value, str) and value for value in (workspace, channel_id, user_id, ts)):
         return None
-    thread = event.get("thread_ts")
+    return _message(workspace, channel_id, user_id, ts, " ".join(urls), event.get("thread_ts"))
+
+
+def _message(workspace: Any, channel_id: Any, user_id: Any, ts: Any, text: str, thread: Any) -> IncomingMessage:
     return IncomingMessage(
         platform=PLATFORM,
         workspace=str(workspace),
         channel_id=str(channel_id),
         user_id=str(user_id),
         message_id=str(ts),
-        text=" ".join(urls),
+        text=text,
         thread_id=str(thread) if isinstance(thread, str) and thread else None,
     )
 

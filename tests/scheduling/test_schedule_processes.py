@@ -28,7 +28,8 @@ from tests.adapters.slack.conftest import SIGNING_SECRET, sign
 from tests.scheduling.conftest import delivered, seed
 from tests.scheduling.test_processes import _start, _stop
 
-pytestmark = pytest.mark.postgres
+# Three minutes of real cron minutes and two workers' sweeps: a soak test, run on demand (`pytest -m soak`).
+pytestmark = [pytest.mark.postgres, pytest.mark.soak]
 
 C1, C2, C3 = (ChannelRef("slack", "T1", name) for name in ("C1", "C2", "C3"))
 TAKEOVER_S = 60  # issue 13: a killed worker's channel is finished within a minute

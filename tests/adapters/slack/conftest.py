@@ -243,7 +243,12 @@ def store(sqlite_store: SqlStore) -> SqlStore:
 
 
 def slack_settings(fake: FakeSlack, **overrides: Any) -> SlackSettings:
-    values: dict[str, Any] = {"bot_token": BOT_TOKEN, "signing_secret": SIGNING_SECRET, "api_url": fake.api_url}
+    values: dict[str, Any] = {
+        "bot_token": BOT_TOKEN,
+        "signing_secret": SIGNING_SECRET,
+        "api_url": fake.api_url,
+        "history_interval_s": fake.history_window_s or 0.0,  # the budget the fake enforces, not production's minute
+    }
     return SlackSettings(**{**values, **overrides})
 
 
