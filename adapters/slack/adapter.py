@@ -228,11 +228,10 @@ class SlackAdapter:
         """The channel's recent messages that carry `digest_id` (those after message `after` only, when given), so a
         resumed digest never reposts them; each history call waits for the workspace's budget first."""
         token = await self._installations.bot_token(ref.workspace) if self._installations else None
-        since = {"oldest": after} if after else {}
         try:
             async with self._history.turn(ref.workspace):
-                response = await self.client.conversations_history(
-                    token=token, channel=ref.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True, **since
+                response = await self.client.conversations_history(  # slack_sdk leaves out a None `oldest`
+                    token=token, channel=ref.channel_id, limit=HISTORY_LIMIT, include_all_metadata=True, oldest=after
                 )
             found = posted_in(response.get("messages") or [], digest_id)
             for parent in [posted for posted in found if not posted.paper_ids]:  # a thread digest's replies
