@@ -26,9 +26,10 @@ from tests.scheduling.conftest import delivered
 C1 = ChannelRef("slack", "T1", "C1")
 BUSY = "A digest is being posted in this channel right now."
 LEASE_S = 0.6  # short, so a lease that were not renewed during the slow digest would expire under the sweep
+HELD_S = 30.0  # where no sweep runs: the lease outlives any stall of a loaded machine, only the race is tested
 
 
-async def _setup(store: SqlStore, fake: FakeSlack, encoder: Any) -> tuple[World, list[str]]:
+async def _setup(store: SqlStore, fake: FakeSlack, encoder: Any, lease_s: float = LEASE_S) -> tuple[World, list[str]]:
     """Five papers (embedded), C1 wanting three a minute, and a Slack adapter pacing one message per 0.3 s."""
     papers = distinct_papers()
     await store.papers.add_papers(papers)
@@ -36,14 +37,14 @@ async def _setup(store: SqlStore, fake: FakeSlack, encoder: Any) -> tuple[World,
     await index.embed_papers(papers)
     await store.channels.upsert_channel(Channel(C1, digest_size=3, cron="* * * * *"))
     adapter, reactions = build_adapter(
-        store, slack_settings(fake), channel_interval=0.3, semantic=index, lease_s=LEASE_S
+        store, slack_settings(fake), channel_interval=0.3, semantic=index, lease_s=lease_s
     )
     return World(fake, store, adapter, reactions, None, None), [p.id for p in papers]  # type: ignore[arg-type]
 
 
-def _scheduler(store: SqlStore, world: World, encoder: Any) -> DigestScheduler:
+def _scheduler(store: SqlStore, world: World, encoder: Any, lease_s: float = LEASE_S) -> DigestScheduler:
     digests = digest_service(store, FirstWords(), header="Papers", semantic=semantic_index(store, encoder))
-    conf = SchedulerSettings(misfire_grace_s=3600, sweep_s=3600, lease_s=LEASE_S, retry_base_s=0.01)
+    conf = SchedulerSettings(misfire_grace_s=3600, sweep_s=3600, lease_s=lease_s, retry_base_s=0.01)
     return digest_scheduler(store, digests, {"slack": world.adapter}, settings=conf)
 
 
@@ -62,8 +63,8 @@ def _posts_per_paper(fake: FakeSlack) -> Counter[str]:
 async def test_a_manual_digest_while_the_scheduled_one_posts_answers_busy_and_posts_nothing(
     engine_store: SqlStore, fake_slack: FakeSlack, encoder
 ) -> None:
-    world, _ = await _setup(engine_store, fake_slack, encoder)
-    scheduler = _scheduler(engine_store, world, encoder)
+    world, _ = await _setup(engine_store, fake_slack, encoder, HELD_S)
+    scheduler = _scheduler(engine_store, world, encoder, HELD_S)
     async with TestClient(TestServer(http_app([world.adapter]))) as world.http:
         scheduled = asyncio.create_task(scheduler.run_channel(C1))
         await _posting(fake_slack)
