@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -56,10 +58,29 @@ def encoder():
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """A PostgreSQL URL from PAPERBOT_TEST_POSTGRES_URL (set by .ci/run)."""
+    """A PostgreSQL URL from PAPERBOT_TEST_POSTGRES_URL (set by .ci/run); under pytest-xdist, a database per worker.
+
+    Store tests reset the database they are given, so two workers sharing one would wipe each other's tables.
+    """
     url = os.environ.get("PAPERBOT_TEST_POSTGRES_URL", "")
     _need("PostgreSQL", bool(url), "PAPERBOT_TEST_POSTGRES_URL is not set (bash .ci/run starts a server and sets it)")
-    return url
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    # First requested from inside an async fixture's running loop at times, so the admin work gets a loop of its own.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, _worker_database(url, worker)).result()
+
+
+async def _worker_database(url: str, worker: str) -> str:
+    """A fresh database named after the server URL's own and the xdist worker (`paperbot_ci_gw0`)."""
+    from sqlalchemy.engine import make_url
+
+    from testing.databases import database_url, run_admin
+
+    name = f"{make_url(url).database}_{worker}"
+    await run_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return database_url(url, name)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from bot.ports.papers import Papers
 from bot.selection.documents import RECIPE, paper_chunks, pooled
 from bot.selection.ranking import DUPLICATE_COSINE
 from bot.summarize.embedding import SentenceEncoder, model_fingerprint
+from bot.threads import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class SemanticIndex:
 
     async def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length rows for `texts`, in a worker thread so the event loop stays responsive."""
-        return await asyncio.to_thread(self._docs.encode, list(texts))
+        return await off_loop(self._docs.encode, list(texts))
 
     async def embed_text(self, text: str) -> np.ndarray:
         """One query or topic vector; the most recent `TEXT_CACHE` are kept, since topics recur in every digest and

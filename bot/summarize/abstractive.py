@@ -6,7 +6,6 @@ summarized again, until one window holds the whole thing.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -16,6 +15,7 @@ from typing import Any
 
 from bot.errors import ModelNotFoundError
 from bot.summarize.sentences import cut_words
+from bot.threads import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class AbstractiveSummarizer:
     async def summarize(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
         """Return one TL;DR per text; generation runs in a worker thread so the event loop stays responsive.
         (`headlines` are not used: a seq2seq summary does not quote its source's sentences.)"""
-        return await asyncio.to_thread(self.summarize_batch, list(texts))
+        return await off_loop(self.summarize_batch, list(texts))
 
     def summarize_batch(self, texts: Sequence[str]) -> list[str]:
         """Return one TL;DR per text of at most `max_words` words, in input order."""

@@ -9,7 +9,6 @@ or finds rank higher.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ from bot.summarize.rules import (
     repeats_headline,
 )
 from bot.summarize.sentences import cut_words, split_sentences
+from bot.threads import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class ExtractiveSummarizer:
 
     async def summarize(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
         """Return one TL;DR per text; the model runs in a worker thread so the event loop stays responsive."""
-        return await asyncio.to_thread(self.summarize_batch, list(texts), headlines)
+        return await off_loop(self.summarize_batch, list(texts), headlines)
 
     def summarize_batch(self, texts: Sequence[str], headlines: Sequence[str] | None = None) -> list[str]:
         """Return one TL;DR per text, embedding the sentences of all texts together (fewer, fuller batches).

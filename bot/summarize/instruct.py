@@ -9,7 +9,6 @@ name or folder, or "folder::file.gguf" for a GGUF checkpoint (transformers de-qu
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -23,6 +22,7 @@ from bot.errors import ModelNotFoundError
 from bot.summarize.abstractive import not_available, read_config
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.validate import Attributed, check_generated
+from bot.threads import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class InstructSummarizer:
         self, texts: Sequence[str], headlines: Sequence[str] | None = None
     ) -> list[Attributed]:
         """One TL;DR per text with the name of the summarizer that made it."""
-        answers = await asyncio.to_thread(self.generate, list(texts))
+        answers = await off_loop(self.generate, list(texts))
         return await self._checked(texts, headlines, answers)
 
     async def _checked(
