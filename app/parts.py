@@ -163,7 +163,7 @@ def shared_papers(
     arxiv = next((source for source in sources if source.kind == "arxiv"), None)
     base = arxiv.resolved_url() if arxiv else API_BASE
     lookup = ArxivLookup(http, base=base, configured=bool(arxiv and arxiv.url)).lookup if http else None
-    return SharedPapers(services, store.papers, store.outbox, store.votes, summarizer, lookup)
+    return SharedPapers(services, store.papers, store.outbox, store.votes, store.answered, summarizer, lookup)
 
 
 def action_handler(store: SqlStore, services: ChatServices, *, quota: UserQuota | None = None) -> ActionHandler:

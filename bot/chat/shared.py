@@ -3,14 +3,14 @@ a Save button, remember the paper as seen by the channel (no later digest sends 
 up-vote for the channel's ranking.
 
 The store answers first; a paper it lacks is looked up on arXiv by id (the sources' polite fetcher), stored and
-summarized. A link is answered once per thread; a link arXiv does not know gets one line; anything else is ignored.
+summarized. A link is answered once per thread, whichever worker sees it (the claim is in the store); a link arXiv
+does not know gets one line; anything else is ignored.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +20,7 @@ from bot.chat.services import ChatServices, SeedReport
 from bot.errors import CommandError, SourceError
 from bot.events import IncomingMessage, Offer, PaperAction, Reply
 from bot.models import ChannelRef, Paper, PostedMessage, SourceEntry
-from bot.ports.channels import Votes
+from bot.ports.channels import AnsweredLinks, Votes
 from bot.ports.outbox import Outbox
 from bot.ports.papers import PaperIntake
 from bot.ports.summaries import Summarizer
@@ -29,7 +29,6 @@ from bot.summarize.service import ensure_tldrs
 log = logging.getLogger(__name__)
 
 Lookup = Callable[[str], Awaitable[SourceEntry | None]]
-ANSWERED_MEMORY = 10_000  # (channel, thread, paper) answers remembered, so a link repeated in a thread gets one
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +49,7 @@ class SharedPapers:
         intake: PaperIntake,
         outbox: Outbox,
         votes: Votes,
+        answered: AnsweredLinks,
         summarizer: Summarizer,
         lookup: Lookup | None = None,
     ) -> None:
@@ -59,14 +59,17 @@ class SharedPapers:
         self._votes = votes
         self._summarizer = summarizer
         self._lookup = lookup
-        self._answered: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._answered = answered
 
     async def answer(self, message: IncomingMessage) -> SharedAnswer | None:
         """The answer to a message's paper links, or None (no paper link, links off, all answered in this thread)."""
-        links = [arxiv_id for _url, arxiv_id in paper_links(message.text) if not self._seen(message, arxiv_id)]
-        for arxiv_id in links:  # before any await: the same link arriving meanwhile (a retried event) is skipped
-            self._remember(message, arxiv_id)
-        if not links or not (await self._services.load_channel(message.channel)).links:
+        wanted = [arxiv_id for _url, arxiv_id in paper_links(message.text)]
+        if not wanted or not (await self._services.load_channel(message.channel)).links:
+            return None
+        # Claimed in the store: the same link arriving meanwhile (a retried event, another worker) is answered once.
+        at = self._services.clock()
+        links = [link for link in wanted if await self._answered.claim_link(message.channel, message.thread, link, at)]
+        if not links:
             return None
         found: list[Paper] = []
         problems: dict[str, str] = {}  # arXiv id -> the one line saying why it has no answer
@@ -75,7 +78,7 @@ class SharedPapers:
                 paper = await self._paper(arxiv_id)
             except SourceError as exc:
                 log.info("paper link %s not looked up: %s", arxiv_id, exc)
-                self._forget(message, arxiv_id)  # posting it again may find arXiv back
+                await self._answered.release_link(message.channel, message.thread, arxiv_id)  # arXiv may be back later
                 problems[arxiv_id] = f"arXiv could not be reached for {arxiv_id}; try again later."
                 continue
             if paper is None:
@@ -139,14 +142,3 @@ class SharedPapers:
             return None
         await self._intake.merge_entries([entry])
         return await self._services.library.get_paper(arxiv_id)
-
-    def _seen(self, message: IncomingMessage, paper_id: str) -> bool:
-        return (str(message.channel), message.thread, paper_id) in self._answered
-
-    def _forget(self, message: IncomingMessage, paper_id: str) -> None:
-        self._answered.pop((str(message.channel), message.thread, paper_id), None)
-
-    def _remember(self, message: IncomingMessage, paper_id: str) -> None:
-        self._answered[(str(message.channel), message.thread, paper_id)] = None
-        if len(self._answered) > ANSWERED_MEMORY:
-            self._answered.popitem(last=False)

@@ -47,7 +47,7 @@ async def shared(store: SqlStore, feed_server: FeedServer) -> AsyncIterator[Shar
 
     services = chat_services(store, digest_service(store, FirstWords(), header="Papers"), load)
     lookup = ArxivLookup(http, base=f"{feed_server.url}/api/query", configured=True)
-    yield SharedPapers(services, store.papers, store.outbox, store.votes, FirstWords(), lookup.lookup)
+    yield SharedPapers(services, store.papers, store.outbox, store.votes, store.answered, FirstWords(), lookup.lookup)
     await http.close()
 
 
