@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -145,13 +145,15 @@ class PaperSelector:
         semantic = self.semantic
         keyword = await self._outbox.unsent_papers(channel.ref, topic_terms(channel.topics), size * POOL)
         scores = await semantic.topic_matches(channel.topics, size * POOL, delivered)
-        relevance = await self._relevance(channel.topics, keyword)
-        scores.update({p.id: max(scores.get(p.id, 0.0), keyword_score(relevance.get(p.id, 0.0))) for p in keyword})
+        if channel.topics:  # without topics the "keyword" candidates are just the newest papers: no topic match
+            relevance = await self._relevance(channel.topics, keyword)
+            scores.update({p.id: max(scores.get(p.id, 0.0), keyword_score(relevance.get(p.id, 0.0))) for p in keyword})
+        votes = await self._votes.channel_votes(channel.ref)
+        liked = await _like_up_voted(semantic, votes, size * POOL, delivered)
         known = {paper.id for paper in [*keyword, *followed]}
-        extra = await self._library.get_papers([pid for pid in scores if pid not in known])
+        extra = await self._library.get_papers([pid for pid in [*scores, *liked] if pid not in known])
         candidates = _unique([*followed, *keyword, *extra])
         repeats = await semantic.repeats([paper.id for paper in candidates], delivered)
-        votes = await self._votes.channel_votes(channel.ref)
         vectors = await semantic.vectors([*(paper.id for paper in candidates), *votes])
         fresh = [paper for paper in candidates if paper.id not in repeats]
         unwanted = await self._unwanted(channel, fresh, semantic) | await self._muted(channel, fresh, vectors)
@@ -208,6 +210,20 @@ class PaperSelector:
         vectors = await semantic.vectors([*hidden, *(paper.id for paper in candidates)])
         avoid = avoid_rows(vectors, hidden)
         return close_to_any(vectors, [paper.id for paper in candidates], avoid, self._hide_threshold)
+
+
+async def _like_up_voted(
+    semantic: SemanticIndex, votes: Mapping[str, int], k: int, delivered: Collection[str]
+) -> list[str]:
+    """The `k` papers closest to those the channel voted up, shared or seeded, never delivered: candidates its taste
+    ranks up even where its topics match little (a new channel seeded with no topics yet gets on-subject papers, not
+    just the newest)."""
+    up = {pid: vote for pid, vote in votes.items() if vote > 0}
+    taste = preference(up, await semantic.vectors(list(up))) if up else None
+    if taste is None:
+        return []
+    found = await semantic.nearest_to(taste, k + len(delivered))
+    return [pid for pid, _ in found if pid not in delivered][:k]
 
 
 def _unique(papers: Sequence[Paper]) -> list[Paper]:
