@@ -87,12 +87,13 @@ def parse_doi_paper(body: bytes, url: str, doi: str) -> SourceEntry | None:
     item = _answers(body, url, 1)[0]
     if not isinstance(item, dict):
         return None
-    external = item.get("externalIds") if isinstance(item.get("externalIds"), dict) else {}
-    identity = known_identity(_text(external.get("ArXiv")), f"{DOI_PREFIX}{doi}")
+    external, people = item.get("externalIds"), item.get("authors")
+    arxiv_id = _text(external.get("ArXiv")) if isinstance(external, dict) else ""
+    identity = known_identity(arxiv_id, f"{DOI_PREFIX}{doi}")
     if identity is None:
         return None
     paper_id, link = identity
-    people = item.get("authors") if isinstance(item.get("authors"), list) else []
+    people = people if isinstance(people, list) else []
     authors = tuple(name for person in people if isinstance(person, dict) and (name := _text(person.get("name"))))
     try:
         paper = build_paper(
