@@ -153,17 +153,24 @@ def shared_papers(
     summarizer: Summarizer,
     http: HttpFetcher | None,
     sources: Sequence[SourceSettings] = (),
+    semantic_scholar: SemanticScholarSettings | None = None,
 ) -> SharedPapers:
-    """Answers paper links posted in channels: the store first, else arXiv's export API by id through `http` (the
-    first configured arXiv source's API, so a proxy or test server stands in there too)."""
+    """Answers paper links posted in channels: the store first, else through `http` arXiv's export API by id (the
+    first configured arXiv source's API, so a proxy or test server stands in there too) or, for a DOI, Semantic
+    Scholar's Graph API (its configured URL and key; looked up whether or not batch enrichment is enabled)."""
     from bot.chat.shared import SharedPapers
     from bot.sources.arxiv import API_BASE
-    from bot.sources.lookup import ArxivLookup
+    from bot.sources.lookup import ArxivLookup, DoiLookup, PaperLookup
+    from bot.sources.semantic_scholar import api_headers
 
-    arxiv = next((source for source in sources if source.kind == "arxiv"), None)
-    base = arxiv.resolved_url() if arxiv else API_BASE
-    lookup = ArxivLookup(http, base=base, configured=bool(arxiv and arxiv.url)).lookup if http else None
-    return SharedPapers(services, store.papers, store.outbox, store.votes, summarizer, lookup)
+    lookup = None
+    if http is not None:
+        arxiv = next((source for source in sources if source.kind == "arxiv"), None)
+        base = arxiv.resolved_url() if arxiv else API_BASE
+        s2 = semantic_scholar or SemanticScholarSettings()
+        doi = DoiLookup(http, s2.url, api_headers(s2))
+        lookup = PaperLookup(ArxivLookup(http, base=base, configured=bool(arxiv and arxiv.url)), doi).lookup
+    return SharedPapers(services, store.papers, store.outbox, store.votes, store.answered, summarizer, lookup)
 
 
 def action_handler(store: SqlStore, services: ChatServices, *, quota: UserQuota | None = None) -> ActionHandler:

@@ -68,7 +68,9 @@ async def _serve(bot: App, *, http_port: int | None, stop: asyncio.Event, starte
 
     platforms: dict[str, ChatAdapter] = {}
     fetchers = source_fetcher(bot, notify=partial(_notify, platforms))
-    links = parts.shared_papers(bot.store, chat_services(bot), bot.summarizer, fetchers.http, settings.sources)
+    links = parts.shared_papers(
+        bot.store, chat_services(bot), bot.summarizer, fetchers.http, settings.sources, settings.semantic_scholar
+    )
     core = CoreParts(
         command_router(bot, on_channel_change=channel_changed, seeds=links.seed),
         reaction_handler(bot),

@@ -292,7 +292,8 @@ class FetchSettings(_Section):
 
 class SemanticScholarSettings(_Section):
     """Enrichment after source fetches: Semantic Scholar's TL;DR (shown before ours), venue, citation count and a
-    title where the source gave none, for papers known by an arXiv id. Off unless `enabled`."""
+    title where the source gave none, for papers known by an arXiv id. Off unless `enabled`; a shared doi.org link is
+    looked up at `url` (with `api_key`) either way."""
 
     enabled: bool = False
     url: str = "https://api.semanticscholar.org"  # the Graph API's base URL

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from bot.errors import ChannelNotFoundError, PaperNotFoundError
+from bot.errors import PaperNotFoundError
 from bot.models import ChannelRef
 from storage.database import Database
-from storage.queries import is_channel
+from storage.queries import channel_pk, is_channel
 from storage.tables import ChannelRow, HiddenPaperRow, PaperRow
 
 
@@ -21,9 +21,7 @@ class SqlHiddenPapers:
 
     async def hide_paper(self, ref: ChannelRef, paper_id: str, user_id: str, at: datetime) -> bool:
         async with self._db.tx(write=True) as session:
-            channel = await session.scalar(select(ChannelRow.pk).where(*is_channel(ref)))
-            if channel is None:
-                raise ChannelNotFoundError(f"{ref} has no digest settings")
+            channel = await channel_pk(session, ref)
             if await session.get(PaperRow, paper_id) is None:
                 raise PaperNotFoundError(f"No paper has id {paper_id[:40]!r}.")
             row = {"channel": channel, "paper_id": paper_id, "user_id": user_id, "at": at}

@@ -12,6 +12,7 @@ from sqlalchemy import Select, bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from bot.errors import ChannelNotFoundError
 from bot.models import ChannelRef
 from storage.tables import ChannelRow, DeliveryRow, DigestRunRow, PaperRow, PaperTermRow, SaveRow
 
@@ -109,6 +110,14 @@ def is_channel(ref: ChannelRef) -> tuple[Any, ...]:
         ChannelRow.workspace == ref.workspace,
         ChannelRow.channel_id == ref.channel_id,
     )
+
+
+async def channel_pk(session: AsyncSession, ref: ChannelRef) -> int:
+    """The key of `ref`'s row, for a row that belongs to the channel; ChannelNotFoundError when it was never set up."""
+    pk = await session.scalar(select(ChannelRow.pk).where(*is_channel(ref)))
+    if pk is None:
+        raise ChannelNotFoundError(f"{ref} has no digest settings")
+    return pk
 
 
 def is_user(platform: str, workspace: str, user_id: str) -> tuple[Any, ...]:

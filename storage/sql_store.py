@@ -7,6 +7,7 @@ repositories (roles) it uses, never the whole store.
 from __future__ import annotations
 
 from bot.errors import StoreError
+from storage.answered import SqlAnsweredLinks
 from storage.channels import SqlChannels
 from storage.database import Database
 from storage.embeddings import SqlEmbeddings
@@ -37,6 +38,7 @@ class SqlStore:
         self.channels = SqlChannels(db)
         self.votes = SqlVotes(db)
         self.hidden = SqlHiddenPapers(db)
+        self.answered = SqlAnsweredLinks(db)
         self.reading_lists = SqlReadingLists(db)
         self.outbox = SqlOutbox(db)
         self.leases = SqlLeases(db)

@@ -235,6 +235,17 @@ class HiddenPaperRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class AnsweredLinkRow(Base):
+    """A paper link (arXiv id or DOI) a channel's thread got an answer to: every worker answers it there once."""
+
+    __tablename__ = "answered_links"
+
+    channel: Mapped[int] = mapped_column(ForeignKey("channels.pk", ondelete="CASCADE"), primary_key=True)
+    thread: Mapped[str] = mapped_column(String, primary_key=True)
+    link: Mapped[str] = mapped_column(String, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class CommunitySummaryRow(Base):
     """A person's write-up of a paper from a community site; the id (source:source_id) makes a re-fetch an update."""
 

@@ -31,7 +31,8 @@ class Request:
 
 @dataclass
 class FakeSemanticScholar:
-    """`papers` maps "ARXIV:<id>" to the full record; `api_key`, when set, must come in the x-api-key header."""
+    """`papers` maps "ARXIV:<id>" (or "DOI:<doi>") to the full record; `api_key`, when set, must come in the
+    x-api-key header."""
 
     papers: dict[str, dict[str, Any]] = field(default_factory=dict)
     api_key: str | None = None
@@ -40,6 +41,10 @@ class FakeSemanticScholar:
 
     def add(self, arxiv_id: str, **record: Any) -> None:
         self.papers[f"ARXIV:{arxiv_id}"] = {"paperId": f"s2-{arxiv_id}", **record}
+
+    def add_doi(self, doi: str, **record: Any) -> None:
+        """A paper known by its DOI (matched case-insensitively, as DOIs are)."""
+        self.papers[f"DOI:{doi.lower()}"] = {"paperId": f"s2-{doi.lower()}", **record}
 
     def start(self) -> FakeSemanticScholar:
         api = self
@@ -75,7 +80,7 @@ class FakeSemanticScholar:
         if len(ids) > MAX_IDS:
             return 400, {"error": f"Cannot process more than {MAX_IDS} ids"}
         fields = ",".join(parse_qs(parts.query).get("fields", ["title"])).split(",")
-        return 200, [self._only(self.papers.get(i), fields) for i in ids]
+        return 200, [self._only(self.papers.get(_key(i)), fields) for i in ids]
 
     @staticmethod
     def _only(record: dict[str, Any] | None, fields: list[str]) -> dict[str, Any] | None:
@@ -91,3 +96,9 @@ class FakeSemanticScholar:
     def stop(self) -> None:
         self._http.shutdown()
         self._http.server_close()
+
+
+def _key(asked: str) -> str:
+    """The record key of an id as asked: `DOI:` ids are case-insensitive."""
+    kind, _, value = asked.partition(":")
+    return f"DOI:{value.lower()}" if kind.upper() == "DOI" else asked

@@ -2,15 +2,15 @@
 a Save button, remember the paper as seen by the channel (no later digest sends it) and count it as the sharer's
 up-vote for the channel's ranking.
 
-The store answers first; a paper it lacks is looked up on arXiv by id (the sources' polite fetcher), stored and
-summarized. A link is answered once per thread; a link arXiv does not know gets one line; anything else is ignored.
+The store answers first; a paper it lacks is looked up (the sources' polite fetcher) on arXiv by id, or on Semantic
+Scholar by DOI for a doi.org link, stored and summarized. A link is answered once per thread, whichever worker sees it
+(the claim is in the store); a link the source does not know gets one line; anything else is ignored.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,8 +19,9 @@ from bot.chat.links import paper_links
 from bot.chat.services import ChatServices, SeedReport
 from bot.errors import CommandError, SourceError
 from bot.events import IncomingMessage, Offer, PaperAction, Reply
+from bot.ingest.identity import DOI_PREFIX
 from bot.models import ChannelRef, Paper, PostedMessage, SourceEntry
-from bot.ports.channels import Votes
+from bot.ports.channels import AnsweredLinks, Votes
 from bot.ports.outbox import Outbox
 from bot.ports.papers import PaperIntake
 from bot.ports.summaries import Summarizer
@@ -28,8 +29,8 @@ from bot.summarize.service import ensure_tldrs
 
 log = logging.getLogger(__name__)
 
-Lookup = Callable[[str], Awaitable[SourceEntry | None]]
-ANSWERED_MEMORY = 10_000  # (channel, thread, paper) answers remembered, so a link repeated in a thread gets one
+Lookup = Callable[[str], Awaitable[SourceEntry | None]]  # a paper key (arXiv id or `doi:<doi>`) -> its entry
+MAX_NAME = 80  # characters of a DOI quoted back in a one-line answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class SharedPapers:
         intake: PaperIntake,
         outbox: Outbox,
         votes: Votes,
+        answered: AnsweredLinks,
         summarizer: Summarizer,
         lookup: Lookup | None = None,
     ) -> None:
@@ -59,27 +61,31 @@ class SharedPapers:
         self._votes = votes
         self._summarizer = summarizer
         self._lookup = lookup
-        self._answered: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._answered = answered
 
     async def answer(self, message: IncomingMessage) -> SharedAnswer | None:
         """The answer to a message's paper links, or None (no paper link, links off, all answered in this thread)."""
-        links = [arxiv_id for _url, arxiv_id in paper_links(message.text) if not self._seen(message, arxiv_id)]
-        for arxiv_id in links:  # before any await: the same link arriving meanwhile (a retried event) is skipped
-            self._remember(message, arxiv_id)
-        if not links or not (await self._services.load_channel(message.channel)).links:
+        wanted = [key for _url, key in paper_links(message.text)]
+        if not wanted or not (await self._services.load_channel(message.channel)).links:
+            return None
+        # Claimed in the store: the same link arriving meanwhile (a retried event, another worker) is answered once.
+        at = self._services.clock()
+        links = [link for link in wanted if await self._answered.claim_link(message.channel, message.thread, link, at)]
+        if not links:
             return None
         found: list[Paper] = []
-        problems: dict[str, str] = {}  # arXiv id -> the one line saying why it has no answer
-        for arxiv_id in links:
+        problems: dict[str, str] = {}  # paper key -> the one line saying why it has no answer
+        for key in links:
+            missing, unreachable = _problem_lines(key)
             try:
-                paper = await self._paper(arxiv_id)
+                paper = await self._paper(key)
             except SourceError as exc:
-                log.info("paper link %s not looked up: %s", arxiv_id, exc)
-                self._forget(message, arxiv_id)  # posting it again may find arXiv back
-                problems[arxiv_id] = f"arXiv could not be reached for {arxiv_id}; try again later."
+                log.info("paper link %s not looked up: %s", key, exc)
+                await self._answered.release_link(message.channel, message.thread, key)  # the source may be back later
+                problems[key] = unreachable
                 continue
             if paper is None:
-                problems[arxiv_id] = f"arXiv has no paper {arxiv_id}."
+                problems[key] = missing
             else:
                 found.append(paper)
         if not found:
@@ -130,23 +136,24 @@ class SharedPapers:
         for paper_id in paper_ids:
             await self._votes.record_vote(ref, paper_id, user_id, 1, at)
 
-    async def _paper(self, arxiv_id: str) -> Paper | None:
-        paper = await self._services.library.get_paper(arxiv_id)
+    async def _paper(self, key: str) -> Paper | None:
+        """The paper a link's key (arXiv id or `doi:<doi>`) names: the store's, else the source's, stored now."""
+        paper = await self._services.library.get_paper(key)
         if paper is not None or self._lookup is None:
             return paper
-        entry = await self._lookup(arxiv_id)
+        entry = await self._lookup(key)
         if entry is None:
             return None
         await self._intake.merge_entries([entry])
-        return await self._services.library.get_paper(arxiv_id)
+        return await self._services.library.get_paper(entry.paper.id)  # a DOI's paper with an arXiv id is keyed by it
 
-    def _seen(self, message: IncomingMessage, paper_id: str) -> bool:
-        return (str(message.channel), message.thread, paper_id) in self._answered
 
-    def _forget(self, message: IncomingMessage, paper_id: str) -> None:
-        self._answered.pop((str(message.channel), message.thread, paper_id), None)
-
-    def _remember(self, message: IncomingMessage, paper_id: str) -> None:
-        self._answered[(str(message.channel), message.thread, paper_id)] = None
-        if len(self._answered) > ANSWERED_MEMORY:
-            self._answered.popitem(last=False)
+def _problem_lines(key: str) -> tuple[str, str]:
+    """The one-line answers to a link whose paper its source does not know, and to one whose source is unreachable."""
+    if key.startswith(DOI_PREFIX):
+        doi = key.removeprefix(DOI_PREFIX)[:MAX_NAME]
+        return (
+            f"Semantic Scholar has no paper with DOI {doi}.",
+            f"Semantic Scholar could not be reached for DOI {doi}; try again later.",
+        )
+    return f"arXiv has no paper {key}.", f"arXiv could not be reached for {key}; try again later."

@@ -17,6 +17,7 @@ _ID = re.compile(
     r"(?:v(?P<version>[1-9]\d*))?(?i:\.pdf)?"
 )
 _LINK = re.compile(_URL_PREFIX, re.I)
+DOI_PREFIX = "doi:"  # the id of a paper known by its DOI alone: `doi:<doi>`
 _DOI = re.compile(r"(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:\s*)?(?P<doi>10\.\d{4,9}/\S+)", re.I)
 
 
@@ -65,5 +66,5 @@ def known_identity(*values: str | None) -> tuple[str, str] | None:
         return arxiv_id, abs_url(arxiv_id)
     for value in given:
         if doi := doi_of(value):
-            return f"doi:{doi}", f"https://doi.org/{doi}"
+            return f"{DOI_PREFIX}{doi}", f"https://doi.org/{doi}"
     return None

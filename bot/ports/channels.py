@@ -49,3 +49,17 @@ class HiddenPapers(Protocol):
     async def hidden_papers(self, ref: ChannelRef) -> list[str]:
         """The channel's hidden papers, most recently hidden first."""
         ...
+
+
+class AnsweredLinks(Protocol):
+    """Paper links each thread of a channel got an answer to, shared by every worker (and kept across restarts)."""
+
+    async def claim_link(self, ref: ChannelRef, thread: str, link: str, at: datetime) -> bool:
+        """Take the answer to `link` in this thread; False when a worker (this one or another) has taken it already.
+
+        Raises ChannelNotFoundError for a channel never configured."""
+        ...
+
+    async def release_link(self, ref: ChannelRef, thread: str, link: str) -> None:
+        """Give the claim up (its lookup failed), so the link posted again is answered then."""
+        ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ POOL = 4  # candidates per digest slot from each source, so ranking has somethin
 MAX_POOL = 1024  # candidates read at most when muted topics leave out the newest ones
 FOLLOWED_NEW = timedelta(days=14)  # a followed author's paper published this recently (and never sent) is new
 FOLLOWED_MAX = 50  # papers read per followed author when looking for new ones
+EMBED_LIKED = 20  # liked papers without a vector embedded per digest at most (a seed names up to 20)
 KEYWORD_FLOOR = 0.7  # a keyword match's topic score with the least full-text relevance; the most relevant gets 1.0
 
 
@@ -145,13 +146,15 @@ class PaperSelector:
         semantic = self.semantic
         keyword = await self._outbox.unsent_papers(channel.ref, topic_terms(channel.topics), size * POOL)
         scores = await semantic.topic_matches(channel.topics, size * POOL, delivered)
-        relevance = await self._relevance(channel.topics, keyword)
-        scores.update({p.id: max(scores.get(p.id, 0.0), keyword_score(relevance.get(p.id, 0.0))) for p in keyword})
+        if channel.topics:  # without topics the "keyword" candidates are just the newest papers: no topic match
+            relevance = await self._relevance(channel.topics, keyword)
+            scores.update({p.id: max(scores.get(p.id, 0.0), keyword_score(relevance.get(p.id, 0.0))) for p in keyword})
+        votes = await self._votes.channel_votes(channel.ref)
+        liked = await self._like_up_voted(semantic, votes, size * POOL, delivered)
         known = {paper.id for paper in [*keyword, *followed]}
-        extra = await self._library.get_papers([pid for pid in scores if pid not in known])
+        extra = await self._library.get_papers([pid for pid in [*scores, *liked] if pid not in known])
         candidates = _unique([*followed, *keyword, *extra])
         repeats = await semantic.repeats([paper.id for paper in candidates], delivered)
-        votes = await self._votes.channel_votes(channel.ref)
         vectors = await semantic.vectors([*(paper.id for paper in candidates), *votes])
         fresh = [paper for paper in candidates if paper.id not in repeats]
         unwanted = await self._unwanted(channel, fresh, semantic) | await self._muted(channel, fresh, vectors)
@@ -159,6 +162,25 @@ class PaperSelector:
         groups = rank(fresh, scores, vectors=vectors, taste=preference(votes, vectors))
         papers = _followed_first(groups, {paper.id for paper in followed}, size)
         return _Choice(papers, sorted(repeats))
+
+    async def _like_up_voted(
+        self, semantic: SemanticIndex, votes: Mapping[str, int], k: int, delivered: Collection[str]
+    ) -> list[str]:
+        """The `k` papers closest to those the channel voted up, shared or seeded, never delivered: candidates its taste
+        ranks up even where its topics match little (a new channel seeded with no topics yet gets on-subject papers,
+        not just the newest). A liked paper without a vector yet (looked up for a link or seed just now) is embedded
+        here rather than at the worker's next fetch, so the first digest after a seed already leans towards it."""
+        up = [pid for pid, vote in votes.items() if vote > 0]
+        vectors = await semantic.vectors(up)
+        missing = [pid for pid in up if pid not in vectors][:EMBED_LIKED]
+        if missing and (papers := await self._library.get_papers(missing)):
+            await semantic.embed_papers(papers)
+            vectors = await semantic.vectors(up)
+        taste = preference(dict.fromkeys(up, 1), vectors)
+        if taste is None:
+            return []
+        found = await semantic.nearest_to(taste, k + len(delivered))
+        return [pid for pid, _ in found if pid not in delivered][:k]
 
     async def _followed(self, channel: Channel, delivered: set[str]) -> list[Paper]:
         """Papers of the channel's followed authors published lately and never delivered to it, newest first."""

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from bot.errors import SourceError, StoreError
 from bot.ports.enrichment import PaperEnrichment
 from bot.sources.semantic_scholar import (
-    API_KEY_HEADER,
     Asked,
+    api_headers,
     batch_request,
     batch_url,
     lookup_id,
@@ -61,8 +61,7 @@ class SemanticScholarEnricher:
         self._http = http
         self._settings = settings
         self._clock = clock
-        key = settings.api_key.get_secret_value() if settings.api_key else ""
-        self._headers = {API_KEY_HEADER: key} if key else {}
+        self._headers = api_headers(settings)
         self._running = asyncio.Lock()  # fetches finishing together enrich one after the other, never twice at once
 
     async def enrich(self) -> EnrichReport:

@@ -37,7 +37,13 @@ async def router(sqlite_store, feed_server: FeedServer) -> AsyncIterator[Command
     lookup = ArxivLookup(http, base=f"{feed_server.url}/api/query", configured=True).lookup
     store = sqlite_store
     shared = SharedPapers(
-        chat_services(store, digests, load), store.papers, store.outbox, store.votes, FirstWordsSummarizer(), lookup
+        chat_services(store, digests, load),
+        store.papers,
+        store.outbox,
+        store.votes,
+        store.answered,
+        FirstWordsSummarizer(),
+        lookup,
     )
     yield command_router(store, digests, load, seeds=shared.seed)
     await http.close()

@@ -42,7 +42,9 @@ async def shared(sqlite_store, feed_server: FeedServer) -> AsyncIterator[SharedP
     store = sqlite_store
     services = chat_services(store, digest_service(store, FirstWordsSummarizer(), header="P"), load)
     lookup = ArxivLookup(http, base=f"{feed_server.url}/api/query", configured=True).lookup
-    yield SharedPapers(services, store.papers, store.outbox, store.votes, FirstWordsSummarizer(), lookup)
+    yield SharedPapers(
+        services, store.papers, store.outbox, store.votes, store.answered, FirstWordsSummarizer(), lookup
+    )
     await http.close()
 
 

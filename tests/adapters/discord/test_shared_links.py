@@ -39,7 +39,7 @@ async def shared(core: Core, feed_server: FeedServer) -> AsyncIterator[SharedPap
     store = core.store
     services = chat_services(store, digest_service(store, FirstWords(), header="Papers"), loader(core))
     lookup = ArxivLookup(http, base=f"{feed_server.url}/api/query", configured=True).lookup
-    yield SharedPapers(services, store.papers, store.outbox, store.votes, FirstWords(), lookup)
+    yield SharedPapers(services, store.papers, store.outbox, store.votes, store.answered, FirstWords(), lookup)
     await http.close()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from itertools import count
 from typing import Any
@@ -21,13 +21,15 @@ from bot.chat.shared import SharedPapers
 from bot.delivery.pacing import RetryPolicy
 from bot.models import Channel, ChannelRef
 from bot.sources.http import HttpFetcher
-from bot.sources.lookup import ArxivLookup
+from bot.sources.lookup import ArxivLookup, DoiLookup, PaperLookup
 from storage.sql_store import SqlStore
 from testing.feed_server import FeedServer
+from testing.semantic_scholar_api import FakeSemanticScholar
 from testing.slack_api import FakeSlack
 from tests.adapters.slack.conftest import FirstWords, World, build_adapter, paper, slack_settings
 
 HERE = ChannelRef("slack", "T1", "C1")
+KDD = "10.1145/3292500.3330701"  # a DOI arXiv does not hold: Semantic Scholar (a local fake) knows it
 _TS = count(100)
 
 
@@ -36,7 +38,17 @@ def lookup_path(arxiv_id: str) -> str:
 
 
 @pytest.fixture
-async def shared(store: SqlStore, feed_server: FeedServer) -> AsyncIterator[SharedPapers]:
+def s2() -> Iterator[FakeSemanticScholar]:
+    api = FakeSemanticScholar().start()
+    api.add_doi(KDD, title="Deep Graph Ranking", abstract="We rank the nodes of a graph with a deep model.")
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+@pytest.fixture
+async def shared(store: SqlStore, feed_server: FeedServer, s2: FakeSemanticScholar) -> AsyncIterator[SharedPapers]:
     for arxiv_id in ("2401.00001", "2401.00002"):
         feed_server.serve_fixture(lookup_path(arxiv_id), "arxiv_api_page1.xml")
     feed_server.serve_fixture(lookup_path("2401.09999"), "arxiv_api_empty.xml")  # arXiv's answer for an unknown id
@@ -46,8 +58,9 @@ async def shared(store: SqlStore, feed_server: FeedServer) -> AsyncIterator[Shar
         return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
     services = chat_services(store, digest_service(store, FirstWords(), header="Papers"), load)
-    lookup = ArxivLookup(http, base=f"{feed_server.url}/api/query", configured=True)
-    yield SharedPapers(services, store.papers, store.outbox, store.votes, FirstWords(), lookup.lookup)
+    arxiv = ArxivLookup(http, base=f"{feed_server.url}/api/query", configured=True)
+    lookup = PaperLookup(arxiv, DoiLookup(http, s2.url, {}))
+    yield SharedPapers(services, store.papers, store.outbox, store.votes, store.answered, FirstWords(), lookup.lookup)
     await http.close()
 
 
@@ -137,6 +150,23 @@ async def test_each_way_of_linking_is_recognised_and_the_store_answers_first(
     assert not [p for p in feed_server.paths() if "/pdf/" in p], "a PDF link is looked up by id, never downloaded"
 
 
+async def test_a_doi_link_is_answered_from_semantic_scholar_and_an_unknown_doi_in_one_line(
+    links_world: World, s2: FakeSemanticScholar
+) -> None:
+    world = links_world
+    known = await say(world, f"from KDD <https://doi.org/{KDD}>")
+    unknown = await say(world, "https://doi.org/10.9999/nobody")
+
+    answers = {body["thread_ts"]: body for body in await replies(world, 2)}
+    assert "Deep Graph Ranking" in shown(answers[known]) and "paper.save" in shown(answers[known])
+    assert answers[unknown]["text"] == "Semantic Scholar has no paper with DOI 10.9999/nobody."
+    assert await world.store.votes.channel_votes(HERE) == {f"doi:{KDD}": 1}
+    assert sorted(str(request.body) for request in s2.requests) == [
+        "{'ids': ['DOI:10.1145/3292500.3330701']}",
+        "{'ids': ['DOI:10.9999/nobody']}",
+    ]
+
+
 async def test_a_link_is_answered_once_per_thread(links_world: World) -> None:
     world = links_world
     ts = await say(world, "https://arxiv.org/abs/2401.00001")
@@ -153,7 +183,7 @@ async def test_bots_edits_and_other_links_are_ignored(links_world: World, feed_s
     await say(world, "https://arxiv.org/abs/2401.00001", bot_id="B9", subtype="bot_message")
     edited = {"type": "message", "text": "https://arxiv.org/abs/2401.00001", "user": "U2", "ts": "1.2"}
     await say(world, "", subtype="message_changed", message=edited)
-    await say(world, "https://example.org/huge.pdf https://arxiv.org/abs/not-an-id https://doi.org/10.1000/x")
+    await say(world, "https://example.org/huge.pdf https://arxiv.org/abs/not-an-id https://doi.org/10.1000")
     await replies(world, 0)
     assert feed_server.paths() == []
 
