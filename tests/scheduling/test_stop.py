@@ -121,40 +121,29 @@ async def test_run_stops_on_sigterm_while_the_platform_refuses_connections(tmp_p
     assert not any(noise in worker.log() for noise in NOISE), worker.log()
 
 
+@pytest.mark.parametrize("state", ["connecting", "retrying"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
-async def test_run_stops_while_retrying_a_blackholed_platform_with_one_line_per_step(
-    tmp_path: Path, platform: str, signum: signal.Signals
+async def test_run_stops_while_a_blackholed_platform_is_connecting_or_retrying_with_one_line_per_step(
+    tmp_path: Path, platform: str, signum: signal.Signals, state: str
 ) -> None:
+    """Connecting: the first attempt's connection taken, its answer awaited (30 s). Retrying: two attempts given up
+    after 1 s each, the signal in the second back-off (5-10 s): a line for each, saying when the next comes."""
+    steps = 2 if state == "retrying" else 0
     blackhole = Blackhole()
     async with blackhole.serving() as port:
-        worker = await Worker.start(tmp_path, platform, port, timeout_s=1)
-        try:  # startup, then two attempts of 1 s each with a back-off of 5-10 s between them
-            await worker.read_until_outage_lines(2, within_s=90)
+        worker = await Worker.start(tmp_path, platform, port, timeout_s=1 if steps else 30)
+        try:
+            await worker.read_until_outage_lines(steps, within_s=90)
+            async with asyncio.timeout(60):
+                await blackhole.attempting.wait()
         finally:
-            took = await worker.stop(signum)  # in the second back-off, waiting to retry
-    assert took < STOP_WITHIN_S, f"{signum.name}: exited {took:.1f} s after the signal"
+            took = await worker.stop(signum)
+    assert took < STOP_WITHIN_S, f"{signum.name} while {state}: exited {took:.1f} s after the signal"
     outage = worker.outage()
-    assert len(outage) == 2 == blackhole.taken, worker.log()  # a line per attempt, and no more attempts than lines
+    assert len(outage) == steps, worker.log()
+    assert blackhole.taken == max(steps, 1)  # no attempt went unreported but the one in flight while connecting
     for line in outage:
         assert platform in line.lower() and "unreachable" in line and "no answer from" in line, line
         assert f"127.0.0.1:{port}" in line and "retrying in" in line, line
-    assert not any(noise in worker.log() for noise in NOISE), worker.log()
-
-
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-@pytest.mark.parametrize("platform", sorted(PLATFORMS))
-async def test_run_stops_while_connecting_to_a_blackholed_platform(
-    tmp_path: Path, platform: str, signum: signal.Signals
-) -> None:
-    blackhole = Blackhole()
-    async with blackhole.serving() as port:
-        worker = await Worker.start(tmp_path, platform, port, timeout_s=30)
-        try:
-            async with asyncio.timeout(60):
-                await blackhole.attempting.wait()  # the first attempt's connection is taken, its answer awaited
-        finally:
-            took = await worker.stop(signum)
-    assert took < STOP_WITHIN_S, f"{signum.name}: exited {took:.1f} s after the signal"
-    assert worker.outage() == [], worker.log()  # the attempt never ended: nothing to report yet
     assert not any(noise in worker.log() for noise in NOISE), worker.log()
