@@ -133,28 +133,30 @@ class DiscordAdapter:
         self._threads = Threads(self.client, self._pace)
 
     async def login(self) -> None:
-        """Log in over REST only: enough to post digests and sync commands without a gateway connection."""
+        """Log in over REST only: enough to post digests and sync commands without a gateway connection. A login
+        unanswered for `discord.timeout_s` (a network that drops packets) fails as unreachable."""
         token = self._token()
         self._opened = True
+        timeout_s = self._settings.timeout_s
         try:
-            await self.client.login(token)
+            async with asyncio.timeout(timeout_s):
+                await self.client.login(token)
         except discord.LoginFailure:
             raise ConfigError("Discord refused discord.token (DISCORD_TOKEN): check the bot's token") from None
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise PlatformUnreachableError(f"Discord is unreachable: {exc}") from exc
+            why = str(exc) or f"no answer from {discord.http.Route.BASE} in {timeout_s} s"
+            raise PlatformUnreachableError(f"Discord is unreachable: {why}") from exc
 
     async def start(self) -> None:
         """Log in (a wrong token fails here, at once), then serve commands and reactions over the gateway in the
         background until `stop`; digests go out over REST meanwhile."""
-        timeout_s = self._settings.timeout_s
         for step in itertools.count():
             try:
-                await asyncio.wait_for(self.login(), timeout_s)
+                await self.login()
                 break
-            except (PlatformUnreachableError, TimeoutError) as exc:
+            except PlatformUnreachableError as exc:
                 delay = _reconnect_delay(step)
-                why = str(exc) or f"Discord is unreachable: no answer from {discord.http.Route.BASE} in {timeout_s} s"
-                log.warning("%s: retrying in %.0f s", why, delay)
+                log.warning("%s: retrying in %.0f s", exc, delay)
                 await self._drop_session()
                 await asyncio.sleep(delay)
         logging.getLogger("discord.shard").addFilter(OneLineOutage())  # where discord.py's gateway retries log

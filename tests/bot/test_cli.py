@@ -208,6 +208,18 @@ def test_discord_sync_without_network_is_one_line(runner, monkeypatch):
     assert line.startswith("error: Discord is unreachable: Cannot connect to host 127.0.0.1")
 
 
+def test_discord_sync_on_a_network_that_never_answers_is_one_line_after_the_timeout(runner, monkeypatch):
+    with socket.socket() as hole:  # listens and never accepts: connections wait for an answer that never comes
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(8)
+        url = f"http://127.0.0.1:{hole.getsockname()[1]}/api/v10"
+        monkeypatch.setenv("DISCORD_TOKEN", "MTIz.unreachable.token")
+        monkeypatch.setenv("PAPERBOT_DISCORD__API_URL", url)
+        monkeypatch.setenv("PAPERBOT_DISCORD__TIMEOUT_S", "1")
+        line = _only_stderr_line(invoke(runner, "discord", "sync"))
+    assert line == f"error: Discord is unreachable: no answer from {url} in 1 s"
+
+
 def test_a_failing_source_is_reported_once_naming_it(runner, tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(
