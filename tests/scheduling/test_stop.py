@@ -8,17 +8,20 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from testing.discord_api import FakeDiscord, serve
 from testing.processes import free_port
 
 RUN = "from app.cli.main import app; app()"
 STOP_WITHIN_S = 10
 PLATFORMS = {
+    "console": {},
     "slack": {
         "SLACK_BOT_TOKEN": "xoxb-1-2-unreachable",
         "SLACK_APP_TOKEN": "xapp-1-unreachable",
@@ -82,8 +85,11 @@ class Worker:
         return [line for line in self.lines if "unreachable" in line]
 
     async def read_until_outage_lines(self, count: int, within_s: float) -> None:
+        await self.read_until(lambda: len(self.outage()) >= count, within_s)
+
+    async def read_until(self, done: Callable[[], bool], within_s: float) -> None:
         async with asyncio.timeout(within_s):
-            while len(self.outage()) < count:
+            while not done():
                 line = (await self._stderr.readline()).decode()
                 assert line, "paperbot run ended by itself:\n" + "".join(self.lines)
                 self.lines.append(line)
@@ -106,7 +112,7 @@ class Worker:
         return "".join(self.lines)
 
 
-@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+@pytest.mark.parametrize("platform", ["discord", "slack"])
 async def test_run_stops_on_sigterm_while_the_platform_refuses_connections(tmp_path: Path, platform: str) -> None:
     port = free_port()  # bound once, then closed: connections to it are refused
     worker = await Worker.start(tmp_path, platform, port, timeout_s=30)
@@ -123,7 +129,7 @@ async def test_run_stops_on_sigterm_while_the_platform_refuses_connections(tmp_p
 
 @pytest.mark.parametrize("state", ["connecting", "retrying"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+@pytest.mark.parametrize("platform", ["discord", "slack"])
 async def test_run_stops_while_a_blackholed_platform_is_connecting_or_retrying_with_one_line_per_step(
     tmp_path: Path, platform: str, signum: signal.Signals, state: str
 ) -> None:
@@ -146,4 +152,25 @@ async def test_run_stops_while_a_blackholed_platform_is_connecting_or_retrying_w
     for line in outage:
         assert platform in line.lower() and "unreachable" in line and "no answer from" in line, line
         assert f"127.0.0.1:{port}" in line and "retrying in" in line, line
+    assert not any(noise in worker.log() for noise in NOISE), worker.log()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("platform", ["console", "discord"])
+async def test_run_stops_while_idle(tmp_path: Path, platform: str, signum: signal.Signals) -> None:
+    """Idle: running, nothing due. Discord's login is answered by the fake API, which knows no gateway (404): the
+    worker runs on, the gateway retried in the background with one line per attempt."""
+    server, url = await serve(FakeDiscord(token=PLATFORMS["discord"]["DISCORD_TOKEN"]))
+    try:
+        worker = await Worker.start(tmp_path, platform, urlsplit(url).port or 0, timeout_s=30)
+        try:
+            await worker.read_until(lambda: "paperbot running" in worker.log(), within_s=60)
+            await worker.read_until_outage_lines(1 if platform == "discord" else 0, within_s=30)
+        finally:
+            took = await worker.stop(signum)
+    finally:
+        await server.cleanup()
+    assert took < STOP_WITHIN_S, f"{signum.name} while idle: exited {took:.1f} s after the signal"
+    for line in worker.outage():
+        assert "Discord gateway is unreachable: The gateway to connect to discord was not found: retrying in" in line
     assert not any(noise in worker.log() for noise in NOISE), worker.log()
