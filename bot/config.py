@@ -143,6 +143,7 @@ class SlackSettings(_Section):
     app_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
     api_url: str | None = None
+    timeout_s: int = Field(30, ge=1)  # a Web API call unanswered this long fails (Socket Mode's connect then retries)
     command: str = "/papers"
     admins: list[str] = Field(default_factory=list)
     save_emoji: str = "bookmark"
@@ -180,6 +181,7 @@ class DiscordSettings(_Section):
 
     token: SecretStr | None = None
     api_url: str | None = None
+    timeout_s: int = Field(30, ge=1)  # a login unanswered this long (a blackholed network) is retried after a back-off
     save_emoji: str = "🔖"
     upvote_emoji: str = "👍"
     downvote_emoji: str = "👎"

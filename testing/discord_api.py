@@ -88,6 +88,7 @@ class FakeDiscord:
     history_failures: list[int] = field(default_factory=list)  # statuses for the next history reads
     history_reads: int = 0
     refused: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (body, Discord's answer)
+    gateway_url: str | None = None  # what GET /gateway/bot answers (a websocket URL); None: 404, as if there were none
     nonce_window: float = 300.0  # seconds a repeated nonce returns the first message ("the past few minutes")
     _nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
     _tokens: float = 0.0
@@ -96,6 +97,7 @@ class FakeDiscord:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._auth_and_limit])
         app.router.add_get("/api/v10/users/@me", self._me)
+        app.router.add_get("/api/v10/gateway/bot", self._gateway)
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_post("/api/v10/channels/{channel_id}/messages", self._create_message)
         app.router.add_get("/api/v10/channels/{channel_id}/messages", self._read_history)
@@ -147,6 +149,12 @@ class FakeDiscord:
 
     async def _me(self, request: web.Request) -> web.Response:
         return _json(user_payload(BOT_ID, "paperbot", bot=True))
+
+    async def _gateway(self, request: web.Request) -> web.Response:
+        if self.gateway_url is None:
+            return _json({"message": "404: Not Found", "code": 0}, status=404)
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
 
     async def _application(self, request: web.Request) -> web.Response:
         return _json(

@@ -22,6 +22,7 @@ from discord import app_commands
 
 from adapters.discord.components import PaperButton, PaperClient
 from adapters.discord.links import LinkAnswers
+from adapters.discord.outage import OneLineOutage, gateway_unreachable
 from adapters.discord.outbox import HISTORY_LIMIT, message_nonce, posted_in, refusals
 from adapters.discord.presses import Presses
 from adapters.discord.render import (
@@ -58,7 +59,6 @@ from bot.ports.papers import Papers
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-LOGIN_TIMEOUT_S = 30.0  # a blackholed network answers nothing: give up on one attempt after this
 RECONNECT_BASE_S, RECONNECT_CAP_S = 5.0, 120.0  # back-off between attempts while Discord is unreachable
 AUTOCOMPLETE_CHOICES = 25  # Discord's maximum
 AUTOCOMPLETE_SCAN = 500  # recent papers searched for an id prefix or headline match
@@ -133,30 +133,54 @@ class DiscordAdapter:
         self._threads = Threads(self.client, self._pace)
 
     async def login(self) -> None:
-        """Log in over REST only: enough to post digests and sync commands without a gateway connection."""
+        """Log in over REST only: enough to post digests and sync commands without a gateway connection. A login
+        unanswered for `discord.timeout_s` (a network that drops packets) fails as unreachable."""
         token = self._token()
         self._opened = True
+        timeout_s = self._settings.timeout_s
         try:
-            await self.client.login(token)
+            async with asyncio.timeout(timeout_s):
+                await self.client.login(token)
         except discord.LoginFailure:
             raise ConfigError("Discord refused discord.token (DISCORD_TOKEN): check the bot's token") from None
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise PlatformUnreachableError(f"Discord is unreachable: {exc}") from exc
+            why = str(exc) or f"no answer from {discord.http.Route.BASE} in {timeout_s} s"
+            raise PlatformUnreachableError(f"Discord is unreachable: {why}") from exc
 
     async def start(self) -> None:
         """Log in (a wrong token fails here, at once), then serve commands and reactions over the gateway in the
         background until `stop`; digests go out over REST meanwhile."""
         for step in itertools.count():
             try:
-                await asyncio.wait_for(self.login(), LOGIN_TIMEOUT_S)
+                await self.login()
                 break
-            except (PlatformUnreachableError, TimeoutError) as exc:
-                delay = min(RECONNECT_BASE_S * 2**step, RECONNECT_CAP_S)
-                why = str(exc) or f"Discord is unreachable: no answer in {LOGIN_TIMEOUT_S:.0f} s"
-                log.warning("%s: retrying in %.0f s", why, delay)
+            except PlatformUnreachableError as exc:
+                delay = _reconnect_delay(step)
+                log.warning("%s: retrying in %.0f s", exc, delay)
+                await self._drop_session()
                 await asyncio.sleep(delay)
-        self._gateway = asyncio.create_task(self.client.connect(), name="discord-gateway")
+        logging.getLogger("discord.shard").addFilter(OneLineOutage())  # where discord.py's gateway retries log
+        self._gateway = asyncio.create_task(self._serve_gateway(), name="discord-gateway")
         self._gateway.add_done_callback(_gateway_ended)
+
+    async def _drop_session(self) -> None:
+        """discord.py opens a new HTTP session at every login and leaves a failed one open (aiohttp then logs
+        "Unclosed client session" for each retry): close it, and its connector, so the next login makes both anew."""
+        await self.client.http.close()
+        self.client.http.connector = discord.utils.MISSING
+
+    async def _serve_gateway(self) -> None:
+        """discord.py reconnects a gateway it has reached by itself (its failures made one line each by
+        OneLineOutage), but gives up at once when it cannot ask where the gateway is (GET /gateway/bot): that is
+        retried here, with the same back-off as logging in."""
+        for step in itertools.count():
+            try:
+                await self.client.connect()
+                return
+            except (discord.GatewayNotFound, aiohttp.ClientError, OSError) as exc:
+                delay = _reconnect_delay(step)
+                log.warning("%s: retrying in %.0f s", gateway_unreachable(exc), delay)
+                await asyncio.sleep(delay)
 
     async def stop(self) -> None:
         """Close the gateway and the HTTP session; a no-op when the adapter never logged in."""
@@ -402,6 +426,10 @@ def _gateway_ended(task: asyncio.Task[None]) -> None:
     """Say why the gateway stopped: without it no command or reaction arrives, though digests still go out."""
     if not task.cancelled() and (error := task.exception()) is not None:
         log.error("discord gateway stopped: commands and reactions no longer arrive", exc_info=error)
+
+
+def _reconnect_delay(step: int) -> float:
+    return min(RECONNECT_BASE_S * 2**step, RECONNECT_CAP_S)
 
 
 def _given(value: _T | None) -> _T:

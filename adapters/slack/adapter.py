@@ -129,6 +129,7 @@ class SlackAdapter:
         self.client = AsyncWebClient(
             token=None if installations else _required(settings.bot_token, "slack.bot_token (SLACK_BOT_TOKEN)"),
             base_url=api_base_url(settings.api_url),
+            timeout=settings.timeout_s,
             retry_handlers=[
                 AsyncConnectionErrorRetryHandler(),
                 AsyncRateLimitErrorRetryHandler(max_retry_count=max_rate_limit_retries),
@@ -275,7 +276,7 @@ class SlackAdapter:
             raise ConfigError("'Add to Slack' (slack.client_id) needs a public redirect URL: run with --http")
         token = _required(self._settings.app_token, "slack.app_token (SLACK_APP_TOKEN)")
         self._socket = AsyncSocketModeHandler(self.app, token)
-        outage = OneLineOutage(self._socket.client.ping_interval)
+        outage = OneLineOutage(self._socket.client.ping_interval, self.client.base_url)
         for logger in {self._socket.client.logger, self.client.logger}:
             logger.addFilter(outage)
         await self._socket.connect_async()  # retries while Slack is unreachable; the worker cancels it to stop

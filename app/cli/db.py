@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.cli.common import cli_settings, command, out
+from app.cli.help import Typer
 
 if TYPE_CHECKING:
     pass
 
-db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
+db_app = Typer(help="Manage the store's schema.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.cli.common import command, open_bot, out
+from app.cli.help import Typer
 
 if TYPE_CHECKING:
     pass
 
-discord_app = typer.Typer(help="Discord application commands.", no_args_is_help=True)
+discord_app = Typer(help="Discord application commands.", no_args_is_help=True)
 
 
 @discord_app.command("sync")

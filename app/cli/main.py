@@ -12,12 +12,13 @@ from app.cli.common import state
 from app.cli.db import db_app
 from app.cli.discord import discord_app
 from app.cli.doctor import doctor
+from app.cli.help import Typer
 from app.cli.model import model_app
 from app.cli.papers import papers_app
 from app.cli.service import service_app
 from app.cli.sources import sources_app
 
-app = typer.Typer(help="paperbot: research-paper digests for Slack, Discord and the terminal.", no_args_is_help=True)
+app = Typer(help="paperbot: research-paper digests for Slack, Discord and the terminal.", no_args_is_help=True)
 app.add_typer(papers_app)  # no name: its commands are top-level (`paperbot demo`, `paperbot list`...)
 app.add_typer(service_app)  # likewise: `paperbot run`, `paperbot status`
 app.add_typer(db_app, name="db")

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.cli.common import command, out
+from app.cli.help import Typer
 
 if TYPE_CHECKING:
     pass
 
-model_app = typer.Typer(help="Manage summarization models.", no_args_is_help=True)
+model_app = Typer(help="Manage summarization models.", no_args_is_help=True)
 
 
 @model_app.command("fetch")

@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.cli.common import command, err, open_bot, out
+from app.cli.help import Typer
 from app.cli.progress import ingest_with_progress, summarize_with_progress
 
 if TYPE_CHECKING:
     from app.wiring import App
     from bot.models import Channel
 
-papers_app = typer.Typer()
+papers_app = Typer()
 
 
 @papers_app.command()

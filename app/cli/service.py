@@ -9,12 +9,13 @@ import typer
 from rich.markup import escape
 
 from app.cli.common import cli_settings, command, fitted_table, open_bot, out
+from app.cli.help import Typer
 from app.cli.sources import sources_table
 
 if TYPE_CHECKING:
     pass
 
-service_app = typer.Typer()
+service_app = Typer()
 
 
 @service_app.command()

@@ -11,6 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from app.cli.common import command, err, fitted_table, open_bot, out, state
+from app.cli.help import Typer
 from app.cli.progress import summarize_with_progress
 from bot.errors import ConfigError
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from bot.sources.enrich import EnrichReport
     from bot.sources.service import FetchReport, SourceFetcher
 
-sources_app = typer.Typer(help="Where papers come from: arXiv, RSS/Atom feeds, ShortScience, Hugging Face.")
+sources_app = Typer(help="Where papers come from: arXiv, RSS/Atom feeds, ShortScience, Hugging Face.")
 
 
 @sources_app.command("list")

@@ -8,10 +8,17 @@ import os
 import re
 import socket
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+from typer.core import TyperOption
+from typer.main import get_command
 
 from app.cli.main import app
+
+if TYPE_CHECKING:
+    from typer._click import Command
 
 ID = re.compile(r"id (ss-[0-9a-f]{12})")
 
@@ -58,6 +65,28 @@ def test_every_command_has_help(runner):
     ):
         result = invoke(runner, *args)
         assert result.exit_code == 0 and "Usage" in result.output, args
+
+
+def _command_paths(command: Command, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Command]]:
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _command_paths(sub, (*path, name))
+
+
+def test_no_flag_in_any_help_screen_names_a_type(runner):
+    """A flag takes no value, so its help row shows none (typer's rich help printed `--json <bool>`)."""
+    screens = 0
+    for path, command in _command_paths(get_command(app)):
+        result = invoke(runner, *path, "--help")
+        assert result.exit_code == 0, path
+        flags = [p.opts[0] for p in command.params if isinstance(p, TyperOption) and p.is_flag] + ["--help"]
+        for flag in flags:
+            row = next(line for line in result.output.splitlines() if re.search(rf"\s{flag}\s", line))
+            names_then_type = rf"\s{flag}\s+(?:-[-\w]+\s+)*<"  # the flag's other names (`--no-x`, `-v`), then `<type>`
+            assert not re.search(names_then_type, row), (path, row)
+        assert not re.search(r"<bool>|\bBOOL(EAN)?\b", result.output), path
+        screens += 1
+    assert screens > 20  # every group and command, nested ones included
 
 
 def test_ingest_reports_bad_records_in_one_line_each_and_keeps_the_rest(runner, tmp_path):
@@ -177,6 +206,18 @@ def test_discord_sync_without_network_is_one_line(runner, monkeypatch):
     monkeypatch.setenv("PAPERBOT_DISCORD__API_URL", _refused_url() + "/api/v10")
     line = _only_stderr_line(invoke(runner, "discord", "sync"))
     assert line.startswith("error: Discord is unreachable: Cannot connect to host 127.0.0.1")
+
+
+def test_discord_sync_on_a_network_that_never_answers_is_one_line_after_the_timeout(runner, monkeypatch):
+    with socket.socket() as hole:  # listens and never accepts: connections wait for an answer that never comes
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(8)
+        url = f"http://127.0.0.1:{hole.getsockname()[1]}/api/v10"
+        monkeypatch.setenv("DISCORD_TOKEN", "MTIz.unreachable.token")
+        monkeypatch.setenv("PAPERBOT_DISCORD__API_URL", url)
+        monkeypatch.setenv("PAPERBOT_DISCORD__TIMEOUT_S", "1")
+        line = _only_stderr_line(invoke(runner, "discord", "sync"))
+    assert line == f"error: Discord is unreachable: no answer from {url} in 1 s"
 
 
 def test_a_failing_source_is_reported_once_naming_it(runner, tmp_path):
