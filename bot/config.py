@@ -209,7 +209,7 @@ class SchedulerSettings(_Section):
     retry_cap_s: float = Field(60.0, ge=0)
     # Each platform's shared pacing in this worker process; a platform left out keeps its default.
     posts_per_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=lambda: dict(POSTS_PER_S))
-    shutdown_s: float = Field(8.0, ge=0)  # SIGTERM: in-flight posts get this long to finish
+    shutdown_s: float = Field(5.0, ge=0)  # SIGTERM: in-flight posts get this long to finish (a stop takes <= 10 s)
 
     @field_validator("posts_per_s")
     @classmethod

@@ -3,7 +3,8 @@
 `asyncio.to_thread` uses the loop's default executor, whose threads `asyncio.run` joins at shutdown and the
 interpreter joins at exit: a worker told to stop while a model loads or encodes would wait for it (tens of seconds on
 a busy machine) instead of stopping within seconds. A daemon thread per call is abandoned instead; its result, if it
-comes after the loop closed, is dropped.
+comes after the loop closed, is dropped. A process that abandoned one must leave with `os._exit`: torch running in a
+thread while the interpreter finalizes aborts the process ("terminate called without an active exception").
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
+THREAD_PREFIX = "paperbot-off-loop-"
+
+
+def running_off_loop() -> int:
+    """How many `off_loop` calls are still running (abandoned ones included)."""
+    return sum(thread.name.startswith(THREAD_PREFIX) for thread in threading.enumerate())
 
 
 async def off_loop(function: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -42,5 +49,5 @@ async def off_loop(function: Callable[P, T], /, *args: P.args, **kwargs: P.kwarg
         except RuntimeError:  # the loop closed while this ran: nobody is waiting any more
             pass
 
-    threading.Thread(target=run, name=f"paperbot-{getattr(function, '__name__', 'work')}", daemon=True).start()
+    threading.Thread(target=run, name=f"{THREAD_PREFIX}{getattr(function, '__name__', 'work')}", daemon=True).start()
     return await future

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from app.cli.common import cli_settings, command, out
 from app.cli.help import Typer
-
-if TYPE_CHECKING:
-    pass
 
 db_app = Typer(help="Manage the store's schema.", no_args_is_help=True)
 

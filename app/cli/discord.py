@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from app.cli.common import command, open_bot, out
 from app.cli.help import Typer
-
-if TYPE_CHECKING:
-    pass
 
 discord_app = Typer(help="Discord application commands.", no_args_is_help=True)
 

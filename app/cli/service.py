@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -11,9 +11,6 @@ from rich.markup import escape
 from app.cli.common import cli_settings, command, fitted_table, open_bot, out
 from app.cli.help import Typer
 from app.cli.sources import sources_table
-
-if TYPE_CHECKING:
-    pass
 
 service_app = Typer()
 
@@ -35,6 +32,7 @@ async def run(
     With no Slack or Discord token configured, console channels get their digests in this terminal. A store whose
     schema is behind this paperbot is refused with one line, unless --migrate (run it on one worker while none runs).
     """
+    import gc
     import signal
 
     from app.wiring import open_app
@@ -50,6 +48,26 @@ async def run(
     with single_worker(settings.database.resolved_url()):  # SQLite: one worker; PostgreSQL: leases
         async with open_app(settings, migrate=migrate) as bot:
             await run_worker(bot, http_port=port if http else None, stop=stop)
+    leave_now_if_model_work_runs()
+    # Stopped and closed: the interpreter's last collection over a loaded model's objects took seconds of the
+    # 10 s a stop may take, and nothing is left for it to finalize.
+    gc.freeze()
+
+
+def leave_now_if_model_work_runs() -> None:
+    """Exit at once (status 0, logs flushed) when a model call the stop abandoned still runs in its thread: letting
+    the interpreter finalize under it aborts the process."""
+    import logging
+    import os
+    import sys
+
+    from bot.threads import running_off_loop
+
+    if running_off_loop():
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @service_app.command()

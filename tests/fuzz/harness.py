@@ -2,8 +2,9 @@
 
 `@fuzz("name")` goes above `@given` in place of `@settings`. It runs the test for `examples` examples (1,000 unless
 told otherwise), fails the test when hypothesis ran fewer (a strategy whose space ran out tests less than it claims),
-and records the count; `pytest_terminal_summary` (this module is a plugin, see tests/conftest.py) prints one line per
-target at the end of every run, so CI logs show how much fuzzing really happened.
+and records the count (pytest-xdist workers hand theirs to the controller); `pytest_terminal_summary` (this module is
+a plugin, see tests/conftest.py) prints one line per target at the end of every run, so CI logs show how much fuzzing
+really happened.
 """
 
 from __future__ import annotations
@@ -65,6 +66,22 @@ def fuzz(target: str, examples: int = EXAMPLES) -> Callable[[F], F]:
         return run  # type: ignore[return-value]
 
     return decorate
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist, a worker hands its counts to the controller, which prints the summary."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["fuzz_ran"], output["fuzz_wanted"] = dict(ran), dict(wanted)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Add a finished xdist worker's counts to this (the controller's) session."""
+    output = getattr(node, "workeroutput", {})
+    ran.update(output.get("fuzz_ran", {}))
+    for target, examples in output.get("fuzz_wanted", {}).items():
+        wanted[target] = max(wanted.get(target, 0), examples)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -8,15 +8,20 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from app.wiring import make_summarizer
+from bot.config import Settings
+from bot.models import Summary
+from storage.sql_store import SqlStore
 from testing.discord_api import FakeDiscord, serve
-from testing.processes import free_port
+from testing.processes import PAPERS, free_port
+from tests.scheduling.conftest import seed
 
 RUN = "from app.cli.main import app; app()"
 STOP_WITHIN_S = 10
@@ -72,12 +77,16 @@ class Worker:
         self.lines: list[str] = []
 
     @classmethod
-    async def start(cls, tmp_path: Path, platform: str, port: int, timeout_s: int) -> Worker:
-        env = {key: value for key, value in os.environ.items() if key not in PLATFORM_ENV}
-        env |= {key: value.format(port=port, timeout_s=timeout_s) for key, value in PLATFORMS[platform].items()}
-        env |= {"PAPERBOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", "COLUMNS": "400"}
+    async def start(
+        cls, tmp_path: Path, platform: str, port: int, timeout_s: int, *, env: Mapping[str, str] = {}, http: int = 0
+    ) -> Worker:
+        """`paperbot run` on `platform`, whose API is at `port`; with `http`, Slack over HTTP on that port."""
+        environ = {key: value for key, value in os.environ.items() if key not in PLATFORM_ENV}
+        environ |= {key: value.format(port=port, timeout_s=timeout_s) for key, value in PLATFORMS[platform].items()}
+        environ |= {"PAPERBOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", "COLUMNS": "400"}
+        args = ["run", "--http", "--port", str(http)] if http else ["run"]
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", RUN, "run", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+            sys.executable, "-c", RUN, *args, cwd=tmp_path, env=environ | dict(env), stderr=asyncio.subprocess.PIPE
         )
         return cls(process)
 
@@ -173,4 +182,28 @@ async def test_run_stops_while_idle(tmp_path: Path, platform: str, signum: signa
     assert took < STOP_WITHIN_S, f"{signum.name} while idle: exited {took:.1f} s after the signal"
     for line in worker.outage():
         assert "Discord gateway is unreachable: The gateway to connect to discord was not found: retrying in" in line
+    assert not any(noise in worker.log() for noise in NOISE), worker.log()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_run_stops_while_posting_a_digest_to_a_blackholed_slack(tmp_path: Path, signum: signal.Signals) -> None:
+    """Posting: a digest is due and its first message's call is taken and never answered. In-flight posts get
+    `scheduler.shutdown_s` to finish, and the whole stop still fits in the 10 s."""
+    store = await SqlStore.connect(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    try:
+        await seed(store, ["C1"], cron="* * * * *")
+        summarizer = make_summarizer(Settings())  # cached TL;DRs: the worker loads no summarizer
+        await store.summaries.add_summaries([Summary(p, summarizer.name, summarizer.version, "tl;dr") for p in PAPERS])
+    finally:
+        await store.close()
+    blackhole = Blackhole()
+    async with blackhole.serving() as port:
+        misfire = {"PAPERBOT_SCHEDULER__MISFIRE_GRACE_S": "3600", "SLACK_SIGNING_SECRET": "s3cr3t"}
+        worker = await Worker.start(tmp_path, "slack", port, timeout_s=30, env=misfire, http=free_port())
+        try:
+            async with asyncio.timeout(90):
+                await blackhole.attempting.wait()  # the digest's first chat.postMessage, awaiting an answer
+        finally:
+            took = await worker.stop(signum)
+    assert took < STOP_WITHIN_S, f"{signum.name} while posting: exited {took:.1f} s after the signal"
     assert not any(noise in worker.log() for noise in NOISE), worker.log()
