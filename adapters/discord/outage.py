@@ -28,7 +28,7 @@ class OneLineOutage(logging.Filter):
         if record.msg == _SHARD_CONNECT_FAILED:
             retry_s = _LAUNCH_RETRY_S
         elif record.msg == _SHARD_RECONNECTING and isinstance(record.args, tuple) and record.args:
-            retry_s = float(record.args[-1])
+            retry_s = float(str(record.args[-1]))
         else:
             return True
         error = record.exc_info[1] if record.exc_info and record.exc_info[1] is not None else TimeoutError()
