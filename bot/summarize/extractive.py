@@ -18,13 +18,13 @@ import numpy as np
 
 from bot.summarize.embedding import SentenceEncoder, model_fingerprint
 from bot.summarize.quantize import QUANT_FORMAT
+from bot.summarize.repair import repair
 from bot.summarize.rules import (
     addresses_reader,
-    drop_connective,
     has_first_person,
     has_markup,
     has_pointer,
-    name_the_authors,
+    is_cut,
     opens_with_back_reference,
     repeats_headline,
 )
@@ -86,16 +86,17 @@ class ExtractiveSummarizer:
 
         With `headlines`, a sentence repeating its paper's headline is not chosen: the reader has just read it.
         """
-        docs = [candidate_sentences(text) for text in texts]
+        docs = [
+            candidate_sentences(text, headlines[number] if headlines else None, self.max_words)
+            for number, text in enumerate(texts)
+        ]
         flat = [sentence for sentences in docs if len(sentences) > 1 for sentence in sentences]
         embeddings = self.encoder.encode(flat)
         out: list[str] = []
         offset = 0
         for number, (text, sentences) in enumerate(zip(texts, docs, strict=True)):
             if len(sentences) <= 1:
-                out.append(
-                    cut_words(name_the_authors(drop_connective(sentences[0])) if sentences else text, self.max_words)
-                )
+                out.append(cut_words(repair(sentences[0]) if sentences else text, self.max_words))
                 continue
             doc_embeddings = embeddings[offset : offset + len(sentences)]
             offset += len(sentences)
@@ -106,9 +107,22 @@ class ExtractiveSummarizer:
         return out
 
 
-def candidate_sentences(text: str) -> list[str]:
-    """Return the sentences worth embedding: prose with at least MIN_WORDS words, not links, formulas or tables."""
-    return [sentence for sentence in split_sentences(text) if is_prose(sentence)]
+def candidate_sentences(text: str, headline: str | None = None, max_words: int = 60) -> list[str]:
+    """Return the sentences worth embedding: prose with at least MIN_WORDS words, not links, formulas or tables.
+
+    When no prose sentence may open a TL;DR on its own (a review written as a bullet list), the list's items
+    join in, each read as a sentence: a list of "Fewer parameters" and "Allows more channels" says more than nothing.
+    """
+    pieces = split_sentences(text)
+    prose = [piece for piece in pieces if is_prose(piece)]
+    if any(_eligibility(sentence, headline, max_words, strict=2) == ALONE for sentence in prose):
+        return prose
+    return [piece if is_prose(piece) else f"{piece}." for piece in pieces if is_prose(piece) or is_item(piece)]
+
+
+def prose_sentences(text: str) -> list[str]:
+    """The prose sentences of a text, the only candidates before list items could stand in (see bench)."""
+    return [piece for piece in split_sentences(text) if is_prose(piece)]
 
 
 def is_prose(sentence: str) -> bool:
@@ -118,6 +132,12 @@ def is_prose(sentence: str) -> bool:
     tokens = sentence.split()
     wordy = sum(1 for token in tokens if _WORDY.search(token) and not _NOT_PROSE.search(token))
     return wordy >= MIN_WORDS and wordy * 2 >= len(tokens)
+
+
+def is_item(piece: str) -> bool:
+    """Tell whether a piece without an end is a whole list item ("Fewer parameters, since ..."), not a heading
+    ("Advantages:"), a fragment cut before its list ("They use modules built of") or a link."""
+    return bool(_STARTS.match(piece)) and not is_cut(piece) and not has_markup(piece) and is_prose(f"{piece}.")
 
 
 ALONE, AFTER_PREVIOUS, NEVER = 2, 1, 0
@@ -138,7 +158,7 @@ def eligibility(sentences: Sequence[str], headline: str | None, max_words: int) 
 
 
 def _eligibility(sentence: str, headline: str | None, max_words: int, strict: int) -> int:
-    core = name_the_authors(drop_connective(sentence))
+    core = repair(sentence)
     if len(core.split()) > max_words or has_first_person(core) or has_pointer(core) or has_markup(core):
         return NEVER
     if strict >= 1 and headline and repeats_headline(headline, core):
@@ -190,5 +210,5 @@ def choose(
 def compose(sentences: Sequence[str], chosen: Sequence[int], max_words: int) -> str:
     """Join the chosen sentences in document order, each not following its own predecessor without a leading
     connective; a lone sentence over the budget is cut at a word boundary."""
-    parts = [name_the_authors(sentences[i] if i - 1 in chosen else drop_connective(sentences[i])) for i in chosen]
+    parts = [repair(sentences[i], after_previous=i - 1 in chosen) for i in chosen]
     return cut_words(" ".join(parts), max_words)

@@ -68,6 +68,7 @@ _BACK_REFERENCE = re.compile(
     re.I,
 )
 _THIS_PAPER = re.compile(r"this\s+(?:paper|work|article|study|thesis|survey|publication|manuscript|report)\b", re.I)
+_LEAD_BACK_REFERENCE = re.compile(rf"\b(?:this|these|those|such|its|their)\b{_PAPER}", re.I)
 _DEMONSTRATIVE = re.compile(
     r"\b(?:these|those)\s+(?!papers?\b)[a-z]|^(?:left|right|top|bottom|middle|center|above|below|here)\s*[:,]", re.I
 )
@@ -80,18 +81,20 @@ _CONNECTIVE = re.compile(  # discourse markers that can be dropped without chang
     r"^(?:however|additionally|moreover|furthermore|also|in\s+addition|in\s+practice|in\s+particular|specifically"
     r"|importantly|notably|interestingly|surprisingly|indeed|in\s+fact|overall|in\s+general|in\s+summary"
     r"|in\s+short|in\s+conclusion|to\s+summari[sz]e|finally|lastly|further|besides|nevertheless|nonetheless"
-    r"|essentially|basically|crucially)\s*,\s+(?=[\"'“(]?[A-Z0-9])",
+    r"|essentially|basically|crucially)\s*,\s+(?=[\"'“(]?[A-Z0-9])"
+    r"|^here\s*,\s+(?=[\"'“(]?(?-i:[A-Z][a-z]))",  # not "Here, x is": a symbol keeps its case and its context
     re.I,
 )
 # "They propose ..." in a review means the paper's authors: naming them lets the sentence stand on its own.
 _AUTHORS_THEY = re.compile(
-    r"^they\s+(?=(?:also\s+)?(?:propose|introduce|present|construct|train|evaluate|show|demonstrate|describe|build"
+    r"^(?P<lead>[^,;:]{1,60},\s+)?they\s+(?=(?:also\s+)?(?:propose|introduce|present|construct|train|evaluate|show|demonstrate|describe|build"
     r"|design|develop|apply|compare|test|find|report|argue|study|investigate|analy[sz]e|extend|combine|employ|adopt"
     r"|leverage|suggest|conduct|perform|achieve|obtain|use|define|formulate|derive|prove|model|learn|add|replace)\b)",
     re.I,
 )
 _FIRST_PERSON = re.compile(
-    r"(?<![\w.'’-])(?:(?<!(?:ype|ase|art|vel|age|ass|ter|ion|ble|ure|War) )I(?:['’](?:m|ve|d|ll))?(?![\w.'’-])"
+    r"(?<![\w.'’-])(?:(?<!(?:ype|ase|art|vel|age|ass|ter|ion|ble|ure|War) )I(?:['’](?:m|ve|d|ll))?(?![\w.'’‖|^_=)\]-])"
+    r"(?!\s+(?:is|denotes|represents|stands\s+for)\b)"  # "where I is the identity matrix": a symbol
     r"|[Mm](?:e|y|ine|yself)(?![\w'’-])|IMO|IMHO|(?i:in\s+my\s+(?:opinion|view)|personally))"
 )
 _READER = re.compile(r"(?<![\w'’-])(?:[Yy]ou(?:['’](?:re|ve|d|ll))?|[Yy]our|[Yy]ours|[Yy]ourself)(?![\w'’-])")
@@ -104,6 +107,7 @@ _POINTER = re.compile(
     r"|\b(?:figure|image|picture|diagram|plot|graph|table|equation|formula|illustration|screenshot|chart|example)s?"
     r"\s+(?:above|below)\b"
     r"|\bthe\s+(?:figure|diagram|table|equation|formula|illustration|screenshot|chart)s?\b"
+    r"|\b(?:dotted|dashed|solid|red|blue|green|orange|black|grey|gray)\s+(?:lines?|curves?|boxe?s?|arrows?|dots?)\b"
     r"|\bas\s+follows\b|\bthe\s+following\s*[:.]|\b(?:above|below)\s*[:.]?$|\[\d+(?:\s*[,–-]\s*\d+)*\]",
     re.I,
 )
@@ -195,6 +199,8 @@ def opens_with_back_reference(sentence: str) -> bool:
     lead, comma, rest = sentence.partition(", ")
     if comma and len(lead.split()) <= 6 and re.match(r"(?:this|these|those|it|they|their|its)\b", rest, re.I):
         return not (_EXPLETIVE_IT.match(rest) or _THIS_PAPER.match(rest))
+    if comma and len(lead.split()) <= 6 and _LEAD_BACK_REFERENCE.search(lead):  # "Using this property, the authors"
+        return True
     return bool(_DEMONSTRATIVE.search(sentence))
 
 
@@ -208,8 +214,11 @@ def drop_connective(sentence: str) -> str:
 
 
 def name_the_authors(sentence: str) -> str:
-    """ "They construct X" -> "The authors construct X": a review's "they" with a research verb means the authors."""
-    return _AUTHORS_THEY.sub("The authors ", sentence, count=1)
+    """ "They construct X" -> "The authors construct X", "In experiments, they show" -> "In experiments, the authors
+    show": a review's "they" with a research verb means the authors."""
+    return _AUTHORS_THEY.sub(
+        lambda m: f"{m.group('lead')}the authors " if m.group("lead") else "The authors ", sentence, count=1
+    )
 
 
 def has_first_person(text: str) -> bool:
@@ -344,9 +353,21 @@ def balanced(text: str) -> bool:
 
 def in_source_order(sentences: Sequence[str], source: str) -> bool:
     """Whether each sentence occurs in `source` after the one before it (compared on words, from the 2nd word on,
-    so a dropped connective, a re-capitalized first word or "They" named as "The authors" still matches)."""
-    words = tokens(source)
-    haystack = " " + " ".join(words) + " "
+    so a dropped connective, a re-capitalized first word or "They" named as "The authors" still matches), verbatim
+    or as its source sentence reads once repaired (`bot.summarize.repair`: a citation or a pointer dropped)."""
+    if _in_order(sentences, " ".join(tokens(source))):
+        return True
+    from bot.summarize.repair import repair  # built on these rules, so imported when first needed
+
+    forms = (
+        " | ".join(" ".join(tokens(form)) for form in (s, repair(s), repair(s, after_previous=True)))
+        for s in split_sentences(source)
+    )
+    return _in_order(sentences, " | ".join(forms))
+
+
+def _in_order(sentences: Sequence[str], words: str) -> bool:
+    haystack = f" {words} "
     position = 0
     for sentence in sentences:
         said = tokens(sentence)

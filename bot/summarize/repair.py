@@ -1,0 +1,79 @@
+"""Repairs that let a source sentence stand on its own in a TL;DR without changing what it claims.
+
+A review's sentence often says something worth reading wrapped in what a reader of the TL;DR cannot follow: a
+citation marker ("[1]"), a pointer to a figure ("In Figure 1, ", "(see Table 2)", "; see section 4"), the reviewer's
+aside ("In my opinion, ", "that I'm aware of"), a discourse marker ("However, ") or "They" for the authors. Removing
+those parts (or naming the authors) keeps every remaining word from the source, in order, so the extract stays
+grounded; the rules still judge the result, and a sentence whose problem is not in such a removable part stays out.
+The order check of `bot.summarize.rules` accepts a sentence in its repaired form for the same reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.summarize.rules import drop_connective, has_pointer, name_the_authors
+
+# "Hein et al. [1]" but not "proposed in [1]", where the marker is the sentence's noun.
+_CITATION = re.compile(
+    r"(?<=[\w.)])(?<!\bin)(?<!\bby)(?<!\bof)(?<!\bas)(?<!\bsee)(?<!\bto)(?<!\bcf\.)\s*\[\d+(?:\s*[,–-]\s*\d+)*\]"
+)
+_PARENTHETICAL = re.compile(r"\s*\(([^()]*)\)")
+_SEE = re.compile(r"\s*(?:see|cf\.?)\s", re.I)  # "(see the appendix)": points elsewhere, whatever it names
+# "In Figure 1, ", "As shown in Table 2, ": a short lead-in that only says where to look.
+_POINTER_LEAD = re.compile(r"^((?:[^,;:]+?\s+)?\S+),\s+(?=[\"'“(]?[A-Za-z0-9])")
+# "; see the final paragraph of section 4." / ", as shown in Figure 2." / ", cf. Table 1."
+_POINTER_TAIL = re.compile(
+    r"\s*[;,]?\s*(?:\(?\s*(?:see|cf\.?|as\s+(?:shown|seen|illustrated|depicted|reported|plotted|described)\s+in)"
+    r"\s+[^;,]*?)(?P<end>[.!?]?)$",
+    re.I,
+)
+_ASIDE = re.compile(  # the reviewer's aside, removable without changing the claim around it
+    r"(?:,\s*|\s+|^)(?:\(\s*)?(?:in\s+my\s+(?:humble\s+)?(?:opinion|view)|imo|imho|personally|to\s+my\s+knowledge"
+    r"|as\s+far\s+as\s+I\s+(?:know|can\s+tell)|I\s+(?:think|believe|guess|feel)|that\s+I['’]?m\s+aware\s+of"
+    r"|that\s+I\s+(?:am\s+aware|know)\s+of)(?:\s*\))?(?=[\s,.;:!?]|$),?",
+    re.I,
+)
+_LEADING_OPINION = re.compile(
+    r"^(?:I\s+(?:think|believe|feel|would\s+say|['’]d\s+say|would\s+argue|['’]d\s+argue)|IMO|IMHO)\s*,?\s*(?:that\s+)?"
+    r"(?=[\"'“(]?[A-Za-z0-9])"
+)
+_LEAD_WORDS = 8
+
+
+def repair(sentence: str, *, after_previous: bool = False) -> str:
+    """The sentence with its removable parts removed and a review's "They" named as the authors; `after_previous`
+    keeps a leading connective, which reads fine right after the sentence it refers to."""
+    text = drop_pointers(drop_asides(sentence))
+    return name_the_authors(text if after_previous else drop_connective(text))
+
+
+def drop_asides(sentence: str) -> str:
+    """Drop the reviewer's first-person asides: "In my opinion, X" -> "X", "X that I'm aware of." -> "X."."""
+    text = _LEADING_OPINION.sub("", sentence, count=1)
+    text = _ASIDE.sub("", text).lstrip(" ,")
+    return _capitalize(_tidy(text)) if text != sentence else sentence
+
+
+def drop_pointers(sentence: str) -> str:
+    """Drop citation markers and the parts of a sentence that only point at a figure, table, equation or section."""
+    text = _CITATION.sub("", sentence)
+    text = _PARENTHETICAL.sub(lambda m: "" if has_pointer(m.group(1)) or _SEE.match(m.group(1)) else m.group(0), text)
+    lead = _POINTER_LEAD.match(text)
+    if lead and has_pointer(lead.group(1)) and len(lead.group(1).split()) <= _LEAD_WORDS:
+        text = _capitalize(text[lead.end() :])
+    tail = _POINTER_TAIL.search(text)
+    if tail and tail.start() > 0 and has_pointer(tail.group(0)):
+        text = text[: tail.start()].rstrip(" ,;") + (tail.group("end") or "")
+    return _tidy(text) if text != sentence else sentence
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _tidy(text: str) -> str:
+    """Spaces and punctuation left behind by a removal: "X , Y" -> "X, Y", "X ." -> "X."."""
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r",\s*([.;:!?])", r"\1", text)
+    return re.sub(r"\s{2,}", " ", text).strip()
