@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from bot.summarize.embedding import SentenceEncoder, model_fingerprint
+from bot.summarize.pointers import has_pointer
 from bot.summarize.quantize import QUANT_FORMAT
-from bot.summarize.repair import repair
+from bot.summarize.repair import link_list, repair
 from bot.summarize.rules import (
     addresses_reader,
     has_first_person,
     has_markup,
-    has_pointer,
     is_cut,
     opens_with_back_reference,
     repeats_headline,
@@ -34,7 +34,7 @@ from bot.threads import off_loop
 log = logging.getLogger(__name__)
 
 # Bump when the selection changes so cached summaries from the old algorithm are not reused.
-ALGORITHM = "3"
+ALGORITHM = "4"
 MAX_SENTENCES = 3
 MMR_LAMBDA = 0.7  # weight of centrality against redundancy with sentences already picked
 LEAD_BONUS = 0.1  # added to the k-th sentence's centrality as LEAD_BONUS / k: summaries state their point early
@@ -96,7 +96,8 @@ class ExtractiveSummarizer:
         offset = 0
         for number, (text, sentences) in enumerate(zip(texts, docs, strict=True)):
             if len(sentences) <= 1:
-                out.append(cut_words(repair(sentences[0]) if sentences else text, self.max_words))
+                only = repair(sentences[0]) if sentences else link_list(text) or text
+                out.append(cut_words(only, self.max_words))
                 continue
             doc_embeddings = embeddings[offset : offset + len(sentences)]
             offset += len(sentences)

@@ -12,8 +12,25 @@ from __future__ import annotations
 
 import re
 
-from bot.summarize.rules import drop_connective, has_pointer, name_the_authors
+from bot.summarize.pointers import has_pointer
 
+_CONNECTIVE = re.compile(  # discourse markers that can be dropped without changing what the rest of a sentence says
+    r"^(?:however|additionally|moreover|furthermore|also|in\s+addition|in\s+practice|in\s+particular|specifically"
+    r"|importantly|notably|interestingly|surprisingly|indeed|in\s+fact|overall|in\s+general|in\s+summary"
+    r"|in\s+short|in\s+conclusion|to\s+summari[sz]e|finally|lastly|further|besides|nevertheless|nonetheless"
+    r"|essentially|basically|crucially)\s*,\s+(?=[\"'“(]?[A-Z0-9])"
+    # "Here, sparse coding means ..." but not "Here, x is ...": a symbol keeps its case and needs its context.
+    r"|^here\s*,\s+(?=[\"'“(]?(?-i:[A-Z][a-z]|(?!(?:is|are|was|were|it|its)\b)[a-z]{2,}\b(?!\s*[=(_^])))"
+    r"|^(?:then|next|finally|also|additionally|afterwards|subsequently)\s+(?=(?:the|a|an)\s+(?-i:[a-z]))",  # "Then the"
+    re.I,
+)
+# "They propose ..." in a review means the paper's authors: naming them lets the sentence stand on its own.
+_AUTHORS_THEY = re.compile(
+    r"^(?P<lead>[^,;:]{1,60},\s+)?they\s+(?=(?:also\s+)?(?:propose|introduce|present|construct|train|evaluate|show"
+    r"|demonstrate|describe|build|design|develop|apply|compare|test|find|report|argue|study|investigate|analy[sz]e|extend|combine|employ|adopt"
+    r"|leverage|suggest|conduct|perform|achieve|obtain|use|define|formulate|derive|prove|model|learn|add|replace)\b)",
+    re.I,
+)
 # "Hein et al. [1]" but not "proposed in [1]", where the marker is the sentence's noun.
 _CITATION = re.compile(
     r"(?<=[\w.)])(?<!\bin)(?<!\bby)(?<!\bof)(?<!\bas)(?<!\bsee)(?<!\bto)(?<!\bcf\.)\s*\[\d+(?:\s*[,–-]\s*\d+)*\]"
@@ -39,6 +56,8 @@ _LEADING_OPINION = re.compile(
     r"(?=[\"'“(]?[A-Za-z0-9])"
 )
 _LEAD_WORDS = 8
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_LINK_LABEL = re.compile(r"(?:^|\s)([A-Z][A-Za-z-]+(?:\s+[a-z][A-Za-z-]+)?)\s*:(?=\s)")
 
 
 def repair(sentence: str, *, after_previous: bool = False) -> str:
@@ -46,6 +65,23 @@ def repair(sentence: str, *, after_previous: bool = False) -> str:
     keeps a leading connective, which reads fine right after the sentence it refers to."""
     text = drop_pointers(drop_asides(sentence))
     return name_the_authors(text if after_previous else drop_connective(text))
+
+
+def drop_connective(sentence: str) -> str:
+    """Drop a leading discourse marker ("However, ", "In practice, ") whose removal leaves the claim intact."""
+    match = _CONNECTIVE.match(sentence)
+    if not match:
+        return sentence
+    rest = sentence[match.end() :]
+    return rest[:1].upper() + rest[1:]
+
+
+def name_the_authors(sentence: str) -> str:
+    """ "They construct X" -> "The authors construct X", "In experiments, they show" -> "In experiments, the authors
+    show": a review's "they" with a research verb means the authors."""
+    return _AUTHORS_THEY.sub(
+        lambda m: f"{m.group('lead')}the authors " if m.group("lead") else "The authors ", sentence, count=1
+    )
 
 
 def drop_asides(sentence: str) -> str:
@@ -66,6 +102,22 @@ def drop_pointers(sentence: str) -> str:
     if tail and tail.start() > 0 and has_pointer(tail.group(0)):
         text = text[: tail.start()].rstrip(" ,;") + (tail.group("end") or "")
     return _tidy(text) if text != sentence else sentence
+
+
+def link_list(text: str) -> str | None:
+    """What a summary made only of labelled links offers, as one sentence a reader can take in ("Links to
+    implementations, explanations and supplementary material."); None when the text has no such labels."""
+    if not _URL.search(text):
+        return None
+    labels = [_lower_first(label) for label in dict.fromkeys(_LINK_LABEL.findall(_URL.sub(" ", text) + " "))]
+    if not labels:
+        return None
+    listed = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return f"Links to {listed}."
+
+
+def _lower_first(label: str) -> str:
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _capitalize(text: str) -> str:

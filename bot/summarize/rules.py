@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from bot.summarize.pointers import has_pointer
+from bot.summarize.repair import link_list, repair
 from bot.summarize.sentences import split_sentences
 
 MAX_HEADLINE_CHARS = 90
@@ -77,40 +79,12 @@ _EXPLETIVE_IT = re.compile(
     r"^it\s+(?:is|was|has\s+been|remains|seems|turns\s+out)\s+(?:\w+ly\s+)?(?:not\s+)?\w+\s+(?:that|whether|to|how|if|why)\b",
     re.I,
 )
-_CONNECTIVE = re.compile(  # discourse markers that can be dropped without changing what the rest of a sentence says
-    r"^(?:however|additionally|moreover|furthermore|also|in\s+addition|in\s+practice|in\s+particular|specifically"
-    r"|importantly|notably|interestingly|surprisingly|indeed|in\s+fact|overall|in\s+general|in\s+summary"
-    r"|in\s+short|in\s+conclusion|to\s+summari[sz]e|finally|lastly|further|besides|nevertheless|nonetheless"
-    r"|essentially|basically|crucially)\s*,\s+(?=[\"'“(]?[A-Z0-9])"
-    r"|^here\s*,\s+(?=[\"'“(]?(?-i:[A-Z][a-z]))",  # not "Here, x is": a symbol keeps its case and its context
-    re.I,
-)
-# "They propose ..." in a review means the paper's authors: naming them lets the sentence stand on its own.
-_AUTHORS_THEY = re.compile(
-    r"^(?P<lead>[^,;:]{1,60},\s+)?they\s+(?=(?:also\s+)?(?:propose|introduce|present|construct|train|evaluate|show|demonstrate|describe|build"
-    r"|design|develop|apply|compare|test|find|report|argue|study|investigate|analy[sz]e|extend|combine|employ|adopt"
-    r"|leverage|suggest|conduct|perform|achieve|obtain|use|define|formulate|derive|prove|model|learn|add|replace)\b)",
-    re.I,
-)
 _FIRST_PERSON = re.compile(
     r"(?<![\w.'’-])(?:(?<!(?:ype|ase|art|vel|age|ass|ter|ion|ble|ure|War) )I(?:['’](?:m|ve|d|ll))?(?![\w.'’‖|^_=)\]-])"
     r"(?!\s+(?:is|denotes|represents|stands\s+for)\b)"  # "where I is the identity matrix": a symbol
     r"|[Mm](?:e|y|ine|yself)(?![\w'’-])|IMO|IMHO|(?i:in\s+my\s+(?:opinion|view)|personally))"
 )
 _READER = re.compile(r"(?<![\w'’-])(?:[Yy]ou(?:['’](?:re|ve|d|ll))?|[Yy]our|[Yy]ours|[Yy]ourself)(?![\w'’-])")
-_POINTER = re.compile(
-    r"\b(?:fig(?:ure)?s?|tab(?:le)?s?|eq(?:uation)?s?|eqns?|sec(?:tion)?s?|appendix|appendices|alg(?:orithm)?s?"
-    r"|listing|lemma|theorem|thm|prop(?:osition)?|corollary|def(?:inition)?|line|row|column|col|panel|image|plot)"
-    r"\.?\s*[(\[]?(?:\d+|(?-i:[IVX]{1,4}|[A-Z])\b(?!['’]))"
-    r"|\b(?:see|shown|depicted|illustrated|visuali[sz]ed|pictured|displayed|plotted|given|listed|summari[sz]ed)"
-    r"\s+(?:above|below|here)\b"
-    r"|\b(?:figure|image|picture|diagram|plot|graph|table|equation|formula|illustration|screenshot|chart|example)s?"
-    r"\s+(?:above|below)\b"
-    r"|\bthe\s+(?:figure|diagram|table|equation|formula|illustration|screenshot|chart)s?\b"
-    r"|\b(?:dotted|dashed|solid|red|blue|green|orange|black|grey|gray)\s+(?:lines?|curves?|boxe?s?|arrows?|dots?)\b"
-    r"|\bas\s+follows\b|\bthe\s+following\s*[:.]|\b(?:above|below)\s*[:.]?$|\[\d+(?:\s*[,–-]\s*\d+)*\]",
-    re.I,
-)
 _MARKUP = re.compile(
     r"[$\\`{}•]|!\[|\]\(|https?://|www\.|\*\*|__|(?:^|\s)#{1,6}\s|</?[a-z]+[^>]*>|&[a-z]+;"
     r"|\bthis\s+summary\b|\bsummary\s+by\b|shortscience|\b\d+\s+comments?\b",
@@ -204,23 +178,6 @@ def opens_with_back_reference(sentence: str) -> bool:
     return bool(_DEMONSTRATIVE.search(sentence))
 
 
-def drop_connective(sentence: str) -> str:
-    """Drop a leading discourse marker ("However, ", "In practice, ") whose removal leaves the claim intact."""
-    match = _CONNECTIVE.match(sentence)
-    if not match:
-        return sentence
-    rest = sentence[match.end() :]
-    return rest[:1].upper() + rest[1:]
-
-
-def name_the_authors(sentence: str) -> str:
-    """ "They construct X" -> "The authors construct X", "In experiments, they show" -> "In experiments, the authors
-    show": a review's "they" with a research verb means the authors."""
-    return _AUTHORS_THEY.sub(
-        lambda m: f"{m.group('lead')}the authors " if m.group("lead") else "The authors ", sentence, count=1
-    )
-
-
 def has_first_person(text: str) -> bool:
     """Whether the text speaks as its reviewer ("I", "my", "in my opinion")."""
     return bool(_FIRST_PERSON.search(text))
@@ -229,11 +186,6 @@ def has_first_person(text: str) -> bool:
 def addresses_reader(text: str) -> bool:
     """Whether the text talks to the reader ("you", "your"): a reviewer's voice, not the paper's."""
     return bool(_READER.search(text))
-
-
-def has_pointer(text: str) -> bool:
-    """Whether the text points at something the reader cannot see: a figure, table, equation, section, citation."""
-    return bool(_POINTER.search(text))
 
 
 def has_markup(text: str) -> bool:
@@ -354,11 +306,12 @@ def balanced(text: str) -> bool:
 def in_source_order(sentences: Sequence[str], source: str) -> bool:
     """Whether each sentence occurs in `source` after the one before it (compared on words, from the 2nd word on,
     so a dropped connective, a re-capitalized first word or "They" named as "The authors" still matches), verbatim
-    or as its source sentence reads once repaired (`bot.summarize.repair`: a citation or a pointer dropped)."""
+    or as its source sentence reads once repaired (`bot.summarize.repair`: a citation or a pointer dropped; a list
+    of links said as one sentence)."""
     if _in_order(sentences, " ".join(tokens(source))):
         return True
-    from bot.summarize.repair import repair  # built on these rules, so imported when first needed
-
+    if list(sentences) == [link_list(source)]:  # a summary of nothing but labelled links, said in one sentence
+        return True
     forms = (
         " | ".join(" ".join(tokens(form)) for form in (s, repair(s), repair(s, after_previous=True)))
         for s in split_sentences(source)
