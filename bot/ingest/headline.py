@@ -164,7 +164,8 @@ def _headline(cleaned: str) -> str:
     if candidates:
         return min(candidates)[-1]
     last = _keyphrase(opening) or next(iter(shortened), None) or _finish(_name_first(_strip_lead_ins(sentences[0])))
-    return "" if _LABELS_ONLY.match(last) else last  # "Code: Slides: Video" (a list of links) names nothing
+    # A phrase that reads as prose or names nothing ("Code: Slides: Video") is worse than the plain fallback.
+    return "" if _LABELS_ONLY.match(last) or headline_violations(last) else last
 
 
 def _clean_start(phrase: str) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from bot.summarize.embedding import SentenceEncoder, model_fingerprint
 from bot.summarize.pointers import has_pointer
 from bot.summarize.quantize import QUANT_FORMAT
-from bot.summarize.repair import link_list, repair
+from bot.summarize.repair import link_list, repair, speak_as
 from bot.summarize.rules import (
     addresses_reader,
     has_first_person,
@@ -114,7 +115,7 @@ def candidate_sentences(text: str, headline: str | None = None, max_words: int =
     When no prose sentence may open a TL;DR on its own (a review written as a bullet list), the list's items
     join in, each read as a sentence: a list of "Fewer parameters" and "Allows more channels" says more than nothing.
     """
-    pieces = split_sentences(text)
+    pieces = speak_as(split_sentences(text))
     prose = [piece for piece in pieces if is_prose(piece)]
     if any(_eligibility(sentence, headline, max_words, strict=2) == ALONE for sentence in prose):
         return prose
@@ -158,6 +159,7 @@ def eligibility(sentences: Sequence[str], headline: str | None, max_words: int) 
     return [ALONE] * len(sentences)
 
 
+@lru_cache(maxsize=8192)  # asked first to decide whether list items join in, then again to choose
 def _eligibility(sentence: str, headline: str | None, max_words: int, strict: int) -> int:
     core = repair(sentence)
     if len(core.split()) > max_words or has_first_person(core) or has_pointer(core) or has_markup(core):

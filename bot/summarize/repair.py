@@ -11,6 +11,7 @@ The order check of `bot.summarize.rules` accepts a sentence in its repaired form
 from __future__ import annotations
 
 import re
+from functools import lru_cache, partial
 
 from bot.summarize.pointers import has_pointer
 
@@ -45,6 +46,8 @@ _POINTER_TAIL = re.compile(
     r"\s+[^;,]*?)(?P<end>[.!?]?)$",
     re.I,
 )
+_TAIL_HINT = re.compile(r"\b(?:see|cf|shown|seen|illustrated|depicted|reported|plotted|described)\b", re.I)
+_ASIDE_HINT = re.compile(r"\b(?:I|my|imo|imho|personally)\b", re.I)
 _ASIDE = re.compile(  # the reviewer's aside, removable without changing the claim around it
     r"(?:,\s*|\s+|^)(?:\(\s*)?(?:in\s+my\s+(?:humble\s+)?(?:opinion|view)|imo|imho|personally|to\s+my\s+knowledge"
     r"|as\s+far\s+as\s+I\s+(?:know|can\s+tell)|I\s+(?:think|believe|guess|feel)|that\s+I['’]?m\s+aware\s+of"
@@ -56,10 +59,21 @@ _LEADING_OPINION = re.compile(
     r"(?=[\"'“(]?[A-Za-z0-9])"
 )
 _LEAD_WORDS = 8
+# "... tells the robot to reason as follows:": the list after it speaks as the robot, not as the reviewer.
+_VOICED = re.compile(
+    r"\b(?P<agent>(?:the|each|every)\s+[a-z][\w-]*)\s+(?:to\s+)?(?:reason|think|argue|conclude|ask)(?:s|ed)?\b"
+    r"[^.!?]*:\s*$",
+    re.I,
+)
+_SPEAKER = re.compile(r"(?<![\w'’-])(?:I|[Mm]e|[Mm]y|[Mm]yself)(?![\w'’-])")
+_SPEAKER_VERB = re.compile(  # "I" may become a third person only before a verb that does not change with it
+    r"\bI\s+(?!(?:should|would|could|can|will|must|might|may|had|did|was|\w+ed)\b)"
+)
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _LINK_LABEL = re.compile(r"(?:^|\s)([A-Z][A-Za-z-]+(?:\s+[a-z][A-Za-z-]+)?)\s*:(?=\s)")
 
 
+@lru_cache(maxsize=8192)  # the summarizer asks for a sentence's repair when judging it and again when composing
 def repair(sentence: str, *, after_previous: bool = False) -> str:
     """The sentence with its removable parts removed and a review's "They" named as the authors; `after_previous`
     keeps a leading connective, which reads fine right after the sentence it refers to."""
@@ -86,6 +100,8 @@ def name_the_authors(sentence: str) -> str:
 
 def drop_asides(sentence: str) -> str:
     """Drop the reviewer's first-person asides: "In my opinion, X" -> "X", "X that I'm aware of." -> "X."."""
+    if not _ASIDE_HINT.search(sentence):
+        return sentence
     text = _LEADING_OPINION.sub("", sentence, count=1)
     text = _ASIDE.sub("", text).lstrip(" ,")
     return _capitalize(_tidy(text)) if text != sentence else sentence
@@ -93,15 +109,38 @@ def drop_asides(sentence: str) -> str:
 
 def drop_pointers(sentence: str) -> str:
     """Drop citation markers and the parts of a sentence that only point at a figure, table, equation or section."""
-    text = _CITATION.sub("", sentence)
-    text = _PARENTHETICAL.sub(lambda m: "" if has_pointer(m.group(1)) or _SEE.match(m.group(1)) else m.group(0), text)
-    lead = _POINTER_LEAD.match(text)
+    text = _CITATION.sub("", sentence) if "[" in sentence else sentence
+    if "(" in text:
+        text = _PARENTHETICAL.sub(
+            lambda m: "" if has_pointer(m.group(1)) or _SEE.match(m.group(1)) else m.group(0), text
+        )
+    lead = _POINTER_LEAD.match(text) if "," in text else None
     if lead and has_pointer(lead.group(1)) and len(lead.group(1).split()) <= _LEAD_WORDS:
         text = _capitalize(text[lead.end() :])
-    tail = _POINTER_TAIL.search(text)
+    tail = _POINTER_TAIL.search(text) if _TAIL_HINT.search(text) else None
     if tail and tail.start() > 0 and has_pointer(tail.group(0)):
         text = text[: tail.start()].rstrip(" ,;") + (tail.group("end") or "")
     return _tidy(text) if text != sentence else sentence
+
+
+def speak_as(sentences: list[str]) -> list[str]:
+    """The sentences with first-person reasoning that the text puts in an agent's mouth ("tells the robot to reason
+    as follows: 1. The human gave me ...") read with the agent named ("The human gave the robot ..."), so the
+    reviewer is not taken to speak; a sentence whose verbs would need changing is left as it is."""
+    spoken, agent = [], ""
+    for sentence in sentences:
+        voiced = agent and _SPEAKER.search(sentence) and not _SPEAKER_VERB.search(sentence)
+        spoken.append(_capitalize(_SPEAKER.sub(partial(_as, agent), sentence)) if voiced else sentence)
+        if match := _VOICED.search(sentence):
+            agent = match.group("agent").lower()
+        elif not voiced:
+            agent = ""
+    return spoken
+
+
+def _as(agent: str, pronoun: re.Match[str]) -> str:
+    word = pronoun.group(0).lower()
+    return {"my": f"{agent}'s", "myself": "itself"}.get(word, agent)
 
 
 def link_list(text: str) -> str | None:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.summarize.pointers import has_pointer
-from bot.summarize.repair import link_list, repair
+from bot.summarize.repair import link_list, repair, speak_as
 from bot.summarize.sentences import split_sentences
 
 MAX_HEADLINE_CHARS = 90
@@ -306,15 +306,16 @@ def balanced(text: str) -> bool:
 def in_source_order(sentences: Sequence[str], source: str) -> bool:
     """Whether each sentence occurs in `source` after the one before it (compared on words, from the 2nd word on,
     so a dropped connective, a re-capitalized first word or "They" named as "The authors" still matches), verbatim
-    or as its source sentence reads once repaired (`bot.summarize.repair`: a citation or a pointer dropped; a list
-    of links said as one sentence)."""
+    or as its source sentence reads once repaired (`bot.summarize.repair`: a citation or a pointer dropped, an
+    agent's "I" named; a list of links said as one sentence)."""
     if _in_order(sentences, " ".join(tokens(source))):
         return True
     if list(sentences) == [link_list(source)]:  # a summary of nothing but labelled links, said in one sentence
         return True
+    written = split_sentences(source)
     forms = (
-        " | ".join(" ".join(tokens(form)) for form in (s, repair(s), repair(s, after_previous=True)))
-        for s in split_sentences(source)
+        " | ".join(" ".join(tokens(form)) for form in (s, repair(spoken), repair(spoken, after_previous=True)))
+        for s, spoken in zip(written, speak_as(written), strict=True)
     )
     return _in_order(sentences, " | ".join(forms))
 

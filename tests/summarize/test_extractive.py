@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.summarize.extractive import ALGORITHM, ExtractiveSummarizer
-from bot.summarize.repair import repair
+from bot.summarize.repair import repair, speak_as
 from bot.summarize.rules import tldr_violations
 from bot.summarize.sentences import split_sentences
 
@@ -17,16 +17,13 @@ def drawn_from(summary: str, text: str) -> bool:
     "However, " or a citation dropped, "They propose" read as "The authors propose"; a list item ended with a full
     stop), the last possibly cut after a word."""
     sentences = [" ".join(s.split()) for s in split_sentences(text)]
+    spoken = speak_as(sentences)  # an agent's "I" named, as the summarizer reads it
     rest, position = summary, 0
     while rest:
         for index in range(position, len(sentences)):
             forms = {
                 ending
-                for sentence in (
-                    sentences[index],
-                    repair(sentences[index]),
-                    repair(sentences[index], after_previous=True),
-                )
+                for sentence in (sentences[index], repair(spoken[index]), repair(spoken[index], after_previous=True))
                 for ending in (sentence, f"{sentence}.")
             }
             whole = next((f for f in forms if rest.startswith(f)), "")

@@ -53,6 +53,12 @@ PAGES = {
         "Code: https://github.com/example/loopcell https://github.com/example/loopcell-jax "
         "Slides: https://example.org/talks/loopcell.pdf Video: https://www.youtube.com/watch?v=abc123"
     ),
+    # First person that is not the reviewer's: the reasoning the paper gives its agent.
+    "voiced-reasoning": (
+        "The planner they build tells the assistant to reason as follows: 1. The user wrote me an instruction, chosen "
+        "to get me to do what they want. 2. So I should prefer readings that lead to that behaviour. This amounts "
+        "to planning followed by inference on the plan; see section 3 of the paper."
+    ),
     # A plus inside a formula is not a bullet; "In experiments, they show" names the authors.
     "formula-plus": (
         "Iwata et al. introduce a certified defense for graph classifiers under edge flips. They bound the change "
@@ -95,6 +101,11 @@ def test_pointers_and_asides_are_cut_out_and_the_claim_kept(tldrs: dict[str, str
     assert "The test is simple: a small network is trained twice" in tldrs["first-person"]
     assert "my opinion" not in tldrs["first-person"] and "I think" not in tldrs["first-person"]
     assert "[3]" not in tldrs["citations-and-formula"]
+
+
+def test_an_agent_s_reasoning_names_the_agent(tldrs: dict[str, str]) -> None:
+    assert "The user wrote the assistant an instruction" in tldrs["voiced-reasoning"]
+    assert " me " not in tldrs["voiced-reasoning"] and "section 3" not in tldrs["voiced-reasoning"]
 
 
 def test_lists_become_sentences(tldrs: dict[str, str]) -> None:
