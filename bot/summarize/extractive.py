@@ -1,10 +1,12 @@
 """Extractive TL;DRs: the 2-3 sentences closest to a document's meaning, kept diverse with MMR, in original order.
 
-Extracting rather than generating means every word comes from the paper's own text: nothing is invented. Only
-sentences a reader can follow on their own are eligible (see `bot.summarize.rules`): no reviewer's "I", no pointer to
-a figure, no repeat of the headline; one that leans on the sentence before it ("They", "This is", "Next") only right
-after that sentence; a leading "However, " or "In practice, " is dropped. Sentences that say what the paper proposes
-or finds rank higher.
+Extracting rather than generating means the claims come from the paper's own text: nothing is invented. A sentence
+is judged, and shown, as `bot.summarize.repair` leaves it: citation markers, pointers to figures, the reviewer's
+asides and a leading "However, " removed, "They" or an agent's "I" named. Only sentences a reader can follow on their
+own are eligible (see `bot.summarize.rules`): no reviewer's "I", no pointer to a figure, no repeat of the headline;
+one that leans on the sentence before it ("They", "This is", "Next") only right after that sentence. Sentences that
+say what the paper proposes or finds rank higher. A review written only as a bullet list is read item by item; one
+made only of labelled links says what it links to.
 """
 
 from __future__ import annotations
