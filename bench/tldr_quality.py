@@ -33,11 +33,11 @@ def load_papers(corpus: Path) -> list:
 
 def today(summarizer):
     """The selection before the rules: MMR on centrality over every prose sentence, cut at the word budget."""
-    from bot.summarize.extractive import candidate_sentences, choose
+    from bot.summarize.extractive import choose, prose_sentences
     from bot.summarize.sentences import cut_words
 
     def summarize(texts: list[str], headlines: list[str]) -> list[str]:
-        docs = [candidate_sentences(text) for text in texts]
+        docs = [prose_sentences(text) for text in texts]
         embeddings = summarizer.encoder.encode([s for d in docs if len(d) > 1 for s in d])
         out, offset = [], 0
         for text, sentences in zip(texts, docs, strict=True):

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 
 from bot.ingest.clean import clean_text, truncate
+from bot.summarize.repair import drop_asides
 from bot.summarize.rules import MAX_HEADLINE_CHARS, STOPWORDS, balanced, headline_violations, is_clause, is_cut
 
 MAX_HEADLINE = MAX_HEADLINE_CHARS
@@ -47,6 +48,7 @@ _LEAD_INS = [
     re.compile(r"^(?:in\s+this\s+(?:paper|work),?\s+|this\s+(?:paper|work)\s+(?:is\s+about|deals\s+with)\s+)", re.I),
     re.compile(r"^(?:presents|proposes|introduces|describes)\s+", re.I),
     re.compile(r"^(?:an?|the|one)\s+(?:main\s+)?(?:goal|aim|objective|idea)\s+(?:of\s+this\s+\w+\s+)?is\s+to\s+", re.I),
+    re.compile(r"^(?:the|its|their)\s+(?:main\s+|key\s+|core\s+)?contribution\s+(?:of\s+this\s+\w+\s+)?is\s+", re.I),
     re.compile(r"^this\s+is\s+a\s+review\s+of\s+(?:both\s+)?", re.I),
     re.compile(
         r"^(?:it|they|we|the\s+(?:paper|authors?|work))\s+(?:\w+ly\s+)?(?:wants?|aims?|seeks?|tries|try|attempts?"
@@ -70,6 +72,7 @@ _TRAILING_LABEL = re.compile(
 )  # a section label run into the text
 _LABEL_CUT = re.compile(r"\s+(?:key ?words?|summary|abstract)\s*:", re.I)  # "Segmented SNN Summary: ..."
 _LIST_NUMBER = re.compile(r"\s+\d{1,2}$")
+_LABELS_ONLY = re.compile(r"^(?:[A-Z][\w-]*(?:\s+[a-z][\w-]*)?\s*:\s*)+(?:[A-Z][\w-]*)?$")
 _LOWER_WORD = re.compile(r"^[a-z]+(?:-[a-z]+)*\b")
 _WHITESPACE = re.compile(r"\s+")
 _SCENE = re.compile(  # scene-setting openers a title does without: "Recently, ", "In modern machine learning, "
@@ -160,7 +163,9 @@ def _headline(cleaned: str) -> str:
             candidates.append((not contribution, short, is_clause(phrase), index, tail, phrase))
     if candidates:
         return min(candidates)[-1]
-    return _keyphrase(opening) or next(iter(shortened), None) or _finish(_name_first(_strip_lead_ins(sentences[0])))
+    last = _keyphrase(opening) or next(iter(shortened), None) or _finish(_name_first(_strip_lead_ins(sentences[0])))
+    # A phrase that reads as prose or names nothing ("Code: Slides: Video") is worse than the plain fallback.
+    return "" if _LABELS_ONLY.match(last) or headline_violations(last) else last
 
 
 def _clean_start(phrase: str) -> str | None:
@@ -187,7 +192,7 @@ def _names_something(phrase: str) -> bool:
 
 def _phrase(sentence: str) -> str | None:
     """The title-like phrase a sentence gives: lead-ins and scene-setting stripped, named method first, fitted."""
-    plain = _SCENE.sub("", sentence, count=1)
+    plain = _SCENE.sub("", drop_asides(sentence), count=1)
     plain = plain[:1].upper() + plain[1:]
     phrase = _name_first(_strip_lead_ins(plain))
     if not phrase.startswith(plain):

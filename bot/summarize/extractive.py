@@ -1,10 +1,12 @@
 """Extractive TL;DRs: the 2-3 sentences closest to a document's meaning, kept diverse with MMR, in original order.
 
-Extracting rather than generating means every word comes from the paper's own text: nothing is invented. Only
-sentences a reader can follow on their own are eligible (see `bot.summarize.rules`): no reviewer's "I", no pointer to
-a figure, no repeat of the headline; one that leans on the sentence before it ("They", "This is", "Next") only right
-after that sentence; a leading "However, " or "In practice, " is dropped. Sentences that say what the paper proposes
-or finds rank higher.
+Extracting rather than generating means the claims come from the paper's own text: nothing is invented. A sentence
+is judged, and shown, as `bot.summarize.repair` leaves it: citation markers, pointers to figures, the reviewer's
+asides and a leading "However, " removed, "They" or an agent's "I" named. Only sentences a reader can follow on their
+own are eligible (see `bot.summarize.rules`): no reviewer's "I", no pointer to a figure, no repeat of the headline;
+one that leans on the sentence before it ("They", "This is", "Next") only right after that sentence. Sentences that
+say what the paper proposes or finds rank higher. A review written only as a bullet list is read item by item; one
+made only of labelled links says what it links to.
 """
 
 from __future__ import annotations
@@ -12,19 +14,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from bot.summarize.embedding import SentenceEncoder, model_fingerprint
+from bot.summarize.pointers import has_pointer
 from bot.summarize.quantize import QUANT_FORMAT
+from bot.summarize.repair import link_list, repair, speak_as
 from bot.summarize.rules import (
     addresses_reader,
-    drop_connective,
     has_first_person,
     has_markup,
-    has_pointer,
-    name_the_authors,
+    is_cut,
     opens_with_back_reference,
     repeats_headline,
 )
@@ -34,7 +37,7 @@ from bot.threads import off_loop
 log = logging.getLogger(__name__)
 
 # Bump when the selection changes so cached summaries from the old algorithm are not reused.
-ALGORITHM = "3"
+ALGORITHM = "4"
 MAX_SENTENCES = 3
 MMR_LAMBDA = 0.7  # weight of centrality against redundancy with sentences already picked
 LEAD_BONUS = 0.1  # added to the k-th sentence's centrality as LEAD_BONUS / k: summaries state their point early
@@ -86,16 +89,18 @@ class ExtractiveSummarizer:
 
         With `headlines`, a sentence repeating its paper's headline is not chosen: the reader has just read it.
         """
-        docs = [candidate_sentences(text) for text in texts]
+        docs = [
+            candidate_sentences(text, headlines[number] if headlines else None, self.max_words)
+            for number, text in enumerate(texts)
+        ]
         flat = [sentence for sentences in docs if len(sentences) > 1 for sentence in sentences]
         embeddings = self.encoder.encode(flat)
         out: list[str] = []
         offset = 0
         for number, (text, sentences) in enumerate(zip(texts, docs, strict=True)):
             if len(sentences) <= 1:
-                out.append(
-                    cut_words(name_the_authors(drop_connective(sentences[0])) if sentences else text, self.max_words)
-                )
+                only = repair(sentences[0]) if sentences else link_list(text) or text
+                out.append(cut_words(only, self.max_words))
                 continue
             doc_embeddings = embeddings[offset : offset + len(sentences)]
             offset += len(sentences)
@@ -106,9 +111,22 @@ class ExtractiveSummarizer:
         return out
 
 
-def candidate_sentences(text: str) -> list[str]:
-    """Return the sentences worth embedding: prose with at least MIN_WORDS words, not links, formulas or tables."""
-    return [sentence for sentence in split_sentences(text) if is_prose(sentence)]
+def candidate_sentences(text: str, headline: str | None = None, max_words: int = 60) -> list[str]:
+    """Return the sentences worth embedding: prose with at least MIN_WORDS words, not links, formulas or tables.
+
+    When no prose sentence may open a TL;DR on its own (a review written as a bullet list), the list's items
+    join in, each read as a sentence: a list of "Fewer parameters" and "Allows more channels" says more than nothing.
+    """
+    pieces = speak_as(split_sentences(text))
+    prose = [piece for piece in pieces if is_prose(piece)]
+    if any(_eligibility(sentence, headline, max_words, strict=2) == ALONE for sentence in prose):
+        return prose
+    return [piece if is_prose(piece) else f"{piece}." for piece in pieces if is_prose(piece) or is_item(piece)]
+
+
+def prose_sentences(text: str) -> list[str]:
+    """The prose sentences of a text, the only candidates before list items could stand in (see bench)."""
+    return [piece for piece in split_sentences(text) if is_prose(piece)]
 
 
 def is_prose(sentence: str) -> bool:
@@ -118,6 +136,12 @@ def is_prose(sentence: str) -> bool:
     tokens = sentence.split()
     wordy = sum(1 for token in tokens if _WORDY.search(token) and not _NOT_PROSE.search(token))
     return wordy >= MIN_WORDS and wordy * 2 >= len(tokens)
+
+
+def is_item(piece: str) -> bool:
+    """Tell whether a piece without an end is a whole list item ("Fewer parameters, since ..."), not a heading
+    ("Advantages:"), a fragment cut before its list ("They use modules built of") or a link."""
+    return bool(_STARTS.match(piece)) and not is_cut(piece) and not has_markup(piece) and is_prose(f"{piece}.")
 
 
 ALONE, AFTER_PREVIOUS, NEVER = 2, 1, 0
@@ -137,8 +161,9 @@ def eligibility(sentences: Sequence[str], headline: str | None, max_words: int) 
     return [ALONE] * len(sentences)
 
 
+@lru_cache(maxsize=8192)  # asked first to decide whether list items join in, then again to choose
 def _eligibility(sentence: str, headline: str | None, max_words: int, strict: int) -> int:
-    core = name_the_authors(drop_connective(sentence))
+    core = repair(sentence)
     if len(core.split()) > max_words or has_first_person(core) or has_pointer(core) or has_markup(core):
         return NEVER
     if strict >= 1 and headline and repeats_headline(headline, core):
@@ -190,5 +215,5 @@ def choose(
 def compose(sentences: Sequence[str], chosen: Sequence[int], max_words: int) -> str:
     """Join the chosen sentences in document order, each not following its own predecessor without a leading
     connective; a lone sentence over the budget is cut at a word boundary."""
-    parts = [name_the_authors(sentences[i] if i - 1 in chosen else drop_connective(sentences[i])) for i in chosen]
+    parts = [repair(sentences[i], after_previous=i - 1 in chosen) for i in chosen]
     return cut_words(" ".join(parts), max_words)

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from bot.summarize.pointers import has_pointer
+from bot.summarize.repair import link_list, repair, speak_as
 from bot.summarize.sentences import split_sentences
 
 MAX_HEADLINE_CHARS = 90
@@ -68,6 +70,7 @@ _BACK_REFERENCE = re.compile(
     re.I,
 )
 _THIS_PAPER = re.compile(r"this\s+(?:paper|work|article|study|thesis|survey|publication|manuscript|report)\b", re.I)
+_LEAD_BACK_REFERENCE = re.compile(rf"\b(?:this|these|those|such|its|their)\b{_PAPER}", re.I)
 _DEMONSTRATIVE = re.compile(
     r"\b(?:these|those)\s+(?!papers?\b)[a-z]|^(?:left|right|top|bottom|middle|center|above|below|here)\s*[:,]", re.I
 )
@@ -76,37 +79,12 @@ _EXPLETIVE_IT = re.compile(
     r"^it\s+(?:is|was|has\s+been|remains|seems|turns\s+out)\s+(?:\w+ly\s+)?(?:not\s+)?\w+\s+(?:that|whether|to|how|if|why)\b",
     re.I,
 )
-_CONNECTIVE = re.compile(  # discourse markers that can be dropped without changing what the rest of a sentence says
-    r"^(?:however|additionally|moreover|furthermore|also|in\s+addition|in\s+practice|in\s+particular|specifically"
-    r"|importantly|notably|interestingly|surprisingly|indeed|in\s+fact|overall|in\s+general|in\s+summary"
-    r"|in\s+short|in\s+conclusion|to\s+summari[sz]e|finally|lastly|further|besides|nevertheless|nonetheless"
-    r"|essentially|basically|crucially)\s*,\s+(?=[\"'“(]?[A-Z0-9])",
-    re.I,
-)
-# "They propose ..." in a review means the paper's authors: naming them lets the sentence stand on its own.
-_AUTHORS_THEY = re.compile(
-    r"^they\s+(?=(?:also\s+)?(?:propose|introduce|present|construct|train|evaluate|show|demonstrate|describe|build"
-    r"|design|develop|apply|compare|test|find|report|argue|study|investigate|analy[sz]e|extend|combine|employ|adopt"
-    r"|leverage|suggest|conduct|perform|achieve|obtain|use|define|formulate|derive|prove|model|learn|add|replace)\b)",
-    re.I,
-)
 _FIRST_PERSON = re.compile(
-    r"(?<![\w.'’-])(?:(?<!(?:ype|ase|art|vel|age|ass|ter|ion|ble|ure|War) )I(?:['’](?:m|ve|d|ll))?(?![\w.'’-])"
+    r"(?<![\w.'’-])(?:(?<!(?:ype|ase|art|vel|age|ass|ter|ion|ble|ure|War) )I(?:['’](?:m|ve|d|ll))?(?![\w.'’‖|^_=)\]-])"
+    r"(?!\s+(?:is|denotes|represents|stands\s+for)\b)"  # "where I is the identity matrix": a symbol
     r"|[Mm](?:e|y|ine|yself)(?![\w'’-])|IMO|IMHO|(?i:in\s+my\s+(?:opinion|view)|personally))"
 )
 _READER = re.compile(r"(?<![\w'’-])(?:[Yy]ou(?:['’](?:re|ve|d|ll))?|[Yy]our|[Yy]ours|[Yy]ourself)(?![\w'’-])")
-_POINTER = re.compile(
-    r"\b(?:fig(?:ure)?s?|tab(?:le)?s?|eq(?:uation)?s?|eqns?|sec(?:tion)?s?|appendix|appendices|alg(?:orithm)?s?"
-    r"|listing|lemma|theorem|thm|prop(?:osition)?|corollary|def(?:inition)?|line|row|column|col|panel|image|plot)"
-    r"\.?\s*[(\[]?(?:\d+|(?-i:[IVX]{1,4}|[A-Z])\b(?!['’]))"
-    r"|\b(?:see|shown|depicted|illustrated|visuali[sz]ed|pictured|displayed|plotted|given|listed|summari[sz]ed)"
-    r"\s+(?:above|below|here)\b"
-    r"|\b(?:figure|image|picture|diagram|plot|graph|table|equation|formula|illustration|screenshot|chart|example)s?"
-    r"\s+(?:above|below)\b"
-    r"|\bthe\s+(?:figure|diagram|table|equation|formula|illustration|screenshot|chart)s?\b"
-    r"|\bas\s+follows\b|\bthe\s+following\s*[:.]|\b(?:above|below)\s*[:.]?$|\[\d+(?:\s*[,–-]\s*\d+)*\]",
-    re.I,
-)
 _MARKUP = re.compile(
     r"[$\\`{}•]|!\[|\]\(|https?://|www\.|\*\*|__|(?:^|\s)#{1,6}\s|</?[a-z]+[^>]*>|&[a-z]+;"
     r"|\bthis\s+summary\b|\bsummary\s+by\b|shortscience|\b\d+\s+comments?\b",
@@ -195,21 +173,9 @@ def opens_with_back_reference(sentence: str) -> bool:
     lead, comma, rest = sentence.partition(", ")
     if comma and len(lead.split()) <= 6 and re.match(r"(?:this|these|those|it|they|their|its)\b", rest, re.I):
         return not (_EXPLETIVE_IT.match(rest) or _THIS_PAPER.match(rest))
+    if comma and len(lead.split()) <= 6 and _LEAD_BACK_REFERENCE.search(lead):  # "Using this property, the authors"
+        return True
     return bool(_DEMONSTRATIVE.search(sentence))
-
-
-def drop_connective(sentence: str) -> str:
-    """Drop a leading discourse marker ("However, ", "In practice, ") whose removal leaves the claim intact."""
-    match = _CONNECTIVE.match(sentence)
-    if not match:
-        return sentence
-    rest = sentence[match.end() :]
-    return rest[:1].upper() + rest[1:]
-
-
-def name_the_authors(sentence: str) -> str:
-    """ "They construct X" -> "The authors construct X": a review's "they" with a research verb means the authors."""
-    return _AUTHORS_THEY.sub("The authors ", sentence, count=1)
 
 
 def has_first_person(text: str) -> bool:
@@ -220,11 +186,6 @@ def has_first_person(text: str) -> bool:
 def addresses_reader(text: str) -> bool:
     """Whether the text talks to the reader ("you", "your"): a reviewer's voice, not the paper's."""
     return bool(_READER.search(text))
-
-
-def has_pointer(text: str) -> bool:
-    """Whether the text points at something the reader cannot see: a figure, table, equation, section, citation."""
-    return bool(_POINTER.search(text))
 
 
 def has_markup(text: str) -> bool:
@@ -344,9 +305,23 @@ def balanced(text: str) -> bool:
 
 def in_source_order(sentences: Sequence[str], source: str) -> bool:
     """Whether each sentence occurs in `source` after the one before it (compared on words, from the 2nd word on,
-    so a dropped connective, a re-capitalized first word or "They" named as "The authors" still matches)."""
-    words = tokens(source)
-    haystack = " " + " ".join(words) + " "
+    so a dropped connective, a re-capitalized first word or "They" named as "The authors" still matches), verbatim
+    or as its source sentence reads once repaired (`bot.summarize.repair`: a citation or a pointer dropped, an
+    agent's "I" named; a list of links said as one sentence)."""
+    if _in_order(sentences, " ".join(tokens(source))):
+        return True
+    if list(sentences) == [link_list(source)]:  # a summary of nothing but labelled links, said in one sentence
+        return True
+    written = split_sentences(source)
+    forms = (
+        " | ".join(" ".join(tokens(form)) for form in (s, repair(spoken), repair(spoken, after_previous=True)))
+        for s, spoken in zip(written, speak_as(written), strict=True)
+    )
+    return _in_order(sentences, " | ".join(forms))
+
+
+def _in_order(sentences: Sequence[str], words: str) -> bool:
+    haystack = f" {words} "
     position = 0
     for sentence in sentences:
         said = tokens(sentence)

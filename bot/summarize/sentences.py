@@ -19,7 +19,7 @@ _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # e.g, i.e, U.S (the final per
 _BOUNDARY = re.compile(
     r"""
     (?P<stop>[.!?]+)["'”’)\]]*(?P<gap>\s+)(?=["'“‘(\[*]*-?[A-Z0-9])    # terminal punctuation, then a capital
-    | (?<=\S)(?P<bullet>\s+)(?=[*•+]\s+[\[*_A-Za-z(]|-\s+[A-Z]|\#{1,6}\s)  # flattened bullet or heading
+    | (?<=\S)(?P<bullet>\s+)(?=[*+]\s+[\[*_A-Za-z(]|•\s*\S|-\s+[A-Z]|\#{1,6}\s)  # flattened bullet or heading
     | (?<=\S)(?P<enum>\s+)(?=(?P<num>\d{1,2})[.)]\s+[A-Z])           # enumerated item "1. Foo" / "2) Bar"
     | (?P<before_image>\s+)(?=https?://\S+?\.(?:png|jpe?g|gif|svg|webp)(?:\s|$))  # a bare image link stands alone
     | https?://\S+?\.(?:png|jpe?g|gif|svg|webp)(?P<after_image>\s+)
@@ -46,6 +46,8 @@ def split_sentences(text: str) -> list[str]:
                 continue
         elif gap == "enum" and int(m.group("num")) not in (1, last_number + 1):
             continue  # "of size 3. We" ends a sentence; it does not start an enumerated list
+        elif gap == "bullet" and text[m.end()] == "+" and _in_formula(text[cuts[-1][1] if cuts else 0 : m.start()]):
+            continue  # "f(x + r)", "= log P(D) + log P(θ)": a plus, not a bullet
         cuts.append((m.start(gap), m.end(gap)))
         item = _ENUMERATOR.match(text, m.end(gap))
         if item and int(item.group(1)) in (1, last_number + 1):
@@ -64,6 +66,12 @@ def split_sentences(text: str) -> list[str]:
 def cut_words(text: str, max_words: int) -> str:
     """Keep the first `max_words` words with single spaces between them; never add an ellipsis or other words."""
     return " ".join(text.split()[:max_words])
+
+
+def _in_formula(piece: str) -> bool:
+    """Whether a "+" after `piece` continues a formula: inside brackets, after "=", or after a symbol or ")"."""
+    last = piece.split()[-1:] or [""]
+    return piece.count("(") > piece.count(")") or "=" in piece or len(last[0]) <= 2 or last[0].endswith((")", "]"))
 
 
 def _token_start(text: str, end: int) -> int:

@@ -107,7 +107,11 @@ def test_already_clean_text_can_skip_cleaning() -> None:
 
 
 def test_no_math_dollar_in_headline() -> None:
-    assert derive_headline(r"We bound the $\ell_2$ norm of $x$ cheaply.") == "We bound the ℓ_2 norm of x cheaply"
+    assert derive_headline(r"Bounding the $\ell_2$ norm of $x$ cheaply.") == "Bounding the ℓ_2 norm of x cheaply"
+
+
+def test_a_headline_that_would_read_as_prose_falls_back() -> None:
+    assert derive_headline("We think they reason as follows: see above.") == "Untitled summary"
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,8 @@ from bot.summarize.rules import headline_violations, tldr_violations
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
-# Measured on the shared pages: 168/168 headlines and 160/168 TL;DRs clean (the rest are link lists and one-sentence
-# summaries whose only standalone sentence is the headline's). A regression below these fails.
-MIN_CLEAN_TLDRS = 0.95
+# Measured on the shared pages: 168/168 headlines and 168/168 TL;DRs clean, with int8 and with fp32 embeddings (the
+# rules decide which sentences may be chosen; the embeddings only rank them). Any paper breaking a rule fails.
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +36,4 @@ def test_extractive_tldrs_follow_the_rules(papers: list[Paper], extractive: Extr
         for p, t in zip(papers, tldrs, strict=True)
         if (found := tldr_violations(t, headline=p.headline, source=p.text))
     }
-    assert len(papers) - len(broken) >= MIN_CLEAN_TLDRS * len(papers), broken
-    never = {"words", "sentences", "order", "empty"}  # whatever the text, these always hold
-    assert not {key: value for key, value in broken.items() if never & set(value[1])}
+    assert not broken, broken

@@ -5,23 +5,26 @@ from __future__ import annotations
 import pytest
 
 from bot.summarize.extractive import ALGORITHM, ExtractiveSummarizer
-from bot.summarize.rules import drop_connective, name_the_authors, tldr_violations
+from bot.summarize.repair import repair, speak_as
+from bot.summarize.rules import tldr_violations
 from bot.summarize.sentences import split_sentences
 
 pytestmark = pytest.mark.slow
 
 
 def drawn_from(summary: str, text: str) -> bool:
-    """Tell whether `summary` is whole sentences of `text` in document order (a leading "However, " may be dropped,
-    "They propose" may read "The authors propose"), the last possibly cut after a word."""
+    """Tell whether `summary` is whole sentences of `text` in document order (as written or repaired: a leading
+    "However, " or a citation dropped, "They propose" read as "The authors propose"; a list item ended with a full
+    stop), the last possibly cut after a word."""
     sentences = [" ".join(s.split()) for s in split_sentences(text)]
+    spoken = speak_as(sentences)  # an agent's "I" named, as the summarizer reads it
     rest, position = summary, 0
     while rest:
         for index in range(position, len(sentences)):
             forms = {
-                form
-                for sentence in (sentences[index], drop_connective(sentences[index]))
-                for form in (sentence, name_the_authors(sentence))
+                ending
+                for sentence in (sentences[index], repair(spoken[index]), repair(spoken[index], after_previous=True))
+                for ending in (sentence, f"{sentence}.")
             }
             whole = next((f for f in forms if rest.startswith(f)), "")
             if whole and (rest == whole or rest.startswith(whole + " ")):

@@ -55,6 +55,11 @@ from bot.summarize.sentences import cut_words, split_sentences
             'He said "It works." Then he left! Why? Nobody knows.',
             ['He said "It works."', "Then he left!", "Why?", "Nobody knows."],
         ),
+        (
+            "We minimize f(x + r) where L = a + b holds. Pros: + fast to train + small",
+            ["We minimize f(x + r) where L = a + b holds.", "Pros:", "fast to train", "small"],
+        ),
+        ("Modules built of • 1x1 conv • 3x3 conv", ["Modules built of", "1x1 conv", "3x3 conv"]),
         ("", []),
         ("no capital letters. so one sentence.", ["no capital letters. so one sentence."]),
     ],
