@@ -1,8 +1,11 @@
 """What a paper's vector is computed from: its subject, not its style.
 
-The vector is the mean of the vectors of the text's chunks (all of it, each chunk within the encoder's window), plus
-the title's when the source gave a real one. A headline derived from the text is left out: it repeats the opening, and
-derived headlines share phrasing ("This paper ...") that pulled papers of unrelated subjects together.
+The vector is the mean of the vectors of the text's chunks (all of it, each chunk within the encoder's window),
+weighted by their words so every word of the text counts the same (a short last chunk no longer weighs as much as a
+full one: on the shared corpus that raised `similar`'s same-subject share and semantic recall, bench/retrieval.py),
+plus the title's, weighing one full chunk, when the source gave a real one. A headline derived from the text is left
+out: it repeats the opening, and derived headlines share phrasing ("This paper ...") that pulled papers of unrelated
+subjects together.
 `RECIPE` names this recipe in the stored model key, so changing it re-embeds every paper once, and only once.
 """
 
@@ -14,22 +17,32 @@ import numpy as np
 
 from bot.models import Paper
 
-RECIPE = "chunkmean2"
+RECIPE = "chunkmean3"
 CHUNK_WORDS = 160  # ~220 word pieces: inside all-MiniLM-L6-v2's 256-token window, so no chunk is cut
 MAX_CHUNKS = 32  # a 5,000-word summary; beyond that the subject is settled and the cost is not
 
 
 def paper_chunks(paper: Paper) -> list[str]:
     """The texts whose vectors are averaged into the paper's: the real title, if any, then the text in chunks."""
+    return [text for text, _ in weighted_chunks(paper)]
+
+
+def weighted_chunks(paper: Paper) -> list[tuple[str, float]]:
+    """`paper_chunks` with each one's weight in the mean: its words, and a full chunk's for the title."""
     words = paper.text.split()
-    chunks = [" ".join(words[i : i + CHUNK_WORDS]) for i in range(0, len(words), CHUNK_WORDS)][:MAX_CHUNKS]
-    title = [] if paper.derived_headline or not paper.headline.strip() else [paper.headline]
-    return [*title, *chunks] or [paper.headline]
+    chunks = [words[i : i + CHUNK_WORDS] for i in range(0, len(words), CHUNK_WORDS)][:MAX_CHUNKS]
+    title = [] if paper.derived_headline or not paper.headline.strip() else [(paper.headline, float(CHUNK_WORDS))]
+    return [*title, *((" ".join(chunk), float(len(chunk))) for chunk in chunks)] or [(paper.headline, 1.0)]
 
 
-def pooled(rows: np.ndarray, counts: Sequence[int]) -> np.ndarray:
-    """One unit-length row per paper: the mean of its `counts[i]` consecutive chunk rows, normalized."""
-    bounds = np.cumsum([0, *counts])
-    means = np.stack([rows[start:end].mean(axis=0) for start, end in zip(bounds[:-1], bounds[1:], strict=True)])
+def pooled(rows: np.ndarray, weights: Sequence[Sequence[float]]) -> np.ndarray:
+    """One unit-length row per paper: the weighted mean of its `len(weights[i])` consecutive chunk rows, normalized."""
+    bounds = np.cumsum([0, *(len(own) for own in weights)])
+    means = np.stack(
+        [
+            np.average(rows[start:end], axis=0, weights=own)
+            for start, end, own in zip(bounds[:-1], bounds[1:], weights, strict=True)
+        ]
+    )
     norms = np.linalg.norm(means, axis=1, keepdims=True)
     return (means / np.maximum(norms, 1e-12)).astype(np.float32)
