@@ -113,6 +113,19 @@ async def ranked_ids(
     return list(await session.scalars(search_statement(query, dialect, limit, any_word=any_word, of=PaperRow.id)))
 
 
+async def word_rankings(
+    session: AsyncSession, dialect: str, query: SearchQuery, limit: int
+) -> tuple[list[str], list[str]]:
+    """The papers with every word, and those followed by the best with some of the rarer words (`ranked_ids`), in
+    the caller's transaction: the search's full-text half pays one transaction's round trips, not two."""
+    exact = await ranked_ids(session, dialect, query, limit)
+    if len(exact) >= limit:
+        return exact, exact
+    seen = set(exact)
+    some = await ranked_ids(session, dialect, query, limit, any_word=True)
+    return exact, [*exact, *(pid for pid in some if pid not in seen)][:limit]
+
+
 async def _rare_words(session: AsyncSession, words: Sequence[str]) -> list[str]:
     """The words whose stem at most `COMMON_DF` papers carry, counted on the term index and never past the cap, all
     in one statement (one round trip, not one per word)."""

@@ -3,10 +3,9 @@
 The vector is the mean of the vectors of the text's chunks (all of it, each chunk within the encoder's window),
 weighted by their words so every word of the text counts the same (a short last chunk no longer weighs as much as a
 full one: on the shared corpus that raised `similar`'s same-subject share and semantic recall, bench/retrieval.py),
-plus the title's, weighing one full chunk, when the source gave a real one. A headline derived from the text is left
-out: it repeats the opening, and derived headlines share phrasing ("This paper ...") that pulled papers of unrelated
-subjects together.
-`RECIPE` names this recipe in the stored model key, so changing it re-embeds every paper once, and only once.
+plus the title's, weighing as much as the longest chunk, when the source gave a real one. A headline derived from the
+text is left out: it repeats the opening, and derived headlines share phrasing ("This paper ...") that pulled papers
+of unrelated subjects together.
 """
 
 from __future__ import annotations
@@ -28,11 +27,14 @@ def paper_chunks(paper: Paper) -> list[str]:
 
 
 def weighted_chunks(paper: Paper) -> list[tuple[str, float]]:
-    """`paper_chunks` with each one's weight in the mean: its words, and a full chunk's for the title."""
+    """`paper_chunks` with each one's weight in the mean: its words; the title weighs as much as the longest chunk
+    (half of a short abstract's vector, one chunk's share of a long summary's)."""
     words = paper.text.split()
     chunks = [words[i : i + CHUNK_WORDS] for i in range(0, len(words), CHUNK_WORDS)][:MAX_CHUNKS]
-    title = [] if paper.derived_headline or not paper.headline.strip() else [(paper.headline, float(CHUNK_WORDS))]
-    return [*title, *((" ".join(chunk), float(len(chunk))) for chunk in chunks)] or [(paper.headline, 1.0)]
+    weighted = [(" ".join(chunk), float(len(chunk))) for chunk in chunks]
+    if not paper.derived_headline and paper.headline.strip():
+        weighted.insert(0, (paper.headline, max((weight for _, weight in weighted), default=1.0)))
+    return weighted or [(paper.headline, 1.0)]
 
 
 def pooled(rows: np.ndarray, weights: Sequence[Sequence[float]]) -> np.ndarray:

@@ -72,22 +72,15 @@ class HybridSearch:
         """Fused ranking of paper ids (after the cut-off), and whether no paper has every word.
 
         The halves run at once: the store ranks words while numpy ranks vectors in a worker thread."""
-        (exact, words), (near, vector) = await asyncio.gather(self._words(query), self._meaning(query, semantic))
+        (exact, words), (near, vector) = await asyncio.gather(
+            self._search.word_rankings(query, POOL), self._meaning(query, semantic)
+        )
         cosines = dict(near)
         unscored = [pid for pid in words if pid not in cosines]
         cosines |= {pid: float(row @ vector) for pid, row in (await semantic.vectors(unscored)).items()}
         fused = fuse([words, [pid for pid, _ in near]])
         order = sorted(fused, key=lambda pid: (-fused[pid], pid))
         return keep_close(order, cosines, set(exact)), not exact
-
-    async def _words(self, query: SearchQuery) -> tuple[list[str], list[str]]:
-        """(papers with every word, best first; those followed by papers with some of the rarer words)."""
-        exact = await self._search.ranked_ids(query, POOL)
-        if len(exact) >= POOL:
-            return exact, exact
-        some = await self._search.ranked_ids(query, POOL, any_word=True)
-        seen = set(exact)
-        return exact, [*exact, *(pid for pid in some if pid not in seen)][:POOL]
 
     async def _meaning(self, query: SearchQuery, semantic: SemanticIndex) -> tuple[list[tuple[str, float]], np.ndarray]:
         """(the papers closest in meaning that pass the filters, with cosines; the query's vector)."""
