@@ -1,11 +1,12 @@
 """What a paper's vector is computed from: its subject, not its style.
 
-The vector is the mean of the vectors of the text's chunks (all of it, each chunk within the encoder's window),
-weighted by their words so every word of the text counts the same (a short last chunk no longer weighs as much as a
-full one: on the shared corpus that raised `similar`'s same-subject share and semantic recall, bench/retrieval.py),
-plus the title's, weighing as much as the longest chunk, when the source gave a real one. A headline derived from the
-text is left out: it repeats the opening, and derived headlines share phrasing ("This paper ...") that pulled papers
-of unrelated subjects together.
+The vector is a weighted mean of the vectors of the title (when the source gave a real one) and of the text's chunks
+(all of it, each chunk within the encoder's window): the k-th weighs 1/sqrt(k+1), so the opening, where a summary or
+abstract states its subject, counts a little more and every later chunk still counts (bench/retrieval.py, shared
+corpus: `similar` 81.5% same subject against 79.5% for the plain mean, semantic recall@5 82.6% against 80.4%; weights
+by chunk length or steeper decays lost fused recall). A headline derived from the text is left out: it repeats the
+opening, and derived headlines share phrasing ("This paper ...") that pulled papers of unrelated subjects together.
+`RECIPE` names this recipe in the stored model key, so changing it re-embeds every paper once, and only once.
 """
 
 from __future__ import annotations
@@ -23,27 +24,20 @@ MAX_CHUNKS = 32  # a 5,000-word summary; beyond that the subject is settled and 
 
 def paper_chunks(paper: Paper) -> list[str]:
     """The texts whose vectors are averaged into the paper's: the real title, if any, then the text in chunks."""
-    return [text for text, _ in weighted_chunks(paper)]
-
-
-def weighted_chunks(paper: Paper) -> list[tuple[str, float]]:
-    """`paper_chunks` with each one's weight in the mean: its words; the title weighs as much as the longest chunk
-    (half of a short abstract's vector, one chunk's share of a long summary's)."""
     words = paper.text.split()
-    chunks = [words[i : i + CHUNK_WORDS] for i in range(0, len(words), CHUNK_WORDS)][:MAX_CHUNKS]
-    weighted = [(" ".join(chunk), float(len(chunk))) for chunk in chunks]
-    if not paper.derived_headline and paper.headline.strip():
-        weighted.insert(0, (paper.headline, max((weight for _, weight in weighted), default=1.0)))
-    return weighted or [(paper.headline, 1.0)]
+    chunks = [" ".join(words[i : i + CHUNK_WORDS]) for i in range(0, len(words), CHUNK_WORDS)][:MAX_CHUNKS]
+    title = [] if paper.derived_headline or not paper.headline.strip() else [paper.headline]
+    return [*title, *chunks] or [paper.headline]
 
 
-def pooled(rows: np.ndarray, weights: Sequence[Sequence[float]]) -> np.ndarray:
-    """One unit-length row per paper: the weighted mean of its `len(weights[i])` consecutive chunk rows, normalized."""
-    bounds = np.cumsum([0, *(len(own) for own in weights)])
+def pooled(rows: np.ndarray, counts: Sequence[int]) -> np.ndarray:
+    """One unit-length row per paper: the mean of its `counts[i]` consecutive chunk rows, the k-th weighing
+    1/sqrt(k+1), normalized."""
+    bounds = np.cumsum([0, *counts])
     means = np.stack(
         [
-            np.average(rows[start:end], axis=0, weights=own)
-            for start, end, own in zip(bounds[:-1], bounds[1:], weights, strict=True)
+            np.average(rows[start:end], axis=0, weights=1 / np.sqrt(np.arange(1, end - start + 1)))
+            for start, end in zip(bounds[:-1], bounds[1:], strict=True)
         ]
     )
     norms = np.linalg.norm(means, axis=1, keepdims=True)
