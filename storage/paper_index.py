@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import StoreError
@@ -17,6 +17,11 @@ from storage.rows import paper_rows, unchanged
 from storage.tables import PaperRow, PaperTermRow
 
 _INSERT_CHUNK = 5000  # rows per executemany, so a huge ingest never builds one giant parameter list
+# PostgreSQL queues new papers' words in the full-text GIN index's pending list (fast inserts), and every search reads
+# that whole list until a vacuum merges it, which autovacuum does only after ~20% of the table is new: at 100k papers
+# a full list cost each search 3-7 ms of its 0.1-2.5 ms (EXPLAIN ANALYZE). Merging it after each ingest keeps the
+# batched insert and searches that read only the index tree.
+_CLEAN_GIN = text("SELECT gin_clean_pending_list('ix_papers_search'::regclass)")
 
 
 class PaperIndex:
@@ -43,6 +48,8 @@ class PaperIndex:
         for chunk in chunks(rows, _INSERT_CHUNK):
             added.update((await session.execute(papers_insert, chunk)).scalars())
         await self.insert_terms(session, [row for row in term_rows if row[1] in added])
+        if added and self._db.dialect == "postgresql":
+            await session.execute(_CLEAN_GIN)
         return added
 
     async def insert_terms(self, session: AsyncSession, rows: list[tuple[str, str, Any]]) -> None:

@@ -92,6 +92,10 @@ class SqlPapers:
         async with self._db.tx() as session:
             return await search.ranked_ids(session, self._db.dialect, query, limit, any_word=any_word)
 
+    async def word_rankings(self, query: SearchQuery, limit: int) -> tuple[list[str], list[str]]:
+        async with self._db.tx() as session:
+            return await search.word_rankings(session, self._db.dialect, query, limit)
+
     async def filtered_ids(self, query: SearchQuery) -> set[str]:
         async with self._db.tx() as session:
             return await search.filtered_ids(session, query)

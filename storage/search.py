@@ -113,15 +113,33 @@ async def ranked_ids(
     return list(await session.scalars(search_statement(query, dialect, limit, any_word=any_word, of=PaperRow.id)))
 
 
+async def word_rankings(
+    session: AsyncSession, dialect: str, query: SearchQuery, limit: int
+) -> tuple[list[str], list[str]]:
+    """The papers with every word, and those followed by the best with some of the rarer words (`ranked_ids`), in
+    the caller's transaction: the search's full-text half pays one transaction's round trips, not two."""
+    exact = await ranked_ids(session, dialect, query, limit)
+    if len(exact) >= limit:
+        return exact, exact
+    seen = set(exact)
+    some = await ranked_ids(session, dialect, query, limit, any_word=True)
+    return exact, [*exact, *(pid for pid in some if pid not in seen)][:limit]
+
+
 async def _rare_words(session: AsyncSession, words: Sequence[str]) -> list[str]:
-    """The words whose stem at most `COMMON_DF` papers carry, counted on the term index and never past the cap."""
-    rare = []
-    for word in words:
-        stems = terms_of(word)
-        capped = select(PaperTermRow.paper_id).where(PaperTermRow.term.in_(stems)).limit(COMMON_DF + 1).subquery()
-        if stems and (await session.scalar(select(func.count()).select_from(capped)) or 0) <= COMMON_DF:
-            rare.append(word)
-    return rare
+    """The words whose stem at most `COMMON_DF` papers carry, counted on the term index and never past the cap, all
+    in one statement (one round trip, not one per word)."""
+    stems = {word: stems for word in words if (stems := terms_of(word))}
+    if not stems:
+        return []
+    counts = [
+        select(func.count())
+        .select_from(select(PaperTermRow.paper_id).where(PaperTermRow.term.in_(own)).limit(COMMON_DF + 1).subquery())
+        .scalar_subquery()
+        for own in stems.values()
+    ]
+    found = (await session.execute(select(*counts))).one()
+    return [word for word, count in zip(stems, found, strict=True) if count <= COMMON_DF]
 
 
 async def filtered_ids(session: AsyncSession, query: SearchQuery) -> set[str]:

@@ -58,6 +58,11 @@ class PaperSearch(Protocol):
         """Ids of the best full-text matches (every word, or with `any_word` any of them), filters applied."""
         ...
 
+    async def word_rankings(self, query: SearchQuery, limit: int) -> tuple[list[str], list[str]]:
+        """(ids with every word, best first; the same followed by ids with some of the rarer words, `limit` in all),
+        filters applied, read in one transaction."""
+        ...
+
     async def filtered_ids(self, query: SearchQuery) -> set[str]:
         """Ids of every paper the query's filters let through, whatever its words."""
         ...

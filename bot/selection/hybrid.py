@@ -9,6 +9,7 @@ closest paper is always shown, however low the cosines of a short or odd query a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ from bot.models import Paper, SearchQuery
 from bot.ports.papers import Papers, PaperSearch
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from bot.selection.semantic import SemanticIndex
 
 POOL = 50  # candidates taken from each half
@@ -66,21 +69,24 @@ class HybridSearch:
         return SearchResult(await self._library.get_papers(order[:limit]), by_meaning)
 
     async def ranking(self, query: SearchQuery, semantic: SemanticIndex) -> tuple[list[str], bool]:
-        """Fused ranking of paper ids (after the cut-off), and whether no paper has every word."""
-        exact = await self._search.ranked_ids(query, POOL)
-        words = exact
-        if len(exact) < POOL:
-            some = await self._search.ranked_ids(query, POOL, any_word=True)
-            words = [*exact, *(pid for pid in some if pid not in set(exact))][:POOL]
-        among = await self._search.filtered_ids(query) if _filtered(query) else None
-        vector = await semantic.embed_text(query.text())
-        near = await semantic.nearest_to(vector, POOL, among=among)
+        """Fused ranking of paper ids (after the cut-off), and whether no paper has every word.
+
+        The halves run at once: the store ranks words while numpy ranks vectors in a worker thread."""
+        (exact, words), (near, vector) = await asyncio.gather(
+            self._search.word_rankings(query, POOL), self._meaning(query, semantic)
+        )
         cosines = dict(near)
         unscored = [pid for pid in words if pid not in cosines]
         cosines |= {pid: float(row @ vector) for pid, row in (await semantic.vectors(unscored)).items()}
         fused = fuse([words, [pid for pid, _ in near]])
         order = sorted(fused, key=lambda pid: (-fused[pid], pid))
         return keep_close(order, cosines, set(exact)), not exact
+
+    async def _meaning(self, query: SearchQuery, semantic: SemanticIndex) -> tuple[list[tuple[str, float]], np.ndarray]:
+        """(the papers closest in meaning that pass the filters, with cosines; the query's vector)."""
+        among = await self._search.filtered_ids(query) if _filtered(query) else None
+        vector = await semantic.embed_text(query.text())
+        return await semantic.nearest_to(vector, POOL, among=among), vector
 
 
 def _filtered(query: SearchQuery) -> bool:

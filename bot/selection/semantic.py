@@ -61,6 +61,45 @@ class Matrix:
     loaded: float
     positions: dict[str, int]  # paper id -> its row
     counted: float  # when the store's count last matched (monotonic seconds)
+    subjects: Subjects
+
+
+@dataclass(frozen=True, slots=True)
+class Subjects:
+    """What the rows share, to compare papers by subject: cosines of the rows less their `mean`.
+
+    Every summary of one source shares a style (its phrasing, its layout) that adds a common component to every
+    vector; paper-to-paper cosines are dominated by it, so unrelated papers look alike. Removing the corpus mean
+    before the cosine leaves what tells papers apart (raised `similar`'s same-subject share from 81.5% to 86.8% on
+    the shared corpus, bench/retrieval.py). Kept as the mean, each row's dot with it and each centred row's length, not
+    as a second matrix: (r - m)·(v - m) = r·v - r·m - v·m + m·m costs one matrix product, as a plain cosine does."""
+
+    mean: np.ndarray
+    dots: np.ndarray  # rows @ mean
+    lengths: np.ndarray  # |row - mean|
+
+    @classmethod
+    def of(cls, rows: np.ndarray) -> Subjects:
+        if not len(rows):
+            return cls(np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32))
+        mean = rows.mean(axis=0)
+        dots = rows @ mean
+        squares = np.einsum("ij,ij->i", rows, rows) - 2 * dots + mean @ mean
+        return cls(mean, dots, np.sqrt(np.maximum(squares, 1e-12)))
+
+    def cosines(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Centred cosine of `vector` (a row like them) with each of `rows`, the rows these were computed from."""
+        centred = vector - self.mean
+        own = max(float(np.linalg.norm(centred)), 1e-12)
+        return (rows @ vector - self.dots - float(vector @ self.mean) + float(self.mean @ self.mean)) / (
+            self.lengths * own
+        )
+
+
+def subject_rows(rows: np.ndarray) -> np.ndarray:
+    """The rows less their mean, unit length: what `SemanticIndex.similar` compares (for benches and tests)."""
+    centred = rows - rows.mean(axis=0)
+    return (centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def to_matrix(vectors: Mapping[str, bytes]) -> tuple[list[str], np.ndarray]:
@@ -156,30 +195,29 @@ class SemanticIndex:
         return found
 
     async def similar(self, paper_id: str, k: int = 5) -> list[tuple[str, float]]:
-        """The `k` papers closest to this one (itself excluded), best first; embeds it first if it has no vector."""
+        """The `k` papers closest in subject to this one (itself excluded), best first, by the cosine of vectors less
+        the corpus mean (`Subjects`); embeds it first if it has no vector."""
         own = (await self.vectors([paper_id])).get(paper_id)
         if own is None:
             paper = await self._library.get_paper(paper_id)
             if paper is None:
                 raise PaperNotFoundError(f"No paper has id {paper_id[:40]!r}.")
             own = np.frombuffer((await self.embed_papers([paper]))[paper.id], dtype=np.float32)
-        found = await self.nearest_to(own, k + 1)
+        matrix = await self.matrix()
+        found = top_k(matrix.ids, matrix.subjects.cosines(matrix.rows, own), k + 1) if matrix.ids else []
         return [(other, score) for other, score in found if other != paper_id][:k]
 
     async def nearest_to(
         self, vector: np.ndarray, k: int, *, among: Collection[str] | None = None
     ) -> list[tuple[str, float]]:
-        """The `k` stored papers closest to `vector`, best first; only papers of `among` when it is given."""
+        """The `k` stored papers closest to `vector`, best first; only papers of `among` when it is given.
+
+        The product runs in a worker thread (numpy lets go of the GIL), so a search's full-text half and other
+        requests go on meanwhile."""
         matrix = await self.matrix()
         if not matrix.ids:  # nothing embedded yet: the empty matrix has no columns to multiply with
             return []
-        scores = matrix.rows @ vector
-        if among is not None:
-            allowed = np.full(len(matrix.ids), -np.inf, dtype=scores.dtype)
-            keep = [row for pid in among if (row := matrix.positions.get(pid)) is not None]
-            allowed[keep] = scores[keep]
-            scores = allowed
-        return top_k(matrix.ids, scores, k)  # a left-out paper's -inf is below top_k's floor
+        return await asyncio.to_thread(_nearest, matrix, vector, k, among)
 
     async def topic_matches(self, topics: Sequence[str], k: int, delivered: Collection[str] = ()) -> dict[str, float]:
         """Papers (not `delivered`) whose vector is at least `threshold` close to any topic: paper id -> best cosine."""
@@ -213,9 +251,19 @@ class SemanticIndex:
             if cached is None or cached.count != count or now - cached.loaded > MATRIX_TTL_S:
                 ids, rows = to_matrix(await self._embeddings.embeddings(self.model))
                 positions = {pid: row for row, pid in enumerate(ids)}
-                cached = Matrix(ids, rows, len(ids), now, positions, now)
+                cached = Matrix(ids, rows, len(ids), now, positions, now, Subjects.of(rows))
             self._matrix = replace(cached, counted=now)
             return self._matrix
+
+
+def _nearest(matrix: Matrix, vector: np.ndarray, k: int, among: Collection[str] | None) -> list[tuple[str, float]]:
+    scores = matrix.rows @ vector
+    if among is not None:
+        allowed = np.full(len(matrix.ids), -np.inf, dtype=scores.dtype)
+        keep = [row for pid in among if (row := matrix.positions.get(pid)) is not None]
+        allowed[keep] = scores[keep]
+        scores = allowed
+    return top_k(matrix.ids, scores, k)  # a left-out paper's -inf is below top_k's floor
 
 
 def top_k(ids: Sequence[str], scores: np.ndarray, k: int, min_score: float = -1.0) -> list[tuple[str, float]]:

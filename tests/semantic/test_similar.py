@@ -63,7 +63,7 @@ async def test_similar_lists_same_subject_papers_first(store: SqlStore, encoder)
 async def test_a_new_recipe_re_embeds_every_paper_once(store: SqlStore, encoder) -> None:
     papers = _papers()[:2]
     await store.papers.add_papers(papers)
-    old = model_key(encoder).replace("-chunkmean", "-doc256-chunkmean-old")  # vectors an older release stored
+    old = model_key(encoder).replace("-chunkmean3", "-chunkmean2")  # vectors an older release stored
     await store.embeddings.add_embeddings(old, {p.id: np.ones(384, dtype=np.float32).tobytes() for p in papers})
     progress: list[tuple[int, int]] = []
     assert await semantic_index(store, encoder).embed_pending(on_progress=lambda *step: progress.append(step)) == 2
