@@ -10,10 +10,13 @@ and anything else running compete with the workers, so read times beside the loa
 choose papers as `paperbot run` does, with the semantic index (ranking, twins, repeats of sent papers); `--keyword`
 measures the store-only path beside it. Each digest message is recorded as Slack accepts it (issue 13);
 `--recording message digest` (the default) measures that beside the old way (one mark per digest, after its last
-message) in the same run, as digests per second. It creates and drops its own databases.
+message) in the same run, as digests per second; `--channel-interval` paces posts to one channel (Slack's 1 s hides
+the store's share of a digest behind the pacing, and makes a 10,000-channel run of 3-message digests take long).
+It creates and drops its own databases.
 
     PAPERBOT_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres python -m bench.schedule
     python -m bench.schedule --quick   # 20 channels due a minute ago: seconds, to check the bench runs (not to time)
+    python -m bench.schedule --workers 1 --digest-size 3 --rate 1000 --channel-interval 0.1   # recording's cost
 """
 
 from __future__ import annotations

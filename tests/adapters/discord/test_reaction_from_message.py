@@ -10,7 +10,7 @@ import time
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.render import footer_ids
-from app.parts import command_router, digest_service, semantic_index
+from app.parts import command_router, digest_service
 from bot.chat.reactions import ReactionHandler
 from bot.config import DiscordSettings
 from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage
@@ -19,7 +19,7 @@ from storage.sql_store import SqlStore
 from testing.discord_api import user_payload
 from tests.adapters.discord.conftest import TOKEN, FirstWords, paper
 from tests.adapters.discord.payloads import CHANNEL, GUILD, reaction_event
-from tests.adapters.slack.test_reaction_steps import TOPICS
+from tests.adapters.slack.test_reaction_steps import indexed_channel
 
 REF = ChannelRef("discord", str(GUILD), str(CHANNEL))
 USER = 500000000000000777
@@ -29,11 +29,7 @@ async def test_a_reaction_the_store_cannot_place_is_resolved_from_the_footer_mar
     engine_store: SqlStore, fake, encoder
 ) -> None:
     store, server = engine_store, fake[0]
-    papers = [paper(n, headline=topic, text=f"We study {topic}. " * 5) for n, topic in enumerate(TOPICS, 1)]
-    await store.papers.add_papers(papers)
-    index = semantic_index(store, encoder)
-    await index.embed_papers(papers)
-    channel = await store.channels.upsert_channel(Channel(REF, digest_size=2))
+    channel, index = await indexed_channel(store, encoder, REF, paper)
     reactions = ReactionHandler(store.outbox, store.reading_lists, store.votes, {"discord": "🔖"}, hold_s=0.3)
     digests = digest_service(store, FirstWords(), header="Papers", semantic=index)
     router = command_router(store, digests, lambda ref: store.channels.upsert_channel(Channel(ref)))

@@ -10,14 +10,14 @@ import time
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http_server import http_app
-from app.parts import digest_service, semantic_index
+from app.parts import digest_service
 from bot.chat.saves import ObservedReadingLists
-from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage
+from bot.models import ChannelRef, DigestMessage, PostedMessage
 from bot.ports.chat import Recorder
 from storage.sql_store import SqlStore
 from testing.slack_api import FakeSlack
 from tests.adapters.slack.conftest import FirstWords, World, build_adapter, slack_settings
-from tests.adapters.slack.test_reaction_steps import distinct_papers
+from tests.adapters.slack.test_reaction_steps import indexed_channel
 
 C1 = ChannelRef("slack", "T1", "C1")
 
@@ -26,11 +26,7 @@ async def test_a_reaction_the_store_cannot_place_is_resolved_from_the_message_me
     engine_store: SqlStore, fake_slack: FakeSlack, encoder
 ) -> None:
     store, fake = engine_store, fake_slack
-    papers = distinct_papers()
-    await store.papers.add_papers(papers)
-    index = semantic_index(store, encoder)
-    await index.embed_papers(papers)
-    channel = await store.channels.upsert_channel(Channel(C1, digest_size=2))
+    channel, index = await indexed_channel(store, encoder, C1)
     adapter, reactions = build_adapter(store, slack_settings(fake), hold_s=0.3)
     digests = digest_service(store, FirstWords(), header="Papers", semantic=index)
 
