@@ -264,6 +264,10 @@ async def main(args: argparse.Namespace) -> None:
         print(f"seeded {args.channels} channels in {time.monotonic() - started:.1f} s", flush=True)
         template = make_url(template_url).database or ""
         for workers in args.workers:
+            if args.together:  # side by side: on a machine shared with other work, both meet the same load
+                runs = [run(args.url, template, args, workers, recording) for recording in args.recording]
+                results += await asyncio.gather(*runs)
+                continue
             for recording in args.recording:
                 results.append(await run(args.url, template, args, workers, recording))
                 print("\n".join(_table(results[-1:], args).splitlines()[2:3]), flush=True)
@@ -294,6 +298,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["message", "digest"],
         default=["message", "digest"],
         help="how digests are recorded: each message as it lands (as shipped), or one mark per digest (the old way)",
+    )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="run the recordings at the same time (each with its own database, fake and workers), not one after the "
+        "other: on cores shared with other work both meet the same load, so their ratio holds",
     )
     parser.add_argument("--url", default=os.environ.get("PAPERBOT_TEST_POSTGRES_URL", ""))
     parser.add_argument(
