@@ -4,9 +4,9 @@ emoji steer the channel's ranking (so do the vote buttons, through `vote_on_mess
 Each digest message is recorded the moment the platform accepts it, but a reaction can still beat that write by a
 few milliseconds (or a slow store by seconds): one on a message the store does not know, in a channel whose digest
 is being posted, is held until the message is recorded, for at most `hold_s` and never more than `max_held` at once.
-A reaction the hold cannot place (its worker died between the platform's answer and our write, or too many are held)
-is resolved from what the message itself carries, when the platform can say (`Carried`: Slack's message metadata, the
-Discord footer mark), rather than dropped.
+A reaction the hold cannot place (its worker died between the platform's answer and our write) is resolved from what
+the message itself carries, when the platform can say (`Carried`: Slack's message metadata, the Discord footer mark),
+rather than dropped.
 """
 
 from __future__ import annotations
@@ -94,9 +94,7 @@ class ReactionHandler:
         found = await self._messages.papers_for_message(ref, message_id)
         if found or not await self._messages.digest_in_flight(ref, datetime.now(UTC)):
             return found
-        if self.held >= self._max_held:
-            if found := await _read(carried):
-                return found
+        if self.held >= self._max_held:  # dropped at once, not read: a flood must not queue on the platform's limits
             log.warning("reaction on message %s in %s dropped: %d reactions held already", message_id, ref, self.held)
             return []
         self.held += 1
