@@ -19,12 +19,13 @@ BOT_TOKEN = "xoxb-bench"
 SIGNING_SECRET = "bench-signing-secret"
 
 
-def fake_slack(rate: float, pipe: Connection) -> None:
-    """A fresh fake Slack; sends its URL, then on request its counts and the last post's time."""
+def fake_slack(rate: float, interval: float, pipe: Connection) -> None:
+    """A fresh fake Slack allowing one post per `interval` seconds per channel; sends its URL, then on request its
+    counts and the last post's time."""
     from testing.slack_api import FakeSlack
 
     async def main() -> None:
-        fake = await FakeSlack(channel_interval=1.0, workspace_rate=rate, workspace_burst=int(rate)).start()
+        fake = await FakeSlack(channel_interval=interval, workspace_rate=rate, workspace_burst=int(rate)).start()
         pipe.send(fake.url)
         last, seen, timeline = 0.0, 0, []
 
@@ -77,10 +78,17 @@ class PerDigest:
 
 
 def worker(
-    url: str, api_url: str, rate: float, conf: dict[str, Any], semantic: bool, per_digest: bool, pipe: Connection
+    url: str,
+    api_url: str,
+    pace: tuple[float, float],
+    conf: dict[str, Any],
+    semantic: bool,
+    per_digest: bool,
+    pipe: Connection,
 ) -> None:
-    """One `paperbot run`-like worker (store, Slack adapter, scheduler) until told to stop; with `per_digest`, its
-    digests are recorded the old way (see PerDigest)."""
+    """One `paperbot run`-like worker (store, Slack adapter, scheduler) until told to stop, posting at `pace` (its
+    share of the workspace's posts/s, seconds between posts to one channel); with `per_digest`, its digests are
+    recorded the old way (see PerDigest)."""
 
     # APScheduler warns of every fire that starts late; with thousands due at one instant most do, by design.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
@@ -91,7 +99,8 @@ def worker(
         from storage.sql_store import SqlStore
 
         store = await SqlStore.connect(url, migrate=False)
-        adapter = _adapter(store, api_url, workspace_limiter(rate))  # as adapters/registry.py paces it
+        rate, interval = pace
+        adapter = _adapter(store, api_url, workspace_limiter(rate), interval)  # as adapters/registry.py paces it
         scheduler = digest_scheduler(
             store,
             digests(store, index(store) if semantic else None),
@@ -124,7 +133,7 @@ def index(store: Any) -> Any:
     return semantic_index(store, SentenceEncoder())
 
 
-def _adapter(store: Any, api_url: str, limiter: Any) -> Any:
+def _adapter(store: Any, api_url: str, limiter: Any, interval: float) -> Any:
     """A Slack adapter wired as app/wiring.py wires it, with this worker's share of the workspace rate."""
     from adapters.slack.adapter import SlackAdapter
     from bot.config import SlackSettings
@@ -135,4 +144,5 @@ def _adapter(store: Any, api_url: str, limiter: Any) -> Any:
 
     settings = SlackSettings(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=api_url)
     router = command_router(store, digests(store), load)
-    return SlackAdapter(settings, router, reaction_handler(store, {"slack": "bookmark"}), limiter=limiter)
+    reactions = reaction_handler(store, {"slack": "bookmark"})
+    return SlackAdapter(settings, router, reactions, limiter=limiter, channel_interval=interval)

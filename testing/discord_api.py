@@ -101,6 +101,7 @@ class FakeDiscord:
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_post("/api/v10/channels/{channel_id}/messages", self._create_message)
         app.router.add_get("/api/v10/channels/{channel_id}/messages", self._read_history)
+        app.router.add_get("/api/v10/channels/{channel_id}/messages/{message_id}", self._read_message)
         app.router.add_post("/api/v10/channels/{channel_id}/messages/{message_id}/threads", self._start_thread)
         app.router.add_get("/api/v10/channels/{channel_id}", self._channel)
         app.router.add_post("/api/v10/interactions/{interaction_id}/{token}/callback", self._callback)
@@ -242,6 +243,14 @@ class FakeDiscord:
         if after := request.query.get("after"):
             messages = [m for m in messages if int(m["id"]) > int(after)]
         return _json(messages[: min(100, int(request.query.get("limit", 50)))])
+
+    async def _read_message(self, request: web.Request) -> web.Response:
+        """GET /channels/{id}/messages/{message_id}: one message, or Discord's Unknown Message."""
+        channel_id, message_id = request.match_info["channel_id"], request.match_info["message_id"]
+        found = next((m for m in self.history.get(channel_id, []) if m["id"] == message_id), None)
+        if found is None:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        return _json(found)
 
     async def _callback(self, request: web.Request) -> web.Response:
         body = await _message_body(request)

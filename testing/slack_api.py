@@ -274,8 +274,13 @@ class FakeSlack:
             if self._history_window is not None:
                 limit = min(limit, HISTORY_MAX)
             if method == "conversations.history":  # the channel's own messages, newest first; no thread replies
-                oldest = float(body.get("oldest") or 0)
-                messages = [m for m in self.history.get(channel, []) if float(m["ts"]) > oldest][:limit]
+                oldest, latest = float(body.get("oldest") or 0), float(body.get("latest") or "inf")
+                inclusive = str(body.get("inclusive", "")).lower() in {"1", "true"}  # latest itself too
+                messages = [
+                    m
+                    for m in self.history.get(channel, [])
+                    if oldest < float(m["ts"]) and (float(m["ts"]) < latest or inclusive and float(m["ts"]) == latest)
+                ][:limit]
             else:  # a thread: its parent, then the replies oldest first
                 parent = [m for m in self.history.get(channel, []) if m["ts"] == body.get("ts")]
                 if not parent:

@@ -13,6 +13,7 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
+from functools import partial
 from typing import Any, Optional, TypeVar
 from zoneinfo import available_timezones
 
@@ -23,7 +24,7 @@ from discord import app_commands
 from adapters.discord.components import PaperButton, PaperClient
 from adapters.discord.links import LinkAnswers
 from adapters.discord.outage import OneLineOutage, gateway_unreachable
-from adapters.discord.outbox import HISTORY_LIMIT, message_nonce, posted_in, refusals
+from adapters.discord.outbox import HISTORY_LIMIT, carried_by, message_nonce, posted_in, refusals
 from adapters.discord.presses import Presses
 from adapters.discord.render import (
     MAX_CONTENT,
@@ -290,9 +291,23 @@ class DiscordAdapter:
             return
         try:
             channel = await self._threads.parent_of(payload.channel_id)  # a thread digest's papers are its channel's
-            await self._reactions.handle(replace(reaction, channel_id=str(channel)))
+            carried = partial(self.carried_papers, payload.channel_id, payload.message_id)
+            await self._reactions.handle(replace(reaction, channel_id=str(channel)), carried)
         except Exception:
             log.exception("reaction on message %s in %s failed", reaction.message_id, reaction.channel)
+
+    async def carried_papers(self, channel_id: int, message_id: int) -> tuple[str, ...]:
+        """The papers a digest message of this bot carries, by its footer marks: for a reaction on a message our
+        store never recorded (its worker died in between). A message that cannot be read carries none."""
+        if self.client.user is None:
+            return ()
+        await self._pace()
+        try:
+            message = await self.client.get_partial_messageable(channel_id).fetch_message(message_id)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("discord message %s in %s unreadable: %s", message_id, channel_id, type(exc).__name__)
+            return ()
+        return carried_by(message, self.client.user.id)
 
     async def on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """A subcommand this bot does not know, or whose options differ (synced by another version, before `paperbot

@@ -48,6 +48,14 @@ def posted_in(messages: Iterable[discord.Message], bot_id: int, digest_id: str) 
     return sorted(found, key=lambda posted: int(posted.message_id))
 
 
+def carried_by(message: discord.Message, bot_id: int) -> tuple[str, ...]:
+    """The papers a digest message `bot_id` itself posted carries, by its footers' marks (whichever digest's); none for
+    anyone else's message."""
+    if message.author.id != bot_id:
+        return ()
+    return tuple(ids[0] for embed in message.embeds if (ids := footer_ids(embed.footer.text or "")) is not None)
+
+
 @contextmanager
 def refusals(ref: ChannelRef, posted: Sequence[PostedMessage] = ()) -> Iterator[None]:
     """Turn Discord's refusals into the core's post errors, keeping what went out before (`posted` is read late)."""

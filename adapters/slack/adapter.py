@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -32,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.home_tab import HomeTab
 from adapters.slack.links import SlackLinks
 from adapters.slack.outage import OneLineOutage
-from adapters.slack.outbox import HISTORY_LIMIT, HistoryBudget, digest_metadata, post_error, posted_in
+from adapters.slack.outbox import HISTORY_LIMIT, HistoryBudget, carried_by, digest_metadata, post_error, posted_in
 from adapters.slack.presses import Presses
 from adapters.slack.render import digest_papers, escape, render_digest, render_reply
 from adapters.slack.translate import command_from_payload, reaction_from_event
@@ -346,9 +347,27 @@ class SlackAdapter:
         if reaction is None:
             return
         try:
-            await self._reactions.handle(reaction)
+            await self._reactions.handle(reaction, partial(self.carried_papers, reaction.channel, reaction.message_id))
         except PaperbotError as exc:
             log.warning("slack reaction not applied channel=%s: %s", reaction.channel, exc)
+
+    async def carried_papers(self, ref: ChannelRef, ts: str) -> tuple[str, ...]:
+        """The papers digest message `ts` carries, by its own metadata: for a reaction on a message our store never
+        recorded (its worker died in between). One history read, within the workspace's budget; a message in a thread
+        is not found this way, and a failed read finds nothing."""
+        token = await self._installations.bot_token(ref.workspace) if self._installations else None
+        try:
+            async with self._history.turn(ref.workspace):
+                response = await self.client.conversations_history(
+                    token=token, channel=ref.channel_id, latest=ts, inclusive=True, limit=1, include_all_metadata=True
+                )
+        except SlackApiError as exc:
+            log.info("slack message %s in %s unreadable: %s", ts, ref, exc.response.get("error"))
+            return ()
+        except (SlackRequestError, OSError, TimeoutError) as exc:
+            log.info("slack message %s in %s unreadable: %s", ts, ref, type(exc).__name__)
+            return ()
+        return carried_by(response.get("messages") or [], ts)
 
 
 def _required(secret: SecretStr | None, name: str) -> str:

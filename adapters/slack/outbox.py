@@ -61,14 +61,27 @@ def digest_metadata(digest_id: str, paper_ids: Sequence[str]) -> dict[str, Any]:
 
 def posted_in(messages: Iterable[dict[str, Any]], digest_id: str) -> list[PostedMessage]:
     """The messages of conversations.history that belong to `digest_id`, oldest first."""
-    found = []
-    for message in messages:
-        metadata = message.get("metadata") or {}
-        payload = metadata.get("event_payload") or {}
-        if metadata.get("event_type") == EVENT_TYPE and payload.get("digest_id") == digest_id:
-            ids = tuple(pid for pid in str(payload.get("paper_id", "")).split(",") if pid)
-            found.append(PostedMessage(str(message["ts"]), ids))
+    found = [
+        PostedMessage(str(message["ts"]), marks[1])
+        for message in messages
+        if (marks := _marks(message)) is not None and marks[0] == digest_id
+    ]
     return sorted(found, key=lambda posted: float(posted.message_id))
+
+
+def carried_by(messages: Iterable[dict[str, Any]], ts: str) -> tuple[str, ...]:
+    """The papers digest message `ts` carries, by its metadata; none when it is not among `messages` or no digest's."""
+    marks = next((_marks(message) for message in messages if message.get("ts") == ts), None)
+    return marks[1] if marks is not None else ()
+
+
+def _marks(message: dict[str, Any]) -> tuple[str, tuple[str, ...]] | None:
+    """(digest id, paper ids) from a digest message's metadata, or None for any other message."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") != EVENT_TYPE or not payload.get("digest_id"):
+        return None
+    return str(payload["digest_id"]), tuple(pid for pid in str(payload.get("paper_id", "")).split(",") if pid)
 
 
 def post_error(exc: Exception, posted: Sequence[PostedMessage]) -> Exception:

@@ -4,6 +4,9 @@ emoji steer the channel's ranking (so do the vote buttons, through `vote_on_mess
 Each digest message is recorded the moment the platform accepts it, but a reaction can still beat that write by a
 few milliseconds (or a slow store by seconds): one on a message the store does not know, in a channel whose digest
 is being posted, is held until the message is recorded, for at most `hold_s` and never more than `max_held` at once.
+A reaction the hold cannot place (its worker died between the platform's answer and our write) is resolved from what
+the message itself carries, when the platform can say (`Carried`: Slack's message metadata, the Discord footer mark),
+rather than dropped.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.events import IncomingReaction
@@ -25,6 +28,10 @@ log = logging.getLogger(__name__)
 HOLD_S = 30.0  # a held reaction waits this long for its message to be recorded, then is dropped
 MAX_HELD = 1000  # reactions held at once; more are dropped at once
 _POLL_S = (0.02, 1.0)  # the first and the longest wait between looks at the store while holding
+
+Carried = Callable[[], Awaitable[Sequence[str]]]
+"""The papers the reacted message says it carries, read from the platform (none when it is no digest message of ours
+or cannot be read); the adapter binds it to the message."""
 
 
 class ReactionHandler:
@@ -52,12 +59,12 @@ class ReactionHandler:
         self._max_held = max_held
         self.held = 0  # reactions waiting for their message to be recorded right now
 
-    async def handle(self, reaction: IncomingReaction) -> list[str]:
+    async def handle(self, reaction: IncomingReaction, carried: Carried | None = None) -> list[str]:
         """Return the paper ids saved, unsaved or voted on (empty when the reaction means nothing to the bot)."""
         vote = self._vote_emoji.get(reaction.platform, {}).get(reaction.emoji)
         if vote is None and reaction.emoji != self._save_emoji.get(reaction.platform):
             return []
-        paper_ids = await self._papers(reaction)
+        paper_ids = await self._papers(reaction, carried)
         if vote is not None:
             at, value = self._clock(), vote if reaction.added else 0
             for paper_id in paper_ids:
@@ -80,13 +87,14 @@ class ReactionHandler:
             )
         return paper_ids
 
-    async def _papers(self, reaction: IncomingReaction) -> list[str]:
-        """The papers of the reacted message; held while the channel's digest posts and the message is not recorded."""
+    async def _papers(self, reaction: IncomingReaction, carried: Carried | None) -> list[str]:
+        """The papers of the reacted message; held while the channel's digest posts and the message is not recorded,
+        then read from the message itself."""
         ref, message_id = reaction.channel, reaction.message_id
         found = await self._messages.papers_for_message(ref, message_id)
         if found or not await self._messages.digest_in_flight(ref, datetime.now(UTC)):
             return found
-        if self.held >= self._max_held:
+        if self.held >= self._max_held:  # dropped at once, not read: a flood must not queue on the platform's limits
             log.warning("reaction on message %s in %s dropped: %d reactions held already", message_id, ref, self.held)
             return []
         self.held += 1
@@ -102,10 +110,17 @@ class ReactionHandler:
                 wait = min(wait * 2, _POLL_S[1])
         finally:
             self.held -= 1
+        if found := await _read(carried):
+            log.info("reaction on message %s in %s: papers read from the message itself", message_id, ref)
+            return found
         log.info(
             "reaction on message %s in %s dropped: no digest recorded it within %.0f s", message_id, ref, self._hold_s
         )
         return []
+
+
+async def _read(carried: Carried | None) -> list[str]:
+    return list(await carried()) if carried is not None else []
 
 
 async def vote_on_message(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.render import footer_ids
-from app.parts import command_router, reaction_handler, semantic_index
+from app.parts import command_router, reaction_handler
 from bot.config import DiscordSettings
 from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage
 from bot.ports.chat import Recorder
@@ -19,7 +19,7 @@ from storage.sql_store import SqlStore
 from testing.stepping import stepping_digests
 from tests.adapters.discord.conftest import TOKEN, FirstWords, paper
 from tests.adapters.discord.payloads import CHANNEL, GUILD, reaction_event
-from tests.adapters.slack.test_reaction_steps import TOPICS, CountingSaves
+from tests.adapters.slack.test_reaction_steps import CountingSaves, indexed_channel
 
 REF = ChannelRef("discord", str(GUILD), str(CHANNEL))
 
@@ -28,11 +28,7 @@ async def test_a_reaction_at_every_step_of_a_digest_saves_its_paper_exactly_once
     engine_store: SqlStore, fake, encoder
 ) -> None:
     store, server = engine_store, fake[0]
-    papers = [paper(n, headline=topic, text=f"We study {topic}. " * 5) for n, topic in enumerate(TOPICS, 1)]
-    await store.papers.add_papers(papers)
-    index = semantic_index(store, encoder)
-    await index.embed_papers(papers)
-    channel = await store.channels.upsert_channel(Channel(REF, digest_size=2))
+    channel, index = await indexed_channel(store, encoder, REF, paper)
     counting = CountingSaves(store.reading_lists)
     reactions = reaction_handler(store, {"discord": "🔖"}, reading_lists=counting)
     expected: dict[int, set[str]] = {}

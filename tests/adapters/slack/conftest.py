@@ -20,7 +20,7 @@ from adapters.http_server import http_app
 from adapters.slack.adapter import SlackAdapter
 from app.parts import action_handler, chat_services, command_router, digest_service
 from bot.chat.home import HomeService
-from bot.chat.reactions import ReactionHandler
+from bot.chat.reactions import HOLD_S, Carried, ReactionHandler
 from bot.chat.saves import ObservedReadingLists
 from bot.chat.shared import SharedPapers
 from bot.config import SlackSettings
@@ -45,9 +45,9 @@ class CountingReactions(ReactionHandler):
 
     handled = 0
 
-    async def handle(self, reaction: IncomingReaction) -> list[str]:
+    async def handle(self, reaction: IncomingReaction, carried: Carried | None = None) -> list[str]:
         try:
-            return await super().handle(reaction)
+            return await super().handle(reaction, carried)
         finally:
             self.handled += 1
 
@@ -261,6 +261,7 @@ def build_adapter(
     semantic: Any = None,
     shared: SharedPapers | None = None,
     lease_s: float = LEASE_S,
+    hold_s: float = HOLD_S,
 ) -> tuple[SlackAdapter, CountingReactions]:
     """Wire the core around the store as app/wiring.py does, with the Slack adapter on top."""
     digests = digest_service(store, FirstWords(), header="Papers", semantic=semantic, lease_s=lease_s)
@@ -270,7 +271,8 @@ def build_adapter(
         return await store.channels.get_channel(ref) or await store.channels.upsert_channel(Channel(ref))
 
     votes = {"slack": {"+1": 1, "-1": -1}}
-    reactions = CountingReactions(store.outbox, saves, store.votes, {"slack": settings.save_emoji}, vote_emoji=votes)
+    emoji = {"slack": settings.save_emoji}
+    reactions = CountingReactions(store.outbox, saves, store.votes, emoji, vote_emoji=votes, hold_s=hold_s)
     seeds = shared.seed if shared else None  # as the worker wires them: link answers and seeds share the lookup
     router = command_router(store, digests, load_channel, reading_lists=saves, semantic=semantic, seeds=seeds)
     services = chat_services(store, digests, load_channel, reading_lists=saves, semantic=semantic)

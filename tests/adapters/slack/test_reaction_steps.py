@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -16,8 +16,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.http_server import http_app
 from app.parts import semantic_index
 from bot.chat.saves import ObservedReadingLists
-from bot.models import Channel, ChannelRef, DigestMessage, PostedMessage, Save
+from bot.models import Channel, ChannelRef, DigestMessage, Paper, PostedMessage, Save
 from bot.ports.chat import Recorder
+from bot.selection.semantic import SemanticIndex
 from storage.sql_store import SqlStore
 from testing.slack_api import FakeSlack
 from testing.stepping import stepping_digests
@@ -33,9 +34,20 @@ TOPICS = (
 )
 
 
-def distinct_papers() -> list[Any]:
+def distinct_papers(make: Callable[..., Paper] = paper) -> list[Paper]:
     """Five papers on unrelated subjects, so the semantic index folds none into another as a twin."""
-    return [paper(n, headline=topic, text=f"We study {topic}. " * 5) for n, topic in enumerate(TOPICS, 1)]
+    return [make(n, headline=topic, text=f"We study {topic}. " * 5) for n, topic in enumerate(TOPICS, 1)]
+
+
+async def indexed_channel(
+    store: SqlStore, encoder: Any, ref: ChannelRef, make: Callable[..., Paper] = paper
+) -> tuple[Channel, SemanticIndex]:
+    """`distinct_papers` stored and embedded, and channel `ref` wanting two of them a digest."""
+    papers = distinct_papers(make)
+    await store.papers.add_papers(papers)
+    index = semantic_index(store, encoder)
+    await index.embed_papers(papers)
+    return await store.channels.upsert_channel(Channel(ref, digest_size=2)), index
 
 
 class CountingSaves:
@@ -68,11 +80,7 @@ async def test_a_reaction_at_every_step_of_a_digest_saves_its_paper_exactly_once
     engine_store: SqlStore, fake_slack: FakeSlack, encoder
 ) -> None:
     store, fake = engine_store, fake_slack
-    papers = distinct_papers()
-    await store.papers.add_papers(papers)
-    index = semantic_index(store, encoder)
-    await index.embed_papers(papers)
-    channel = await store.channels.upsert_channel(Channel(C1, digest_size=2))
+    channel, index = await indexed_channel(store, encoder, C1)
     counting = CountingSaves(store.reading_lists)
     adapter, reactions = build_adapter(store, slack_settings(fake), saves=ObservedReadingLists(counting))
     expected: dict[str, set[str]] = {}
