@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -81,6 +82,20 @@ async def _worker_database(url: str, worker: str) -> str:
     name = f"{make_url(url).database}_{worker}"
     await run_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     return database_url(url, name)
+
+
+@pytest.fixture
+def columns(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Set the terminal width the CLI renders at: COLUMNS, and the consoles app.cli made at import, since rich reads
+    COLUMNS once, when a console is made (pytest-xdist workers start with COLUMNS=80)."""
+    from app.cli import common
+
+    def set_columns(width: int) -> None:
+        monkeypatch.setenv("COLUMNS", str(width))
+        for console in (common.out, common.err):
+            monkeypatch.setattr(console, "width", width)
+
+    return set_columns
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from testing.feed_server import Document
 
 
 @pytest.fixture
-def runner(tmp_path, monkeypatch, feed_server):
+def runner(tmp_path, monkeypatch, feed_server, columns):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PAPERBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
-    monkeypatch.setenv("COLUMNS", "250")
+    columns(250)
     (tmp_path / "config.toml").write_text(
         f"""
 [fetch]
@@ -152,13 +152,13 @@ def test_a_jsonl_record_and_the_feed_entry_of_the_same_paper_are_one_paper(runne
     assert found.output.count("Pruning Attention Heads") == 1, found.output
 
 
-def test_help_keeps_brackets_and_tables_fit_80_columns(runner, feed_server, monkeypatch):
+def test_help_keeps_brackets_and_tables_fit_80_columns(runner, feed_server, columns):
     assert "The `[[sources]]` of the config" in invoke(runner, "sources", "list", "--help").output
     assert "([semantic_scholar] enabled" in " ".join(invoke(runner, "sources", "enrich", "--help").output.split())
     feed_server.documents["/blog.xml"] = Document(b"<html><body>Service Unavailable</body></html>", "text/html")
     invoke(runner, "sources", "fetch", "lab-blog")
     assert invoke(runner, "ask", "subscribe", "graphs").exit_code == 0  # the console channel, in the status table
-    monkeypatch.setenv("COLUMNS", "80")
+    columns(80)
     for args in (("sources", "list"), ("status",)):
         shown = invoke(runner, *args)
         assert shown.exit_code == 0 and all(len(line) <= 80 for line in shown.stdout.splitlines()), shown.stdout
